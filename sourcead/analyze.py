@@ -1,0 +1,370 @@
+"""Facts about core-language code that the transformations need, as frozen results.
+
+In: a normalized FunctionDef (or any list of core statements), its Environment, the kinds of
+its parameters and which parameters are differentiated.
+Out:
+* ``Activity``: per variable its ``Kind`` (int, scalar, array shaped like a parameter, ...)
+  and whether it is *active* (depends on a wrt input through differentiable operations AND
+  reaches the returned value). Only active variables get tangents or adjoints; integer and
+  boolean values never do.
+* ``live_before``: backward liveness over structured code, used to keep only the tape
+  records and statements that something reads.
+Nothing is stored on the nodes; every result is a value of its own.
+"""
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from types import FunctionType
+from typing import Any, Callable, Iterable, Mapping
+
+import gast
+import numpy as np
+
+from .parse import MISSING, Environment
+from .rules import Rule, lookup_call, lookup_operator
+from .rules.template import loaded_names
+
+# ---- kinds ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What a value is, as far as shapes go. ``like`` names a parameter of the same shape."""
+    tag: str                 # "none" < "int" < "scalar" | "array" | "unknown" | "other"
+    like: str | None = None
+
+    @property
+    def numeric(self) -> bool:
+        return self.tag in ("scalar", "array", "unknown")
+
+
+NONE, INT, SCALAR, OTHER = Kind("none"), Kind("int"), Kind("scalar"), Kind("other")
+UNKNOWN = Kind("unknown")
+
+
+def join(a: Kind, b: Kind) -> Kind:
+    """Least upper bound. Integers and None only ever hold constants, so they yield."""
+    if a == b:
+        return a
+    for low in ("none", "int"):
+        if a.tag == low:
+            return b
+        if b.tag == low:
+            return a
+    if "other" in (a.tag, b.tag):
+        return OTHER
+    tag = a.tag if a.tag == b.tag else "unknown"
+    return Kind(tag, a.like if a.like == b.like else None)
+
+
+def broadcast(kinds: Iterable[Kind]) -> Kind:
+    """The kind of an elementwise result: scalars take the shape of the other operands."""
+    shaped = [k for k in kinds if k.tag not in ("none", "int", "scalar")]
+    if not shaped:
+        return SCALAR
+    if any(k.tag == "other" for k in shaped):
+        return UNKNOWN
+    first = shaped[0]
+    if all(k == first for k in shaped):
+        return first
+    return Kind("array" if any(k.tag == "array" for k in shaped) else "unknown")
+
+
+def kind_of_value(value: Any, like: str | None = None) -> Kind:
+    """The kind of a concrete argument or global value."""
+    if isinstance(value, (bool, np.bool_)) or isinstance(value, (int, np.integer)):
+        return INT
+    if isinstance(value, (float, np.floating)):
+        return SCALAR
+    if isinstance(value, np.ndarray):
+        return Kind("array", like)
+    if value is None:
+        return NONE
+    if isinstance(value, (list, tuple, dict, str)):
+        return OTHER
+    return Kind("unknown", like)
+
+
+def kind_of_annotation(annotation: gast.expr | None, env: Environment, like: str) -> Kind:
+    """Read ``x: float`` / ``x: np.ndarray`` when no argument value is known."""
+    if annotation is None:
+        return Kind("unknown", like)
+    obj = env.resolve(annotation)
+    if obj in (float, int):
+        return SCALAR
+    if obj is np.ndarray:
+        return Kind("array", like)
+    return Kind("unknown", like)
+
+
+# ---- operations ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Operation:
+    """What the value of an assignment does: a rule row, a user function, or neither."""
+    rule: Rule | None = None
+    user: FunctionType | None = None
+    what: str = ""
+
+
+def operation(value: gast.expr, env: Environment) -> Operation:
+    if isinstance(value, gast.BinOp):
+        return Operation(lookup_operator(value.op), what=type(value.op).__name__)
+    if isinstance(value, gast.UnaryOp):
+        return Operation(lookup_operator(value.op), what=type(value.op).__name__)
+    if isinstance(value, gast.Call):
+        func = env.resolve(value.func)
+        rule = lookup_call(func) if func is not MISSING else None
+        if rule is None and isinstance(func, FunctionType) and not _is_library(func):
+            return Operation(user=func, what=func.__name__)
+        return Operation(rule, what=_call_text(value))
+    return Operation(what=type(value).__name__)
+
+
+def _is_library(func: FunctionType) -> bool:
+    module = inspect.getmodule(func)
+    return module is not None and module.__name__.split(".")[0] in ("numpy", "scipy", "math")
+
+
+def _call_text(call: gast.Call) -> str:
+    f = call.func
+    parts = []
+    while isinstance(f, gast.Attribute):
+        parts.append(f.attr)
+        f = f.value
+    if isinstance(f, gast.Name):
+        parts.append(f.id)
+    return ".".join(reversed(parts)) or "call"
+
+
+_INTEGER_ATTRIBUTES = {"shape", "ndim", "size", "dtype"}
+
+
+def operands(value: gast.expr) -> list[str]:
+    """Variables an operation reads as data (not the function it calls)."""
+    if isinstance(value, gast.Call):
+        nodes = list(value.args) + [k.value for k in value.keywords]
+        if isinstance(value.func, gast.Attribute):
+            nodes.append(value.func.value)
+        return [n.id for node in nodes for n in gast.walk(node) if isinstance(n, gast.Name)]
+    return sorted(loaded_names(value))
+
+
+# ---- activity -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Activity:
+    kinds: Mapping[str, Kind]
+    active: frozenset[str]
+
+    def kind(self, var: str) -> Kind:
+        return self.kinds.get(var, UNKNOWN)
+
+    def is_active(self, node: gast.expr) -> bool:
+        return isinstance(node, gast.Name) and node.id in self.active
+
+
+def assignments(stmts: list[gast.stmt]) -> list[gast.Assign]:
+    return [n for s in stmts for n in gast.walk(s) if isinstance(n, gast.Assign)]
+
+
+def analyze_activity(fn: gast.FunctionDef, env: Environment, param_kinds: Mapping[str, Kind],
+                     wrt: Iterable[str], outputs: Iterable[str],
+                     result_kind: Callable[[Operation, list[Kind]], Kind] | None = None) -> Activity:
+    """Kinds by a flow-insensitive fixed point, then varied ∩ useful."""
+    assigns = assignments(fn.body)
+    loop_targets = {n.target.id for n in gast.walk(fn) if isinstance(n, gast.For)}
+    kinds = _infer_kinds(assigns, env, dict(param_kinds), loop_targets, result_kind)
+    numeric = {v for v, k in kinds.items() if k.numeric}
+    varied = _propagate_forward(assigns, env, set(wrt) & numeric, numeric)
+    useful = _propagate_backward(assigns, set(outputs))
+    return Activity(kinds=dict(kinds), active=frozenset(varied & useful))
+
+
+def _infer_kinds(assigns, env, kinds, loop_targets, result_kind) -> dict[str, Kind]:
+    for t in loop_targets:
+        kinds[t] = INT
+    changed = True
+    while changed:
+        changed = False
+        for a in assigns:
+            target = a.targets[0].id
+            new = join(kinds.get(target, NONE), value_kind(a.value, kinds, env, result_kind))
+            if kinds.get(target) != new:
+                kinds[target], changed = new, True
+    return kinds
+
+
+def value_kind(value: gast.expr, kinds: Mapping[str, Kind], env: Environment,
+               result_kind=None) -> Kind:
+    """The kind an operation produces from the kinds of its operands."""
+    if isinstance(value, gast.Name):
+        if value.id in kinds:
+            return kinds[value.id]
+        obj = env.lookup(value.id)
+        return NONE if obj is MISSING else kind_of_value(obj)
+    if isinstance(value, gast.Constant):
+        return kind_of_value(value.value)
+    if isinstance(value, gast.Attribute):
+        if value.attr in _INTEGER_ATTRIBUTES:
+            return OTHER if value.attr == "shape" else INT
+        obj = env.resolve(value)
+        return kind_of_value(obj) if obj is not MISSING else UNKNOWN
+    if isinstance(value, (gast.Compare, gast.BoolOp)) or (
+            isinstance(value, gast.UnaryOp) and isinstance(value.op, gast.Not)):
+        return INT
+    if isinstance(value, (gast.Tuple, gast.List)):
+        return OTHER
+    args = [value_kind(a, kinds, env, result_kind) for a in _data_args(value)]
+    op = operation(value, env)
+    if op.rule is not None:
+        if op.rule.integer:
+            return INT
+        if isinstance(value, gast.BinOp) and all(k.tag in ("int", "none") for k in args):
+            return SCALAR if isinstance(value.op, gast.Div) else INT
+        if op.rule.shape == "broadcast":
+            return broadcast(args)
+        return Kind("scalar") if all(k.tag in ("scalar", "int") for k in args) else UNKNOWN
+    if op.user is not None and result_kind is not None:
+        return result_kind(op, args)
+    return UNKNOWN
+
+
+def _data_args(value: gast.expr) -> list[gast.expr]:
+    if isinstance(value, gast.BinOp):
+        return [value.left, value.right]
+    if isinstance(value, gast.UnaryOp):
+        return [value.operand]
+    if isinstance(value, gast.Call):
+        return list(value.args)
+    if isinstance(value, gast.Subscript):
+        return [value.value]
+    return []
+
+
+def differentiable_operands(value: gast.expr, env: Environment) -> set[str]:
+    """Operands a derivative can flow through (all of them when no rule says otherwise)."""
+    if isinstance(value, (gast.Compare, gast.BoolOp, gast.Constant)):
+        return set()
+    if isinstance(value, gast.UnaryOp) and isinstance(value.op, gast.Not):
+        return set()
+    if isinstance(value, gast.Attribute):
+        if value.attr in _INTEGER_ATTRIBUTES or not isinstance(value.value, gast.Name):
+            return set()
+        return {value.value.id}
+    if isinstance(value, gast.Subscript):
+        return {value.value.id} if isinstance(value.value, gast.Name) else set()
+    op = operation(value, env)
+    if op.rule is not None:
+        if not op.rule.differentiable:
+            return set()
+        params = bound_arguments(value, op.rule)
+        return {n.id for p in op.rule.active_params() if isinstance(n := params.get(p), gast.Name)}
+    return set(operands(value))
+
+
+def bound_arguments(value: gast.expr, rule: Rule) -> dict[str, gast.expr]:
+    """Map a rule's placeholder names to the operation's argument atoms."""
+    args = _data_args(value)
+    if isinstance(value, gast.Call):
+        bound = dict(zip(rule.params, args))
+        bound.update({k.arg: k.value for k in value.keywords})
+        return bound
+    return dict(zip(rule.params, args))
+
+
+def _propagate_forward(assigns, env, varied: set[str], numeric: set[str]) -> set[str]:
+    changed = True
+    while changed:
+        changed = False
+        for a in assigns:
+            target = a.targets[0].id
+            if target in varied or target not in numeric:
+                continue
+            if differentiable_operands(a.value, env) & varied:
+                varied.add(target)
+                changed = True
+    return varied
+
+
+def _propagate_backward(assigns, useful: set[str]) -> set[str]:
+    changed = True
+    while changed:
+        changed = False
+        for a in assigns:
+            if a.targets[0].id in useful:
+                new = set(operands(a.value)) - useful
+                if new:
+                    useful |= new
+                    changed = True
+    return useful
+
+
+# ---- liveness -------------------------------------------------------------------------------------
+
+def reads(node: gast.AST) -> set[str]:
+    return loaded_names(node)
+
+
+def live_before(stmts: list[gast.stmt], live_after: set[str],
+                visit: Callable[[gast.stmt, set[str]], None] | None = None) -> set[str]:
+    """Variables read before being written, going backward from ``live_after``.
+
+    ``visit(stmt, live_after_stmt)`` is called for every simple statement with the set live
+    just after it: dead-code passes use it to find assignments nobody reads.
+    """
+    live = set(live_after)
+    for s in reversed(stmts):
+        live = _live_through(s, live, visit)
+    return live
+
+
+def _live_through(s: gast.stmt, live: set[str], visit) -> set[str]:
+    if isinstance(s, gast.If):
+        body = live_before(s.body, live, visit)
+        orelse = live_before(s.orelse, live, visit)
+        return body | orelse | reads(s.test)
+    if isinstance(s, (gast.For, gast.While)):
+        return _live_through_loop(s, live, visit)
+    if visit is not None:
+        visit(s, live)
+    if isinstance(s, gast.Assign):
+        target = s.targets[0]
+        if isinstance(target, gast.Name):
+            return (live - {target.id}) | reads(s.value)
+        return live | reads(s)
+    return live | reads(s)
+
+
+def _live_through_loop(s, live_after: set[str], visit) -> set[str]:
+    """Fixed point: the body's live-in feeds the loop head again.
+
+    A ``for`` evaluates its iterable once, before the first iteration; a ``while`` evaluates
+    its test before every iteration.
+    """
+    is_for = isinstance(s, gast.For)
+    header_reads = reads(s.iter) if is_for else reads(s.test)
+    target = {s.target.id} if is_for else set()
+    head = set(live_after) | (set() if is_for else header_reads)
+    while True:
+        new = head | (live_before(s.body, head, None) - target)
+        if new == head:
+            break
+        head = new
+    if visit is not None:
+        live_before(s.body, head, visit)
+    return head | header_reads
+
+
+def definitely_assigned(stmts: list[gast.stmt], initial: set[str]) -> set[str]:
+    """Names certainly bound after running ``stmts`` (loops may run zero times)."""
+    bound = set(initial)
+    for s in stmts:
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+            bound.add(s.targets[0].id)
+        elif isinstance(s, gast.If):
+            bound |= definitely_assigned(s.body, bound) & definitely_assigned(s.orelse, bound)
+    return bound

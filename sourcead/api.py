@@ -1,0 +1,302 @@
+"""The public entry points and the one function that reads as the pipeline.
+
+``derive`` runs parse -> normalize -> analyze -> reverse -> optimize -> emit for a function,
+its wrt parameters and the kinds of its arguments (scalar / array / integer), and returns the
+compiled derivative. ``grad`` returns a small dispatcher that specializes on argument kinds
+(as a JIT specializes on types: plain arithmetic for floats, ``unbroadcast`` only where
+array shapes may differ) and caches every derivative it builds.
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+from dataclasses import dataclass, field
+from types import FunctionType
+from typing import Any, Callable
+
+import gast
+import numpy as np
+
+from .analyze import (INT, NONE, SCALAR, UNKNOWN, Kind, analyze_activity, join,
+                      kind_of_annotation, kind_of_value)
+from .emit import Emitted, compile_module, module_text
+from .errors import SourceADError, UsageError
+from .naming import Namer, Spelling
+from .normalize import normalize
+from .optimize import optimize
+from .parse import Environment, Parsed, parse_function
+from .reverse import Reverse, grad_function, split_functions
+from .rules.template import names_in
+
+Kinds = tuple[Kind, ...]
+
+
+# ---- the pipeline ---------------------------------------------------------------------------
+
+@dataclass
+class Session:
+    """Everything generated for one top-level request: the functions and who they belong to."""
+    functions: list[gast.FunctionDef] = field(default_factory=list)
+    owners: dict[str, Environment] = field(default_factory=dict)
+    callees: dict[tuple, tuple[str, str]] = field(default_factory=dict)
+    spellings: dict[int, Spelling] = field(default_factory=dict)
+    taken: set[str] = field(default_factory=set)
+    temporaries: set[str] = field(default_factory=set)   # adjoint names, for copy propagation
+
+    def unique(self, base: str, env: Environment) -> str:
+        namer = Namer(self.taken | set(env.globals) | set(env.closure))
+        ident = namer.fresh(base)
+        self.taken.add(ident)
+        return ident
+
+    def spelling(self, env: Environment, used: set[str]) -> Spelling:
+        key = id(env.globals)
+        if key not in self.spellings:
+            self.spellings[key] = Spelling(dict(env.globals), used)
+        return self.spellings[key]
+
+    def add(self, fn: gast.FunctionDef, env: Environment) -> None:
+        self.functions.append(fn)
+        self.owners[fn.name] = env
+
+
+def derive(fn: FunctionType, wrt: tuple[int, ...], kinds: Kinds, *,
+           preserve_result: bool = False) -> tuple[Emitted, str]:
+    """The reverse-mode derivative of ``fn``; returns the compiled module and the entry name."""
+    session = Session()
+    parsed = parse_function(fn)
+    entry = session.unique(f"{fn.__name__}_grad", parsed.env)
+    rev, wrt_names = _prepare(parsed, wrt, kinds, session)
+    session.add(grad_function(rev, entry, wrt_names, preserve_result), parsed.env)
+    session.temporaries |= set(rev.bars.values())
+    functions = optimize(session.functions, _module_aliases(session), session.temporaries)
+    text = module_text(functions, _import_lines(session))
+    return compile_module(text, entry, session.owners), entry
+
+
+def _prepare(parsed: Parsed, wrt: tuple[int, ...], kinds: Kinds, session: Session):
+    core = normalize(parsed)                                       # normalize
+    params = [a.id for a in core.args.args]
+    wrt_names = [params[k] for k in wrt]
+    result = core.body[-1].value.id
+    activity = analyze_activity(core, parsed.env, dict(zip(params, kinds)),   # analyze
+                                wrt_names, [result], result_kind)
+    used = names_in(core)
+    rev = Reverse(core, parsed.env, activity, Namer(used | set(parsed.env.globals)),
+                  session.spelling(parsed.env, used),
+                  functools.partial(_request_callee, session), _lines(parsed))
+    return rev, wrt_names
+
+
+_RESULT_KINDS: dict[tuple, Kind] = {}
+
+
+def result_kind(op, arg_kinds: list[Kind]) -> Kind:
+    """The kind a user function returns for arguments of these kinds.
+
+    Recursion is solved by iteration: assume nothing (``none``), analyze, and repeat with
+    the answer until it no longer changes.
+    """
+    key = (op.user, tuple(arg_kinds))
+    if key in _RESULT_KINDS:
+        return _RESULT_KINDS[key]
+    _RESULT_KINDS[key] = NONE
+    try:
+        core = normalize(parse_function(op.user))
+    except SourceADError:
+        return UNKNOWN
+    params = [a.id for a in core.args.args]
+    result = core.body[-1].value.id
+    for _ in range(4):
+        previous = _RESULT_KINDS[key]
+        activity = analyze_activity(core, parse_function(op.user).env,
+                                    dict(zip(params, arg_kinds)), [], [result], result_kind)
+        _RESULT_KINDS[key] = join(previous, activity.kind(result))
+        if _RESULT_KINDS[key] == previous:
+            break
+    return _RESULT_KINDS[key]
+
+
+def _request_callee(session: Session, func: FunctionType, positions: tuple[int, ...],
+                    kinds: Kinds) -> tuple[str, str]:
+    """Names of ``func``'s forward/adjoint sweep pair, generating them on first request."""
+    key = (func, positions, kinds)
+    if key in session.callees:
+        return session.callees[key]
+    parsed = parse_function(func)
+    names = (session.unique(f"{func.__name__}_fwd", parsed.env),
+             session.unique(f"{func.__name__}_adj", parsed.env))
+    session.callees[key] = names  # registered first, so recursion finds it
+    rev, wrt_names = _prepare(parsed, positions, kinds, session)
+    for generated in split_functions(rev, names[0], names[1], wrt_names):
+        session.add(generated, parsed.env)
+    session.temporaries |= set(rev.bars.values())
+    return names
+
+
+def _lines(parsed: Parsed) -> list[str]:
+    import linecache
+    return linecache.getlines(parsed.env.filename)
+
+
+def _module_aliases(session: Session) -> set[str]:
+    return {name for s in session.spellings.values() for name in (s.numpy, s.math)}
+
+
+def _import_lines(session: Session) -> list[str]:
+    return sorted({line for s in session.spellings.values() for line in s.import_lines()})
+
+
+# ---- argument kinds -------------------------------------------------------------------------
+
+def kinds_of_arguments(args: tuple, params: list[str], wrt: tuple[int, ...]) -> Kinds:
+    """Scalar, array or integer per argument; a differentiated integer counts as a float."""
+    kinds = []
+    for k, (value, param) in enumerate(zip(args, params)):
+        kind = kind_of_value(value, like=param)
+        kinds.append(SCALAR if kind == INT and k in wrt else kind)
+    return tuple(kinds)
+
+
+def kinds_of_annotations(fn: FunctionType, wrt: tuple[int, ...]) -> Kinds:
+    parsed = parse_function(fn)
+    kinds = []
+    for k, a in enumerate(parsed.tree.args.args):
+        kind = kind_of_annotation(a.annotation, parsed.env, a.id)
+        kinds.append(SCALAR if kind == INT and k in wrt else kind)
+    return tuple(kinds)
+
+
+def parameters(fn: Callable) -> list[str]:
+    return list(inspect.signature(fn).parameters)
+
+
+def resolve_wrt(fn: Callable, wrt) -> tuple[int, ...]:
+    params = parameters(fn)
+    items = wrt if isinstance(wrt, tuple) else (wrt,)
+    positions = []
+    for item in items:
+        if isinstance(item, str):
+            if item not in params:
+                raise UsageError(f"{fn.__name__} has no parameter {item!r} (it has {params})",
+                                 hint="name one of the parameters in wrt")
+            positions.append(params.index(item))
+        elif isinstance(item, int) and -len(params) <= item < len(params):
+            positions.append(item % len(params))
+        else:
+            raise UsageError(f"wrt={item!r} is not a parameter of {fn.__name__}",
+                             hint=f"use a position below {len(params)} or a name from {params}")
+    return tuple(positions)
+
+
+# ---- the public API ---------------------------------------------------------------------------
+
+_CACHE: dict[tuple, tuple[Emitted, Callable]] = {}
+
+
+def _specialize(f: FunctionType, wrt: tuple[int, ...], kinds: Kinds, preserve_result: bool,
+                verbose: bool) -> tuple[Emitted, Callable]:
+    key = (f, wrt, kinds, preserve_result)
+    if key not in _CACHE:
+        emitted, entry = derive(f, wrt, kinds, preserve_result=preserve_result)
+        if verbose:
+            print(emitted.source)
+        _CACHE[key] = (emitted, emitted.functions[entry])
+    return _CACHE[key]
+
+
+def grad(f: Callable | None = None, wrt=0, *, mode: str = "reverse",
+         preserve_result: bool = False, verbose: bool = False):
+    """The gradient of scalar-valued ``f`` with respect to ``wrt`` (position, name or tuple).
+
+    Returns an ordinary function taking ``f``'s arguments. Works as ``@grad`` and
+    ``@grad(wrt=(0, 1))``. The generated source is available through ``sourcead.source``.
+    """
+    if f is None:
+        return lambda g: grad(g, wrt, mode=mode, preserve_result=preserve_result, verbose=verbose)
+    if mode != "reverse":
+        raise UsageError(f"mode={mode!r} is not available yet", hint='use mode="reverse"')
+    positions = resolve_wrt(f, wrt)
+    params = parameters(f)
+    many = isinstance(wrt, tuple)
+    state: dict[str, Any] = {"emitted": None}
+    checked: set[Kinds] = set()
+
+    def derivative(*args):
+        kinds = kinds_of_arguments(args, params, positions)
+        emitted, impl = _specialize(f, positions, kinds, preserve_result, verbose)
+        state["emitted"] = emitted
+        if kinds not in checked:
+            _check_scalar_output(f, args)
+            checked.add(kinds)
+        out = impl(*args)
+        if any(k.tag != "scalar" for k in (kinds[p] for p in positions)):
+            out = _shaped_like(out, args, positions, preserve_result)
+        if many and len(positions) == 1:
+            return ((out[0],), out[1]) if preserve_result else (out,)
+        return out
+
+    derivative.__name__ = f"{getattr(f, '__name__', 'f')}_grad"
+    derivative.__doc__ = f"Gradient of {derivative.__name__[:-5]} (generated by sourcead)."
+    derivative.__sourcead__ = {"function": f, "wrt": positions, "state": state,
+                               "preserve_result": preserve_result}
+    return derivative
+
+
+def _shaped_like(out, args, positions, preserve_result):
+    """A gradient has its argument's shape, even where no contribution reached it."""
+    grads, value = (out if preserve_result else (out, None))
+    many = len(positions) > 1
+    items = list(grads) if many else [grads]
+    for k, p in enumerate(positions):
+        if isinstance(args[p], np.ndarray) and np.shape(items[k]) != args[p].shape:
+            items[k] = items[k] + np.zeros(args[p].shape)
+    grads = tuple(items) if many else items[0]
+    return (grads, value) if preserve_result else grads
+
+
+def _check_scalar_output(f: Callable, args: tuple) -> None:
+    value = f(*args)
+    if np.ndim(value) != 0:
+        raise UsageError(f"grad needs a function with a scalar output; {f.__name__} returned "
+                         f"shape {np.shape(value)}",
+                         hint="use sourcead.vjp with a cotangent, or reduce the output first")
+
+
+def vjp(f: Callable, wrt=0):
+    """``fn(*args, cotangent) -> (value, grads)``: reverse mode seeded with ``cotangent``."""
+    positions = resolve_wrt(f, wrt)
+    params = parameters(f)
+
+    def pullback(*args_and_cotangent):
+        *args, cotangent = args_and_cotangent
+        kinds = kinds_of_arguments(tuple(args), params, positions)
+        kinds = kinds if np.ndim(cotangent) == 0 else tuple(
+            Kind("unknown", k.like) if k.tag == "scalar" else k for k in kinds)
+        _, impl = _specialize(f, positions, kinds, True, False)
+        grads, value = impl(*args, cotangent)
+        return value, grads
+
+    pullback.__name__ = f"{getattr(f, '__name__', 'f')}_vjp"
+    return pullback
+
+
+def source(df: Callable, *args) -> str:
+    """The generated source of a derivative function returned by sourcead.
+
+    With example ``args``, the source specialized for arguments like them; otherwise the one
+    used most recently, or (before any call) the one the parameters' annotations describe.
+    """
+    info = getattr(df, "__sourcead__", None)
+    if info is None:
+        raise UsageError(f"{getattr(df, '__name__', df)!r} was not made by sourcead",
+                         hint="pass a function returned by sourcead.grad")
+    f, wrt = info["function"], info["wrt"]
+    if args:
+        kinds = kinds_of_arguments(args, parameters(f), wrt)
+    elif info["state"]["emitted"] is not None:
+        return info["state"]["emitted"].source
+    else:
+        kinds = kinds_of_annotations(f, wrt)
+    emitted, _ = _specialize(f, wrt, kinds, info["preserve_result"], False)
+    return emitted.source

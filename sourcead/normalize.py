@@ -1,0 +1,595 @@
+"""Desugar a parsed function into the core language that the transformations understand.
+
+In: a gast FunctionDef from ``parse`` (any Python the user wrote) and its Environment.
+Out: an equivalent FunctionDef in the core language, or a ``SourceADError`` that names the
+user's file, line and construct. The core language guarantees:
+
+* every statement is one of: ``name = <op>``, ``if [not] name:``, ``while name:``,
+  ``for name in range(atoms):``, ``if flag: break`` as the last statement of a loop body,
+  ``print(...)``, and one final ``return name``;
+* ``<op>`` is one operation on atoms (names and constants, and attributes of modules such
+  as ``np.pi``): a binary or unary operator, one comparison, a call, a subscript, an
+  attribute, a tuple, or a plain atom;
+* no augmented assignment, tuple targets, ternaries, ``and``/``or``, ``continue``, early
+  ``return`` or ``break`` in the middle of a body: jumps become flags that guard the rest
+  of the block (``if not broke: ...``), so every block runs straight through;
+* a ``for`` over anything but ``range`` iterates over indices (``for i in range(len(xs))``);
+* a ``while`` test is a name recomputed at the end of the body;
+* variables assigned only in straight-line top-level code get one name per value
+  (``x``, ``x_1``, ...), so the reverse sweep can read old values without a tape;
+* every statement keeps the line number of the user's statement it came from.
+"""
+from __future__ import annotations
+
+import builtins
+import copy
+from dataclasses import dataclass, field
+
+import gast
+
+from .errors import UnsupportedSyntaxError
+from .naming import Namer, describe
+from .parse import Environment, Parsed
+from .rules.template import assign, const, name, names_in
+
+RESULT = "out"
+
+_REFUSED = {
+    gast.Try: ("`try` statement", "move the try/except outside the differentiated function"),
+    gast.With: ("`with` block", "move the `with` outside the differentiated function"),
+    gast.AsyncWith: ("`async with`", "differentiate synchronous code only"),
+    gast.AsyncFor: ("`async for`", "differentiate synchronous code only"),
+    gast.AsyncFunctionDef: ("`async def`", "differentiate synchronous code only"),
+    gast.Yield: ("`yield`", "return a value instead of a generator"),
+    gast.YieldFrom: ("`yield from`", "return a value instead of a generator"),
+    gast.Await: ("`await`", "differentiate synchronous code only"),
+    gast.Global: ("`global` statement", "pass the value as an argument and return the new value"),
+    gast.Nonlocal: ("`nonlocal` statement", "pass the value as an argument and return the new value"),
+    gast.Delete: ("`del` statement", "remove the `del`; reassign the name instead"),
+    gast.ClassDef: ("class definition", "define the class outside the function"),
+    gast.FunctionDef: ("nested `def`", "define the helper at module level and call it"),
+    gast.Lambda: ("`lambda`", "define the function with `def` at module level"),
+    gast.ListComp: ("list comprehension", "write the loop out with a `for` statement"),
+    gast.SetComp: ("set comprehension", "write the loop out with a `for` statement"),
+    gast.DictComp: ("dict comprehension", "write the loop out with a `for` statement"),
+    gast.GeneratorExp: ("generator expression", "write the loop out with a `for` statement"),
+    gast.NamedExpr: ("assignment expression `:=`", "assign the value in its own statement"),
+    gast.Starred: ("starred expression", "pass the arguments one by one"),
+    gast.Raise: ("`raise` statement", "check the inputs before calling the derivative"),
+    gast.Assert: ("`assert` statement", "check the inputs before calling the derivative"),
+    gast.Import: ("`import` inside the function", "import at module level"),
+    gast.ImportFrom: ("`import` inside the function", "import at module level"),
+    gast.Dict: ("dict literal", "containers are not supported yet; pass values separately"),
+    gast.Set: ("set literal", "use a tuple or an array"),
+    gast.JoinedStr: ("f-string", "format strings outside the differentiated function"),
+}
+
+
+def error(node: gast.AST, env: Environment, what: str, hint: str, reason: str | None = None):
+    return UnsupportedSyntaxError(reason or f"cannot differentiate a {what}",
+                                  filename=env.filename, lineno=getattr(node, "lineno", None),
+                                  construct=what, hint=hint)
+
+
+def normalize(parsed: Parsed) -> gast.FunctionDef:
+    """The whole stage: fence, desugar, jumps to flags, ANF, SSA names."""
+    fn, env = copy.deepcopy(parsed.tree), parsed.env
+    fence(fn, env)
+    namer = Namer(names_in(fn) | set(env.globals) | set(env.closure))
+    body = desugar_block(fn.body, env, namer)
+    body = JumpEliminator(namer, env).function_body(body)
+    body = Flattener(namer, env, local_names(fn, body)).block(body)
+    fn.body = rename_straight_line(fn, body, namer)
+    return fn
+
+
+# --- the fence: refuse what we cannot differentiate, with the user's line -------------------
+
+def fence(fn: gast.FunctionDef, env: Environment) -> None:
+    args = fn.args
+    if args.vararg or args.kwarg or args.kwonlyargs or args.posonlyargs:
+        raise error(fn, env, "`*args`, `**kwargs` or keyword-only parameter",
+                    "use plain positional parameters")
+    for node in gast.walk(fn):
+        if node is fn:
+            continue
+        kind = type(node)
+        if kind in _REFUSED:
+            what, hint = _REFUSED[kind]
+            raise error(node, env, what, hint)
+        if kind in (gast.For, gast.While) and node.orelse:
+            raise error(node, env, "`else` clause of a loop", "set a flag before `break` instead")
+
+
+# --- statement-level desugaring ----------------------------------------------------------------
+
+def desugar_block(stmts: list[gast.stmt], env: Environment, namer: Namer) -> list[gast.stmt]:
+    out: list[gast.stmt] = []
+    for s in stmts:
+        out.extend(_located(desugar_stmt(s, env, namer), s))
+    return out
+
+
+def desugar_stmt(s: gast.stmt, env: Environment, namer: Namer) -> list[gast.stmt]:
+    if isinstance(s, gast.Expr):
+        return desugar_expr_stmt(s, env)
+    if isinstance(s, gast.Pass):
+        return []
+    if isinstance(s, gast.AugAssign):
+        _check_target(s.target, env)
+        value = gast.BinOp(left=_load(s.target), op=s.op, right=s.value)
+        return [gast.Assign(targets=[s.target], value=value, type_comment=None)]
+    if isinstance(s, gast.AnnAssign):
+        return [] if s.value is None else desugar_stmt(
+            gast.Assign(targets=[s.target], value=s.value, type_comment=None), env, namer)
+    if isinstance(s, gast.Assign):
+        return desugar_assign(s, env, namer)
+    for field_name in ("body", "orelse"):
+        if hasattr(s, field_name):
+            setattr(s, field_name, desugar_block(getattr(s, field_name), env, namer))
+    return [s]
+
+
+def desugar_expr_stmt(s: gast.Expr, env: Environment) -> list[gast.stmt]:
+    if isinstance(s.value, gast.Constant):  # a docstring or a bare constant does nothing
+        return []
+    if isinstance(s.value, gast.Call) and env.resolve(s.value.func) is builtins.print:
+        return [s]
+    raise error(s, env, "statement whose value is discarded",
+                "a call used only for its side effect may change state sourcead cannot see; "
+                "assign its result, or move it outside the differentiated function")
+
+
+def desugar_assign(s: gast.Assign, env: Environment, namer: Namer) -> list[gast.stmt]:
+    if len(s.targets) > 1:  # a = b = v
+        first = s.targets[-1]
+        rest = [gast.Assign(targets=[t], value=_load(first), type_comment=None) for t in s.targets[:-1]]
+        return desugar_assign(gast.Assign(targets=[first], value=s.value, type_comment=None),
+                              env, namer) + [x for r in rest for x in desugar_assign(r, env, namer)]
+    target = s.targets[0]
+    if isinstance(target, (gast.Tuple, gast.List)):
+        return unpack(target, s.value, env, namer)
+    _check_target(target, env)
+    return [s]
+
+
+def unpack(target: gast.Tuple, value: gast.expr, env: Environment, namer: Namer) -> list[gast.stmt]:
+    """``a, b = x, y`` assigns element-wise; ``a, b = v`` indexes ``v``."""
+    for elt in target.elts:
+        if not isinstance(elt, gast.Name):
+            raise error(target, env, "nested or starred unpacking target", "unpack step by step")
+    targets = [t.id for t in target.elts]
+    if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(targets):
+        if not names_in(value) & set(targets):
+            return [assign(t, v) for t, v in zip(targets, value.elts)]
+        temps = [namer.fresh(f"{t}_new") for t in targets]
+        return ([assign(tmp, v) for tmp, v in zip(temps, value.elts)]
+                + [assign(t, name(tmp)) for t, tmp in zip(targets, temps)])
+    source = value if isinstance(value, gast.Name) and value.id not in targets else None
+    pre = []
+    if source is None:
+        packed = namer.fresh("_".join(targets))
+        pre, source = [assign(packed, value)], name(packed)
+    return pre + [assign(t, gast.Subscript(value=copy.deepcopy(source), slice=const(k), ctx=gast.Load()))
+                  for k, t in enumerate(targets)]
+
+
+def _check_target(target: gast.expr, env: Environment) -> None:
+    if not isinstance(target, gast.Name):
+        raise error(target, env, f"assignment to {type(target).__name__.lower()}",
+                    "writes into arrays and attributes are not supported yet; "
+                    "build a new value instead (e.g. with np.where or np.concatenate)")
+
+
+def _load(node: gast.expr) -> gast.expr:
+    node = copy.deepcopy(node)
+    node.ctx = gast.Load()
+    return node
+
+
+def _located(stmts: list[gast.stmt], origin: gast.AST) -> list[gast.stmt]:
+    """Give generated statements (recursively) the user's line when they have none."""
+    for s in stmts:
+        for node in gast.walk(s):
+            if getattr(node, "lineno", None) is None and hasattr(origin, "lineno"):
+                node.lineno = origin.lineno
+                node.col_offset = getattr(origin, "col_offset", 0)
+    return stmts
+
+
+# --- jumps become flags ----------------------------------------------------------------------
+
+@dataclass
+class Loop:
+    skip: str | None = None    # set by continue/break/return: stop this iteration
+    broke: str | None = None   # set by break/return: leave the loop
+
+    @property
+    def guard(self) -> str | None:
+        return self.skip or self.broke
+
+
+@dataclass
+class JumpEliminator:
+    """Replace break/continue/early return by flags so that every block runs to its end."""
+    namer: Namer
+    env: Environment
+    returned: str | None = None
+    result: str = RESULT
+    loops: list[Loop] = field(default_factory=list)
+
+    def function_body(self, body: list[gast.stmt]) -> list[gast.stmt]:
+        returns = [n for n in _walk_stmts(body) if isinstance(n, gast.Return)]
+        if not returns:
+            raise UnsupportedSyntaxError("the function returns nothing to differentiate",
+                                         filename=self.env.filename,
+                                         lineno=body[0].lineno if body else None,
+                                         construct="missing `return`", hint="return the value")
+        if len(returns) == 1 and body[-1] is returns[0]:
+            return self.block(body, guard=None)
+        self.result = self.namer.fresh(RESULT)
+        self.returned = self.namer.fresh("returned")
+        init = [assign(self.returned, const(False)), assign(self.result, const(None))]
+        new = self.block(body, guard=self.returned) + [gast.Return(value=name(self.result))]
+        return _located(init, body[0]) + new
+
+    def block(self, stmts: list[gast.stmt], guard: str | None) -> list[gast.stmt]:
+        out: list[gast.stmt] = []
+        for k, s in enumerate(stmts):
+            new, jumps = self.stmt(s)
+            out.extend(_located(new, s))
+            if jumps == "always":
+                return out
+            if jumps == "maybe" and k + 1 < len(stmts):
+                rest = self.block(stmts[k + 1:], guard)
+                test = gast.UnaryOp(op=gast.Not(), operand=name(guard))
+                out.append(_located([gast.If(test=test, body=rest, orelse=[])], stmts[k + 1])[0])
+                return out
+        return out
+
+    def stmt(self, s: gast.stmt) -> tuple[list[gast.stmt], str]:
+        """The rewritten statement and whether it jumps: 'never', 'maybe' or 'always'."""
+        if isinstance(s, gast.Return):
+            return self.early_return(s), "always"
+        if isinstance(s, (gast.Break, gast.Continue)):
+            if not self.loops:
+                raise error(s, self.env, "`break` outside a loop", "remove it")
+            loop = self.loops[-1]
+            sets = [loop.skip] + ([loop.broke] if isinstance(s, gast.Break) else [])
+            return [assign(f, const(True)) for f in sets if f], "always"
+        if isinstance(s, gast.If):
+            guard = self.loops[-1].guard if self.loops else self.returned
+            body, orelse = self.block(s.body, guard), self.block(s.orelse, guard)
+            jumps = _jumps_in(s.body + s.orelse, self.returned is not None)
+            return [gast.If(test=s.test, body=body, orelse=orelse)], "maybe" if jumps else "never"
+        if isinstance(s, (gast.For, gast.While)):
+            return self.loop(s)
+        return [s], "never"
+
+    def early_return(self, s: gast.Return) -> list[gast.stmt]:
+        if self.returned is None:  # the single final return
+            return [s]
+        value = s.value if s.value is not None else const(None)
+        sets = [assign(self.result, value), assign(self.returned, const(True))]
+        for loop in self.loops:
+            sets += [assign(f, const(True)) for f in (loop.skip, loop.broke) if f]
+        return sets
+
+    def loop(self, s: gast.For | gast.While) -> tuple[list[gast.stmt], str]:
+        direct = list(_direct_jumps(s.body))
+        has_return = any(isinstance(j, gast.Return) for j in _walk_stmts(s.body))
+        loop = Loop()
+        if any(isinstance(j, gast.Continue) for j in direct):
+            loop.skip = self.namer.fresh("skip")
+        if has_return or any(isinstance(j, gast.Break) for j in direct):
+            loop.broke = self.namer.fresh("broke")
+        self.loops.append(loop)
+        body = self.block(s.body, loop.guard)
+        self.loops.pop()
+        pre: list[gast.stmt] = []
+        if loop.skip:
+            body = [assign(loop.skip, const(False))] + body
+        if loop.broke:
+            pre = [assign(loop.broke, const(False))]
+            body = body + [gast.If(test=name(loop.broke), body=[gast.Break()], orelse=[])]
+        s.body = _located(body, s)
+        return _located(pre, s) + [s], "maybe" if has_return else "never"
+
+
+def _walk_stmts(stmts: list[gast.stmt]):
+    for s in stmts:
+        yield s
+        for field_name in ("body", "orelse"):
+            yield from _walk_stmts(getattr(s, field_name, []) or [])
+
+
+def _direct_jumps(stmts: list[gast.stmt]):
+    """break/continue that belong to this loop (not to a nested one)."""
+    for s in stmts:
+        if isinstance(s, (gast.Break, gast.Continue)):
+            yield s
+        elif isinstance(s, gast.If):
+            yield from _direct_jumps(s.body + s.orelse)
+
+
+def _jumps_in(stmts: list[gast.stmt], function_has_flags: bool) -> bool:
+    for s in _walk_stmts(stmts):
+        if isinstance(s, gast.Return) and function_has_flags:
+            return True
+    return any(True for _ in _direct_jumps(stmts))
+
+
+# --- flattening into one operation per statement (ANF) --------------------------------------------
+
+def local_names(fn: gast.FunctionDef, body: list[gast.stmt]) -> set[str]:
+    """Parameters and every name the body assigns: these are not globals."""
+    params = {a.id for a in fn.args.args}
+    stored = {n.id for n in gast.walk(gast.Module(body=body, type_ignores=[]))
+              if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+    return params | stored
+
+
+class Flattener:
+    """One operation per statement; nested operands get descriptive temporaries."""
+
+    def __init__(self, namer: Namer, env: Environment, locals_: set[str]):
+        self.namer, self.env, self.locals = namer, env, locals_
+
+    def block(self, stmts: list[gast.stmt]) -> list[gast.stmt]:
+        out: list[gast.stmt] = []
+        for s in stmts:
+            out.extend(_located(self.stmt(s), s))
+        return out
+
+    def stmt(self, s: gast.stmt) -> list[gast.stmt]:
+        if isinstance(s, gast.Assign):
+            pre, value = self.operation(s.value, hint=s.targets[0].id)
+            return pre + [gast.Assign(targets=s.targets, value=value, type_comment=None)]
+        if isinstance(s, gast.Return):
+            pre, atom = self.atom(s.value if s.value is not None else const(None), RESULT)
+            if not isinstance(atom, gast.Name):
+                tmp = self.namer.fresh(RESULT)
+                pre, atom = pre + [assign(tmp, atom)], name(tmp)
+            return pre + [gast.Return(value=atom)]
+        if isinstance(s, gast.If):
+            pre, test = self.test(s.test)
+            return pre + [gast.If(test=test, body=self.block(s.body), orelse=self.block(s.orelse))]
+        if isinstance(s, gast.While):
+            return self.while_loop(s)
+        if isinstance(s, gast.For):
+            return self.for_loop(s)
+        if isinstance(s, gast.Expr):
+            pre, call = self.operation(s.value, hint="t")
+            return pre + [gast.Expr(value=call)]
+        return [s]  # break
+
+    def test(self, node: gast.expr) -> tuple[list[gast.stmt], gast.expr]:
+        """An if/while test becomes a name, or ``not name``."""
+        if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.Not):
+            pre, inner = self.atom(node.operand, describe(node.operand))
+            pre, inner = self._named(pre, inner, "cond")
+            return pre, gast.UnaryOp(op=gast.Not(), operand=inner)
+        pre, atom = self.atom(node, describe(node))
+        return self._named(pre, atom, "cond")
+
+    def _named(self, pre, atom, base):
+        if isinstance(atom, gast.Name) and atom.id in self.locals:
+            return pre, atom
+        tmp = self.namer.fresh(base)
+        return pre + [assign(tmp, atom)], name(tmp)
+
+    def while_loop(self, s: gast.While) -> list[gast.stmt]:
+        pre, test = self.test(s.test)
+        if isinstance(test, gast.UnaryOp):  # `while not x:` keeps a plain name as its test
+            tmp = self.namer.fresh("cond")
+            pre, test = pre + [assign(tmp, test)], name(tmp)
+        body = self.block(s.body)
+        recompute = _located(copy.deepcopy(pre), s)
+        if body and _is_break_trailer(body[-1]):
+            flag = body[-1].test
+            guarded = gast.If(test=gast.UnaryOp(op=gast.Not(), operand=copy.deepcopy(flag)),
+                              body=recompute, orelse=[])
+            body = body[:-1] + _located([guarded], s) + [body[-1]]
+        else:
+            body = body + recompute
+        return pre + [gast.While(test=test, body=body, orelse=[])]
+
+    def for_loop(self, s: gast.For) -> list[gast.stmt]:
+        if not isinstance(s.target, gast.Name):
+            raise error(s, self.env, "loop over several targets", "unpack inside the loop body")
+        if any(isinstance(n, gast.Name) and n.id == s.target.id and isinstance(n.ctx, gast.Store)
+               for b in s.body for n in gast.walk(b)):
+            raise error(s, self.env, "assignment to the loop variable inside the loop",
+                        "use another name for the new value")
+        it = s.iter
+        if isinstance(it, gast.Call) and self.env.resolve(it.func) is builtins.range and not it.keywords:
+            pre, args = self.atoms(it.args)
+            rng = gast.Call(func=name("range"), args=args, keywords=[])
+            return pre + [gast.For(target=s.target, iter=rng, body=self.block(s.body),
+                                   orelse=[], type_comment=None)]
+        pre, seq = self.atom(it, describe(it))
+        pre, seq = self._named(pre, seq, "seq")
+        index = self.namer.fresh("i" if s.target.id != "i" else "k")
+        element = assign(s.target.id, gast.Subscript(value=copy.deepcopy(seq), slice=name(index),
+                                                     ctx=gast.Load()))
+        rng = gast.Call(func=name("range"), args=[gast.Call(func=name("len"), args=[seq],
+                                                            keywords=[])], keywords=[])
+        len_tmp = self.namer.fresh(f"len_{seq.id}")
+        pre = pre + [assign(len_tmp, rng.args[0])]
+        rng.args = [name(len_tmp)]
+        body = _located([element], s) + self.block(s.body)
+        return pre + [gast.For(target=name(index, store=True), iter=rng, body=body, orelse=[],
+                               type_comment=None)]
+
+    # expressions
+
+    def operation(self, node: gast.expr, hint: str) -> tuple[list[gast.stmt], gast.expr]:
+        """Flatten ``node`` so that it is one operation on atoms."""
+        if isinstance(node, gast.BinOp):
+            pre, (left, right) = self.atoms([node.left, node.right])
+            return pre, gast.BinOp(left=left, op=node.op, right=right)
+        if isinstance(node, gast.UnaryOp):
+            if isinstance(node.op, gast.USub) and isinstance(node.operand, gast.Constant):
+                return [], const(-node.operand.value)
+            pre, operand = self.atom(node.operand, describe(node.operand))
+            return pre, gast.UnaryOp(op=node.op, operand=operand)
+        if isinstance(node, gast.Compare):
+            return self.compare(node)
+        if isinstance(node, gast.Call):
+            return self.call(node)
+        if isinstance(node, gast.Subscript):
+            pre, value = self.atom(node.value, describe(node.value))
+            pre2, index = self.index(node.slice)
+            return pre + pre2, gast.Subscript(value=value, slice=index, ctx=gast.Load())
+        if isinstance(node, gast.Attribute):
+            if self.is_atom(node):
+                return [], node
+            pre, value = self.atom(node.value, describe(node.value))
+            return pre, gast.Attribute(value=value, attr=node.attr, ctx=gast.Load())
+        if isinstance(node, (gast.Tuple, gast.List)):
+            pre, elts = self.atoms(node.elts)
+            return pre, type(node)(elts=elts, ctx=gast.Load())
+        if isinstance(node, gast.IfExp):
+            return self.if_expression(node, hint)
+        if isinstance(node, gast.BoolOp):
+            return self.bool_operation(node, hint)
+        if self.is_atom(node):
+            return [], node
+        raise error(node, self.env, f"{type(node).__name__} expression",
+                    "rewrite it with plain arithmetic and calls")
+
+    def compare(self, node: gast.Compare) -> tuple[list[gast.stmt], gast.expr]:
+        if len(node.ops) > 1:  # a < b < c  ->  a < b and b < c
+            parts = []
+            left = node.left
+            for op, right in zip(node.ops, node.comparators):
+                parts.append(gast.Compare(left=left, ops=[op], comparators=[right]))
+                left = right
+            return self.operation(gast.BoolOp(op=gast.And(), values=parts), "cond")
+        pre, (left, right) = self.atoms([node.left, node.comparators[0]])
+        return pre, gast.Compare(left=left, ops=node.ops, comparators=[right])
+
+    def call(self, node: gast.Call) -> tuple[list[gast.stmt], gast.expr]:
+        func = node.func
+        pre: list[gast.stmt] = []
+        if isinstance(func, gast.Attribute) and not self.is_atom(func):
+            pre, base = self.atom(func.value, describe(func.value))
+            func = gast.Attribute(value=base, attr=func.attr, ctx=gast.Load())
+        elif not isinstance(func, (gast.Name, gast.Attribute)):
+            raise error(node, self.env, "call of a computed function", "call the function by name")
+        pre2, args = self.atoms(node.args)
+        keywords = []
+        for kw in node.keywords:
+            if kw.arg is None:
+                raise error(node, self.env, "`**` in a call", "pass the keywords one by one")
+            pre3, value = self.atom(kw.value, kw.arg)
+            pre2 += pre3
+            keywords.append(gast.keyword(arg=kw.arg, value=value))
+        return pre + pre2, gast.Call(func=func, args=args, keywords=keywords)
+
+    def index(self, node: gast.expr) -> tuple[list[gast.stmt], gast.expr]:
+        if isinstance(node, gast.Slice):
+            pre, parts = [], []
+            for part in (node.lower, node.upper, node.step):
+                if part is None:
+                    parts.append(None)
+                    continue
+                p, a = self.atom(part, describe(part))
+                pre += p
+                parts.append(a)
+            return pre, gast.Slice(lower=parts[0], upper=parts[1], step=parts[2])
+        if isinstance(node, gast.Tuple):
+            pre, elts = [], []
+            for e in node.elts:
+                p, a = self.index(e)
+                pre += p
+                elts.append(a)
+            return pre, gast.Tuple(elts=elts, ctx=gast.Load())
+        return self.atom(node, describe(node))
+
+    def if_expression(self, node: gast.IfExp, hint: str) -> tuple[list[gast.stmt], gast.expr]:
+        tmp = self.namer.fresh(hint)
+        pre, test = self.test(node.test)
+        body = self._assign_flat(tmp, node.body)
+        orelse = self._assign_flat(tmp, node.orelse)
+        return pre + [gast.If(test=test, body=body, orelse=orelse)], name(tmp)
+
+    def bool_operation(self, node: gast.BoolOp, hint: str) -> tuple[list[gast.stmt], gast.expr]:
+        """``a and b`` keeps Python's short circuit: b is evaluated only when a is true."""
+        tmp = self.namer.fresh(hint if hint != "t" else "cond")
+        out = self._assign_flat(tmp, node.values[0])
+        for value in node.values[1:]:
+            test = name(tmp) if isinstance(node.op, gast.And) else gast.UnaryOp(
+                op=gast.Not(), operand=name(tmp))
+            out.append(gast.If(test=test, body=self._assign_flat(tmp, value), orelse=[]))
+        return out, name(tmp)
+
+    def _assign_flat(self, target: str, value: gast.expr) -> list[gast.stmt]:
+        self.locals.add(target)
+        pre, op = self.operation(value, target)
+        return _located(pre + [assign(target, op)], value)
+
+    def atoms(self, nodes: list[gast.expr]) -> tuple[list[gast.stmt], list[gast.expr]]:
+        pre, out = [], []
+        for n in nodes:
+            p, a = self.atom(n, describe(n))
+            pre += p
+            out.append(a)
+        return pre, out
+
+    def atom(self, node: gast.expr, hint: str) -> tuple[list[gast.stmt], gast.expr]:
+        if self.is_atom(node):
+            return [], node
+        pre, op = self.operation(node, hint)
+        if isinstance(op, gast.Constant):
+            return pre, op
+        tmp = self.namer.fresh(hint)
+        self.locals.add(tmp)
+        return pre + _located([assign(tmp, op)], node), name(tmp)
+
+    def is_atom(self, node: gast.expr) -> bool:
+        """Names, constants, and attributes of non-local objects (``np.pi``, ``math.e``)."""
+        if isinstance(node, (gast.Name, gast.Constant)):
+            return True
+        if isinstance(node, gast.Attribute):
+            root = node
+            while isinstance(root, gast.Attribute):
+                root = root.value
+            return isinstance(root, gast.Name) and root.id not in self.locals
+        return False
+
+
+def _is_break_trailer(s: gast.stmt) -> bool:
+    return isinstance(s, gast.If) and len(s.body) == 1 and isinstance(s.body[0], gast.Break)
+
+
+# --- one name per value in straight-line code -----------------------------------------------------
+
+def rename_straight_line(fn: gast.FunctionDef, body: list[gast.stmt], namer: Namer) -> list[gast.stmt]:
+    """Variables assigned only by top-level statements get a new name per assignment.
+
+    A value that is never overwritten needs no tape: the adjoint sweep reads it by name.
+    Variables also assigned inside a branch or loop keep their single name (the branch or
+    loop has to update the one variable later code reads), and the tape records them.
+    """
+    nested = {n.id for s in body if not isinstance(s, gast.Assign)
+              for n in gast.walk(s) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+    current = {a.id: a.id for a in fn.args.args}
+    out = []
+    for s in body:
+        s = _rename_loads(s, current)
+        if isinstance(s, gast.Assign):
+            target = s.targets[0].id
+            if target not in nested:
+                new = namer.fresh(target) if target in current else target
+                current[target] = new
+                s.targets[0].id = new
+        out.append(s)
+    return out
+
+
+def _rename_loads(s: gast.stmt, current: dict[str, str]) -> gast.stmt:
+    for n in gast.walk(s):
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id in current:
+            n.id = current[n.id]
+    return s

@@ -1,0 +1,256 @@
+"""Passes over generated code, run to a fixed point.
+
+In: a list of generated FunctionDefs. Out: equivalent functions with
+* zero folding: ``x_bar = 0.0`` followed by ``x_bar = x_bar + t`` becomes ``x_bar = t``
+  (the first contribution reads as a plain assignment), through branches and loops;
+* dead code removed: assignments nobody reads (unless they have side effects: tape
+  operations, calls of derivative functions, print);
+* empty branches and loops, and comments that describe nothing, dropped.
+Each pass is a pure function of its input tree (a copy is returned).
+"""
+from __future__ import annotations
+
+import copy
+
+import gast
+
+from .analyze import live_before
+from .reverse import is_comment
+
+# calls that only compute a value (so an unused result can be dropped)
+PURE_FUNCTIONS = {"unbroadcast", "zeros_like", "scatter", "dot_adjoint_x", "dot_adjoint_y",
+                  "range", "reversed", "len", "abs", "float", "int", "slice"}
+MAX_ROUNDS = 8
+
+
+def optimize(functions: list[gast.FunctionDef], modules: set[str],
+             temporaries: set[str]) -> list[gast.FunctionDef]:
+    """``temporaries``: generated names (adjoints) that copy propagation may replace."""
+    out = []
+    for fn in functions:
+        fn = copy.deepcopy(fn)
+        for _ in range(MAX_ROUNDS):
+            before = gast.dump(fn)
+            fn.body, _ = fold_zeros(fn.body, set())
+            fn.body = propagate_copies(fn.body, temporaries)
+            fn.body = remove_dead(fn.body, modules)
+            fn.body = clean(fn.body)
+            if gast.dump(fn) == before:
+                break
+        out.append(fn)
+    return out
+
+
+# ---- zero folding ------------------------------------------------------------------------------
+
+def is_zero(value: gast.expr) -> bool:
+    if isinstance(value, gast.Constant) and not isinstance(value.value, bool):
+        return isinstance(value.value, (int, float)) and value.value == 0
+    return (isinstance(value, gast.Call) and isinstance(value.func, gast.Name)
+            and value.func.id == "zeros_like")
+
+
+def fold_zeros(stmts: list[gast.stmt], zeros: set[str]) -> tuple[list[gast.stmt], set[str]]:
+    """Forward pass: ``zeros`` holds the variables known to be zero here."""
+    zeros = set(zeros)
+    out = []
+    for s in stmts:
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+            s = _fold_assign(s, zeros)
+        elif isinstance(s, gast.If):
+            s.body, zb = fold_zeros(s.body, zeros)
+            s.orelse, zo = fold_zeros(s.orelse, zeros)
+            zeros = zb & zo
+        elif isinstance(s, (gast.For, gast.While)):
+            zeros = _zeros_at_loop_head(s, zeros)
+            s.body, _ = fold_zeros(s.body, zeros)
+        else:
+            zeros -= _assigned(s)
+        out.append(s)
+    return out, zeros
+
+
+def _zeros_at_loop_head(loop: gast.stmt, entry: set[str]) -> set[str]:
+    """Zero at the head = zero on entry and zero again at the end of every iteration."""
+    head = set(entry)
+    while True:
+        _, at_end = fold_zeros(copy.deepcopy(loop.body), head)
+        new = head & at_end
+        if new == head:
+            return head
+        head = new
+
+
+def _fold_assign(s: gast.Assign, zeros: set[str]) -> gast.Assign:
+    target, value = s.targets[0].id, s.value
+    if is_zero(value):
+        zeros.add(target)
+        return s
+    if target in zeros:
+        s.value = _without_leading(value, target)
+    zeros.discard(target)
+    if is_zero(s.value):
+        zeros.add(target)
+    return s
+
+
+def _without_leading(value: gast.expr, zero: str) -> gast.expr:
+    """``zero + a - b`` -> ``a - b``: drop a known-zero accumulator at the left of a sum."""
+    if not isinstance(value, gast.BinOp) or not isinstance(value.op, (gast.Add, gast.Sub)):
+        return value
+    left = value.left
+    if isinstance(left, gast.Name) and left.id == zero:
+        return value.right if isinstance(value.op, gast.Add) else gast.UnaryOp(
+            op=gast.USub(), operand=value.right)
+    new_left = _without_leading(left, zero)
+    if new_left is left:
+        return value
+    return gast.BinOp(left=new_left, op=value.op, right=value.right)
+
+
+def _assigned(s: gast.stmt) -> set[str]:
+    return {n.id for n in gast.walk(s) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+
+
+# ---- copy propagation -------------------------------------------------------------------
+
+def propagate_copies(stmts: list[gast.stmt], temporaries: set[str]) -> list[gast.stmt]:
+    """After ``t = v`` (t a generated name), read ``v`` for ``t`` until either changes.
+
+    Only within one block and up to the next statement that assigns ``t`` or ``v``
+    anywhere inside it, so loops and branches never see a stale value.
+    """
+    copies: dict[str, str] = {}
+    for s in stmts:
+        _replace_loads(s, copies)
+        assigned = _assigned(s)
+        copies = {t: v for t, v in copies.items() if t not in assigned and v not in assigned}
+        if (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+                and isinstance(s.value, gast.Name) and s.targets[0].id in temporaries
+                and s.value.id != s.targets[0].id):
+            copies[s.targets[0].id] = s.value.id
+        for field_name in ("body", "orelse"):
+            if hasattr(s, field_name):
+                setattr(s, field_name, propagate_copies(getattr(s, field_name), temporaries))
+    return stmts
+
+
+def _replace_loads(s: gast.stmt, copies: dict[str, str]) -> None:
+    """Replace reads in this statement's own expressions (not in nested blocks)."""
+    if not copies:
+        return
+    parts = [getattr(s, f) for f in ("value", "test", "iter") if getattr(s, f, None) is not None]
+    for part in parts:
+        for n in gast.walk(part):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id in copies:
+                n.id = copies[n.id]
+
+
+# ---- dead code ----------------------------------------------------------------------------------
+
+def has_effect(s: gast.stmt, modules: set[str]) -> bool:
+    """Statements that must stay even when nobody reads what they assign."""
+    if not isinstance(s, gast.Assign) or not isinstance(s.targets[0], gast.Name):
+        return True
+    for n in gast.walk(s.value):
+        if isinstance(n, gast.Call) and not _pure_call(n, modules):
+            return True
+    return False
+
+
+def _pure_call(call: gast.Call, modules: set[str]) -> bool:
+    func = call.func
+    if isinstance(func, gast.Name):
+        return func.id in PURE_FUNCTIONS
+    if isinstance(func, gast.Attribute):
+        root = func
+        while isinstance(root, gast.Attribute):
+            root = root.value
+        return isinstance(root, gast.Name) and root.id in modules
+    return False
+
+
+def remove_dead(stmts: list[gast.stmt], modules: set[str]) -> list[gast.stmt]:
+    dead: set[int] = set()
+
+    def visit(s: gast.stmt, live_after: set[str]) -> None:
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) \
+                and s.targets[0].id not in live_after and not has_effect(s, modules):
+            dead.add(id(s))
+
+    live_before(stmts, set(), visit)
+    return _drop(stmts, dead)
+
+
+def _drop(stmts: list[gast.stmt], dead: set[int]) -> list[gast.stmt]:
+    out = []
+    for s in stmts:
+        if id(s) in dead:
+            continue
+        for field_name in ("body", "orelse"):
+            if hasattr(s, field_name):
+                setattr(s, field_name, _drop(getattr(s, field_name), dead))
+        out.append(s)
+    return out
+
+
+# ---- cleanup ------------------------------------------------------------------------------------
+
+def clean(stmts: list[gast.stmt]) -> list[gast.stmt]:
+    """Drop empty branches and loops, and comments with nothing after them."""
+    out: list[gast.stmt] = []
+    for s in stmts:
+        if isinstance(s, gast.If):
+            s.body, s.orelse = clean(s.body), clean(s.orelse)
+            if not _real(s.body) and not _real(s.orelse):
+                continue
+            if not _real(s.body):
+                s.test, s.body, s.orelse = _negate(s.test), s.orelse, []
+            if s.body == [] or not s.body:
+                s.body = [gast.Pass()]
+        elif isinstance(s, gast.For):
+            s.body = clean(s.body)
+            if not _real(s.body) and _pure_iteration(s):
+                continue
+        elif isinstance(s, gast.While):
+            s.body = clean(s.body)
+        out.append(s)
+    return _tidy_comments(out)
+
+
+def _real(stmts: list[gast.stmt]) -> bool:
+    return any(not is_comment(s) and not isinstance(s, gast.Pass) for s in stmts)
+
+
+def _pure_iteration(loop: gast.For) -> bool:
+    """The adjoint loops iterate over ranges: with an empty body they do nothing."""
+    return all(not isinstance(n, gast.Call) or isinstance(n.func, gast.Name)
+               and n.func.id in ("range", "reversed") for n in gast.walk(loop.iter))
+
+
+def _negate(test: gast.expr) -> gast.expr:
+    if isinstance(test, gast.UnaryOp) and isinstance(test.op, gast.Not):
+        return test.operand
+    return gast.UnaryOp(op=gast.Not(), operand=test)
+
+
+def _tidy_comments(stmts: list[gast.stmt]) -> list[gast.stmt]:
+    """A comment must describe the statement after it; repeated comments merge."""
+    out: list[gast.stmt] = []
+    for k, s in enumerate(stmts):
+        if is_comment(s):
+            following = stmts[k + 1] if k + 1 < len(stmts) else None
+            if following is None or is_comment(following) or isinstance(following, gast.Return):
+                continue
+            if any(is_comment(p) and p.value.value == s.value.value for p in _since_code(out)):
+                continue
+        out.append(s)
+    return out
+
+
+def _since_code(out: list[gast.stmt]) -> list[gast.stmt]:
+    """The previous comment for this block, to drop an identical one right after its code."""
+    for s in reversed(out):
+        if is_comment(s):
+            return [s]
+    return []

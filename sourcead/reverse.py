@@ -1,0 +1,459 @@
+"""Reverse mode: core-language function -> primal sweep with a tape, then the adjoint sweep.
+
+In: a normalized FunctionDef, its Environment, the ``Activity`` analysis, the names to
+differentiate, and a way to request derivative functions of called user functions.
+Out: gast FunctionDefs: ``f_grad`` (both sweeps in one function) or, for a callee, the pair
+``f_fwd`` (primal sweep that records on the caller's tape) / ``f_adj`` (adjoint sweep that
+consumes it).
+
+The adjoint sweep reads primal variables by their own names. Every assignment is first
+given a record (``tape.append(v)`` before it, ``v = tape.pop()`` at its adjoint) and then
+liveness over the adjoint sweep drops every record whose restored value nobody reads, so the
+tape holds exactly the overwritten values, branch flags and trip counts that are needed.
+Adjoints accumulate as ``x_bar = x_bar + ...`` from explicit zeros; ``optimize`` folds
+those zeros away so that the first contribution reads as a plain assignment.
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Callable
+
+import gast
+
+from .analyze import (Activity, Kind, bound_arguments, definitely_assigned, live_before,
+                      operands, operation, reads)
+from .errors import NoDerivativeError
+from .naming import Namer, adjoint_name
+from .parse import Environment
+from .rules import Rule
+from .rules.template import assign, const, expr, name, substitute, stmts as template_stmts
+from .naming import Spelling
+
+RequestCallee = Callable[[object, tuple[int, ...], tuple[Kind, ...]], tuple[str, str]]
+
+COMMENT = "# "
+
+
+def comment(text: str) -> gast.Expr:
+    """A comment, carried as a string statement until emit turns it into ``# text``."""
+    return gast.Expr(value=const(COMMENT + text))
+
+
+def is_comment(s: gast.stmt) -> bool:
+    return (isinstance(s, gast.Expr) and isinstance(s.value, gast.Constant)
+            and isinstance(s.value.value, str) and s.value.value.startswith(COMMENT))
+
+
+@dataclass
+class Records:
+    """push/pop pairs made for every assignment, to be pruned by liveness."""
+    pairs: list[tuple[gast.stmt, gast.stmt]] = field(default_factory=list)
+
+
+@dataclass
+class Reverse:
+    fn: gast.FunctionDef
+    env: Environment
+    activity: Activity
+    namer: Namer
+    spelling: Spelling
+    request_callee: RequestCallee
+    source_lines: list[str]
+    tape: str = ""
+    bars: dict[str, str] = field(default_factory=dict)
+    records: Records = field(default_factory=Records)
+
+    def __post_init__(self):
+        self.tape = self.namer.fresh("tape")
+
+    # ---- names -------------------------------------------------------------------------------
+    def bar(self, var: str) -> str:
+        if var not in self.bars:
+            self.bars[var] = self.namer.fresh(adjoint_name(var))
+        return self.bars[var]
+
+    def active(self, node: gast.AST) -> bool:
+        return self.activity.is_active(node)
+
+    # ---- sweeps ------------------------------------------------------------------------------
+    def block(self, stmts: list[gast.stmt]) -> tuple[list[gast.stmt], list[gast.stmt]]:
+        primal, adjoint = [], []
+        for s in stmts:
+            p, a = self.statement(s)
+            primal.extend(p)
+            adjoint[0:0] = a
+        return primal, adjoint
+
+    def statement(self, s: gast.stmt) -> tuple[list[gast.stmt], list[gast.stmt]]:
+        if isinstance(s, gast.Assign):
+            return self.assignment(s)
+        if isinstance(s, gast.If):
+            return self.branch(s)
+        if isinstance(s, gast.For):
+            return self.for_loop(s)
+        if isinstance(s, gast.While):
+            return self.while_loop(s)
+        return [s], []  # print(...), the `if flag: break` trailer, the final return
+
+    def recorded(self, target: str, primal: list[gast.stmt], adjoint_of: list[gast.stmt],
+                 restore_first: bool) -> tuple[list[gast.stmt], list[gast.stmt]]:
+        """Wrap a definition of ``target`` with a tape record (pruned later if unneeded)."""
+        push = gast.Expr(value=expr("tape.append(v)", tape=self.tape, v=target))
+        pop = assign(target, expr("tape.pop()", tape=self.tape))
+        self.records.pairs.append((push, pop))
+        adjoint = [pop] + adjoint_of if restore_first else adjoint_of + [pop]
+        return [push] + primal, adjoint
+
+    def assignment(self, s: gast.Assign) -> tuple[list[gast.stmt], list[gast.stmt]]:
+        target = s.targets[0].id
+        primal, adjoint = self.adjoint_of_assign(s)
+        self_reference = target in operands(s.value)
+        if target in self.activity.active and not _assigns(adjoint, self.bar(target)):
+            # the overwritten value's adjoint starts from zero
+            adjoint = adjoint + [assign(self.bar(target), const(0.0))]
+        primal, adjoint = self.recorded(target, primal, adjoint, restore_first=self_reference)
+        return primal, self.commented(s, adjoint)
+
+    def commented(self, s: gast.stmt, adjoint: list[gast.stmt]) -> list[gast.stmt]:
+        line = getattr(s, "lineno", None)
+        if not line or not any(not _is_record(a) for a in adjoint):
+            return adjoint
+        text = self.source_lines[line - 1].strip() if line <= len(self.source_lines) else ""
+        return [comment(f"adjoint of line {line}: {text}")] + adjoint
+
+    def frozen(self, s: gast.stmt, header: gast.expr):
+        """The adjoint re-reads a test or loop bound after the body ran; when the body
+        assigns those names, read a copy taken before it instead."""
+        changed = sorted(reads(header) & _stored(s.body + getattr(s, "orelse", [])))
+        primal, adjoint, subs = [], [], {}
+        for var in changed:
+            copy_name = self.namer.fresh(f"{var}_before")
+            p, a = self.assignment(assign(copy_name, name(var)))
+            primal, adjoint, subs[var] = primal + p, a + adjoint, copy_name
+        return primal, adjoint, substitute(header, subs) if subs else header
+
+    def branch(self, s: gast.If):
+        pre, post, test = self.frozen(s, s.test)
+        s = gast.If(test=test, body=s.body, orelse=s.orelse)
+        primal_body, adjoint_body = self.block(s.body)
+        primal_else, adjoint_else = self.block(s.orelse)
+        primal = gast.If(test=s.test, body=primal_body or [gast.Pass()], orelse=primal_else)
+        adjoint = gast.If(test=copy.deepcopy(s.test), body=adjoint_body, orelse=adjoint_else)
+        return pre + [primal], [adjoint] + post
+
+    def for_loop(self, s: gast.For):
+        pre_loop, post_loop, iterable = self.frozen(s, s.iter)
+        s = gast.For(target=s.target, iter=iterable, body=s.body, orelse=[], type_comment=None)
+        body = s.body
+        has_break = bool(body) and _is_break_trailer(body[-1])
+        pre_p, pre_a, count = [], [], None
+        if has_break:
+            count = self.namer.fresh("trips")
+            pre_p, pre_a = self.assignment(assign(count, const(0)))
+            body = [assign(count, expr("n + 1", n=count))] + body
+        primal_body, adjoint_body = self.block(body)
+        iterable = s.iter if count is None else expr("r[:n]", r=s.iter, n=count)
+        primal = gast.For(target=s.target, iter=s.iter, body=primal_body, orelse=[],
+                          type_comment=None)
+        adjoint = gast.For(target=copy.deepcopy(s.target), iter=expr("reversed(r)", r=iterable),
+                           body=adjoint_body, orelse=[], type_comment=None)
+        primal_loop, adjoint_loop = self.recorded(s.target.id, [primal], [adjoint], False)
+        return pre_loop + pre_p + primal_loop, adjoint_loop + pre_a + post_loop
+
+    def while_loop(self, s: gast.While):
+        count = self.namer.fresh("trips")
+        pre_p, pre_a = self.assignment(assign(count, const(0)))
+        body = [assign(count, expr("n + 1", n=count))] + s.body
+        primal_body, adjoint_body = self.block(body)
+        primal = gast.While(test=s.test, body=primal_body, orelse=[])
+        adjoint = gast.For(target=name("_", store=True), iter=expr("range(n)", n=count),
+                           body=adjoint_body, orelse=[], type_comment=None)
+        return pre_p + [primal], [adjoint] + pre_a
+
+    # ---- adjoints of single operations --------------------------------------------------
+    def adjoint_of_assign(self, s: gast.Assign) -> tuple[list[gast.stmt], list[gast.stmt]]:
+        """The primal statement(s) and the adjoint statements of ``target = value``."""
+        target, value = s.targets[0].id, s.value
+        if target not in self.activity.active or not any(
+                v in self.activity.active for v in operands(value)):
+            return [s], []
+        op = operation(value, self.env)
+        if op.user is not None:
+            return self.user_call(s, op.user)
+        if isinstance(value, gast.Name):
+            return [s], self.accumulate(target, [(value.id, name(self.bar(target)))])
+        if isinstance(value, gast.Subscript):
+            return [s], self.subscript(target, value)
+        if op.rule is None:
+            raise self.no_rule(s, op.what)
+        return [s], self.rule_adjoint(s, op.rule)
+
+    def rule_adjoint(self, s: gast.Assign, rule: Rule) -> list[gast.stmt]:
+        target, value = s.targets[0].id, s.value
+        bound = bound_arguments(value, rule)
+        unknown = set(bound) - set(rule.params)
+        if unknown:
+            raise self.no_rule(s, f"{operation(value, self.env).what} with "
+                                  f"{', '.join(sorted(unknown))}=")
+        self_reference = target in operands(value)
+        out = copy.deepcopy(value) if self_reference else name(target)
+        g = name(self.bar(target))
+        terms = []
+        for param in rule.active_params():
+            arg = bound.get(param)
+            if arg is None or not self.active(arg):
+                continue
+            subs = {**bound, "out": out, "g": g}
+            if rule.partials is not None:
+                partial = expr(rule.partials[rule.params.index(param)], **subs)
+                term = times(g, self.spelling.spell(partial, self.all_scalar(value)))
+                if self.needs_unbroadcast(arg.id, target):
+                    term = expr("unbroadcast(t, x)", t=term, x=arg)
+            else:
+                term = self.spelling.spell(expr(rule.adjoints[param], **subs),
+                                           self.all_scalar(value))
+            terms.append((arg.id, term))
+        return self.accumulate(target, terms)
+
+    def subscript(self, target: str, value: gast.Subscript) -> list[gast.stmt]:
+        if not self.active(value.value):
+            return []
+        term = expr("scatter(g, x, i)", g=self.bar(target), x=value.value,
+                    i=_index_value(value.slice))
+        return self.accumulate(target, [(value.value.id, term)])
+
+    def accumulate(self, target: str, terms: list[tuple[str, gast.expr]]) -> list[gast.stmt]:
+        """``a_bar = a_bar + term`` per argument; the target's own adjoint is replaced last."""
+        by_arg: dict[str, list[gast.expr]] = {}
+        for arg, term in terms:
+            by_arg.setdefault(arg, []).append(term)
+        out, last = [], []
+        for arg, arg_terms in by_arg.items():
+            if arg == target:
+                last = [assign(self.bar(arg), _sum(arg_terms))]
+            else:
+                out.append(assign(self.bar(arg), _sum([name(self.bar(arg))] + arg_terms)))
+        return out + last
+
+    def user_call(self, s: gast.Assign, func) -> tuple[list[gast.stmt], list[gast.stmt]]:
+        target, call = s.targets[0].id, s.value
+        if call.keywords:
+            raise self.no_rule(s, f"keyword arguments in a call to {func.__name__}")
+        positions = tuple(k for k, a in enumerate(call.args) if self.active(a))
+        kinds = tuple(self.activity.kind(a.id) if isinstance(a, gast.Name) else
+                      Kind("scalar") for a in call.args)
+        fwd, adj = self.request_callee(func, positions, kinds)
+        primal = assign(target, gast.Call(func=name(fwd), args=[name(self.tape)] + call.args,
+                                          keywords=[]))
+        result = expr("adj(tape, g)", adj=adj, tape=self.tape, g=self.bar(target))
+        args = [call.args[k].id for k in positions]
+        if len(args) == 1:
+            return [primal], self.accumulate(target, [(args[0], result)])
+        parts = [self.namer.fresh(f"{a}_bar_{func.__name__}") for a in args]
+        unpack = gast.Assign(targets=[gast.Tuple(elts=[name(p, store=True) for p in parts],
+                                                 ctx=gast.Store())], value=result, type_comment=None)
+        return [primal], [unpack] + self.accumulate(target, [(a, name(p)) for a, p in zip(args, parts)])
+
+    # ---- kinds -------------------------------------------------------------------------------
+    def all_scalar(self, value: gast.expr) -> bool:
+        known = [v for v in operands(value) if v in self.activity.kinds]
+        return all(self.activity.kind(v).tag in ("scalar", "int") for v in known)
+
+    def needs_unbroadcast(self, arg: str, out: str) -> bool:
+        a, o = self.activity.kind(arg), self.activity.kind(out)
+        if a.tag == "scalar" and o.tag == "scalar":
+            return False
+        return not (a == o and a.like is not None)
+
+    def zero(self, var: str) -> gast.expr:
+        return const(0.0) if self.activity.kind(var).tag == "scalar" else expr(
+            "zeros_like(x)", x=var)
+
+    def no_rule(self, s: gast.stmt, what: str) -> NoDerivativeError:
+        return NoDerivativeError(
+            f"no derivative rule for `{what}`", filename=self.env.filename,
+            lineno=getattr(s, "lineno", None), construct=what,
+            hint="use an operation sourcead knows (see README), wrap the value in "
+                 "sourcead.stop_gradient(...) if it should be treated as a constant, or "
+                 "define the function in Python source so sourcead can read it")
+
+
+# ---- assembling functions --------------------------------------------------------------------
+
+def prune_records(records: Records, adjoint: list[gast.stmt], live_out: set[str]) -> set[int]:
+    """ids of the push/pop statements whose restored value is never read: drop them."""
+    pops = {id(pop): (push, pop) for push, pop in records.pairs}
+    dead: set[int] = set()
+
+    def visit(stmt: gast.stmt, live_after: set[str]) -> None:
+        if id(stmt) in pops and stmt.targets[0].id not in live_after:
+            push, pop = pops[id(stmt)]
+            dead.update((id(push), id(pop)))
+
+    live_before(adjoint, live_out, visit)
+    return dead
+
+
+def without(stmts: list[gast.stmt], dead: set[int]) -> list[gast.stmt]:
+    out = []
+    for s in stmts:
+        if id(s) in dead:
+            continue
+        for field_name in ("body", "orelse"):
+            if hasattr(s, field_name):
+                setattr(s, field_name, without(getattr(s, field_name), dead))
+        out.append(s)
+    return out
+
+
+def initialize_recorded(primal: list[gast.stmt], params: set[str], tape: str) -> list[gast.stmt]:
+    """A loop that records a name before its first assignment needs it bound: ``v = None``."""
+    out, bound = [], set(params)
+    for s in primal:
+        if isinstance(s, (gast.For, gast.While, gast.If)):
+            pushed = {n.args[0].id for n in gast.walk(s) if _is_push(n, tape)}
+            out.extend(assign(v, const(None)) for v in sorted(pushed - bound))
+            bound |= pushed
+        out.append(s)
+        bound = definitely_assigned([s], bound)
+    return out
+
+
+def _stored(stmts_: list[gast.stmt]) -> set[str]:
+    return {n.id for s in stmts_ for n in gast.walk(s)
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+
+
+def _is_push(node: gast.AST, tape: str) -> bool:
+    return (isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute)
+            and node.func.attr == "append" and isinstance(node.func.value, gast.Name)
+            and node.func.value.id == tape and isinstance(node.args[0], gast.Name))
+
+
+def _is_record(s: gast.stmt) -> bool:
+    return isinstance(s, gast.Assign) and isinstance(s.value, gast.Call) and isinstance(
+        s.value.func, gast.Attribute) and s.value.func.attr == "pop"
+
+
+def _is_break_trailer(s: gast.stmt) -> bool:
+    return isinstance(s, gast.If) and len(s.body) == 1 and isinstance(s.body[0], gast.Break)
+
+
+def _index_value(index: gast.expr) -> gast.expr:
+    """Slice syntax as a value that can be passed to a function: ``slice(a, b, c)``."""
+    if isinstance(index, gast.Slice):
+        parts = [p if p is not None else const(None) for p in (index.lower, index.upper, index.step)]
+        return gast.Call(func=name("slice"), args=parts, keywords=[])
+    if isinstance(index, gast.Tuple):
+        return gast.Tuple(elts=[_index_value(e) for e in index.elts], ctx=gast.Load())
+    return copy.deepcopy(index)
+
+
+def times(g: gast.expr, partial: gast.expr) -> gast.expr:
+    """``g * partial`` written the way a person would: g, -g, g / y, -(g * p)."""
+    if isinstance(partial, gast.Constant) and partial.value == 1:
+        return g
+    if isinstance(partial, gast.Constant) and partial.value == -1:
+        return gast.UnaryOp(op=gast.USub(), operand=g)
+    if isinstance(partial, gast.UnaryOp) and isinstance(partial.op, gast.USub):
+        return gast.UnaryOp(op=gast.USub(), operand=times(g, partial.operand))
+    if (isinstance(partial, gast.BinOp) and isinstance(partial.op, gast.Div)
+            and isinstance(partial.left, gast.Constant) and partial.left.value == 1):
+        return gast.BinOp(left=g, op=gast.Div(), right=partial.right)
+    return gast.BinOp(left=g, op=gast.Mult(), right=partial)
+
+
+def _sum(terms: list[gast.expr]) -> gast.expr:
+    total = terms[0]
+    for t in terms[1:]:
+        if isinstance(t, gast.UnaryOp) and isinstance(t.op, gast.USub):
+            total = gast.BinOp(left=total, op=gast.Sub(), right=t.operand)
+        else:
+            total = gast.BinOp(left=total, op=gast.Add(), right=t)
+    return total
+
+
+def _assigns(stmts_: list[gast.stmt], var: str) -> bool:
+    return any(isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+               and s.targets[0].id == var for s in stmts_)
+
+
+def build_sweeps(rev: Reverse, body: list[gast.stmt], result: str, live_out: set[str]):
+    """Primal and adjoint sweeps of ``body`` with only the needed records kept."""
+    primal, adjoint = rev.block(body)
+    dead = prune_records(rev.records, adjoint, live_out)
+    primal, adjoint = without(primal, dead), without(adjoint, dead)
+    return primal, adjoint
+
+
+def bar_initializations(rev: Reverse, result: str, wrt: list[str]) -> list[gast.stmt]:
+    inits = [assign(rev.bar(v), rev.zero(v)) for v in wrt if v != result]
+    inits += [assign(rev.bar(v), const(0.0)) for v in sorted(rev.activity.active)
+              if v != result and v not in wrt]
+    return inits
+
+
+def grad_function(rev: Reverse, name_: str, wrt: list[str], preserve_result: bool) -> gast.FunctionDef:
+    """``f_grad(params..., out_bar=1.0)``: both sweeps in one function."""
+    fn = rev.fn
+    body, ret = fn.body[:-1], fn.body[-1]
+    result = ret.value.id
+    seed = rev.bar(result)
+    returns = [name(rev.bar(v)) for v in wrt]
+    value_name = rev.namer.fresh("value") if preserve_result else None
+    primal, adjoint = build_sweeps(rev, body, result, set())
+    keep = [assign(value_name, name(result))] if preserve_result else []
+    primal = initialize_recorded(primal, {a.id for a in fn.args.args}, rev.tape)
+    grads = returns[0] if len(returns) == 1 else gast.Tuple(elts=returns, ctx=gast.Load())
+    value = gast.Tuple(elts=[grads, name(value_name)], ctx=gast.Load()) if preserve_result else grads
+    stmts_ = (_tape_init(rev, primal + adjoint) + primal + keep + bar_initializations(rev, result, wrt)
+              + adjoint + [gast.Return(value=value)])
+    args = copy.deepcopy(fn.args)
+    args.args = args.args + [name(seed, store=False)]
+    args.args[-1].ctx = gast.Param()
+    args.defaults = list(args.defaults) + [const(1.0)]
+    return _function(name_, args, stmts_)
+
+
+def split_functions(rev: Reverse, fwd_name: str, adj_name: str, wrt: list[str]):
+    """``f_fwd(tape, params...)`` records the values ``f_adj(tape, out_bar)`` needs."""
+    fn = rev.fn
+    body, ret = fn.body[:-1], fn.body[-1]
+    result = ret.value.id
+    primal, adjoint = build_sweeps(rev, body, result, set())
+    params = {a.id for a in fn.args.args}
+    local = params | {n.id for s in primal for n in gast.walk(s)
+                      if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+    live = sorted((live_before(adjoint, set()) & local) - set(rev.bars.values()) - {rev.tape})
+    primal = initialize_recorded(primal, params, rev.tape)
+    unbound = [v for v in live if v not in definitely_assigned(primal, params)]
+    primal = [assign(v, const(None)) for v in unbound] + primal
+    saves = [gast.Expr(value=expr("tape.append(v)", tape=rev.tape, v=v)) for v in live]
+    loads = [assign(v, expr("tape.pop()", tape=rev.tape)) for v in reversed(live)]
+    fwd_args = copy.deepcopy(fn.args)
+    fwd_args.args = [gast.Name(id=rev.tape, ctx=gast.Param(), annotation=None, type_comment=None)] + [
+        gast.Name(id=a.id, ctx=gast.Param(), annotation=None, type_comment=None) for a in fn.args.args]
+    fwd = _function(fwd_name, fwd_args, primal + saves + [gast.Return(value=name(result))])
+    returns = [name(rev.bar(v)) for v in wrt]
+    value = returns[0] if len(returns) == 1 else gast.Tuple(elts=returns, ctx=gast.Load())
+    adj_args = gast.arguments(args=[gast.Name(id=n, ctx=gast.Param(), annotation=None,
+                                              type_comment=None) for n in (rev.tape, rev.bar(result))],
+                              posonlyargs=[], vararg=None, kwonlyargs=[], kw_defaults=[],
+                              kwarg=None, defaults=[])
+    adj = _function(adj_name, adj_args, loads + bar_initializations(rev, result, wrt) + adjoint
+                    + [gast.Return(value=value)])
+    return fwd, adj
+
+
+def _tape_init(rev: Reverse, stmts_: list[gast.stmt]) -> list[gast.stmt]:
+    uses = any(isinstance(n, gast.Name) and n.id == rev.tape
+               for s in stmts_ for n in gast.walk(s))
+    return template_stmts("tape = []", tape=rev.tape) if uses else []
+
+
+def _function(name_: str, args: gast.arguments, body: list[gast.stmt]) -> gast.FunctionDef:
+    for a in args.args:
+        a.annotation = None
+    return gast.FunctionDef(name=name_, args=args, body=body, decorator_list=[], returns=None,
+                            type_comment=None, type_params=[])

@@ -1,0 +1,56 @@
+"""The rule type, and lookup from an operation to its row in the tables."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import gast
+
+
+@dataclass(frozen=True)
+class Rule:
+    """How to differentiate one operation.
+
+    params: placeholder names of the arguments, in call order.
+    partials: for elementwise rows, the partial derivative of ``out`` with respect to each
+        param as a template (``None``: no derivative through that argument).
+    adjoints / tangent: for other rows, the contribution ``g`` (the output's adjoint) makes to
+        each param's adjoint, and the output's tangent from the params' tangents (``x_dot``).
+    shape: how the output's shape relates to the inputs' ("broadcast", "reduce", "other").
+    """
+    params: tuple[str, ...]
+    partials: tuple[str | None, ...] | None = None
+    adjoints: dict[str, str] = field(default_factory=dict)
+    tangent: str | None = None
+    shape: str = "broadcast"
+    integer: bool = False      # output is an integer/boolean: never active
+
+    @property
+    def differentiable(self) -> bool:
+        return not self.integer and (self.partials is not None and any(self.partials)
+                                     or bool(self.adjoints))
+
+    def active_params(self) -> tuple[str, ...]:
+        if self.partials is not None:
+            return tuple(p for p, d in zip(self.params, self.partials) if d)
+        return tuple(p for p in self.params if p in self.adjoints)
+
+
+ZERO = Rule(params=(), integer=True)
+
+
+def elementwise(*partials: str | None, params: tuple[str, ...] = ("x", "y", "z")) -> Rule:
+    return Rule(params=params[:len(partials)], partials=tuple(partials))
+
+
+def lookup_operator(op: gast.AST) -> Rule | None:
+    from .tables import OPERATORS
+    return OPERATORS.get(type(op))
+
+
+def lookup_call(func: Any) -> Rule | None:
+    from .tables import CALLS
+    try:
+        return CALLS.get(func)
+    except TypeError:  # unhashable callables have no rule
+        return None

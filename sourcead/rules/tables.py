@@ -1,0 +1,118 @@
+"""The rule tables. One line per rule; partials use ``x``, ``y`` for the arguments and ``out``
+for the result. ``np.`` and ``math.`` are spelled with the user's own aliases when emitted,
+and ``np.f`` becomes ``math.f`` when every operand is a Python scalar (faster, same value).
+"""
+from __future__ import annotations
+
+import builtins
+import math
+
+import gast
+import numpy as np
+
+from .. import runtime
+from .core import ZERO, Rule, elementwise as ew
+
+# ---- Python operators ---------------------------------------------------------------------
+OPERATORS = {
+    gast.Add: ew("1", "1"),
+    gast.Sub: ew("1", "-1"),
+    gast.Mult: ew("y", "x"),
+    gast.Div: ew("1 / y", "-out / y"),
+    gast.Pow: ew("y * x ** (y - 1)", "out * np.log(x)"),
+    gast.Mod: ew("1", "-np.floor(x / y)"),
+    gast.FloorDiv: ZERO,
+    gast.USub: ew("-1"),
+    gast.UAdd: ew("1"),
+    gast.Not: ZERO,
+    gast.MatMult: Rule(params=("x", "y"), adjoints={"x": "dot_adjoint_x(g, x, y)",
+                                                     "y": "dot_adjoint_y(g, x, y)"},
+                       tangent="x_dot @ y + x @ y_dot", shape="reduce"),
+}
+
+# ---- elementwise functions, shared by math and numpy ------------------------------------
+_UNARY = {
+    "sin": "np.cos(x)",
+    "cos": "-np.sin(x)",
+    "tan": "1 + out ** 2",
+    "exp": "out",
+    "exp2": "out * np.log(2.0)",
+    "expm1": "out + 1",
+    "log": "1 / x",
+    "log2": "1 / (x * np.log(2.0))",
+    "log10": "1 / (x * np.log(10.0))",
+    "log1p": "1 / (1 + x)",
+    "sqrt": "0.5 / out",
+    "cbrt": "1 / (3 * out ** 2)",
+    "sinh": "np.cosh(x)",
+    "cosh": "np.sinh(x)",
+    "tanh": "1 - out ** 2",
+    "arcsin": "1 / np.sqrt(1 - x ** 2)",
+    "arccos": "-1 / np.sqrt(1 - x ** 2)",
+    "arctan": "1 / (1 + x ** 2)",
+    "arcsinh": "1 / np.sqrt(x ** 2 + 1)",
+    "arccosh": "1 / np.sqrt(x ** 2 - 1)",
+    "arctanh": "1 / (1 - x ** 2)",
+    "abs": "np.sign(x)",
+    "square": "2 * x",
+    "reciprocal": "-out ** 2",
+    "negative": "-1",
+    "positive": "1",
+}
+_MATH_NAMES = {"arcsin": "asin", "arccos": "acos", "arctan": "atan", "arcsinh": "asinh",
+               "arccosh": "acosh", "arctanh": "atanh", "abs": "fabs"}
+_BINARY = {
+    "add": ("1", "1"),
+    "subtract": ("1", "-1"),
+    "multiply": ("y", "x"),
+    "divide": ("1 / y", "-out / y"),
+    "true_divide": ("1 / y", "-out / y"),
+    "power": ("y * x ** (y - 1)", "out * np.log(x)"),
+    "arctan2": ("y / (x ** 2 + y ** 2)", "-x / (x ** 2 + y ** 2)"),  # arctan2(x1=x, x2=y)
+    "hypot": ("x / out", "y / out"),
+}
+
+_INTEGER_VALUED = ("floor", "ceil", "trunc", "rint", "sign", "round", "isnan", "isinf",
+                   "isfinite", "floor_divide")
+
+
+def _numpy_rows() -> dict:
+    rows = {getattr(np, n): ew(d) for n, d in _UNARY.items() if hasattr(np, n)}
+    rows[np.absolute] = rows[np.abs]
+    rows.update({getattr(np, n): ew(*d) for n, d in _BINARY.items() if hasattr(np, n)})
+    rows.update({getattr(np, n): ZERO for n in _INTEGER_VALUED if hasattr(np, n)})
+    rows[np.sum] = Rule(params=("x",), adjoints={"x": "g * np.ones_like(x)"},
+                        tangent="np.sum(x_dot)", shape="reduce")
+    rows[np.dot] = Rule(params=("x", "y"), adjoints={"x": "dot_adjoint_x(g, x, y)",
+                                                     "y": "dot_adjoint_y(g, x, y)"},
+                        tangent="np.dot(x_dot, y) + np.dot(x, y_dot)", shape="reduce")
+    return rows
+
+
+def _math_rows() -> dict:
+    rows = {}
+    for n, d in _UNARY.items():
+        fn = getattr(math, _MATH_NAMES.get(n, n), None)
+        if fn is not None:
+            rows[fn] = ew(d)
+    rows[math.pow] = ew(*_BINARY["power"])
+    rows[math.atan2] = ew(*_BINARY["arctan2"])
+    rows[math.hypot] = ew(*_BINARY["hypot"])
+    rows[math.erf] = ew("2 / np.sqrt(np.pi) * np.exp(-x ** 2)")
+    rows.update({getattr(math, n): ZERO for n in ("floor", "ceil", "trunc", "isnan", "isinf",
+                                                   "isfinite")})
+    return rows
+
+
+def _builtin_rows() -> dict:
+    return {
+        builtins.abs: ew("np.sign(x)"),
+        builtins.float: ew("1"),
+        builtins.pow: ew(*_BINARY["power"]),
+        builtins.int: ZERO, builtins.round: ZERO, builtins.len: ZERO, builtins.bool: ZERO,
+        builtins.range: ZERO, builtins.print: ZERO, builtins.isinstance: ZERO,
+        runtime.stop_gradient: ZERO,
+    }
+
+
+CALLS = {**_numpy_rows(), **_math_rows(), **_builtin_rows()}

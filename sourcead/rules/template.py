@@ -1,0 +1,81 @@
+"""Template machinery: Python text with placeholder names -> gast nodes.
+
+In: a snippet such as ``"x_bar + g * np.cos(x)"`` and a mapping from placeholder names
+to gast nodes (or plain names). Out: a fresh gast tree with every placeholder Name
+replaced by a deep copy of its substitute. Rules and passes build code this way so
+that what they generate is visible as Python text in the source of sourcead itself.
+"""
+from __future__ import annotations
+
+import copy
+from functools import lru_cache
+from typing import Mapping, Union
+
+import gast
+
+Sub = Union[gast.AST, str, int, float, bool, None]
+
+
+@lru_cache(maxsize=None)
+def _parse(text: str, mode: str) -> gast.AST:
+    tree = gast.parse(text)
+    return tree.body[0].value if mode == "expr" else tree
+
+
+def name(ident: str, store: bool = False) -> gast.Name:
+    ctx = gast.Store() if store else gast.Load()
+    return gast.Name(id=ident, ctx=ctx, annotation=None, type_comment=None)
+
+
+def const(value) -> gast.Constant:
+    return gast.Constant(value=value, kind=None)
+
+
+def as_node(value: Sub) -> gast.AST:
+    """A substitute may be a node, an identifier (str) or a Python constant."""
+    if isinstance(value, gast.AST):
+        return copy.deepcopy(value)
+    if isinstance(value, str):
+        return name(value)
+    return const(value)
+
+
+class _Substitute(gast.NodeTransformer):
+    def __init__(self, subs: Mapping[str, Sub]):
+        self.subs = subs
+
+    def visit_Name(self, node: gast.Name):
+        if node.id not in self.subs:
+            return node
+        new = as_node(self.subs[node.id])
+        if isinstance(new, gast.Name):
+            new.ctx = node.ctx
+        return new
+
+
+def expr(text: str, **subs: Sub) -> gast.expr:
+    """Parse an expression template and substitute placeholders."""
+    return _Substitute(subs).visit(copy.deepcopy(_parse(text, "expr")))
+
+
+def stmts(text: str, **subs: Sub) -> list[gast.stmt]:
+    """Parse a block of statements and substitute placeholders."""
+    return _Substitute(subs).visit(copy.deepcopy(_parse(text, "module"))).body
+
+
+def substitute(node: gast.AST, subs: Mapping[str, Sub]) -> gast.AST:
+    """Replace placeholder names in an existing tree (a copy is returned)."""
+    return _Substitute(subs).visit(copy.deepcopy(node))
+
+
+def assign(target: str, value: gast.expr) -> gast.Assign:
+    return gast.Assign(targets=[name(target, store=True)], value=value, type_comment=None)
+
+
+def names_in(node: gast.AST) -> set[str]:
+    """Every identifier read or written inside ``node``."""
+    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)}
+
+
+def loaded_names(node: gast.AST) -> set[str]:
+    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}

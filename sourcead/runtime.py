@@ -1,0 +1,73 @@
+"""The few helpers generated code may call. Each is small, pure, and emitted into the
+generated source when used, so a saved derivative runs with NumPy alone.
+
+``stop_gradient`` is also public API: every mode treats its result as a constant.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+def stop_gradient(x):
+    """Return ``x`` unchanged; sourcead treats the result as a constant."""
+    return x
+
+
+def unbroadcast(g, x):
+    """Sum ``g`` down to the shape of ``x``: the adjoint of NumPy broadcasting."""
+    shape = np.shape(x)
+    if np.shape(g) == shape:
+        return g
+    g = np.asarray(g)
+    while g.ndim > len(shape):
+        g = g.sum(axis=0)
+    for axis, size in enumerate(shape):
+        if size == 1 and g.ndim == len(shape) and g.shape[axis] != 1:
+            g = g.sum(axis=axis, keepdims=True)
+    if g.shape != shape:  # g was a scalar zero: spread it to x's shape
+        g = g + np.zeros(shape)
+    return g if shape else float(g) if np.ndim(g) == 0 and isinstance(x, float) else g
+
+
+def zeros_like(x):
+    """A zero gradient of the type and shape of ``x`` (a float for a Python number)."""
+    if isinstance(x, np.ndarray):
+        return np.zeros(x.shape, dtype=np.result_type(x.dtype, np.float64))
+    return 0.0
+
+
+def scatter(g, x, index):
+    """The adjoint of ``x[index]``: ``g`` placed at ``index`` in zeros shaped like ``x``."""
+    out = np.zeros(np.shape(x))
+    np.add.at(out, index, g)
+    return out
+
+
+def dot_adjoint_x(g, x, y):
+    """The adjoint of ``np.dot(x, y)`` (or ``x @ y``) for ``x``, for arrays of up to 2 dims."""
+    if np.ndim(x) == 0 or np.ndim(y) == 0:
+        return unbroadcast(g * y, x)
+    if np.ndim(y) == 1:
+        return g * y if np.ndim(x) == 1 else np.outer(g, y)
+    if np.ndim(x) == 1:
+        return np.dot(y, g)
+    if np.ndim(x) == 2 and np.ndim(y) == 2:
+        return np.dot(g, y.T)
+    raise NotImplementedError("sourcead: dot/matmul of arrays with more than 2 dimensions")
+
+
+def dot_adjoint_y(g, x, y):
+    """The adjoint of ``np.dot(x, y)`` (or ``x @ y``) for ``y``, for arrays of up to 2 dims."""
+    if np.ndim(x) == 0 or np.ndim(y) == 0:
+        return unbroadcast(g * x, y)
+    if np.ndim(x) == 1:
+        return g * x if np.ndim(y) == 1 else np.outer(x, g)
+    if np.ndim(y) == 1:
+        return np.dot(g, x)
+    if np.ndim(x) == 2 and np.ndim(y) == 2:
+        return np.dot(x.T, g)
+    raise NotImplementedError("sourcead: dot/matmul of arrays with more than 2 dimensions")
+
+
+HELPERS = {"dot_adjoint_x": dot_adjoint_x, "dot_adjoint_y": dot_adjoint_y, "unbroadcast": unbroadcast, "zeros_like": zeros_like, "scatter": scatter,
+           "stop_gradient": stop_gradient}
