@@ -178,7 +178,10 @@ def analyze_activity(fn: gast.FunctionDef, env: Environment, param_kinds: Mappin
     assigns = assignments(fn.body)
     loop_targets = {n.target.id for n in gast.walk(fn) if isinstance(n, gast.For)}
     kinds = _infer_kinds(assigns, env, dict(param_kinds), loop_targets, result_kind)
-    numeric = {v for v, k in kinds.items() if k.numeric}
+    # Anything but integers can carry a derivative. Containers are included on purpose: if
+    # a derivative flows into one that reverse mode cannot handle, it must say so rather
+    # than drop the derivative.
+    numeric = {v for v, k in kinds.items() if k.tag not in ("int", "none")}
     varied = _propagate_forward(assigns, env, set(wrt) & numeric, numeric)
     useful = _propagate_backward(assigns, set(outputs))
     return Activity(kinds=dict(kinds), active=frozenset(varied & useful))
@@ -229,8 +232,17 @@ def value_kind(value: gast.expr, kinds: Mapping[str, Kind], env: Environment,
             return broadcast(args)
         return Kind("scalar") if all(k.tag in ("scalar", "int") for k in args) else UNKNOWN
     if op.user is not None and result_kind is not None:
-        return result_kind(op, args)
+        kind = result_kind(op, [value_kind(a, kinds, env, result_kind) if a is not None else UNKNOWN
+                                for a in user_arguments(op.user, value)])
+        return UNKNOWN if kind.tag == "none" else kind  # a computed value is never just None
     return UNKNOWN
+
+
+def user_arguments(func, call: gast.Call) -> list[gast.expr | None]:
+    """The argument atom each parameter of ``func`` receives (None: its default)."""
+    params = list(inspect.signature(func).parameters)
+    by_name = {k.arg: k.value for k in call.keywords}
+    return [call.args[k] if k < len(call.args) else by_name.get(p) for k, p in enumerate(params)]
 
 
 def _data_args(value: gast.expr) -> list[gast.expr]:

@@ -79,7 +79,8 @@ def normalize(parsed: Parsed) -> gast.FunctionDef:
     body = desugar_block(fn.body, env, namer)
     body = JumpEliminator(namer, env).function_body(body)
     body = Flattener(namer, env, local_names(fn, body)).block(body)
-    fn.body = rename_straight_line(fn, body, namer)
+    body = rename_straight_line(fn, body, namer)
+    fn.body = replace_tuples(body)
     return fn
 
 
@@ -593,3 +594,43 @@ def _rename_loads(s: gast.stmt, current: dict[str, str]) -> gast.stmt:
         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id in current:
             n.id = current[n.id]
     return s
+
+
+# --- tuples that are only unpacked --------------------------------------------------------
+
+def replace_tuples(body: list[gast.stmt]) -> list[gast.stmt]:
+    """``t = (a, b); p = t[0]`` -> ``p = a``, when every use of ``t`` is a constant index.
+
+    A tuple built only to be unpacked carries no value of its own; reading its elements
+    directly lets derivatives flow through it like through any other name.
+    """
+    literals = {s.targets[0].id: s.value.elts for s in body
+                if isinstance(s, gast.Assign) and isinstance(s.value, (gast.Tuple, gast.List))}
+    stores = [n.id for s in body for n in gast.walk(s)
+              if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)]
+    candidates = {t for t in literals if stores.count(t) == 1}
+    indexed = {id(s.value.value) for s in assignments_in(body) if _constant_index(s.value, candidates)}
+    for s in body:
+        for n in gast.walk(s):
+            if isinstance(n, gast.Name) and n.id in candidates and isinstance(n.ctx, gast.Load) \
+                    and id(n) not in indexed:
+                candidates.discard(n.id)
+    out = []
+    for s in body:
+        if isinstance(s, gast.Assign) and s.targets[0].id in candidates:
+            continue
+        for a in assignments_in([s]):
+            if _constant_index(a.value, candidates):
+                a.value = copy.deepcopy(literals[a.value.value.id][a.value.slice.value])
+        out.append(s)
+    return out
+
+
+def assignments_in(stmts: list[gast.stmt]) -> list[gast.Assign]:
+    return [n for s in stmts for n in gast.walk(s) if isinstance(n, gast.Assign)]
+
+
+def _constant_index(value: gast.expr, candidates: set[str]) -> bool:
+    return (isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name)
+            and value.value.id in candidates and isinstance(value.slice, gast.Constant)
+            and isinstance(value.slice.value, int))

@@ -28,7 +28,7 @@ def optimize(functions: list[gast.FunctionDef], modules: set[str],
     """``temporaries``: generated names (adjoints) that copy propagation may replace."""
     out = []
     for fn in functions:
-        fn = copy.deepcopy(fn)
+        fn = unshare(copy.deepcopy(fn))
         for _ in range(MAX_ROUNDS):
             before = gast.dump(fn)
             fn.body, _ = fold_zeros(fn.body, set())
@@ -39,6 +39,20 @@ def optimize(functions: list[gast.FunctionDef], modules: set[str],
                 break
         out.append(fn)
     return out
+
+
+def unshare(tree: gast.AST) -> gast.AST:
+    """Give every position its own node: the passes below rewrite names in place."""
+    seen: set[int] = set()
+
+    class Unshare(gast.NodeTransformer):
+        def generic_visit(self, node):
+            node = super().generic_visit(node)
+            if id(node) in seen:
+                return copy.deepcopy(node)
+            seen.add(id(node))
+            return node
+    return Unshare().visit(tree)
 
 
 # ---- zero folding ------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ those zeros away so that the first contribution reads as a plain assignment.
 from __future__ import annotations
 
 import copy
+import inspect
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -185,6 +186,12 @@ class Reverse:
             return [s], self.accumulate(target, [(value.id, name(self.bar(target)))])
         if isinstance(value, gast.Subscript):
             return [s], self.subscript(target, value)
+        if isinstance(value, (gast.Tuple, gast.List)):
+            raise NoDerivativeError(
+                "a tuple or list holding a value being differentiated", filename=self.env.filename,
+                lineno=getattr(s, "lineno", None), construct=type(value).__name__.lower(),
+                hint="containers of active values are not supported yet: use separate "
+                     "variables, or unpack the tuple right where it is built")
         if op.rule is None:
             raise self.no_rule(s, op.what)
         return [s], self.rule_adjoint(s, op.rule)
@@ -237,17 +244,18 @@ class Reverse:
         return out + last
 
     def user_call(self, s: gast.Assign, func) -> tuple[list[gast.stmt], list[gast.stmt]]:
+        """Primal: ``y = g_fwd(tape, ...)``; adjoint: ``a_bar += g_adj(tape, y_bar)``."""
         target, call = s.targets[0].id, s.value
-        if call.keywords:
-            raise self.no_rule(s, f"keyword arguments in a call to {func.__name__}")
-        positions = tuple(k for k, a in enumerate(call.args) if self.active(a))
-        kinds = tuple(self.activity.kind(a.id) if isinstance(a, gast.Name) else
-                      Kind("scalar") for a in call.args)
+        bound = _bind(func, call, self.no_rule(s, f"call to {func.__name__}"))
+        params = list(inspect.signature(func).parameters)
+        positions = tuple(k for k, p in enumerate(params) if self.active(bound.get(p)))
+        kinds = tuple(self.activity.kind(bound[p].id) if isinstance(bound.get(p), gast.Name)
+                      else Kind("scalar") for p in params)
         fwd, adj = self.request_callee(func, positions, kinds)
         primal = assign(target, gast.Call(func=name(fwd), args=[name(self.tape)] + call.args,
-                                          keywords=[]))
+                                          keywords=call.keywords))
         result = expr("adj(tape, g)", adj=adj, tape=self.tape, g=self.bar(target))
-        args = [call.args[k].id for k in positions]
+        args = [bound[params[k]].id for k in positions]
         if len(args) == 1:
             return [primal], self.accumulate(target, [(args[0], result)])
         parts = [self.namer.fresh(f"{a}_bar_{func.__name__}") for a in args]
@@ -320,6 +328,15 @@ def initialize_recorded(primal: list[gast.stmt], params: set[str], tape: str) ->
     return out
 
 
+def _bind(func, call: gast.Call, error: Exception) -> dict[str, gast.expr]:
+    """Which argument atom each parameter of ``func`` receives at this call."""
+    try:
+        bound = inspect.signature(func).bind(*call.args, **{k.arg: k.value for k in call.keywords})
+    except TypeError:
+        raise error from None
+    return dict(bound.arguments)
+
+
 def _stored(stmts_: list[gast.stmt]) -> set[str]:
     return {n.id for s in stmts_ for n in gast.walk(s)
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
@@ -352,6 +369,7 @@ def _index_value(index: gast.expr) -> gast.expr:
 
 def times(g: gast.expr, partial: gast.expr) -> gast.expr:
     """``g * partial`` written the way a person would: g, -g, g / y, -(g * p)."""
+    g = copy.deepcopy(g)
     if isinstance(partial, gast.Constant) and partial.value == 1:
         return g
     if isinstance(partial, gast.Constant) and partial.value == -1:
