@@ -289,30 +289,29 @@ def bound_arguments(value: gast.expr, rule: Rule) -> dict[str, gast.expr]:
 
 
 def _propagate_forward(assigns, env, varied: set[str], numeric: set[str]) -> set[str]:
-    changed = True
-    while changed:
-        changed = False
-        for a in assigns:
-            target = a.targets[0].id
-            if target in varied or target not in numeric:
-                continue
-            if differentiable_operands(a.value, env) & varied:
-                varied.add(target)
-                changed = True
-    return varied
+    """Varied = reachable from wrt through differentiable operands (in program order)."""
+    edges = [(a.targets[0].id, differentiable_operands(a.value, env)) for a in assigns]
+    edges = [(t, ops) for t, ops in edges if t in numeric and ops]
+    return _fixed_point(edges, varied)
 
 
 def _propagate_backward(assigns, useful: set[str]) -> set[str]:
+    """Useful = everything the outputs read, transitively (walked from the end)."""
+    edges = [(op, {a.targets[0].id}) for a in reversed(assigns) for op in operands(a.value)]
+    return _fixed_point(edges, useful)
+
+
+def _fixed_point(edges: list[tuple[str, set[str]]], marked: set[str]) -> set[str]:
+    """Mark ``target`` once any of its sources is marked, until nothing changes."""
+    marked = set(marked)
     changed = True
     while changed:
         changed = False
-        for a in assigns:
-            if a.targets[0].id in useful:
-                new = set(operands(a.value)) - useful
-                if new:
-                    useful |= new
-                    changed = True
-    return useful
+        for target, sources in edges:
+            if target not in marked and not marked.isdisjoint(sources):
+                marked.add(target)
+                changed = True
+    return marked
 
 
 # ---- liveness -------------------------------------------------------------------------------------
@@ -340,6 +339,8 @@ def _live_through(s: gast.stmt, live: set[str], visit) -> set[str]:
         orelse = live_before(s.orelse, live, visit)
         return body | orelse | reads(s.test)
     if isinstance(s, (gast.For, gast.While)):
+        if visit is not None:
+            visit(s, live)
         return _live_through_loop(s, live, visit)
     if visit is not None:
         visit(s, live)

@@ -260,8 +260,8 @@ class JumpEliminator:
             return [assign(f, const(True)) for f in sets if f], "always"
         if isinstance(s, gast.If):
             guard = self.loops[-1].guard if self.loops else self.returned
+            jumps = _jumps_in(s.body + s.orelse, self.returned is not None)  # before rewriting
             body, orelse = self.block(s.body, guard), self.block(s.orelse, guard)
-            jumps = _jumps_in(s.body + s.orelse, self.returned is not None)
             return [gast.If(test=s.test, body=body, orelse=orelse)], "maybe" if jumps else "never"
         if isinstance(s, (gast.For, gast.While)):
             return self.loop(s)

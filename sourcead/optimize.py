@@ -16,6 +16,7 @@ import gast
 
 from .analyze import live_before
 from .reverse import is_comment
+from .rules.template import clone
 
 # calls that only compute a value (so an unused result can be dropped)
 PURE_FUNCTIONS = {"unbroadcast", "zeros_like", "scatter", "dot_adjoint_x", "dot_adjoint_y",
@@ -28,31 +29,23 @@ def optimize(functions: list[gast.FunctionDef], modules: set[str],
     """``temporaries``: generated names (adjoints) that copy propagation may replace."""
     out = []
     for fn in functions:
-        fn = unshare(copy.deepcopy(fn))
+        fn = clone(fn)  # every position its own node: the passes rewrite names in place
         for _ in range(MAX_ROUNDS):
-            before = gast.dump(fn)
+            before = _size(fn)
             fn.body, _ = fold_zeros(fn.body, set())
             fn.body = propagate_copies(fn.body, temporaries)
             fn.body = remove_dead(fn.body, modules)
             fn.body = clean(fn.body)
-            if gast.dump(fn) == before:
+            if _size(fn) == before:
                 break
         out.append(fn)
     return out
 
 
-def unshare(tree: gast.AST) -> gast.AST:
-    """Give every position its own node: the passes below rewrite names in place."""
-    seen: set[int] = set()
-
-    class Unshare(gast.NodeTransformer):
-        def generic_visit(self, node):
-            node = super().generic_visit(node)
-            if id(node) in seen:
-                return copy.deepcopy(node)
-            seen.add(id(node))
-            return node
-    return Unshare().visit(tree)
+def _size(fn: gast.FunctionDef) -> tuple[int, int]:
+    """Rewrites shrink the code: fewer nodes or fewer names read means something changed."""
+    nodes = list(gast.walk(fn))
+    return len(nodes), sum(1 for n in nodes if isinstance(n, gast.Name))
 
 
 # ---- zero folding ------------------------------------------------------------------------------
@@ -188,7 +181,10 @@ def remove_dead(stmts: list[gast.stmt], modules: set[str]) -> list[gast.stmt]:
     dead: set[int] = set()
 
     def visit(s: gast.stmt, live_after: set[str]) -> None:
-        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) \
+        if isinstance(s, gast.For):
+            if not _real(s.body) and _pure_iteration(s) and s.target.id not in live_after:
+                dead.add(id(s))
+        elif isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) \
                 and s.targets[0].id not in live_after and not has_effect(s, modules):
             dead.add(id(s))
 
@@ -222,12 +218,8 @@ def clean(stmts: list[gast.stmt]) -> list[gast.stmt]:
                 s.test, s.body, s.orelse = _negate(s.test), s.orelse, []
             if s.body == [] or not s.body:
                 s.body = [gast.Pass()]
-        elif isinstance(s, gast.For):
-            s.body = clean(s.body)
-            if not _real(s.body) and _pure_iteration(s):
-                continue
-        elif isinstance(s, gast.While):
-            s.body = clean(s.body)
+        elif isinstance(s, (gast.For, gast.While)):
+            s.body = clean(s.body) or [gast.Pass()]
         out.append(s)
     return _tidy_comments(out)
 

@@ -405,8 +405,12 @@ def build_sweeps(rev: Reverse, body: list[gast.stmt], result: str, live_out: set
     return primal, adjoint
 
 
-def bar_initializations(rev: Reverse, result: str, wrt: list[str]) -> list[gast.stmt]:
-    inits = [assign(rev.bar(v), rev.zero(v)) for v in wrt if v != result]
+def bar_initializations(rev: Reverse, result: str, wrt: list[str],
+                        shaped: bool = True) -> list[gast.stmt]:
+    """Zero adjoints before the adjoint sweep. ``shaped``: the parameters are at hand, so
+    their gradients start as zeros of their shape (an adjoint sweep in its own function
+    starts from ``0.0``; its caller's accumulation gives the shape)."""
+    inits = [assign(rev.bar(v), rev.zero(v) if shaped else const(0.0)) for v in wrt if v != result]
     inits += [assign(rev.bar(v), const(0.0)) for v in sorted(rev.activity.active)
               if v != result and v not in wrt]
     return inits
@@ -459,7 +463,7 @@ def split_functions(rev: Reverse, fwd_name: str, adj_name: str, wrt: list[str]):
                                               type_comment=None) for n in (rev.tape, rev.bar(result))],
                               posonlyargs=[], vararg=None, kwonlyargs=[], kw_defaults=[],
                               kwarg=None, defaults=[])
-    adj = _function(adj_name, adj_args, loads + bar_initializations(rev, result, wrt) + adjoint
+    adj = _function(adj_name, adj_args, loads + bar_initializations(rev, result, wrt, False) + adjoint
                     + [gast.Return(value=value)])
     return fwd, adj
 

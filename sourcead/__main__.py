@@ -1,0 +1,63 @@
+"""Command line: print the generated derivative source of a function in a file.
+
+    python -m sourcead FILE.py:FUNCTION [--mode reverse] [--wrt x,y]
+
+Parameters annotated ``float`` are treated as Python scalars (plain arithmetic), ``np.ndarray``
+as arrays; others as values of unknown shape (broadcasting-safe code).
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import sys
+from pathlib import Path
+
+from .api import grad, source
+from .errors import SourceADError
+
+
+def load_function(spec: str):
+    """``path/to/file.py:name`` -> the function object (the file is imported as a module)."""
+    path, _, func_name = spec.rpartition(":")
+    if not path or not func_name:
+        raise SystemExit(f"sourcead: expected FILE.py:FUNCTION, got {spec!r}")
+    file = Path(path)
+    if not file.is_file():
+        raise SystemExit(f"sourcead: no such file: {path}")
+    sys.path.insert(0, str(file.parent.resolve()))
+    module_spec = importlib.util.spec_from_file_location(file.stem, file)
+    module = importlib.util.module_from_spec(module_spec)
+    sys.modules[file.stem] = module
+    module_spec.loader.exec_module(module)
+    if not hasattr(module, func_name):
+        raise SystemExit(f"sourcead: {path} has no function {func_name!r}")
+    return getattr(module, func_name)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sourcead",
+                                     description="Print the derivative sourcead generates.")
+    parser.add_argument("target", help="FILE.py:FUNCTION")
+    parser.add_argument("--mode", default="reverse", choices=["reverse", "forward"])
+    parser.add_argument("--wrt", default=None,
+                        help="comma-separated parameter names or positions (default: the first)")
+    args = parser.parse_args(argv)
+    fn = load_function(args.target)
+    wrt = _parse_wrt(args.wrt)
+    try:
+        print(source(grad(fn, wrt=wrt, mode=args.mode)), end="")
+    except SourceADError as err:
+        print(err, file=sys.stderr)
+        return 1
+    return 0
+
+
+def _parse_wrt(text: str | None):
+    if text is None:
+        return 0
+    items = tuple(int(t) if t.strip().isdigit() else t.strip() for t in text.split(","))
+    return items[0] if len(items) == 1 else items
+
+
+if __name__ == "__main__":
+    sys.exit(main())
