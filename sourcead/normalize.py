@@ -344,7 +344,11 @@ class Flattener:
 
     def stmt(self, s: gast.stmt) -> list[gast.stmt]:
         if isinstance(s, gast.Assign):
-            pre, value = self.operation(s.value, hint=s.targets[0].id)
+            target = s.targets[0].id
+            if isinstance(s.value, (gast.IfExp, gast.BoolOp)):  # branches assign the target
+                make = self.if_expression if isinstance(s.value, gast.IfExp) else self.bool_operation
+                return make(s.value, target, into=target)[0]
+            pre, value = self.operation(s.value, hint=target)
             return pre + [gast.Assign(targets=s.targets, value=value, type_comment=None)]
         if isinstance(s, gast.Return):
             pre, atom = self.atom(s.value if s.value is not None else const(None), RESULT)
@@ -508,16 +512,20 @@ class Flattener:
             return pre, gast.Tuple(elts=elts, ctx=gast.Load())
         return self.atom(node, describe(node))
 
-    def if_expression(self, node: gast.IfExp, hint: str) -> tuple[list[gast.stmt], gast.expr]:
-        tmp = self.namer.fresh(hint)
+    def if_expression(self, node: gast.IfExp, hint: str,
+                      into: str | None = None) -> tuple[list[gast.stmt], gast.expr]:
+        tmp = into or self.namer.fresh(hint)
+        self.locals.add(tmp)
         pre, test = self.test(node.test)
         body = self._assign_flat(tmp, node.body)
         orelse = self._assign_flat(tmp, node.orelse)
         return pre + [gast.If(test=test, body=body, orelse=orelse)], name(tmp)
 
-    def bool_operation(self, node: gast.BoolOp, hint: str) -> tuple[list[gast.stmt], gast.expr]:
+    def bool_operation(self, node: gast.BoolOp, hint: str,
+                       into: str | None = None) -> tuple[list[gast.stmt], gast.expr]:
         """``a and b`` keeps Python's short circuit: b is evaluated only when a is true."""
-        tmp = self.namer.fresh(hint if hint != "t" else "cond")
+        tmp = into or self.namer.fresh(hint if hint != "t" else "cond")
+        self.locals.add(tmp)
         out = self._assign_flat(tmp, node.values[0])
         for value in node.values[1:]:
             test = name(tmp) if isinstance(node.op, gast.And) else gast.UnaryOp(
@@ -542,7 +550,7 @@ class Flattener:
         if self.is_atom(node):
             return [], node
         pre, op = self.operation(node, hint)
-        if isinstance(op, gast.Constant):
+        if isinstance(op, (gast.Constant, gast.Name)):  # already an atom (e.g. a ternary's result)
             return pre, op
         tmp = self.namer.fresh(hint)
         self.locals.add(tmp)

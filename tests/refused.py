@@ -1,0 +1,85 @@
+"""Functions sourcead must refuse. The line it must point at carries the marker ``# <-``."""
+import math
+import numpy as np
+import sourcead
+
+COUNTER = 0
+
+
+def with_try(x):
+    try:  # <-
+        y = x * 2
+    except ValueError:
+        y = x
+    return y
+
+
+def with_with(x):
+    with open(__file__):  # <-
+        y = x * 2
+    return y
+
+
+def with_yield(x):
+    yield x * 2  # <-
+
+
+def with_global(x):
+    global COUNTER  # <-
+    COUNTER = COUNTER + 1
+    return x * COUNTER
+
+
+def with_nonlocal(x):
+    def inner():  # <-
+        return x
+    return inner() * x
+
+
+def with_del(x):
+    y = x * 2
+    del y  # <-
+    return x
+
+
+def with_lambda(x):
+    square = lambda v: v * v  # <-
+    return square(x)
+
+
+def with_comprehension(x):
+    parts = [x * k for k in range(3)]  # <-
+    return parts[0]
+
+
+def with_subscript_write(x):
+    y = np.zeros(3)
+    y[0] = x  # <-
+    return np.sum(y)
+
+
+def with_discarded_call(x):
+    values = []
+    values.append(x)  # <-
+    return x
+
+
+def with_unknown_function(x):
+    return math.gamma(x)  # <-
+
+
+def with_active_tuple(x):
+    pair = (x, x * 2)  # <-
+    return helper_of_pairs(pair)
+
+
+def helper_of_pairs(pair):
+    return pair[0]
+
+
+def with_star_args(*xs):  # <-
+    return xs[0]
+
+
+async def with_async(x):  # <-
+    return x

@@ -1,0 +1,81 @@
+"""Every refusal names the user's file, the line, shows the line's text and says what to do.
+
+A refused construct must raise a ``sourcead.SourceADError`` subclass, never a wrong value or
+an internal exception."""
+import inspect
+
+import pytest
+
+import sourcead
+from sourcead import NoDerivativeError, SourceADError, UnsupportedSyntaxError
+
+import refused
+
+CASES = [
+    (refused.with_try, UnsupportedSyntaxError, "try"),
+    (refused.with_with, UnsupportedSyntaxError, "with"),
+    (refused.with_yield, UnsupportedSyntaxError, "yield"),
+    (refused.with_global, UnsupportedSyntaxError, "global"),
+    (refused.with_nonlocal, UnsupportedSyntaxError, "nested `def`"),
+    (refused.with_del, UnsupportedSyntaxError, "del"),
+    (refused.with_lambda, UnsupportedSyntaxError, "lambda"),
+    (refused.with_comprehension, UnsupportedSyntaxError, "comprehension"),
+    (refused.with_subscript_write, UnsupportedSyntaxError, "assignment to subscript"),
+    (refused.with_discarded_call, UnsupportedSyntaxError, "discarded"),
+    (refused.with_unknown_function, NoDerivativeError, "math.gamma"),
+    (refused.with_active_tuple, NoDerivativeError, "tuple"),
+    (refused.with_star_args, UnsupportedSyntaxError, "*args"),
+]
+
+
+def marked_line(fn) -> tuple[int, str]:
+    lines, first = inspect.getsourcelines(fn)
+    for k, text in enumerate(lines):
+        if "# <-" in text:
+            return first + k, text.split("# <-")[0].strip()
+    raise AssertionError(f"{fn.__name__} has no marker")
+
+
+@pytest.mark.parametrize("fn, error, construct", CASES, ids=[c[0].__name__ for c in CASES])
+def test_refusal_names_file_line_and_text(fn, error, construct):
+    line, text = marked_line(fn)
+    with pytest.raises(error) as info:
+        sourcead.grad(fn)(1.5)
+    message = str(info.value)
+    assert "refused.py" in message
+    assert f"line {line}" in message
+    assert text in message
+    assert construct in message
+    assert "what to do:" in message
+    assert info.value.lineno == line
+
+
+def test_async_function_is_refused():
+    with pytest.raises(SourceADError) as info:
+        sourcead.grad(refused.with_async)(1.5)
+    assert "refused.py" in str(info.value)
+
+
+def test_function_without_source_is_refused_with_advice():
+    namespace = {}
+    exec("def made_by_exec(x):\n    return x * x\n", namespace)
+    with pytest.raises(sourcead.SourceNotFoundError) as info:
+        sourcead.grad(namespace["made_by_exec"])(2.0)
+    assert "made_by_exec" in str(info.value)
+    assert "what to do:" in str(info.value)
+
+
+def test_unknown_parameter_name_in_wrt():
+    with pytest.raises(sourcead.UsageError) as info:
+        sourcead.grad(refused.helper_of_pairs, wrt="nope")
+    assert "nope" in str(info.value)
+
+
+def test_non_scalar_output_points_to_vjp():
+    import numpy as np
+
+    def vector(x):
+        return x * 2.0
+    with pytest.raises(sourcead.UsageError) as info:
+        sourcead.grad(vector)(np.ones(3))
+    assert "vjp" in str(info.value)
