@@ -220,8 +220,15 @@ def clean(stmts: list[gast.stmt]) -> list[gast.stmt]:
                 s.body = [gast.Pass()]
         elif isinstance(s, (gast.For, gast.While)):
             s.body = clean(s.body) or [gast.Pass()]
+        elif _is_self_assignment(s):
+            continue
         out.append(s)
     return _tidy_comments(out)
+
+
+def _is_self_assignment(s: gast.stmt) -> bool:
+    return (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+            and isinstance(s.value, gast.Name) and s.value.id == s.targets[0].id)
 
 
 def _real(stmts: list[gast.stmt]) -> bool:
