@@ -1,9 +1,9 @@
 """sourcead: derivatives of plain Python/NumPy functions as readable Python source."""
-from .api import grad, source, vjp
+from .api import grad, hessian, jacobian, jvp, source, vjp
 from .errors import (NoDerivativeError, SourceADError, SourceNotFoundError,
                      UnsupportedSyntaxError, UsageError)
 from .numeric import numeric_grad
 from .runtime import stop_gradient
 
-__all__ = ["grad", "vjp", "source", "stop_gradient", "numeric_grad", "SourceADError",
+__all__ = ["grad", "jvp", "vjp", "jacobian", "hessian", "source", "stop_gradient", "numeric_grad", "SourceADError",
            "UnsupportedSyntaxError", "NoDerivativeError", "SourceNotFoundError", "UsageError"]

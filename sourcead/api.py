@@ -25,6 +25,7 @@ from .naming import Namer, Spelling
 from .normalize import normalize
 from .optimize import optimize
 from .parse import Environment, Parsed, parse_function
+from .forward import Forward, jvp_function
 from .reverse import Reverse, grad_function, split_functions
 from .rules.template import names_in
 
@@ -60,32 +61,66 @@ class Session:
         self.owners[fn.name] = env
 
 
-def derive(fn: FunctionType, wrt: tuple[int, ...], kinds: Kinds, *,
+def derive(fn: FunctionType, wrt: tuple[int, ...], kinds: Kinds, *, mode: str = "reverse",
            preserve_result: bool = False) -> tuple[Emitted, str]:
-    """The reverse-mode derivative of ``fn``; returns the compiled module and the entry name."""
+    """The derivative of ``fn`` in ``mode``; returns the compiled module and the entry name."""
     session = Session()
-    parsed = parse_function(fn)
-    entry = session.unique(f"{fn.__name__}_grad", parsed.env)
-    rev, wrt_names = _prepare(parsed, wrt, kinds, session)
-    session.add(grad_function(rev, entry, wrt_names, preserve_result), parsed.env)
-    session.temporaries |= set(rev.bars.values())
+    parsed = parse_function(fn)                                      # parse
+    if mode == "reverse":
+        entry = session.unique(f"{fn.__name__}_grad", parsed.env)
+        rev, wrt_names = _prepare(parsed, wrt, kinds, session)      # normalize, analyze
+        session.add(grad_function(rev, entry, wrt_names, preserve_result), parsed.env)  # reverse
+        session.temporaries |= set(rev.bars.values())
+    else:
+        entry = session.unique(f"{fn.__name__}_jvp", parsed.env)
+        session.callees[("jvp", fn, wrt, kinds)] = (entry, "")  # recursion calls the entry
+        fwd, wrt_names = _prepare_forward(parsed, wrt, kinds, session)
+        session.add(jvp_function(fwd, entry, wrt_names), parsed.env)                    # forward
+        session.temporaries |= set(fwd.dots.values())
     functions = optimize(session.functions, _module_aliases(session), session.temporaries)
-    text = module_text(functions, _import_lines(session))
+    text = module_text(functions, _import_lines(session))           # emit
     return compile_module(text, entry, session.owners), entry
 
 
-def _prepare(parsed: Parsed, wrt: tuple[int, ...], kinds: Kinds, session: Session):
-    core = normalize(parsed)                                       # normalize
+def _analyzed(parsed: Parsed, wrt: tuple[int, ...], kinds: Kinds, session: Session):
+    core = normalize(parsed)
     params = [a.id for a in core.args.args]
     wrt_names = [params[k] for k in wrt]
     result = core.body[-1].value.id
-    activity = analyze_activity(core, parsed.env, dict(zip(params, kinds)),   # analyze
-                                wrt_names, [result], result_kind)
+    activity = analyze_activity(core, parsed.env, dict(zip(params, kinds)), wrt_names,
+                                [result], result_kind)
     used = names_in(core)
-    rev = Reverse(core, parsed.env, activity, Namer(used | set(parsed.env.globals)),
-                  session.spelling(parsed.env, used),
+    namer = Namer(used | set(parsed.env.globals))
+    return core, activity, namer, session.spelling(parsed.env, used), wrt_names
+
+
+def _prepare(parsed: Parsed, wrt: tuple[int, ...], kinds: Kinds, session: Session):
+    core, activity, namer, spelling, wrt_names = _analyzed(parsed, wrt, kinds, session)
+    rev = Reverse(core, parsed.env, activity, namer, spelling,
                   functools.partial(_request_callee, session), _lines(parsed))
     return rev, wrt_names
+
+
+def _prepare_forward(parsed: Parsed, wrt: tuple[int, ...], kinds: Kinds, session: Session):
+    core, activity, namer, spelling, wrt_names = _analyzed(parsed, wrt, kinds, session)
+    fwd = Forward(core, parsed.env, activity, namer, spelling,
+                  functools.partial(_request_jvp, session))
+    return fwd, wrt_names
+
+
+def _request_jvp(session: Session, func: FunctionType, positions: tuple[int, ...],
+                 kinds: Kinds) -> str:
+    """Name of ``func``'s forward derivative for these active positions."""
+    key = ("jvp", func, positions, kinds)
+    if key in session.callees:
+        return session.callees[key][0]
+    parsed = parse_function(func)
+    jvp_name = session.unique(f"{func.__name__}_jvp", parsed.env)
+    session.callees[key] = (jvp_name, "")
+    fwd, wrt_names = _prepare_forward(parsed, positions, kinds, session)
+    session.add(jvp_function(fwd, jvp_name, wrt_names), parsed.env)
+    session.temporaries |= set(fwd.dots.values())
+    return jvp_name
 
 
 _RESULT_KINDS: dict[tuple, Kind] = {}
@@ -195,10 +230,10 @@ _CACHE: dict[tuple, tuple[Emitted, Callable]] = {}
 
 
 def _specialize(f: FunctionType, wrt: tuple[int, ...], kinds: Kinds, preserve_result: bool,
-                verbose: bool) -> tuple[Emitted, Callable]:
-    key = (f, wrt, kinds, preserve_result)
+                verbose: bool, mode: str = "reverse") -> tuple[Emitted, Callable]:
+    key = (f, wrt, kinds, preserve_result, mode)
     if key not in _CACHE:
-        emitted, entry = derive(f, wrt, kinds, preserve_result=preserve_result)
+        emitted, entry = derive(f, wrt, kinds, mode=mode, preserve_result=preserve_result)
         if verbose:
             print(emitted.source)
         _CACHE[key] = (emitted, emitted.functions[entry])
@@ -214,8 +249,10 @@ def grad(f: Callable | None = None, wrt=0, *, mode: str = "reverse",
     """
     if f is None:
         return lambda g: grad(g, wrt, mode=mode, preserve_result=preserve_result, verbose=verbose)
+    if mode == "forward":
+        return _forward_grad(f, wrt, preserve_result, verbose)
     if mode != "reverse":
-        raise UsageError(f"mode={mode!r} is not available yet", hint='use mode="reverse"')
+        raise UsageError(f"mode={mode!r} is not a mode", hint='use "reverse" or "forward"')
     positions = resolve_wrt(f, wrt)
     params = parameters(f)
     state: dict[str, Any] = {"emitted": None}
@@ -322,3 +359,135 @@ def source(df: Callable, *args) -> str:
         kinds = kinds_of_annotations(f, wrt)
     emitted, _ = _specialize(f, wrt, kinds, info["preserve_result"], False)
     return emitted.source
+
+
+# ---- forward mode and what is built on it --------------------------------------------------
+
+def _forward_impl(f: Callable, positions: tuple[int, ...], args: tuple, verbose: bool = False):
+    kinds = kinds_of_arguments(args, parameters(f), positions)
+    return _specialize(f, positions, kinds, False, verbose, mode="forward")
+
+
+def jvp(f: Callable, wrt=0):
+    """``fn(*args, *tangents) -> (value, tangent_out)``: forward mode, one tangent per wrt."""
+    positions = resolve_wrt(f, wrt)
+    count = len(parameters(f))
+
+    def pushforward(*args_and_tangents):
+        args, tangents = args_and_tangents[:count], args_and_tangents[count:]
+        if len(tangents) != len(positions):
+            raise UsageError(f"jvp of {f.__name__} takes {len(positions)} tangent(s) after the "
+                             f"arguments, got {len(tangents)}", hint="pass one tangent per wrt")
+        _, impl = _forward_impl(f, positions, args)
+        value, tangent = impl(*args, *tangents)
+        return value, _like(tangent, value)
+
+    pushforward.__name__ = f"{getattr(f, '__name__', 'f')}_jvp"
+    pushforward.__sourcead__ = {"function": f, "wrt": positions, "mode": "forward"}
+    return pushforward
+
+
+def _like(tangent, value):
+    """A tangent has its value's shape (a constant output has a zero tangent of that shape)."""
+    if isinstance(value, np.ndarray) and np.shape(tangent) != value.shape:
+        return tangent + np.zeros(value.shape)
+    return tangent
+
+
+def _basis(x):
+    """Unit tangents for every element of ``x``, in C order."""
+    if np.ndim(x) == 0:
+        yield (), 1.0
+        return
+    for index in np.ndindex(np.shape(x)):
+        e = np.zeros(np.shape(x))
+        e[index] = 1.0
+        yield index, e
+
+
+def _forward_columns(f: Callable, position: int, args: tuple, verbose: bool = False):
+    """(value, [tangent of the output per unit tangent of args[position]])."""
+    _, impl = _forward_impl(f, (position,), args, verbose)
+    columns, value = [], None
+    for _, e in _basis(args[position]):
+        value, tangent = impl(*args, e)
+        columns.append(_like(tangent, value))
+    return value, columns
+
+
+def _forward_grad(f: Callable, wrt, preserve_result: bool, verbose: bool):
+    positions = resolve_wrt(f, wrt)
+
+    def derivative(*args):
+        grads, value = [], None
+        for p in positions:
+            value, columns = _forward_columns(f, p, args, verbose)
+            if np.ndim(value) != 0:
+                _check_scalar_output(f, args)
+            g = np.reshape(np.array(columns, dtype=float), np.shape(args[p]))
+            grads.append(float(g) if np.ndim(args[p]) == 0 else g)
+        out = tuple(grads) if isinstance(wrt, tuple) else grads[0]
+        return (out, value) if preserve_result else out
+
+    derivative.__name__ = f"{getattr(f, '__name__', 'f')}_grad"
+    derivative.__sourcead__ = {"function": f, "wrt": positions, "mode": "forward"}
+    return derivative
+
+
+def jacobian(f: Callable, wrt=0, mode: str = "forward"):
+    """``fn(*args) -> J`` with ``J.shape == out.shape + in.shape`` (a tuple for a tuple wrt).
+
+    Forward mode costs one pass per input element, reverse mode one per output element.
+    """
+    positions = resolve_wrt(f, wrt)
+    if mode not in ("forward", "reverse"):
+        raise UsageError(f"mode={mode!r} is not a mode", hint='use "forward" or "reverse"')
+
+    def jac(*args):
+        out = [_jacobian_at(f, p, args, mode) for p in positions]
+        return tuple(out) if isinstance(wrt, tuple) else out[0]
+
+    jac.__name__ = f"{getattr(f, '__name__', 'f')}_jacobian"
+    return jac
+
+
+def _jacobian_at(f: Callable, position: int, args: tuple, mode: str):
+    x = args[position]
+    if mode == "forward":
+        value, columns = _forward_columns(f, position, args)
+        stacked = np.moveaxis(np.array(columns, dtype=float), 0, -1)
+        return _shaped(stacked, np.shape(value) + np.shape(x))
+    pullback = vjp(f, wrt=position)
+    value = f(*args)
+    rows = [pullback(*args, e)[1] for _, e in _basis(value)]
+    return _shaped(np.array(rows, dtype=float), np.shape(value) + np.shape(x))
+
+
+def _shaped(values: np.ndarray, shape: tuple):
+    return float(values.reshape(())) if shape == () else values.reshape(shape)
+
+
+def hessian(f: Callable, wrt=0):
+    """``fn(*args) -> H`` with ``H.shape == in.shape + in.shape``: forward mode applied to the
+    generated reverse-mode gradient (forward-over-reverse), exact, not finite differences.
+    For a tuple ``wrt``, the blocks ``((H_xx, H_xy), (H_yx, H_yy))``."""
+    positions = resolve_wrt(f, wrt)
+    params = parameters(f)
+
+    def hess(*args):
+        kinds = kinds_of_arguments(args, params, positions)
+        _, gradient = _specialize(f, positions, kinds, False, False)   # the generated f_grad
+        _check_scalar_output(f, args)
+        blocks = [[None] * len(positions) for _ in positions]
+        for j, q in enumerate(positions):
+            _, columns = _forward_columns(gradient, q, args + (1.0,))
+            for i, p in enumerate(positions):
+                parts = [c[i] for c in columns] if len(positions) > 1 else columns
+                stacked = np.moveaxis(np.array(parts, dtype=float), 0, -1)
+                blocks[i][j] = _shaped(stacked, np.shape(args[p]) + np.shape(args[q]))
+        if isinstance(wrt, tuple):
+            return tuple(tuple(row) for row in blocks)
+        return blocks[0][0]
+
+    hess.__name__ = f"{getattr(f, '__name__', 'f')}_hessian"
+    return hess

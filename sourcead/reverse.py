@@ -28,7 +28,8 @@ from .errors import NoDerivativeError
 from .naming import Namer, adjoint_name
 from .parse import Environment
 from .rules import Rule
-from .rules.template import assign, const, expr, name, substitute, stmts as template_stmts
+from .rules.template import (assign, const, expr, name, stmts as template_stmts, substitute,
+                             times, total)
 from .naming import Spelling
 
 RequestCallee = Callable[[object, tuple[int, ...], tuple[Kind, ...]], tuple[str, str]]
@@ -238,9 +239,9 @@ class Reverse:
         out, last = [], []
         for arg, arg_terms in by_arg.items():
             if arg == target:
-                last = [assign(self.bar(arg), _sum(arg_terms))]
+                last = [assign(self.bar(arg), total(arg_terms))]
             else:
-                out.append(assign(self.bar(arg), _sum([name(self.bar(arg))] + arg_terms)))
+                out.append(assign(self.bar(arg), total([name(self.bar(arg))] + arg_terms)))
         return out + last
 
     def user_call(self, s: gast.Assign, func) -> tuple[list[gast.stmt], list[gast.stmt]]:
@@ -365,31 +366,6 @@ def _index_value(index: gast.expr) -> gast.expr:
     if isinstance(index, gast.Tuple):
         return gast.Tuple(elts=[_index_value(e) for e in index.elts], ctx=gast.Load())
     return copy.deepcopy(index)
-
-
-def times(g: gast.expr, partial: gast.expr) -> gast.expr:
-    """``g * partial`` written the way a person would: g, -g, g / y, -(g * p)."""
-    g = copy.deepcopy(g)
-    if isinstance(partial, gast.Constant) and partial.value == 1:
-        return g
-    if isinstance(partial, gast.Constant) and partial.value == -1:
-        return gast.UnaryOp(op=gast.USub(), operand=g)
-    if isinstance(partial, gast.UnaryOp) and isinstance(partial.op, gast.USub):
-        return gast.UnaryOp(op=gast.USub(), operand=times(g, partial.operand))
-    if (isinstance(partial, gast.BinOp) and isinstance(partial.op, gast.Div)
-            and isinstance(partial.left, gast.Constant) and partial.left.value == 1):
-        return gast.BinOp(left=g, op=gast.Div(), right=partial.right)
-    return gast.BinOp(left=g, op=gast.Mult(), right=partial)
-
-
-def _sum(terms: list[gast.expr]) -> gast.expr:
-    total = terms[0]
-    for t in terms[1:]:
-        if isinstance(t, gast.UnaryOp) and isinstance(t.op, gast.USub):
-            total = gast.BinOp(left=total, op=gast.Sub(), right=t.operand)
-        else:
-            total = gast.BinOp(left=total, op=gast.Add(), right=t)
-    return total
 
 
 def _assigns(stmts_: list[gast.stmt], var: str) -> bool:

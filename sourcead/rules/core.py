@@ -14,14 +14,15 @@ class Rule:
     params: placeholder names of the arguments, in call order.
     partials: for elementwise rows, the partial derivative of ``out`` with respect to each
         param as a template (``None``: no derivative through that argument).
-    adjoints / tangent: for other rows, the contribution ``g`` (the output's adjoint) makes to
-        each param's adjoint, and the output's tangent from the params' tangents (``x_dot``).
+    adjoints / tangents: for other rows, per param, the contribution ``g`` (the output's
+        adjoint) makes to that param's adjoint, and the term that param's tangent ``x_dot``
+        adds to the output's tangent. Declared side by side, one row per operation.
     shape: how the output's shape relates to the inputs' ("broadcast", "reduce", "other").
     """
     params: tuple[str, ...]
     partials: tuple[str | None, ...] | None = None
     adjoints: dict[str, str] = field(default_factory=dict)
-    tangent: str | None = None
+    tangents: dict[str, str] = field(default_factory=dict)
     shape: str = "broadcast"
     integer: bool = False      # output is an integer/boolean: never active
 

@@ -27,7 +27,7 @@ OPERATORS = {
     gast.Not: ZERO,
     gast.MatMult: Rule(params=("x", "y"), adjoints={"x": "dot_adjoint_x(g, x, y)",
                                                      "y": "dot_adjoint_y(g, x, y)"},
-                       tangent="x_dot @ y + x @ y_dot", shape="reduce"),
+                       tangents={"x": "x_dot @ y", "y": "x @ y_dot"}, shape="reduce"),
 }
 
 # ---- elementwise functions, shared by math and numpy ------------------------------------
@@ -82,10 +82,10 @@ def _numpy_rows() -> dict:
     rows.update({getattr(np, n): ew(*d) for n, d in _BINARY.items() if hasattr(np, n)})
     rows.update({getattr(np, n): ZERO for n in _INTEGER_VALUED if hasattr(np, n)})
     rows[np.sum] = Rule(params=("x",), adjoints={"x": "g * np.ones_like(x)"},
-                        tangent="np.sum(x_dot)", shape="reduce")
+                        tangents={"x": "np.sum(x_dot)"}, shape="reduce")
     rows[np.dot] = Rule(params=("x", "y"), adjoints={"x": "dot_adjoint_x(g, x, y)",
                                                      "y": "dot_adjoint_y(g, x, y)"},
-                        tangent="np.dot(x_dot, y) + np.dot(x, y_dot)", shape="reduce")
+                        tangents={"x": "np.dot(x_dot, y)", "y": "np.dot(x, y_dot)"}, shape="reduce")
     return rows
 
 

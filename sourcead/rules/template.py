@@ -92,3 +92,29 @@ def names_in(node: gast.AST) -> set[str]:
 
 def loaded_names(node: gast.AST) -> set[str]:
     return {n.id for n in gast.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+
+
+def times(g: gast.expr, partial: gast.expr) -> gast.expr:
+    """``g * partial`` written the way a person would: g, -g, g / y, -(g * p)."""
+    g = clone(g)
+    if isinstance(partial, gast.Constant) and partial.value == 1:
+        return g
+    if isinstance(partial, gast.Constant) and partial.value == -1:
+        return gast.UnaryOp(op=gast.USub(), operand=g)
+    if isinstance(partial, gast.UnaryOp) and isinstance(partial.op, gast.USub):
+        return gast.UnaryOp(op=gast.USub(), operand=times(g, partial.operand))
+    if (isinstance(partial, gast.BinOp) and isinstance(partial.op, gast.Div)
+            and isinstance(partial.left, gast.Constant) and partial.left.value == 1):
+        return gast.BinOp(left=g, op=gast.Div(), right=partial.right)
+    return gast.BinOp(left=g, op=gast.Mult(), right=partial)
+
+
+def total(terms: list[gast.expr]) -> gast.expr:
+    """``a + b - c`` from terms, writing ``+ -c`` as ``- c``."""
+    total = terms[0]
+    for t in terms[1:]:
+        if isinstance(t, gast.UnaryOp) and isinstance(t.op, gast.USub):
+            total = gast.BinOp(left=total, op=gast.Sub(), right=t.operand)
+        else:
+            total = gast.BinOp(left=total, op=gast.Add(), right=t)
+    return total

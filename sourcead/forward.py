@@ -1,0 +1,160 @@
+"""Forward mode: core-language function -> function computing tangents beside the values.
+
+In: a normalized FunctionDef, its Environment, the ``Activity`` analysis (wrt parameters are
+varied), and a way to request the forward derivative of called user functions.
+Out: ``f_jvp(params..., wrt_dots...) -> (out, out_dot)``: every active assignment
+``v = op(a, b)`` is followed by ``v_dot = a_dot * ∂a + b_dot * ∂b`` from the same rule row that
+reverse mode reads (partials for elementwise rows, per-argument tangent templates for the
+others), so the two modes cannot drift apart. Control flow is kept as it is: the tangent of a
+branch or loop is computed inside that same branch or loop, so nothing needs recording.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import gast
+
+from .analyze import Activity, Kind, bound_arguments, operands, operation, user_arguments
+from .errors import NoDerivativeError
+from .naming import Namer, Spelling, tangent_name
+from .parse import Environment
+from .rules import Rule
+from .rules.template import assign, const, expr, name, times, total
+
+RequestJvp = Callable[[object, tuple[int, ...], tuple[Kind, ...]], str]
+
+
+@dataclass
+class Forward:
+    fn: gast.FunctionDef
+    env: Environment
+    activity: Activity
+    namer: Namer
+    spelling: Spelling
+    request_jvp: RequestJvp
+    dots: dict[str, str] = field(default_factory=dict)
+
+    def dot(self, var: str) -> str:
+        if var not in self.dots:
+            self.dots[var] = self.namer.fresh(tangent_name(var))
+        return self.dots[var]
+
+    def active(self, node) -> bool:
+        return self.activity.is_active(node)
+
+    # ---- statements --------------------------------------------------------------------
+    def block(self, stmts: list[gast.stmt]) -> list[gast.stmt]:
+        out = []
+        for s in stmts:
+            out.extend(self.statement(s))
+        return out
+
+    def statement(self, s: gast.stmt) -> list[gast.stmt]:
+        if isinstance(s, gast.Assign):
+            return self.assignment(s)
+        if isinstance(s, gast.If):
+            return [gast.If(test=s.test, body=self.block(s.body) or [gast.Pass()],
+                            orelse=self.block(s.orelse))]
+        if isinstance(s, gast.For):
+            return [gast.For(target=s.target, iter=s.iter, body=self.block(s.body), orelse=[],
+                             type_comment=None)]
+        if isinstance(s, gast.While):
+            return [gast.While(test=s.test, body=self.block(s.body), orelse=[])]
+        return [s]
+
+    def assignment(self, s: gast.Assign) -> list[gast.stmt]:
+        target, value = s.targets[0].id, s.value
+        if target not in self.activity.active:
+            return [s]
+        op = operation(value, self.env)
+        if op.user is not None and any(self.active(a) for a in user_arguments(op.user, value)):
+            return self.user_call(s, op.user)
+        tangent = assign(self.dot(target), self.tangent_of(s))
+        # a tangent that reads the old value of its own target goes first
+        return [tangent, s] if target in operands(value) else [s, tangent]
+
+    def tangent_of(self, s: gast.Assign) -> gast.expr:
+        target, value = s.targets[0].id, s.value
+        if not any(self.active(gast.Name(id=v, ctx=gast.Load(), annotation=None, type_comment=None))
+                   for v in operands(value)):
+            return const(0.0)
+        if isinstance(value, gast.Name):
+            return name(self.dot(value.id))
+        if isinstance(value, gast.Subscript):
+            return gast.Subscript(value=name(self.dot(value.value.id)), slice=value.slice,
+                                  ctx=gast.Load())
+        if isinstance(value, gast.Tuple):  # the tangent of a tuple is the tuple of tangents
+            return gast.Tuple(elts=[name(self.dot(e.id)) if self.active(e) else const(0.0)
+                                    for e in value.elts], ctx=gast.Load())
+        if isinstance(value, gast.List):
+            raise self.error(s, "a list holding a value being differentiated")
+        op = operation(value, self.env)
+        if op.rule is None:
+            raise self.error(s, f"no derivative rule for `{op.what}`")
+        return self.rule_tangent(s, op.rule)
+
+    def rule_tangent(self, s: gast.Assign, rule: Rule) -> gast.expr:
+        target, value = s.targets[0].id, s.value
+        bound = bound_arguments(value, rule)
+        if set(bound) - set(rule.params):
+            raise self.error(s, f"no derivative rule for `{operation(value, self.env).what}` with "
+                                f"{', '.join(sorted(set(bound) - set(rule.params)))}=")
+        out = value if target in operands(value) else name(target)
+        scalar = self.all_scalar(value)
+        terms = []
+        for param in rule.active_params():
+            arg = bound.get(param)
+            if arg is None or not self.active(arg):
+                continue
+            subs = {**bound, "out": out, f"{param}_dot": name(self.dot(arg.id))}
+            if rule.partials is not None:
+                partial = expr(rule.partials[rule.params.index(param)], **subs)
+                terms.append(times(name(self.dot(arg.id)), self.spelling.spell(partial, scalar)))
+            else:
+                terms.append(self.spelling.spell(expr(rule.tangents[param], **subs), scalar))
+        return total(terms) if terms else const(0.0)
+
+    def user_call(self, s: gast.Assign, func) -> list[gast.stmt]:
+        """``y, y_dot = g_jvp(args..., active_arg_dots...)``, all positional."""
+        target, call = s.targets[0].id, s.value
+        atoms = user_arguments(func, call)
+        if any(a is None for a in atoms):
+            raise self.error(s, f"a call to {func.__name__} that relies on default arguments")
+        positions = tuple(k for k, a in enumerate(atoms) if self.active(a))
+        kinds = tuple(self.activity.kind(a.id) if isinstance(a, gast.Name) else Kind("scalar")
+                      for a in atoms)
+        jvp_name = self.request_jvp(func, positions, kinds)
+        dots = [name(self.dot(atoms[k].id)) for k in positions]
+        value = gast.Call(func=name(jvp_name), args=list(atoms) + dots, keywords=[])
+        targets = gast.Tuple(elts=[name(target, store=True), name(self.dot(target), store=True)],
+                             ctx=gast.Store())
+        return [gast.Assign(targets=[targets], value=value, type_comment=None)]
+
+    def all_scalar(self, value: gast.expr) -> bool:
+        known = [v for v in operands(value) if v in self.activity.kinds]
+        return all(self.activity.kind(v).tag in ("scalar", "int") for v in known)
+
+    def error(self, s: gast.stmt, reason: str) -> NoDerivativeError:
+        return NoDerivativeError(reason, filename=self.env.filename, lineno=getattr(s, "lineno", None),
+                                 construct=reason,
+                                 hint="use an operation sourcead knows (see README), or wrap the "
+                                      "value in sourcead.stop_gradient(...)")
+
+
+def jvp_function(fwd: Forward, name_: str, wrt: list[str]) -> gast.FunctionDef:
+    """``f_jvp(params..., x_dot, ...)`` returning ``(out, out_dot)``."""
+    fn = fwd.fn
+    body, ret = fn.body[:-1], fn.body[-1]
+    result = ret.value.id
+    out_dot = name(fwd.dot(result)) if result in fwd.activity.active else const(0.0)
+    stmts = fwd.block(body) + [gast.Return(value=gast.Tuple(elts=[name(result), out_dot],
+                                                           ctx=gast.Load()))]
+    params = [gast.Name(id=a.id, ctx=gast.Param(), annotation=None, type_comment=None)
+              for a in fn.args.args]
+    dots = [gast.Name(id=fwd.dot(v), ctx=gast.Param(), annotation=None, type_comment=None)
+            for v in wrt]
+    args = gast.arguments(args=params + dots, posonlyargs=[], vararg=None, kwonlyargs=[],
+                          kw_defaults=[], kwarg=None, defaults=[])
+    return gast.FunctionDef(name=name_, args=args, body=stmts, decorator_list=[], returns=None,
+                            type_comment=None, type_params=[])
