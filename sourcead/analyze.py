@@ -152,6 +152,36 @@ def operands(value: gast.expr) -> list[str]:
     return sorted(loaded_names(value))
 
 
+# ---- stacks: lists used only through append and pop (the tape of generated code) ------------
+
+def stack_push(s: gast.stmt) -> tuple[str, gast.expr] | None:
+    """``t.append(v)`` as a statement -> (t, v)."""
+    if (isinstance(s, gast.Expr) and isinstance(s.value, gast.Call)
+            and isinstance(s.value.func, gast.Attribute) and s.value.func.attr == "append"
+            and isinstance(s.value.func.value, gast.Name) and len(s.value.args) == 1):
+        return s.value.func.value.id, s.value.args[0]
+    return None
+
+
+def stack_pop(value: gast.expr) -> str | None:
+    """``t.pop()`` -> t."""
+    if (isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute)
+            and value.func.attr == "pop" and isinstance(value.func.value, gast.Name)
+            and not value.args):
+        return value.func.value.id
+    return None
+
+
+def pushes(stmts: list[gast.stmt]) -> list[tuple[str, gast.expr]]:
+    return [p for s in stmts for n in gast.walk(s) if isinstance(n, gast.stmt)
+            and (p := stack_push(n)) is not None]
+
+
+def elements(stack: str) -> str:
+    """The pseudo-variable holding the kind of a stack's elements."""
+    return f"{stack}[]"
+
+
 # ---- activity -----------------------------------------------------------------------------------
 
 
@@ -177,22 +207,30 @@ def analyze_activity(fn: gast.FunctionDef, env: Environment, param_kinds: Mappin
     """Kinds by a flow-insensitive fixed point, then varied ∩ useful."""
     assigns = assignments(fn.body)
     loop_targets = {n.target.id for n in gast.walk(fn) if isinstance(n, gast.For)}
-    kinds = _infer_kinds(assigns, env, dict(param_kinds), loop_targets, result_kind)
+    stack_pushes = pushes(fn.body)
+    kinds = _infer_kinds(assigns, env, dict(param_kinds), loop_targets, result_kind, stack_pushes)
+    # a stack passed in by the caller is read after we return: it is an output
+    outputs = set(outputs) | {t for t, _ in stack_pushes if t in param_kinds}
     # Anything but integers can carry a derivative. Containers are included on purpose: if
     # a derivative flows into one that reverse mode cannot handle, it must say so rather
     # than drop the derivative.
     numeric = {v for v, k in kinds.items() if k.tag not in ("int", "none")}
-    varied = _propagate_forward(assigns, env, set(wrt) & numeric, numeric)
-    useful = _propagate_backward(assigns, set(outputs))
+    stacks = stack_names(assigns, stack_pushes)
+    varied = _propagate_forward(assigns, env, set(wrt) & numeric, numeric, stack_pushes, stacks)
+    useful = _propagate_backward(assigns, set(outputs), stack_pushes, env, stacks)
     return Activity(kinds=dict(kinds), active=frozenset(varied & useful))
 
 
-def _infer_kinds(assigns, env, kinds, loop_targets, result_kind) -> dict[str, Kind]:
+def _infer_kinds(assigns, env, kinds, loop_targets, result_kind, stack_pushes=()) -> dict[str, Kind]:
     for t in loop_targets:
         kinds[t] = INT
     changed = True
     while changed:
         changed = False
+        for stack, value in stack_pushes:
+            new = join(kinds.get(elements(stack), NONE), value_kind(value, kinds, env, result_kind))
+            if kinds.get(elements(stack)) != new:
+                kinds[elements(stack)], changed = new, True
         for a in assigns:
             target = a.targets[0].id
             new = join(kinds.get(target, NONE), value_kind(a.value, kinds, env, result_kind))
@@ -221,6 +259,8 @@ def value_kind(value: gast.expr, kinds: Mapping[str, Kind], env: Environment,
         return INT
     if isinstance(value, (gast.Tuple, gast.List)):
         return OTHER
+    if stack_pop(value) is not None:  # elements pushed elsewhere (by a caller) are unknown
+        return kinds.get(elements(stack_pop(value)), UNKNOWN)
     args = [value_kind(a, kinds, env, result_kind) for a in _data_args(value)]
     op = operation(value, env)
     if op.rule is not None:
@@ -288,17 +328,47 @@ def bound_arguments(value: gast.expr, rule: Rule) -> dict[str, gast.expr]:
     return dict(zip(rule.params, args))
 
 
-def _propagate_forward(assigns, env, varied: set[str], numeric: set[str]) -> set[str]:
+def stack_names(assigns, stack_pushes) -> set[str]:
+    """Lists used as stacks: made with ``[]``, pushed to or popped from."""
+    stacks = {t for t, _ in stack_pushes}
+    stacks |= {a.targets[0].id for a in assigns if isinstance(a.value, gast.List) and not a.value.elts}
+    return stacks | {stack_pop(a.value) for a in assigns if stack_pop(a.value) is not None}
+
+
+def _propagate_forward(assigns, env, varied: set[str], numeric: set[str],
+                       stack_pushes=(), stacks=frozenset()) -> set[str]:
     """Varied = reachable from wrt through differentiable operands (in program order)."""
     edges = [(a.targets[0].id, differentiable_operands(a.value, env)) for a in assigns]
     edges = [(t, ops) for t, ops in edges if t in numeric and ops]
+    edges += [(t, {v.id}) for t, v in stack_pushes if isinstance(v, gast.Name)]
+    # a stack handed to a user function may receive derivatives of the other arguments
+    edges += [(s, set(args) - {s}) for args, given in stacks_given_to_callees(assigns, env, stacks)
+              for s in given]
     return _fixed_point(edges, varied)
 
 
-def _propagate_backward(assigns, useful: set[str]) -> set[str]:
+def _propagate_backward(assigns, useful: set[str], stack_pushes=(), env=None,
+                        stacks=frozenset()) -> set[str]:
     """Useful = everything the outputs read, transitively (walked from the end)."""
     edges = [(op, {a.targets[0].id}) for a in reversed(assigns) for op in operands(a.value)]
+    edges += [(v.id, {t}) for t, v in stack_pushes if isinstance(v, gast.Name)]
+    # what a callee records on a useful stack is useful: so are the arguments it records from
+    edges += [(arg, set(given)) for args, given in stacks_given_to_callees(assigns, env, stacks)
+              for arg in args]
     return _fixed_point(edges, useful)
+
+
+def stacks_given_to_callees(assigns, env, stacks) -> list[tuple[list[str], set[str]]]:
+    """(argument names, the stacks among them) for every user call that is handed a stack."""
+    calls = []
+    for a in assigns:
+        if isinstance(a.value, gast.Call) and env is not None \
+                and operation(a.value, env).user is not None:
+            names = operands(a.value)  # positional and keyword arguments
+            given = {n for n in names if n in stacks}
+            if given:
+                calls.append((names, given))
+    return calls
 
 
 def _fixed_point(edges: list[tuple[str, set[str]]], marked: set[str]) -> set[str]:

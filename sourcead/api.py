@@ -463,6 +463,14 @@ def _jacobian_at(f: Callable, position: int, args: tuple, mode: str):
     return _shaped(np.array(rows, dtype=float), np.shape(value) + np.shape(x))
 
 
+def _part(tangent, i: int, count: int, like):
+    """The tangent of the i-th gradient, with its argument's shape (a constant gradient
+    has a plain zero tangent)."""
+    if count > 1:
+        tangent = tangent[i] if isinstance(tangent, tuple) else 0.0
+    return np.broadcast_to(tangent, np.shape(like))
+
+
 def _shaped(values: np.ndarray, shape: tuple):
     return float(values.reshape(())) if shape == () else values.reshape(shape)
 
@@ -482,7 +490,7 @@ def hessian(f: Callable, wrt=0):
         for j, q in enumerate(positions):
             _, columns = _forward_columns(gradient, q, args + (1.0,))
             for i, p in enumerate(positions):
-                parts = [c[i] for c in columns] if len(positions) > 1 else columns
+                parts = [_part(c, i, len(positions), args[p]) for c in columns]
                 stacked = np.moveaxis(np.array(parts, dtype=float), 0, -1)
                 blocks[i][j] = _shaped(stacked, np.shape(args[p]) + np.shape(args[q]))
         if isinstance(wrt, tuple):

@@ -84,9 +84,15 @@ def compile_module(text: str, title: str, owners: dict[str, Environment]) -> Emi
         exec(code, namespace)
         namespaces.append(namespace)
         functions.update({n: namespace[n] for n, e in owners.items() if e is env})
-    for namespace in namespaces:  # every generated function can call every other one
-        namespace.update(functions)
+    helpers = {h: runtime.HELPERS[h] for h in helpers_used(list(_parse_defs(text)))}
+    for namespace in namespaces:  # every generated function can call every other one, and
+        namespace.update(functions)  # helpers are sourcead's own objects, found by the rules
+        namespace.update(helpers)
     return Emitted(text, filename, functions)
+
+
+def _parse_defs(text: str):
+    return [n for n in gast.parse(text).body if isinstance(n, gast.FunctionDef)]
 
 
 def _distinct(envs):

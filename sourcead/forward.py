@@ -15,7 +15,9 @@ from typing import Callable
 
 import gast
 
-from .analyze import Activity, Kind, bound_arguments, operands, operation, user_arguments
+from .analyze import (Activity, Kind, bound_arguments, differentiable_operands, operands,
+                      operation, stack_pop,
+                      stack_push, user_arguments)
 from .errors import NoDerivativeError
 from .naming import Namer, Spelling, tangent_name
 from .parse import Environment
@@ -61,15 +63,29 @@ class Forward:
                              type_comment=None)]
         if isinstance(s, gast.While):
             return [gast.While(test=s.test, body=self.block(s.body), orelse=[])]
+        push = stack_push(s)
+        if push is not None and push[0] in self.activity.active:
+            stack, value = push  # the tangent stack holds one entry per entry of the stack
+            tangent = name(self.dot(value.id)) if self.active(value) else const(0.0)
+            return [s, gast.Expr(value=expr("t.append(v)", t=self.dot(stack), v=tangent))]
         return [s]
 
     def assignment(self, s: gast.Assign) -> list[gast.stmt]:
         target, value = s.targets[0].id, s.value
+        stack = stack_pop(value)
+        if stack is not None and stack in self.activity.active:
+            popped = expr("t.pop()", t=self.dot(stack))
+            if target not in self.activity.active:
+                return [s, gast.Expr(value=popped)]
+            return [s, assign(self.dot(target), popped)]
+        op = operation(value, self.env)
+        if op.user is not None and any(self.active(a) for a in user_arguments(op.user, value)) \
+                and (target in self.activity.active or self.records_on_active_stack(value)):
+            return self.user_call(s, op.user)
         if target not in self.activity.active:
             return [s]
-        op = operation(value, self.env)
-        if op.user is not None and any(self.active(a) for a in user_arguments(op.user, value)):
-            return self.user_call(s, op.user)
+        if isinstance(value, gast.List) and not value.elts:
+            return [s, assign(self.dot(target), gast.List(elts=[], ctx=gast.Load()))]
         tangent = assign(self.dot(target), self.tangent_of(s))
         # a tangent that reads the old value of its own target goes first
         return [tangent, s] if target in operands(value) else [s, tangent]
@@ -78,6 +94,8 @@ class Forward:
         target, value = s.targets[0].id, s.value
         if not any(self.active(gast.Name(id=v, ctx=gast.Load(), annotation=None, type_comment=None))
                    for v in operands(value)):
+            return const(0.0)
+        if not differentiable_operands(value, self.env):  # comparisons, integer-valued calls
             return const(0.0)
         if isinstance(value, gast.Name):
             return name(self.dot(value.id))
@@ -111,8 +129,11 @@ class Forward:
             if rule.partials is not None:
                 partial = expr(rule.partials[rule.params.index(param)], **subs)
                 terms.append(times(name(self.dot(arg.id)), self.spelling.spell(partial, scalar)))
-            else:
+            elif param in rule.tangents:
                 terms.append(self.spelling.spell(expr(rule.tangents[param], **subs), scalar))
+            else:
+                raise self.error(s, f"no forward-mode rule for {operation(value, self.env).what} "
+                                    f"with respect to its argument `{param}`")
         return total(terms) if terms else const(0.0)
 
     def user_call(self, s: gast.Assign, func) -> list[gast.stmt]:
@@ -131,6 +152,12 @@ class Forward:
                              ctx=gast.Store())
         return [gast.Assign(targets=[targets], value=value, type_comment=None)]
 
+    def records_on_active_stack(self, call: gast.Call) -> bool:
+        """A call handed an active stack records derivatives there, even if its own result
+        is not needed (the forward sweep of generated code)."""
+        args = list(call.args) + [k.value for k in call.keywords]
+        return any(self.active(a) and self.activity.kind(a.id).tag == "other" for a in args)
+
     def all_scalar(self, value: gast.expr) -> bool:
         known = [v for v in operands(value) if v in self.activity.kinds]
         return all(self.activity.kind(v).tag in ("scalar", "int") for v in known)
@@ -147,8 +174,11 @@ def jvp_function(fwd: Forward, name_: str, wrt: list[str]) -> gast.FunctionDef:
     fn = fwd.fn
     body, ret = fn.body[:-1], fn.body[-1]
     result = ret.value.id
-    out_dot = name(fwd.dot(result)) if result in fwd.activity.active else const(0.0)
-    stmts = fwd.block(body) + [gast.Return(value=gast.Tuple(elts=[name(result), out_dot],
+    out_dot = name(fwd.dot(result)) if result in fwd.activity.active else _zero_like(fn, result)
+    # parameters that become active later (e.g. an adjoint seed) start with a zero tangent
+    zeros = [assign(fwd.dot(a.id), const(0.0)) for a in fn.args.args
+             if a.id in fwd.activity.active and a.id not in wrt]
+    stmts = zeros + fwd.block(body) + [gast.Return(value=gast.Tuple(elts=[name(result), out_dot],
                                                            ctx=gast.Load()))]
     params = [gast.Name(id=a.id, ctx=gast.Param(), annotation=None, type_comment=None)
               for a in fn.args.args]
@@ -158,3 +188,11 @@ def jvp_function(fwd: Forward, name_: str, wrt: list[str]) -> gast.FunctionDef:
                           kw_defaults=[], kwarg=None, defaults=[])
     return gast.FunctionDef(name=name_, args=args, body=stmts, decorator_list=[], returns=None,
                             type_comment=None, type_params=[])
+
+
+def _zero_like(fn: gast.FunctionDef, result: str) -> gast.expr:
+    """The tangent of a constant result: a tuple of zeros for a tuple of values."""
+    for n in gast.walk(fn):
+        if isinstance(n, gast.Assign) and n.targets[0].id == result and isinstance(n.value, gast.Tuple):
+            return gast.Tuple(elts=[const(0.0) for _ in n.value.elts], ctx=gast.Load())
+    return const(0.0)

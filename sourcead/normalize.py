@@ -77,6 +77,7 @@ def normalize(parsed: Parsed) -> gast.FunctionDef:
     fence(fn, env)
     namer = Namer(names_in(fn) | set(env.globals) | set(env.closure))
     body = desugar_block(fn.body, env, namer)
+    check_stacks(body, env)
     body = JumpEliminator(namer, env).function_body(body)
     body = Flattener(namer, env, local_names(fn, body)).block(body)
     body = rename_straight_line(fn, body, namer)
@@ -136,6 +137,8 @@ def desugar_expr_stmt(s: gast.Expr, env: Environment) -> list[gast.stmt]:
         return []
     if isinstance(s.value, gast.Call) and env.resolve(s.value.func) is builtins.print:
         return [s]
+    if _is_stack_push(s.value):  # `tape.append(v)`: a list used as a stack (see analyze)
+        return [s]
     raise error(s, env, "statement whose value is discarded",
                 "a call used only for its side effect may change state sourcead cannot see; "
                 "assign its result, or move it outside the differentiated function")
@@ -173,6 +176,33 @@ def unpack(target: gast.Tuple, value: gast.expr, env: Environment, namer: Namer)
         pre, source = [assign(packed, value)], name(packed)
     return pre + [assign(t, gast.Subscript(value=copy.deepcopy(source), slice=const(k), ctx=gast.Load()))
                   for k, t in enumerate(targets)]
+
+
+def check_stacks(body: list[gast.stmt], env: Environment) -> None:
+    """A list that is appended to may only be used as a stack: ``[]``, append, pop."""
+    module = gast.Module(body=body, type_ignores=[])
+    stacks = {n.value.func.value.id for n in gast.walk(module)
+              if isinstance(n, gast.Expr) and _is_stack_push(n.value)}
+    allowed = set()
+    for n in gast.walk(module):
+        if isinstance(n, gast.Call):  # handed to a function (a callee records on it)
+            allowed.update(id(a) for a in n.args if isinstance(a, gast.Name))
+        if isinstance(n, gast.Attribute) and n.attr in ("append", "pop") and isinstance(n.value, gast.Name):
+            allowed.add(id(n.value))
+        if (isinstance(n, gast.Assign) and isinstance(n.value, gast.List) and not n.value.elts
+                and isinstance(n.targets[0], gast.Name)):
+            allowed.add(id(n.targets[0]))
+    for n in gast.walk(module):
+        if isinstance(n, gast.Name) and n.id in stacks and id(n) not in allowed:
+            raise error(n, env, "list used as a container",
+                        "lists are supported only as stacks (append and pop); keep values "
+                        "in separate variables or in a NumPy array")
+
+
+def _is_stack_push(call: gast.expr) -> bool:
+    return (isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute)
+            and call.func.attr == "append" and isinstance(call.func.value, gast.Name)
+            and len(call.args) == 1 and not call.keywords)
 
 
 def _check_target(target: gast.expr, env: Environment) -> None:
@@ -407,9 +437,8 @@ class Flattener:
             raise error(s, self.env, "assignment to the loop variable inside the loop",
                         "use another name for the new value")
         it = s.iter
-        if isinstance(it, gast.Call) and self.env.resolve(it.func) is builtins.range and not it.keywords:
-            pre, args = self.atoms(it.args)
-            rng = gast.Call(func=name("range"), args=args, keywords=[])
+        if self.range_like(it):
+            pre, rng = self.range_atoms(it)
             return pre + [gast.For(target=s.target, iter=rng, body=self.block(s.body),
                                    orelse=[], type_comment=None)]
         pre, seq = self.atom(it, describe(it))
@@ -425,6 +454,20 @@ class Flattener:
         body = _located([element], s) + self.block(s.body)
         return pre + [gast.For(target=name(index, store=True), iter=rng, body=body, orelse=[],
                                type_comment=None)]
+
+    def range_like(self, node: gast.expr) -> bool:
+        """``range(...)``, or a slice of one (``range(n)[::-1]``, as generated code has)."""
+        if isinstance(node, gast.Call):
+            return self.env.resolve(node.func) is builtins.range and not node.keywords
+        return isinstance(node, gast.Subscript) and self.range_like(node.value)
+
+    def range_atoms(self, node: gast.expr) -> tuple[list[gast.stmt], gast.expr]:
+        if isinstance(node, gast.Call):
+            pre, args = self.atoms(node.args)
+            return pre, gast.Call(func=name("range"), args=args, keywords=[])
+        pre, value = self.range_atoms(node.value)
+        pre2, index = self.index(node.slice)
+        return pre + pre2, gast.Subscript(value=value, slice=index, ctx=gast.Load())
 
     # expressions
 

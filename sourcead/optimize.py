@@ -238,7 +238,7 @@ def _real(stmts: list[gast.stmt]) -> bool:
 def _pure_iteration(loop: gast.For) -> bool:
     """The adjoint loops iterate over ranges: with an empty body they do nothing."""
     return all(not isinstance(n, gast.Call) or isinstance(n.func, gast.Name)
-               and n.func.id in ("range", "reversed") for n in gast.walk(loop.iter))
+               and n.func.id in ("range", "reversed", "len") for n in gast.walk(loop.iter))
 
 
 def _negate(test: gast.expr) -> gast.expr:

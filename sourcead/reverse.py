@@ -22,8 +22,8 @@ from typing import Callable
 
 import gast
 
-from .analyze import (Activity, Kind, bound_arguments, definitely_assigned, live_before,
-                      operands, operation, reads)
+from .analyze import (Activity, Kind, bound_arguments, definitely_assigned,
+                      differentiable_operands, live_before, operands, operation, reads)
 from .errors import NoDerivativeError
 from .naming import Namer, adjoint_name
 from .parse import Environment
@@ -156,9 +156,10 @@ class Reverse:
             body = [assign(count, expr("n + 1", n=count))] + body
         primal_body, adjoint_body = self.block(body)
         iterable = s.iter if count is None else expr("r[:n]", r=s.iter, n=count)
+        # `range(...)[::-1]` rather than `reversed(...)`: a range, which can be reversed again
         primal = gast.For(target=s.target, iter=s.iter, body=primal_body, orelse=[],
                           type_comment=None)
-        adjoint = gast.For(target=copy.deepcopy(s.target), iter=expr("reversed(r)", r=iterable),
+        adjoint = gast.For(target=copy.deepcopy(s.target), iter=expr("r[::-1]", r=iterable),
                            body=adjoint_body, orelse=[], type_comment=None)
         primal_loop, adjoint_loop = self.recorded(s.target.id, [primal], [adjoint], False)
         return pre_loop + pre_p + primal_loop, adjoint_loop + pre_a + post_loop
@@ -178,7 +179,7 @@ class Reverse:
         """The primal statement(s) and the adjoint statements of ``target = value``."""
         target, value = s.targets[0].id, s.value
         if target not in self.activity.active or not any(
-                v in self.activity.active for v in operands(value)):
+                v in self.activity.active for v in differentiable_operands(value, self.env)):
             return [s], []
         op = operation(value, self.env)
         if op.user is not None:
@@ -218,9 +219,12 @@ class Reverse:
                 term = times(g, self.spelling.spell(partial, self.all_scalar(value)))
                 if self.needs_unbroadcast(arg.id, target):
                     term = expr("unbroadcast(t, x)", t=term, x=arg)
-            else:
+            elif param in rule.adjoints:
                 term = self.spelling.spell(expr(rule.adjoints[param], **subs),
                                            self.all_scalar(value))
+            else:
+                raise self.no_rule(s, f"reverse mode of {operation(value, self.env).what} "
+                                      f"with respect to its argument `{param}`")
             terms.append((arg.id, term))
         return self.accumulate(target, terms)
 

@@ -59,9 +59,14 @@ def with_subscript_write(x):
 
 
 def with_discarded_call(x):
-    values = []
-    values.append(x)  # <-
+    math.sqrt(x)  # <-
     return x
+
+
+def with_list_container(x):
+    values = []
+    values.append(x * 2.0)
+    return values[0]  # <-
 
 
 def with_unknown_function(x):

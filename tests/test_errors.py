@@ -22,6 +22,7 @@ CASES = [
     (refused.with_comprehension, UnsupportedSyntaxError, "comprehension"),
     (refused.with_subscript_write, UnsupportedSyntaxError, "assignment to subscript"),
     (refused.with_discarded_call, UnsupportedSyntaxError, "discarded"),
+    (refused.with_list_container, UnsupportedSyntaxError, "list used as a container"),
     (refused.with_unknown_function, NoDerivativeError, "math.gamma"),
     (refused.with_active_tuple, NoDerivativeError, "tuple"),
     (refused.with_star_args, UnsupportedSyntaxError, "*args"),

@@ -5,4 +5,4 @@ Out: a ``Rule`` saying, per argument, either the partial derivative (elementwise
 builds ``out_dot = sum(arg_dot * partial)``, reverse ``arg_bar += out_bar * partial``) or an
 explicit tangent/adjoint template pair (rows whose output shape differs from the inputs').
 """
-from .core import Rule, lookup_call, lookup_operator, ZERO  # noqa: F401
+from .core import CONSTANT, ZERO, Rule, lookup_call, lookup_operator  # noqa: F401

@@ -28,16 +28,18 @@ class Rule:
 
     @property
     def differentiable(self) -> bool:
-        return not self.integer and (self.partials is not None and any(self.partials)
-                                     or bool(self.adjoints))
+        return bool(self.active_params()) and not self.integer
 
     def active_params(self) -> tuple[str, ...]:
+        """Params a derivative flows through. A row that gives a tangent but no adjoint (or
+        the reverse) still lists the param, so the missing direction is an error, not a 0."""
         if self.partials is not None:
             return tuple(p for p, d in zip(self.params, self.partials) if d)
-        return tuple(p for p in self.params if p in self.adjoints)
+        return tuple(p for p in self.params if p in self.adjoints or p in self.tangents)
 
 
-ZERO = Rule(params=(), integer=True)
+ZERO = Rule(params=(), integer=True)          # integer or boolean result: never active
+CONSTANT = Rule(params=("x",), partials=(None,))  # a float result that does not depend on x
 
 
 def elementwise(*partials: str | None, params: tuple[str, ...] = ("x", "y", "z")) -> Rule:

@@ -11,7 +11,7 @@ import gast
 import numpy as np
 
 from .. import runtime
-from .core import ZERO, Rule, elementwise as ew
+from .core import CONSTANT, ZERO, Rule, elementwise as ew
 
 # ---- Python operators ---------------------------------------------------------------------
 OPERATORS = {
@@ -111,8 +111,29 @@ def _builtin_rows() -> dict:
         builtins.pow: ew(*_BINARY["power"]),
         builtins.int: ZERO, builtins.round: ZERO, builtins.len: ZERO, builtins.bool: ZERO,
         builtins.range: ZERO, builtins.print: ZERO, builtins.isinstance: ZERO,
-        runtime.stop_gradient: ZERO,
+        builtins.reversed: ZERO, builtins.slice: ZERO,
+        runtime.stop_gradient: CONSTANT,
     }
 
 
-CALLS = {**_numpy_rows(), **_math_rows(), **_builtin_rows()}
+# ---- the helpers generated code calls: each has a rule, so generated code can be
+# differentiated again (DESIGN invariant 3) --------------------------------------------------
+def _runtime_rows() -> dict:
+    return {
+        runtime.zeros_like: CONSTANT,
+        runtime.unbroadcast: Rule(params=("v", "x"), tangents={"v": "unbroadcast(v_dot, x)"},
+                                  adjoints={"v": "g * np.ones_like(v)"}),
+        runtime.scatter: Rule(params=("v", "x", "index"),
+                              tangents={"v": "scatter(v_dot, x, index)"},
+                              adjoints={"v": "g[index]"}),
+        runtime.dot_adjoint_x: Rule(params=("v", "x", "y"),
+                                    tangents={"v": "dot_adjoint_x(v_dot, x, y)",
+                                              "y": "dot_adjoint_x(v, x, y_dot)"}),
+        runtime.dot_adjoint_y: Rule(params=("v", "x", "y"),
+                                    tangents={"v": "dot_adjoint_y(v_dot, x, y)",
+                                              "x": "dot_adjoint_y(v, x_dot, y)"}),
+        np.ones_like: CONSTANT, np.zeros_like: CONSTANT,
+    }
+
+
+CALLS = {**_numpy_rows(), **_math_rows(), **_builtin_rows(), **_runtime_rows()}
