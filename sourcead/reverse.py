@@ -23,7 +23,8 @@ from typing import Callable
 import gast
 
 from .analyze import (Activity, Kind, bound_arguments, definitely_assigned,
-                      differentiable_operands, live_before, operands, operation, reads)
+                      differentiable_operands, live_before, operands, operation, reads,
+                      stack_pop, stack_push)
 from .errors import NoDerivativeError
 from .naming import Namer, adjoint_name
 from .parse import Environment
@@ -96,6 +97,13 @@ class Reverse:
             return self.for_loop(s)
         if isinstance(s, gast.While):
             return self.while_loop(s)
+        push = stack_push(s)
+        if push is not None and push[0] in self.activity.active:
+            stack, value = push  # its adjoint takes the value's adjoint back off the stack
+            popped = expr("t.pop()", t=self.bar(stack))
+            if self.active(value):
+                return [s], [assign(self.bar(value.id), expr("b + p", b=self.bar(value.id), p=popped))]
+            return [s], [gast.Expr(value=popped)]
         return [s], []  # print(...), the `if flag: break` trailer, the final return
 
     def recorded(self, target: str, primal: list[gast.stmt], adjoint_of: list[gast.stmt],
@@ -178,6 +186,12 @@ class Reverse:
     def adjoint_of_assign(self, s: gast.Assign) -> tuple[list[gast.stmt], list[gast.stmt]]:
         """The primal statement(s) and the adjoint statements of ``target = value``."""
         target, value = s.targets[0].id, s.value
+        stack = stack_pop(value)
+        if stack is not None and stack in self.activity.active:  # pushes the adjoint back
+            bar = name(self.bar(target)) if target in self.activity.active else const(0.0)
+            return [s], [gast.Expr(value=expr("t.append(b)", t=self.bar(stack), b=bar))]
+        if isinstance(value, gast.List) and not value.elts:
+            return [s], []
         if target not in self.activity.active or not any(
                 v in self.activity.active for v in differentiable_operands(value, self.env)):
             return [s], []
@@ -253,6 +267,10 @@ class Reverse:
         target, call = s.targets[0].id, s.value
         bound = _bind(func, call, self.no_rule(s, f"call to {func.__name__}"))
         params = list(inspect.signature(func).parameters)
+        if any(self.active(a) and self.activity.kind(a.id).tag == "other" for a in bound.values()):
+            raise self.no_rule(s, f"reverse mode through {func.__name__}, which records on a tape "
+                                  "(reverse-over-reverse of code with calls); use "
+                                  "sourcead.hessian, which is forward-over-reverse")
         positions = tuple(k for k, p in enumerate(params) if self.active(bound.get(p)))
         kinds = tuple(self.activity.kind(bound[p].id) if isinstance(bound.get(p), gast.Name)
                       else Kind("scalar") for p in params)
@@ -391,9 +409,16 @@ def bar_initializations(rev: Reverse, result: str, wrt: list[str],
     their gradients start as zeros of their shape (an adjoint sweep in its own function
     starts from ``0.0``; its caller's accumulation gives the shape)."""
     inits = [assign(rev.bar(v), rev.zero(v) if shaped else const(0.0)) for v in wrt if v != result]
-    inits += [assign(rev.bar(v), const(0.0)) for v in sorted(rev.activity.active)
+    inits += [assign(rev.bar(v), _zero_of_kind(rev, v)) for v in sorted(rev.activity.active)
               if v != result and v not in wrt]
     return inits
+
+
+def _zero_of_kind(rev: Reverse, var: str) -> gast.expr:
+    """Adjoints start at 0.0; a stack's adjoint is a stack (of the values' adjoints)."""
+    if rev.activity.kind(var).tag == "other":
+        return gast.List(elts=[], ctx=gast.Load())
+    return const(0.0)
 
 
 def grad_function(rev: Reverse, name_: str, wrt: list[str], preserve_result: bool) -> gast.FunctionDef:
