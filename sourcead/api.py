@@ -43,6 +43,7 @@ class Session:
     spellings: dict[int, Spelling] = field(default_factory=dict)
     taken: set[str] = field(default_factory=set)
     temporaries: set[str] = field(default_factory=set)   # adjoint names, for copy propagation
+    vector: bool = False   # forward mode with a leading axis of directions on every tangent
 
     def unique(self, base: str, env: Environment) -> str:
         namer = Namer(self.taken | set(env.globals) | set(env.closure))
@@ -73,6 +74,7 @@ def derive(fn: FunctionType, wrt: tuple[int, ...], kinds: Kinds, *, mode: str = 
         session.add(grad_function(rev, entry, wrt_names, preserve_result), parsed.env)  # reverse
         session.temporaries |= set(rev.bars.values())
     else:
+        session.vector = mode == "vector"
         entry = session.unique(f"{fn.__name__}_jvp", parsed.env)
         session.callees[("jvp", fn, wrt, kinds)] = (entry, "")  # recursion calls the entry
         fwd, wrt_names = _prepare_forward(parsed, wrt, kinds, session)
@@ -105,7 +107,7 @@ def _prepare(parsed: Parsed, wrt: tuple[int, ...], kinds: Kinds, session: Sessio
 def _prepare_forward(parsed: Parsed, wrt: tuple[int, ...], kinds: Kinds, session: Session):
     core, activity, namer, spelling, wrt_names = _analyzed(parsed, wrt, kinds, session)
     fwd = Forward(core, parsed.env, activity, namer, spelling,
-                  functools.partial(_request_jvp, session))
+                  functools.partial(_request_jvp, session), vector=session.vector)
     return fwd, wrt_names
 
 
@@ -454,6 +456,31 @@ def _forward_columns(f: Callable, position: int, args: tuple, verbose: bool = Fa
     return value, columns
 
 
+def _all_directions(f: Callable, position: int, args: tuple):
+    """(value, tangents of the output for every unit direction of args[position]).
+
+    Vector mode runs the generated code once with a leading axis of directions; where a rule
+    has no vector form, one pass per direction."""
+    x = args[position]
+    size = int(np.size(x))
+    kinds = kinds_of_arguments(args, parameters(f), (position,))
+    try:
+        _, impl = _specialize(f, (position,), kinds, False, False, mode="vector")
+    except SourceADError:
+        return _forward_columns(f, position, args)
+    basis = np.eye(size).reshape((size,) + np.shape(x))
+    value, tangent = impl(*args, basis)
+    if isinstance(tangent, tuple):
+        return value, list(zip(*[_directions(t, size) for t in tangent]))
+    return value, list(_directions(tangent, size))
+
+
+def _directions(tangent, size: int):
+    """Split a vector-mode tangent into one tangent per direction (a constant has zeros)."""
+    return np.broadcast_to(tangent, (size,) + np.shape(tangent)[1:]) if np.ndim(tangent) else \
+        [tangent] * size
+
+
 def _forward_grad(f: Callable, wrt, preserve_result: bool, verbose: bool):
     positions = resolve_wrt(f, wrt)
 
@@ -493,8 +520,9 @@ def jacobian(f: Callable, wrt=0, mode: str = "forward"):
 def _jacobian_at(f: Callable, position: int, args: tuple, mode: str):
     x = args[position]
     if mode == "forward":
-        value, columns = _forward_columns(f, position, args)
-        stacked = np.moveaxis(np.array(columns, dtype=float), 0, -1)
+        value, tangents = _all_directions(f, position, args)
+        parts = [_like(t, value) for t in tangents]
+        stacked = np.moveaxis(np.array(parts, dtype=float), 0, -1)
         return _shaped(stacked, np.shape(value) + np.shape(x))
     pullback = vjp(f, wrt=position)
     value = f(*args)
@@ -527,7 +555,7 @@ def hessian(f: Callable, wrt=0):
         _check_scalar_output(f, args)
         blocks = [[None] * len(positions) for _ in positions]
         for j, q in enumerate(positions):
-            _, columns = _forward_columns(gradient, q, args + (1.0,))
+            _, columns = _all_directions(gradient, q, args + (1.0,))
             for i, p in enumerate(positions):
                 parts = [_part(c, i, len(positions), args[p]) for c in columns]
                 stacked = np.moveaxis(np.array(parts, dtype=float), 0, -1)

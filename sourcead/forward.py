@@ -35,6 +35,7 @@ class Forward:
     namer: Namer
     spelling: Spelling
     request_jvp: RequestJvp
+    vector: bool = False   # tangents carry a leading axis of directions
     dots: dict[str, str] = field(default_factory=dict)
 
     def dot(self, var: str) -> str:
@@ -100,7 +101,13 @@ class Forward:
         if isinstance(value, gast.Name):
             return name(self.dot(value.id))
         if isinstance(value, gast.Subscript):
-            return gast.Subscript(value=name(self.dot(value.value.id)), slice=value.slice,
+            index = value.slice
+            if self.vector and self.activity.kind(value.value.id).tag != "other":
+                # every direction, then the same index (a tuple's tangent is a tuple)
+                elts = index.elts if isinstance(index, gast.Tuple) else [index]
+                index = gast.Tuple(elts=[gast.Slice(lower=None, upper=None, step=None)] + elts,
+                                   ctx=gast.Load())
+            return gast.Subscript(value=name(self.dot(value.value.id)), slice=index,
                                   ctx=gast.Load())
         if isinstance(value, gast.Tuple):  # the tangent of a tuple is the tuple of tangents
             return gast.Tuple(elts=[name(self.dot(e.id)) if self.active(e) else const(0.0)
@@ -128,7 +135,11 @@ class Forward:
             subs = {**bound, "out": out, f"{param}_dot": name(self.dot(arg.id))}
             if rule.partials is not None:
                 partial = expr(rule.partials[rule.params.index(param)], **subs)
-                terms.append(times(name(self.dot(arg.id)), self.spelling.spell(partial, scalar)))
+                terms.append(times(self.aligned(arg.id, target), self.spelling.spell(partial, scalar)))
+            elif self.vector:
+                if param not in rule.vector_tangents:
+                    raise self.error(s, f"vector mode of {operation(value, self.env).what}")
+                terms.append(self.spelling.spell(expr(rule.vector_tangents[param], **subs), scalar))
             elif param in rule.tangents:
                 terms.append(self.spelling.spell(expr(rule.tangents[param], **subs), scalar))
             else:
@@ -151,6 +162,14 @@ class Forward:
         targets = gast.Tuple(elts=[name(target, store=True), name(self.dot(target), store=True)],
                              ctx=gast.Store())
         return [gast.Assign(targets=[targets], value=value, type_comment=None)]
+
+    def aligned(self, arg: str, out: str) -> gast.expr:
+        """An argument's tangent, made to broadcast against the result in vector mode."""
+        a, o = self.activity.kind(arg), self.activity.kind(out)
+        same = (a.tag == o.tag == "scalar") or (a == o and a.like is not None)
+        if not self.vector or same:
+            return name(self.dot(arg))
+        return expr("lift(d, out)", d=self.dot(arg), out=out)
 
     def records_on_active_stack(self, call: gast.Call) -> bool:
         """A call handed an active stack records derivatives there, even if its own result

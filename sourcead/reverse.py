@@ -403,12 +403,17 @@ def build_sweeps(rev: Reverse, body: list[gast.stmt], result: str, live_out: set
     return primal, adjoint
 
 
+def gradient_initializations(rev: Reverse, result: str, wrt: list[str]) -> list[gast.stmt]:
+    """Zero gradients of the parameters, shaped like the values the caller passed: made
+    before the primal sweep, which may rebind a parameter to a value of another shape."""
+    return [assign(rev.bar(v), rev.zero(v)) for v in wrt if v != result]
+
+
 def bar_initializations(rev: Reverse, result: str, wrt: list[str],
-                        shaped: bool = True) -> list[gast.stmt]:
-    """Zero adjoints before the adjoint sweep. ``shaped``: the parameters are at hand, so
-    their gradients start as zeros of their shape (an adjoint sweep in its own function
-    starts from ``0.0``; its caller's accumulation gives the shape)."""
-    inits = [assign(rev.bar(v), rev.zero(v) if shaped else const(0.0)) for v in wrt if v != result]
+                        with_wrt: bool = False) -> list[gast.stmt]:
+    """Zero adjoints before the adjoint sweep (a split adjoint sweep also starts its
+    parameters' gradients at 0.0; its caller's accumulation gives them their shape)."""
+    inits = [assign(rev.bar(v), const(0.0)) for v in wrt if v != result and with_wrt]
     inits += [assign(rev.bar(v), _zero_of_kind(rev, v)) for v in sorted(rev.activity.active)
               if v != result and v not in wrt]
     return inits
@@ -434,8 +439,9 @@ def grad_function(rev: Reverse, name_: str, wrt: list[str], preserve_result: boo
     primal = initialize_recorded(primal, {a.id for a in fn.args.args}, rev.tape)
     grads = returns[0] if len(returns) == 1 else gast.Tuple(elts=returns, ctx=gast.Load())
     value = gast.Tuple(elts=[grads, name(value_name)], ctx=gast.Load()) if preserve_result else grads
-    stmts_ = (_tape_init(rev, primal + adjoint) + primal + keep + bar_initializations(rev, result, wrt)
-              + adjoint + [gast.Return(value=value)])
+    stmts_ = (gradient_initializations(rev, result, wrt) + _tape_init(rev, primal + adjoint)
+              + primal + keep + bar_initializations(rev, result, wrt) + adjoint
+              + [gast.Return(value=value)])
     args = copy.deepcopy(fn.args)
     args.args = args.args + [name(seed, store=False)]
     args.args[-1].ctx = gast.Param()
@@ -468,7 +474,7 @@ def split_functions(rev: Reverse, fwd_name: str, adj_name: str, wrt: list[str]):
                                               type_comment=None) for n in (rev.tape, rev.bar(result))],
                               posonlyargs=[], vararg=None, kwonlyargs=[], kw_defaults=[],
                               kwarg=None, defaults=[])
-    adj = _function(adj_name, adj_args, loads + bar_initializations(rev, result, wrt, False) + adjoint
+    adj = _function(adj_name, adj_args, loads + bar_initializations(rev, result, wrt, True) + adjoint
                     + [gast.Return(value=value)])
     return fwd, adj
 

@@ -69,5 +69,53 @@ def dot_adjoint_y(g, x, y):
     raise NotImplementedError("sourcead: dot/matmul of arrays with more than 2 dimensions")
 
 
-HELPERS = {"dot_adjoint_x": dot_adjoint_x, "dot_adjoint_y": dot_adjoint_y, "unbroadcast": unbroadcast, "zeros_like": zeros_like, "scatter": scatter,
+# ---- vector mode: tangents carry a leading axis of directions -------------------------------
+
+def lift(v_dot, out):
+    """Give a tangent's directions room to broadcast against ``out``: (k, 1, ..., shape).
+
+    A tangent may be smaller than its value (a broadcast zero or a row), so the axes added
+    come from the tangent's own shape."""
+    if np.ndim(v_dot) == 0:  # a constant's tangent is a plain zero
+        return v_dot
+    extra = np.ndim(out) - (np.ndim(v_dot) - 1)
+    if extra <= 0:
+        return v_dot
+    return np.reshape(v_dot, np.shape(v_dot)[:1] + (1,) * extra + np.shape(v_dot)[1:])
+
+
+def sum_each(v_dot):
+    """``np.sum`` of each direction's tangent."""
+    if np.ndim(v_dot) == 0:  # a constant's tangent is a plain zero
+        return v_dot
+    return np.reshape(v_dot, (np.shape(v_dot)[0], -1)).sum(axis=1)
+
+
+def unbroadcast_each(v_dot, x):
+    """``unbroadcast`` of each direction's tangent to the shape of ``x``."""
+    if np.ndim(v_dot) == 0:  # a constant's tangent is a plain zero
+        return v_dot
+    return np.stack([unbroadcast(t, x) for t in v_dot])
+
+
+def dot_each_right(x, y_dot, y):
+    """``x @ y_dot`` for each direction's tangent of ``y``."""
+    if np.ndim(y_dot) == 0:  # a constant's tangent is a plain zero
+        return y_dot
+    if np.ndim(y) == 1:
+        return np.matmul(x, y_dot[..., None])[..., 0]
+    return np.matmul(x, y_dot)
+
+
+def scatter_each(v_dot, x, index):
+    """``scatter`` of each direction's tangent."""
+    if np.ndim(v_dot) == 0:  # a constant's tangent is a plain zero
+        return v_dot
+    out = np.zeros((np.shape(v_dot)[0],) + np.shape(x))
+    np.add.at(out, (slice(None),) + (index if isinstance(index, tuple) else (index,)), v_dot)
+    return out
+
+
+HELPERS = {"lift": lift, "sum_each": sum_each, "unbroadcast_each": unbroadcast_each,
+           "dot_each_right": dot_each_right, "scatter_each": scatter_each, "dot_adjoint_x": dot_adjoint_x, "dot_adjoint_y": dot_adjoint_y, "unbroadcast": unbroadcast, "zeros_like": zeros_like, "scatter": scatter,
            "stop_gradient": stop_gradient}

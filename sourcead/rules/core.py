@@ -23,6 +23,7 @@ class Rule:
     partials: tuple[str | None, ...] | None = None
     adjoints: dict[str, str] = field(default_factory=dict)
     tangents: dict[str, str] = field(default_factory=dict)
+    vector_tangents: dict[str, str] = field(default_factory=dict)  # x_dot has a leading axis
     shape: str = "broadcast"
     integer: bool = False      # output is an integer/boolean: never active
 

@@ -27,7 +27,9 @@ OPERATORS = {
     gast.Not: ZERO,
     gast.MatMult: Rule(params=("x", "y"), adjoints={"x": "dot_adjoint_x(g, x, y)",
                                                      "y": "dot_adjoint_y(g, x, y)"},
-                       tangents={"x": "x_dot @ y", "y": "x @ y_dot"}, shape="reduce"),
+                       tangents={"x": "x_dot @ y", "y": "x @ y_dot"},
+                       vector_tangents={"x": "np.matmul(x_dot, y)", "y": "dot_each_right(x, y_dot, y)"},
+                       shape="reduce"),
 }
 
 # ---- elementwise functions, shared by math and numpy ------------------------------------
@@ -82,10 +84,13 @@ def _numpy_rows() -> dict:
     rows.update({getattr(np, n): ew(*d) for n, d in _BINARY.items() if hasattr(np, n)})
     rows.update({getattr(np, n): ZERO for n in _INTEGER_VALUED if hasattr(np, n)})
     rows[np.sum] = Rule(params=("x",), adjoints={"x": "g * np.ones_like(x)"},
-                        tangents={"x": "np.sum(x_dot)"}, shape="reduce")
+                        tangents={"x": "np.sum(x_dot)"}, vector_tangents={"x": "sum_each(x_dot)"},
+                        shape="reduce")
     rows[np.dot] = Rule(params=("x", "y"), adjoints={"x": "dot_adjoint_x(g, x, y)",
                                                      "y": "dot_adjoint_y(g, x, y)"},
-                        tangents={"x": "np.dot(x_dot, y)", "y": "np.dot(x, y_dot)"}, shape="reduce")
+                        tangents={"x": "np.dot(x_dot, y)", "y": "np.dot(x, y_dot)"},
+                        vector_tangents={"x": "np.matmul(x_dot, y)",
+                                         "y": "dot_each_right(x, y_dot, y)"}, shape="reduce")
     return rows
 
 
@@ -122,9 +127,11 @@ def _runtime_rows() -> dict:
     return {
         runtime.zeros_like: CONSTANT,
         runtime.unbroadcast: Rule(params=("v", "x"), tangents={"v": "unbroadcast(v_dot, x)"},
+                                  vector_tangents={"v": "unbroadcast_each(v_dot, x)"},
                                   adjoints={"v": "g * np.ones_like(v)"}),
         runtime.scatter: Rule(params=("v", "x", "index"),
                               tangents={"v": "scatter(v_dot, x, index)"},
+                              vector_tangents={"v": "scatter_each(v_dot, x, index)"},
                               adjoints={"v": "g[index]"}),
         runtime.dot_adjoint_x: Rule(params=("v", "x", "y"),
                                     tangents={"v": "dot_adjoint_x(v_dot, x, y)",
@@ -133,6 +140,13 @@ def _runtime_rows() -> dict:
                                     tangents={"v": "dot_adjoint_y(v_dot, x, y)",
                                               "x": "dot_adjoint_y(v, x_dot, y)"}),
         np.ones_like: CONSTANT, np.zeros_like: CONSTANT,
+        # vector mode's helpers are linear in their tangent argument
+        runtime.lift: Rule(params=("v", "out"), tangents={"v": "lift(v_dot, out)"}),
+        runtime.sum_each: Rule(params=("v",), tangents={"v": "sum_each(v_dot)"}),
+        runtime.unbroadcast_each: Rule(params=("v", "x"),
+                                       tangents={"v": "unbroadcast_each(v_dot, x)"}),
+        runtime.scatter_each: Rule(params=("v", "x", "index"),
+                                   tangents={"v": "scatter_each(v_dot, x, index)"}),
     }
 
 
