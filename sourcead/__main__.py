@@ -1,6 +1,6 @@
 """Command line: print the generated derivative source of a function in a file.
 
-    python -m sourcead FILE.py:FUNCTION [--mode reverse] [--wrt x,y]
+    python -m sourcead FILE.py:FUNCTION [--mode reverse|forward] [--wrt x,y] [--order 1|2]
 
 Parameters annotated ``float`` are treated as Python scalars (plain arithmetic), ``np.ndarray``
 as arrays; others as values of unknown shape (broadcasting-safe code).
@@ -12,7 +12,7 @@ import importlib.util
 import sys
 from pathlib import Path
 
-from .api import grad, source
+from .api import grad, hessian, source
 from .errors import SourceADError
 
 
@@ -41,11 +41,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mode", default="reverse", choices=["reverse", "forward"])
     parser.add_argument("--wrt", default=None,
                         help="comma-separated parameter names or positions (default: the first)")
+    parser.add_argument("--order", type=int, default=1, choices=[1, 2],
+                        help="2: the Hessian's code (forward mode over the reverse gradient)")
     args = parser.parse_args(argv)
     fn = load_function(args.target)
     wrt = _parse_wrt(args.wrt)
     try:
-        print(source(grad(fn, wrt=wrt, mode=args.mode)), end="")
+        derivative = hessian(fn, wrt=wrt) if args.order == 2 else grad(fn, wrt=wrt, mode=args.mode)
+        print(source(derivative), end="")
     except SourceADError as err:
         print(err, file=sys.stderr)
         return 1

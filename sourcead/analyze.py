@@ -270,6 +270,9 @@ def value_kind(value: gast.expr, kinds: Mapping[str, Kind], env: Environment,
             return SCALAR if isinstance(value.op, gast.Div) else INT
         if op.rule.shape == "broadcast":
             return broadcast(args)
+        if op.rule.shape == "scalar" and not isinstance(value, gast.Call) or (
+                op.rule.shape == "scalar" and not value.keywords):
+            return SCALAR  # a full reduction
         return Kind("scalar") if all(k.tag in ("scalar", "int") for k in args) else UNKNOWN
     if op.user is not None and result_kind is not None:
         kind = result_kind(op, [value_kind(a, kinds, env, result_kind) if a is not None else UNKNOWN
@@ -350,7 +353,8 @@ def _propagate_forward(assigns, env, varied: set[str], numeric: set[str],
 def _propagate_backward(assigns, useful: set[str], stack_pushes=(), env=None,
                         stacks=frozenset()) -> set[str]:
     """Useful = everything the outputs read, transitively (walked from the end)."""
-    edges = [(op, {a.targets[0].id}) for a in reversed(assigns) for op in operands(a.value)]
+    edges = [(op, {a.targets[0].id}) for a in reversed(assigns)
+             for op in (differentiable_operands(a.value, env) if env is not None else operands(a.value))]
     edges += [(v.id, {t}) for t, v in stack_pushes if isinstance(v, gast.Name)]
     # what a callee records on a useful stack is useful: so are the arguments it records from
     edges += [(arg, set(given)) for args, given in stacks_given_to_callees(assigns, env, stacks)

@@ -379,16 +379,17 @@ def source(df: Callable, *args) -> str:
     info = getattr(df, "__sourcead__", None)
     if info is None:
         raise UsageError(f"{getattr(df, '__name__', df)!r} was not made by sourcead",
-                         hint="pass a function returned by sourcead.grad")
-    f, wrt = info["function"], info["wrt"]
-    if args:
-        kinds = kinds_of_arguments(args, parameters(f), wrt)
-    elif info["state"]["emitted"] is not None:
-        return info["state"]["emitted"].source
-    else:
-        kinds = kinds_of_annotations(f, wrt)
-    emitted, _ = _specialize(f, wrt, kinds, info["preserve_result"], False)
-    return emitted.source
+                         hint="pass a function returned by sourcead.grad, jvp or hessian")
+    f, wrt, mode = info["function"], info["wrt"], info.get("mode", "reverse")
+    state = info.get("state", {})
+    if not args and state.get("emitted") is not None:
+        return state["emitted"].source
+    kinds = kinds_of_arguments(args[:len(parameters(f))], parameters(f), wrt) if args \
+        else kinds_of_annotations(f, wrt)
+    if mode == "hessian":
+        _, gradient = _specialize(f, wrt, kinds, False, False)
+        return _specialize(gradient, wrt[:1], kinds, False, False, mode="vector")[0].source
+    return _specialize(f, wrt, kinds, info.get("preserve_result", False), False, mode=mode)[0].source
 
 
 # ---- forward mode and what is built on it --------------------------------------------------
@@ -565,4 +566,5 @@ def hessian(f: Callable, wrt=0):
         return blocks[0][0]
 
     hess.__name__ = f"{getattr(f, '__name__', 'f')}_hessian"
+    hess.__sourcead__ = {"function": f, "wrt": positions, "mode": "hessian"}
     return hess

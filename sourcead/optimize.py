@@ -33,6 +33,7 @@ def optimize(functions: list[gast.FunctionDef], modules: set[str],
         fn = clone(fn)  # every position its own node: the passes rewrite names in place
         for _ in range(MAX_ROUNDS):
             before = _size(fn)
+            fn = fold_constants(fn)
             fn.body, _ = fold_zeros(fn.body, set())
             fn.body = propagate_copies(fn.body, temporaries)
             fn.body = remove_dead(fn.body, modules)
@@ -47,6 +48,37 @@ def _size(fn: gast.FunctionDef) -> tuple[int, int]:
     """Rewrites shrink the code: fewer nodes or fewer names read means something changed."""
     nodes = list(gast.walk(fn))
     return len(nodes), sum(1 for n in nodes if isinstance(n, gast.Name))
+
+
+# ---- constants -----------------------------------------------------------------------------
+
+_ARITHMETIC = {gast.Add: lambda a, b: a + b, gast.Sub: lambda a, b: a - b,
+               gast.Mult: lambda a, b: a * b}
+
+
+def _number(node: gast.AST):
+    if isinstance(node, gast.Constant) and type(node.value) in (int, float):
+        return node.value
+    return None
+
+
+def fold_constants(tree: gast.AST) -> gast.AST:
+    """``2 - 1`` -> ``1``, ``x ** 1`` -> ``x``, ``1 * x`` -> ``x``: what rule templates leave
+    behind when an argument is a constant (``2 * x ** (2 - 1)`` reads ``2 * x``)."""
+    class Fold(gast.NodeTransformer):
+        def visit_BinOp(self, node):
+            self.generic_visit(node)
+            left, right = _number(node.left), _number(node.right)
+            if left is not None and right is not None and type(node.op) in _ARITHMETIC:
+                return gast.Constant(value=_ARITHMETIC[type(node.op)](left, right), kind=None)
+            if isinstance(node.op, gast.Pow) and right == 1:
+                return node.left
+            if isinstance(node.op, gast.Mult) and left == 1:
+                return node.right
+            if isinstance(node.op, (gast.Mult, gast.Div)) and right == 1:
+                return node.left
+            return node
+    return Fold().visit(tree)
 
 
 # ---- zero folding ------------------------------------------------------------------------------

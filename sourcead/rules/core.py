@@ -17,7 +17,8 @@ class Rule:
     adjoints / tangents: for other rows, per param, the contribution ``g`` (the output's
         adjoint) makes to that param's adjoint, and the term that param's tangent ``x_dot``
         adds to the output's tangent. Declared side by side, one row per operation.
-    shape: how the output's shape relates to the inputs' ("broadcast", "reduce", "other").
+    shape: how the output's shape relates to the inputs': "broadcast" (elementwise),
+        "scalar" (a full reduction), or "reduce" (anything else).
     """
     params: tuple[str, ...]
     partials: tuple[str | None, ...] | None = None

@@ -85,7 +85,7 @@ def _numpy_rows() -> dict:
     rows.update({getattr(np, n): ZERO for n in _INTEGER_VALUED if hasattr(np, n)})
     rows[np.sum] = Rule(params=("x",), adjoints={"x": "g * np.ones_like(x)"},
                         tangents={"x": "np.sum(x_dot)"}, vector_tangents={"x": "sum_each(x_dot)"},
-                        shape="reduce")
+                        shape="scalar")
     rows[np.dot] = Rule(params=("x", "y"), adjoints={"x": "dot_adjoint_x(g, x, y)",
                                                      "y": "dot_adjoint_y(g, x, y)"},
                         tangents={"x": "np.dot(x_dot, y)", "y": "np.dot(x, y_dot)"},
