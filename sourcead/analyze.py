@@ -23,7 +23,7 @@ import numpy as np
 
 from .parse import MISSING, Environment
 from .rules import Rule, lookup_call, lookup_operator
-from .rules.template import loaded_names
+from .rules.template import walk, loaded_names
 
 # ---- kinds ------------------------------------------------------------------------------------
 
@@ -148,7 +148,7 @@ def operands(value: gast.expr) -> list[str]:
         nodes = list(value.args) + [k.value for k in value.keywords]
         if isinstance(value.func, gast.Attribute):
             nodes.append(value.func.value)
-        return [n.id for node in nodes for n in gast.walk(node) if isinstance(n, gast.Name)]
+        return [n.id for node in nodes for n in walk(node) if isinstance(n, gast.Name)]
     return sorted(loaded_names(value))
 
 
@@ -173,7 +173,7 @@ def stack_pop(value: gast.expr) -> str | None:
 
 
 def pushes(stmts: list[gast.stmt]) -> list[tuple[str, gast.expr]]:
-    return [p for s in stmts for n in gast.walk(s) if isinstance(n, gast.stmt)
+    return [p for s in stmts for n in walk(s) if isinstance(n, gast.stmt)
             and (p := stack_push(n)) is not None]
 
 
@@ -198,7 +198,7 @@ class Activity:
 
 
 def assignments(stmts: list[gast.stmt]) -> list[gast.Assign]:
-    return [n for s in stmts for n in gast.walk(s) if isinstance(n, gast.Assign)]
+    return [n for s in stmts for n in walk(s) if isinstance(n, gast.Assign)]
 
 
 def analyze_activity(fn: gast.FunctionDef, env: Environment, param_kinds: Mapping[str, Kind],
@@ -206,7 +206,7 @@ def analyze_activity(fn: gast.FunctionDef, env: Environment, param_kinds: Mappin
                      result_kind: Callable[[Operation, list[Kind]], Kind] | None = None) -> Activity:
     """Kinds by a flow-insensitive fixed point, then varied ∩ useful."""
     assigns = assignments(fn.body)
-    loop_targets = {n.target.id for n in gast.walk(fn) if isinstance(n, gast.For)}
+    loop_targets = {n.target.id for n in walk(fn) if isinstance(n, gast.For)}
     stack_pushes = pushes(fn.body)
     kinds = _infer_kinds(assigns, env, dict(param_kinds), loop_targets, result_kind, stack_pushes)
     # a stack passed in by the caller is read after we return: it is an output

@@ -27,7 +27,7 @@ from .optimize import optimize
 from .parse import Environment, Parsed, parse_function
 from .forward import Forward, jvp_function
 from .reverse import Reverse, grad_function, split_functions
-from .rules.template import names_in
+from .rules.template import walk, names_in
 
 Kinds = tuple[Kind, ...]
 

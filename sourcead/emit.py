@@ -20,6 +20,8 @@ from types import FunctionType
 import astor
 import gast
 
+from .rules.template import walk
+
 from . import runtime
 from .parse import Environment
 from .reverse import COMMENT, is_comment
@@ -57,7 +59,7 @@ def _mark_comments(fn: gast.FunctionDef, comments: list[str]) -> gast.FunctionDe
 
 
 def helpers_used(functions: list[gast.FunctionDef]) -> list[str]:
-    called = {n.func.id for f in functions for n in gast.walk(f)
+    called = {n.func.id for f in functions for n in walk(f)
               if isinstance(n, gast.Call) and isinstance(n.func, gast.Name)}
     return [h for h in runtime.HELPERS if h in called]
 
@@ -84,15 +86,11 @@ def compile_module(text: str, title: str, owners: dict[str, Environment]) -> Emi
         exec(code, namespace)
         namespaces.append(namespace)
         functions.update({n: namespace[n] for n, e in owners.items() if e is env})
-    helpers = {h: runtime.HELPERS[h] for h in helpers_used(list(_parse_defs(text)))}
+    helpers = {h: runtime.HELPERS[h] for h in runtime.HELPERS if f"def {h}(" in text}
     for namespace in namespaces:  # every generated function can call every other one, and
         namespace.update(functions)  # helpers are sourcead's own objects, found by the rules
         namespace.update(helpers)
     return Emitted(text, filename, functions)
-
-
-def _parse_defs(text: str):
-    return [n for n in gast.parse(text).body if isinstance(n, gast.FunctionDef)]
 
 
 def _distinct(envs):

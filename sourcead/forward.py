@@ -22,7 +22,7 @@ from .errors import NoDerivativeError
 from .naming import Namer, Spelling, tangent_name
 from .parse import Environment
 from .rules import Rule
-from .rules.template import assign, const, expr, name, times, total
+from .rules.template import walk, assign, const, expr, name, times, total
 
 RequestJvp = Callable[[object, tuple[int, ...], tuple[Kind, ...]], str]
 
@@ -211,7 +211,7 @@ def jvp_function(fwd: Forward, name_: str, wrt: list[str]) -> gast.FunctionDef:
 
 def _zero_like(fn: gast.FunctionDef, result: str) -> gast.expr:
     """The tangent of a constant result: a tuple of zeros for a tuple of values."""
-    for n in gast.walk(fn):
+    for n in walk(fn):
         if isinstance(n, gast.Assign) and n.targets[0].id == result and isinstance(n.value, gast.Tuple):
             return gast.Tuple(elts=[const(0.0) for _ in n.value.elts], ctx=gast.Load())
     return const(0.0)

@@ -30,7 +30,7 @@ import gast
 from .errors import UnsupportedSyntaxError
 from .naming import Namer, describe
 from .parse import Environment, Parsed
-from .rules.template import assign, const, name, names_in
+from .rules.template import walk, assign, const, name, names_in
 
 RESULT = "out"
 
@@ -92,7 +92,7 @@ def fence(fn: gast.FunctionDef, env: Environment) -> None:
     if args.vararg or args.kwarg or args.kwonlyargs or args.posonlyargs:
         raise error(fn, env, "`*args`, `**kwargs` or keyword-only parameter",
                     "use plain positional parameters")
-    for node in gast.walk(fn):
+    for node in walk(fn):
         if node is fn:
             continue
         kind = type(node)
@@ -181,10 +181,10 @@ def unpack(target: gast.Tuple, value: gast.expr, env: Environment, namer: Namer)
 def check_stacks(body: list[gast.stmt], env: Environment) -> None:
     """A list that is appended to may only be used as a stack: ``[]``, append, pop."""
     module = gast.Module(body=body, type_ignores=[])
-    stacks = {n.value.func.value.id for n in gast.walk(module)
+    stacks = {n.value.func.value.id for n in walk(module)
               if isinstance(n, gast.Expr) and _is_stack_push(n.value)}
     allowed = set()
-    for n in gast.walk(module):
+    for n in walk(module):
         if isinstance(n, gast.Call):  # handed to a function (a callee records on it)
             allowed.update(id(a) for a in n.args if isinstance(a, gast.Name))
         if isinstance(n, gast.Attribute) and n.attr in ("append", "pop") and isinstance(n.value, gast.Name):
@@ -192,7 +192,7 @@ def check_stacks(body: list[gast.stmt], env: Environment) -> None:
         if (isinstance(n, gast.Assign) and isinstance(n.value, gast.List) and not n.value.elts
                 and isinstance(n.targets[0], gast.Name)):
             allowed.add(id(n.targets[0]))
-    for n in gast.walk(module):
+    for n in walk(module):
         if isinstance(n, gast.Name) and n.id in stacks and id(n) not in allowed:
             raise error(n, env, "list used as a container",
                         "lists are supported only as stacks (append and pop); keep values "
@@ -221,7 +221,7 @@ def _load(node: gast.expr) -> gast.expr:
 def _located(stmts: list[gast.stmt], origin: gast.AST) -> list[gast.stmt]:
     """Give generated statements (recursively) the user's line when they have none."""
     for s in stmts:
-        for node in gast.walk(s):
+        for node in walk(s):
             if getattr(node, "lineno", None) is None and hasattr(origin, "lineno"):
                 node.lineno = origin.lineno
                 node.col_offset = getattr(origin, "col_offset", 0)
@@ -355,7 +355,7 @@ def _jumps_in(stmts: list[gast.stmt], function_has_flags: bool) -> bool:
 def local_names(fn: gast.FunctionDef, body: list[gast.stmt]) -> set[str]:
     """Parameters and every name the body assigns: these are not globals."""
     params = {a.id for a in fn.args.args}
-    stored = {n.id for n in gast.walk(gast.Module(body=body, type_ignores=[]))
+    stored = {n.id for n in walk(gast.Module(body=body, type_ignores=[]))
               if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
     return params | stored
 
@@ -433,7 +433,7 @@ class Flattener:
         if not isinstance(s.target, gast.Name):
             raise error(s, self.env, "loop over several targets", "unpack inside the loop body")
         if any(isinstance(n, gast.Name) and n.id == s.target.id and isinstance(n.ctx, gast.Store)
-               for b in s.body for n in gast.walk(b)):
+               for b in s.body for n in walk(b)):
             raise error(s, self.env, "assignment to the loop variable inside the loop",
                         "use another name for the new value")
         it = s.iter
@@ -625,7 +625,7 @@ def rename_straight_line(fn: gast.FunctionDef, body: list[gast.stmt], namer: Nam
     loop has to update the one variable later code reads), and the tape records them.
     """
     nested = {n.id for s in body if not isinstance(s, gast.Assign)
-              for n in gast.walk(s) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+              for n in walk(s) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
     current = {a.id: a.id for a in fn.args.args}
     out = []
     for s in body:
@@ -641,7 +641,7 @@ def rename_straight_line(fn: gast.FunctionDef, body: list[gast.stmt], namer: Nam
 
 
 def _rename_loads(s: gast.stmt, current: dict[str, str]) -> gast.stmt:
-    for n in gast.walk(s):
+    for n in walk(s):
         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id in current:
             n.id = current[n.id]
     return s
@@ -657,12 +657,12 @@ def replace_tuples(body: list[gast.stmt]) -> list[gast.stmt]:
     """
     literals = {s.targets[0].id: s.value.elts for s in body
                 if isinstance(s, gast.Assign) and isinstance(s.value, (gast.Tuple, gast.List))}
-    stores = [n.id for s in body for n in gast.walk(s)
+    stores = [n.id for s in body for n in walk(s)
               if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)]
     candidates = {t for t in literals if stores.count(t) == 1}
     indexed = {id(s.value.value) for s in assignments_in(body) if _constant_index(s.value, candidates)}
     for s in body:
-        for n in gast.walk(s):
+        for n in walk(s):
             if isinstance(n, gast.Name) and n.id in candidates and isinstance(n.ctx, gast.Load) \
                     and id(n) not in indexed:
                 candidates.discard(n.id)
@@ -678,7 +678,7 @@ def replace_tuples(body: list[gast.stmt]) -> list[gast.stmt]:
 
 
 def assignments_in(stmts: list[gast.stmt]) -> list[gast.Assign]:
-    return [n for s in stmts for n in gast.walk(s) if isinstance(n, gast.Assign)]
+    return [n for s in stmts for n in walk(s) if isinstance(n, gast.Assign)]
 
 
 def _constant_index(value: gast.expr, candidates: set[str]) -> bool:

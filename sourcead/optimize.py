@@ -16,7 +16,7 @@ import gast
 
 from .analyze import live_before
 from .reverse import is_comment
-from .rules.template import clone
+from .rules.template import walk, clone
 
 # calls that only compute a value (so an unused result can be dropped)
 PURE_FUNCTIONS = {"unbroadcast", "zeros_like", "scatter", "dot_adjoint_x", "dot_adjoint_y",
@@ -31,23 +31,27 @@ def optimize(functions: list[gast.FunctionDef], modules: set[str],
     out = []
     for fn in functions:
         fn = clone(fn)  # every position its own node: the passes rewrite names in place
+        fn = fold_constants(fn)  # only rule templates make constant arithmetic: once is enough
         for _ in range(MAX_ROUNDS):
-            before = _size(fn)
-            fn = fold_constants(fn)
-            fn.body, _ = fold_zeros(fn.body, set())
-            fn.body = propagate_copies(fn.body, temporaries)
-            fn.body = remove_dead(fn.body, modules)
-            fn.body = clean(fn.body)
-            if _size(fn) == before:
+            changes = Changes()
+            fn.body, _ = fold_zeros(fn.body, set(), changes)
+            fn.body = propagate_copies(fn.body, temporaries, changes)
+            fn.body = remove_dead(fn.body, modules, changes)
+            fn.body = clean(fn.body, changes)
+            if not changes.count:
                 break
         out.append(fn)
     return out
 
 
-def _size(fn: gast.FunctionDef) -> tuple[int, int]:
-    """Rewrites shrink the code: fewer nodes or fewer names read means something changed."""
-    nodes = list(gast.walk(fn))
-    return len(nodes), sum(1 for n in nodes if isinstance(n, gast.Name))
+class Changes:
+    """How many rewrites a round made: the passes run until a round makes none."""
+
+    def __init__(self):
+        self.count = 0
+
+    def add(self, n: int = 1) -> None:
+        self.count += n
 
 
 # ---- constants -----------------------------------------------------------------------------
@@ -62,12 +66,20 @@ def _number(node: gast.AST):
     return None
 
 
-def fold_constants(tree: gast.AST) -> gast.AST:
+def fold_constants(tree: gast.AST, changes: Changes | None = None) -> gast.AST:
     """``2 - 1`` -> ``1``, ``x ** 1`` -> ``x``, ``1 * x`` -> ``x``: what rule templates leave
     behind when an argument is a constant (``2 * x ** (2 - 1)`` reads ``2 * x``)."""
+    changes = changes or Changes()
+
     class Fold(gast.NodeTransformer):
         def visit_BinOp(self, node):
             self.generic_visit(node)
+            new = self.fold(node)
+            if new is not node:
+                changes.add()
+            return new
+
+        def fold(self, node):
             left, right = _number(node.left), _number(node.right)
             if left is not None and right is not None and type(node.op) in _ARITHMETIC:
                 return gast.Constant(value=_ARITHMETIC[type(node.op)](left, right), kind=None)
@@ -90,20 +102,22 @@ def is_zero(value: gast.expr) -> bool:
             and value.func.id == "zeros_like")
 
 
-def fold_zeros(stmts: list[gast.stmt], zeros: set[str]) -> tuple[list[gast.stmt], set[str]]:
+def fold_zeros(stmts: list[gast.stmt], zeros: set[str],
+               changes: Changes | None = None) -> tuple[list[gast.stmt], set[str]]:
     """Forward pass: ``zeros`` holds the variables known to be zero here."""
     zeros = set(zeros)
+    changes = changes or Changes()
     out = []
     for s in stmts:
         if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
-            s = _fold_assign(s, zeros)
+            s = _fold_assign(s, zeros, changes)
         elif isinstance(s, gast.If):
-            s.body, zb = fold_zeros(s.body, zeros)
-            s.orelse, zo = fold_zeros(s.orelse, zeros)
+            s.body, zb = fold_zeros(s.body, zeros, changes)
+            s.orelse, zo = fold_zeros(s.orelse, zeros, changes)
             zeros = zb & zo
         elif isinstance(s, (gast.For, gast.While)):
             zeros = _zeros_at_loop_head(s, zeros)
-            s.body, _ = fold_zeros(s.body, zeros)
+            s.body, _ = fold_zeros(s.body, zeros, changes)
         else:
             zeros -= _assigned(s)
         out.append(s)
@@ -121,13 +135,15 @@ def _zeros_at_loop_head(loop: gast.stmt, entry: set[str]) -> set[str]:
         head = new
 
 
-def _fold_assign(s: gast.Assign, zeros: set[str]) -> gast.Assign:
+def _fold_assign(s: gast.Assign, zeros: set[str], changes: Changes) -> gast.Assign:
     target, value = s.targets[0].id, s.value
     if is_zero(value):
         zeros.add(target)
         return s
     if target in zeros:
         s.value = _without_leading(value, target)
+        if s.value is not value:
+            changes.add()
     zeros.discard(target)
     if is_zero(s.value):
         zeros.add(target)
@@ -149,41 +165,51 @@ def _without_leading(value: gast.expr, zero: str) -> gast.expr:
 
 
 def _assigned(s: gast.stmt) -> set[str]:
-    return {n.id for n in gast.walk(s) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+    return {n.id for n in walk(s) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
 
 
 # ---- copy propagation -------------------------------------------------------------------
 
-def propagate_copies(stmts: list[gast.stmt], temporaries: set[str]) -> list[gast.stmt]:
+def propagate_copies(stmts: list[gast.stmt], temporaries: set[str],
+                     changes: Changes | None = None) -> list[gast.stmt]:
     """After ``t = v`` (t a generated name), read ``v`` for ``t`` until either changes.
 
     Only within one block and up to the next statement that assigns ``t`` or ``v``
     anywhere inside it, so loops and branches never see a stale value.
     """
-    copies: dict[str, str] = {}
+    copies: dict[str, str] = {}           # temporary -> the name it copies
+    readers: dict[str, set[str]] = {}     # name -> temporaries that copy it
+    changes = changes or Changes()
     for s in stmts:
-        _replace_loads(s, copies)
-        assigned = _assigned(s)
-        copies = {t: v for t, v in copies.items() if t not in assigned and v not in assigned}
+        changes.add(_replace_loads(s, copies))
+        for name_ in _assigned(s) if copies else ():
+            for t in [name_] + sorted(readers.pop(name_, ())):
+                source = copies.pop(t, None)
+                if source is not None:
+                    readers.get(source, set()).discard(t)
         if (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
                 and isinstance(s.value, gast.Name) and s.targets[0].id in temporaries
                 and s.value.id != s.targets[0].id):
             copies[s.targets[0].id] = s.value.id
+            readers.setdefault(s.value.id, set()).add(s.targets[0].id)
         for field_name in ("body", "orelse"):
             if hasattr(s, field_name):
-                setattr(s, field_name, propagate_copies(getattr(s, field_name), temporaries))
+                setattr(s, field_name, propagate_copies(getattr(s, field_name), temporaries, changes))
     return stmts
 
 
-def _replace_loads(s: gast.stmt, copies: dict[str, str]) -> None:
+def _replace_loads(s: gast.stmt, copies: dict[str, str]) -> int:
     """Replace reads in this statement's own expressions (not in nested blocks)."""
     if not copies:
-        return
+        return 0
+    replaced = 0
     parts = [getattr(s, f) for f in ("value", "test", "iter") if getattr(s, f, None) is not None]
     for part in parts:
-        for n in gast.walk(part):
+        for n in walk(part):
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id in copies:
                 n.id = copies[n.id]
+                replaced += 1
+    return replaced
 
 
 # ---- dead code ----------------------------------------------------------------------------------
@@ -192,7 +218,7 @@ def has_effect(s: gast.stmt, modules: set[str]) -> bool:
     """Statements that must stay even when nobody reads what they assign."""
     if not isinstance(s, gast.Assign) or not isinstance(s.targets[0], gast.Name):
         return True
-    for n in gast.walk(s.value):
+    for n in walk(s.value):
         if isinstance(n, gast.Call) and not _pure_call(n, modules):
             return True
     return False
@@ -210,7 +236,8 @@ def _pure_call(call: gast.Call, modules: set[str]) -> bool:
     return False
 
 
-def remove_dead(stmts: list[gast.stmt], modules: set[str]) -> list[gast.stmt]:
+def remove_dead(stmts: list[gast.stmt], modules: set[str],
+                changes: Changes | None = None) -> list[gast.stmt]:
     dead: set[int] = set()
 
     def visit(s: gast.stmt, live_after: set[str]) -> None:
@@ -222,6 +249,7 @@ def remove_dead(stmts: list[gast.stmt], modules: set[str]) -> list[gast.stmt]:
             dead.add(id(s))
 
     live_before(stmts, set(), visit)
+    (changes or Changes()).add(len(dead))
     return _drop(stmts, dead)
 
 
@@ -239,21 +267,25 @@ def _drop(stmts: list[gast.stmt], dead: set[int]) -> list[gast.stmt]:
 
 # ---- cleanup ------------------------------------------------------------------------------------
 
-def clean(stmts: list[gast.stmt]) -> list[gast.stmt]:
+def clean(stmts: list[gast.stmt], changes: Changes | None = None) -> list[gast.stmt]:
     """Drop empty branches and loops, and comments with nothing after them."""
+    changes = changes or Changes()
     out: list[gast.stmt] = []
     for s in stmts:
         if isinstance(s, gast.If):
-            s.body, s.orelse = clean(s.body), clean(s.orelse)
+            s.body, s.orelse = clean(s.body, changes), clean(s.orelse, changes)
             if not _real(s.body) and not _real(s.orelse):
+                changes.add()
                 continue
             if not _real(s.body):
+                changes.add()
                 s.test, s.body, s.orelse = _negate(s.test), s.orelse, []
             if s.body == [] or not s.body:
                 s.body = [gast.Pass()]
         elif isinstance(s, (gast.For, gast.While)):
-            s.body = clean(s.body) or [gast.Pass()]
+            s.body = clean(s.body, changes) or [gast.Pass()]
         elif _is_self_assignment(s):
+            changes.add()
             continue
         out.append(s)
     return _tidy_comments(out)
@@ -271,7 +303,7 @@ def _real(stmts: list[gast.stmt]) -> bool:
 def _pure_iteration(loop: gast.For) -> bool:
     """The adjoint loops iterate over ranges: with an empty body they do nothing."""
     return all(not isinstance(n, gast.Call) or isinstance(n.func, gast.Name)
-               and n.func.id in ("range", "reversed", "len") for n in gast.walk(loop.iter))
+               and n.func.id in ("range", "reversed", "len") for n in walk(loop.iter))
 
 
 def _negate(test: gast.expr) -> gast.expr:

@@ -29,7 +29,7 @@ from .errors import NoDerivativeError
 from .naming import Namer, adjoint_name
 from .parse import Environment
 from .rules import Rule
-from .rules.template import (assign, const, expr, name, stmts as template_stmts, substitute,
+from .rules.template import (walk, assign, const, expr, name, stmts as template_stmts, substitute,
                              times, total)
 from .naming import Spelling
 
@@ -343,7 +343,7 @@ def initialize_recorded(primal: list[gast.stmt], params: set[str], tape: str) ->
     out, bound = [], set(params)
     for s in primal:
         if isinstance(s, (gast.For, gast.While, gast.If)):
-            pushed = {n.args[0].id for n in gast.walk(s) if _is_push(n, tape)}
+            pushed = {n.args[0].id for n in walk(s) if _is_push(n, tape)}
             out.extend(assign(v, const(None)) for v in sorted(pushed - bound))
             bound |= pushed
         out.append(s)
@@ -361,7 +361,7 @@ def _bind(func, call: gast.Call, error: Exception) -> dict[str, gast.expr]:
 
 
 def _stored(stmts_: list[gast.stmt]) -> set[str]:
-    return {n.id for s in stmts_ for n in gast.walk(s)
+    return {n.id for s in stmts_ for n in walk(s)
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
 
 
@@ -456,7 +456,7 @@ def split_functions(rev: Reverse, fwd_name: str, adj_name: str, wrt: list[str]):
     result = ret.value.id
     primal, adjoint = build_sweeps(rev, body, result, set())
     params = {a.id for a in fn.args.args}
-    local = params | {n.id for s in primal for n in gast.walk(s)
+    local = params | {n.id for s in primal for n in walk(s)
                       if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
     live = sorted((live_before(adjoint, set()) & local) - set(rev.bars.values()) - {rev.tape})
     primal = initialize_recorded(primal, params, rev.tape)
@@ -481,7 +481,7 @@ def split_functions(rev: Reverse, fwd_name: str, adj_name: str, wrt: list[str]):
 
 def _tape_init(rev: Reverse, stmts_: list[gast.stmt]) -> list[gast.stmt]:
     uses = any(isinstance(n, gast.Name) and n.id == rev.tape
-               for s in stmts_ for n in gast.walk(s))
+               for s in stmts_ for n in walk(s))
     return template_stmts("tape = []", tape=rev.tape) if uses else []
 
 
