@@ -59,9 +59,16 @@ def _mark_comments(fn: gast.FunctionDef, comments: list[str]) -> gast.FunctionDe
 
 
 def helpers_used(functions: list[gast.FunctionDef]) -> list[str]:
-    called = {n.func.id for f in functions for n in walk(f)
-              if isinstance(n, gast.Call) and isinstance(n.func, gast.Name)}
-    return [h for h in runtime.HELPERS if h in called]
+    """The helpers the code calls, and the helpers those call (so saved code runs)."""
+    wanted = {n.func.id for f in functions for n in walk(f)
+              if isinstance(n, gast.Call) and isinstance(n.func, gast.Name)} & set(runtime.HELPERS)
+    pending = list(wanted)
+    while pending:
+        for name in runtime.HELPERS[pending.pop()].__code__.co_names:
+            if name in runtime.HELPERS and name not in wanted:
+                wanted.add(name)
+                pending.append(name)
+    return [h for h in runtime.HELPERS if h in wanted]
 
 
 def module_text(functions: list[gast.FunctionDef], import_lines: list[str]) -> str:

@@ -39,8 +39,16 @@ def zeros_like(x):
 def scatter(g, x, index):
     """The adjoint of ``x[index]``: ``g`` placed at ``index`` in zeros shaped like ``x``."""
     out = np.zeros(np.shape(x))
-    np.add.at(out, index, g)
+    if _basic(index):
+        out[index] += g  # a basic index names each element at most once
+    else:
+        np.add.at(out, index, g)  # repeated fancy indices accumulate
     return out
+
+
+def _basic(index) -> bool:
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(p, (int, slice, type(None), type(Ellipsis))) for p in parts)
 
 
 def dot_adjoint_x(g, x, y):
@@ -95,7 +103,16 @@ def unbroadcast_each(v_dot, x):
     """``unbroadcast`` of each direction's tangent to the shape of ``x``."""
     if np.ndim(v_dot) == 0:  # a constant's tangent is a plain zero
         return v_dot
-    return np.stack([unbroadcast(t, x) for t in v_dot])
+    shape = np.shape(x)
+    v_dot = np.asarray(v_dot)
+    while v_dot.ndim > len(shape) + 1:
+        v_dot = v_dot.sum(axis=1)
+    for axis, size in enumerate(shape, start=1):
+        if size == 1 and v_dot.shape[axis] != 1:
+            v_dot = v_dot.sum(axis=axis, keepdims=True)
+    if v_dot.shape[1:] != shape:
+        v_dot = v_dot + np.zeros((v_dot.shape[0],) + shape)
+    return v_dot
 
 
 def dot_each_right(x, y_dot, y):
@@ -112,10 +129,14 @@ def scatter_each(v_dot, x, index):
     if np.ndim(v_dot) == 0:  # a constant's tangent is a plain zero
         return v_dot
     out = np.zeros((np.shape(v_dot)[0],) + np.shape(x))
-    np.add.at(out, (slice(None),) + (index if isinstance(index, tuple) else (index,)), v_dot)
+    index = (slice(None),) + (index if isinstance(index, tuple) else (index,))
+    if _basic(index):
+        out[index] += v_dot
+    else:
+        np.add.at(out, index, v_dot)
     return out
 
 
-HELPERS = {"lift": lift, "sum_each": sum_each, "unbroadcast_each": unbroadcast_each,
+HELPERS = {"_basic": _basic, "lift": lift, "sum_each": sum_each, "unbroadcast_each": unbroadcast_each,
            "dot_each_right": dot_each_right, "scatter_each": scatter_each, "dot_adjoint_x": dot_adjoint_x, "dot_adjoint_y": dot_adjoint_y, "unbroadcast": unbroadcast, "zeros_like": zeros_like, "scatter": scatter,
            "stop_gradient": stop_gradient}
