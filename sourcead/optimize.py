@@ -15,7 +15,7 @@ import copy
 import gast
 
 from .analyze import live_before
-from .reverse import is_comment
+from .reverse import is_comment, without
 from .rules.template import walk, clone
 
 # calls that only compute a value (so an unused result can be dropped)
@@ -250,19 +250,7 @@ def remove_dead(stmts: list[gast.stmt], modules: set[str],
 
     live_before(stmts, set(), visit)
     (changes or Changes()).add(len(dead))
-    return _drop(stmts, dead)
-
-
-def _drop(stmts: list[gast.stmt], dead: set[int]) -> list[gast.stmt]:
-    out = []
-    for s in stmts:
-        if id(s) in dead:
-            continue
-        for field_name in ("body", "orelse"):
-            if hasattr(s, field_name):
-                setattr(s, field_name, _drop(getattr(s, field_name), dead))
-        out.append(s)
-    return out
+    return without(stmts, dead)
 
 
 # ---- cleanup ------------------------------------------------------------------------------------

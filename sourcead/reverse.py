@@ -327,6 +327,7 @@ def prune_records(records: Records, adjoint: list[gast.stmt], live_out: set[str]
 
 
 def without(stmts: list[gast.stmt], dead: set[int]) -> list[gast.stmt]:
+    """The statements (at any depth) whose ids are not in ``dead``."""
     out = []
     for s in stmts:
         if id(s) in dead:
