@@ -120,6 +120,8 @@ def operation(value: gast.expr, env: Environment) -> Operation:
         if rule is None and isinstance(func, FunctionType) and not _is_library(func):
             return Operation(user=func, what=func.__name__)
         return Operation(rule, what=_call_text(value))
+    if isinstance(value, gast.Attribute) and isinstance(value.value, gast.Name):
+        return Operation(what=f"{value.value.id}.{value.attr}")
     return Operation(what=type(value).__name__)
 
 

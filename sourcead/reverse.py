@@ -305,9 +305,8 @@ class Reverse:
         return NoDerivativeError(
             f"no derivative rule for `{what}`", filename=self.env.filename,
             lineno=getattr(s, "lineno", None), construct=what,
-            hint="use an operation sourcead knows (see README), wrap the value in "
-                 "sourcead.stop_gradient(...) if it should be treated as a constant, or "
-                 "define the function in Python source so sourcead can read it")
+            hint="write it with operations sourcead knows (the README lists them), or wrap "
+                 "the value in sourcead.stop_gradient(...) to treat it as a constant")
 
 
 # ---- assembling functions --------------------------------------------------------------------
