@@ -191,6 +191,7 @@ def elements(stack: str) -> str:
 class Activity:
     kinds: Mapping[str, Kind]
     active: frozenset[str]
+    stacks: frozenset[str] = frozenset()   # lists used only through [], append and pop
 
     def kind(self, var: str) -> Kind:
         return self.kinds.get(var, UNKNOWN)
@@ -211,16 +212,17 @@ def analyze_activity(fn: gast.FunctionDef, env: Environment, param_kinds: Mappin
     loop_targets = {n.target.id for n in walk(fn) if isinstance(n, gast.For)}
     stack_pushes = pushes(fn.body)
     kinds = _infer_kinds(assigns, env, dict(param_kinds), loop_targets, result_kind, stack_pushes)
-    # a stack passed in by the caller is read after we return: it is an output
-    outputs = set(outputs) | {t for t, _ in stack_pushes if t in param_kinds}
+    # a stack shared with the caller lives on after we return: it is an output, whether
+    # this function pushes to it or pops from it (every push and pop needs its derivative)
+    stacks = stack_names(assigns, stack_pushes)
+    outputs = set(outputs) | {t for t in stacks if t in param_kinds}
     # Anything but integers can carry a derivative. Containers are included on purpose: if
     # a derivative flows into one that reverse mode cannot handle, it must say so rather
     # than drop the derivative.
     numeric = {v for v, k in kinds.items() if k.tag not in ("int", "none")}
-    stacks = stack_names(assigns, stack_pushes)
     varied = _propagate_forward(assigns, env, set(wrt) & numeric, numeric, stack_pushes, stacks)
     useful = _propagate_backward(assigns, set(outputs), stack_pushes, env, stacks)
-    return Activity(kinds=dict(kinds), active=frozenset(varied & useful))
+    return Activity(kinds=dict(kinds), active=frozenset(varied & useful), stacks=frozenset(stacks))
 
 
 def _infer_kinds(assigns, env, kinds, loop_targets, result_kind, stack_pushes=()) -> dict[str, Kind]:

@@ -175,7 +175,7 @@ class Forward:
         """A call handed an active stack records derivatives there, even if its own result
         is not needed (the forward sweep of generated code)."""
         args = list(call.args) + [k.value for k in call.keywords]
-        return any(self.active(a) and self.activity.kind(a.id).tag == "other" for a in args)
+        return any(self.active(a) and a.id in self.activity.stacks for a in args)
 
     def all_scalar(self, value: gast.expr) -> bool:
         known = [v for v in operands(value) if v in self.activity.kinds]

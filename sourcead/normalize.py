@@ -114,6 +114,8 @@ def desugar_block(stmts: list[gast.stmt], env: Environment, namer: Namer) -> lis
 
 def desugar_stmt(s: gast.stmt, env: Environment, namer: Namer) -> list[gast.stmt]:
     if isinstance(s, gast.Expr):
+        if _is_stack_pop(s.value):  # `t.pop()` for its effect: the value goes to a throwaway
+            return [assign(namer.fresh("popped"), s.value)]
         return desugar_expr_stmt(s, env)
     if isinstance(s, gast.Pass):
         return []
@@ -197,6 +199,12 @@ def check_stacks(body: list[gast.stmt], env: Environment) -> None:
             raise error(n, env, "list used as a container",
                         "lists are supported only as stacks (append and pop); keep values "
                         "in separate variables or in a NumPy array")
+
+
+def _is_stack_pop(call: gast.expr) -> bool:
+    return (isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute)
+            and call.func.attr == "pop" and isinstance(call.func.value, gast.Name)
+            and not call.args and not call.keywords)
 
 
 def _is_stack_push(call: gast.expr) -> bool:

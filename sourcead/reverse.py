@@ -186,6 +186,10 @@ class Reverse:
     def adjoint_of_assign(self, s: gast.Assign) -> tuple[list[gast.stmt], list[gast.stmt]]:
         """The primal statement(s) and the adjoint statements of ``target = value``."""
         target, value = s.targets[0].id, s.value
+        op = operation(value, self.env)
+        if op.user is not None and isinstance(value, gast.Call) \
+                and target not in self.activity.active and self.records_on_active_stack(value):
+            return self.user_call(s, op.user)  # its effect on the tape is what matters
         stack = stack_pop(value)
         if stack is not None and stack in self.activity.active:  # pushes the adjoint back
             bar = name(self.bar(target)) if target in self.activity.active else const(0.0)
@@ -202,7 +206,11 @@ class Reverse:
             return [s], self.accumulate(target, [(value.id, name(self.bar(target)))])
         if isinstance(value, gast.Subscript):
             return [s], self.subscript(target, value)
-        if isinstance(value, (gast.Tuple, gast.List)):
+        if isinstance(value, gast.Tuple):  # each element takes its component of the adjoint
+            return [s], self.accumulate(target, [
+                (e.id, expr("component(g, i)", g=self.bar(target), i=k))
+                for k, e in enumerate(value.elts) if self.active(e)])
+        if isinstance(value, gast.List):
             raise NoDerivativeError(
                 "a tuple or list holding a value being differentiated", filename=self.env.filename,
                 lineno=getattr(s, "lineno", None), construct=type(value).__name__.lower(),
@@ -245,6 +253,10 @@ class Reverse:
     def subscript(self, target: str, value: gast.Subscript) -> list[gast.stmt]:
         if not self.active(value.value):
             return []
+        if self.activity.kind(value.value.id).tag == "other":  # an element of a tuple
+            term = expr("with_component(b, i, g, t)", b=self.bar(value.value.id), i=value.slice,
+                        g=self.bar(target), t=value.value)
+            return [assign(self.bar(value.value.id), term)]
         term = expr("scatter(g, x, i)", g=self.bar(target), x=value.value,
                     i=_index_value(value.slice))
         return self.accumulate(target, [(value.value.id, term)])
@@ -263,28 +275,40 @@ class Reverse:
         return out + last
 
     def user_call(self, s: gast.Assign, func) -> tuple[list[gast.stmt], list[gast.stmt]]:
-        """Primal: ``y = g_fwd(tape, ...)``; adjoint: ``a_bar += g_adj(tape, y_bar)``."""
+        """Primal: ``y = g_fwd(tape, ...)``; adjoint: ``a_bar += g_adj(tape, y_bar)``.
+
+        A stack argument (the tape of generated code) is not given a gradient back: its
+        adjoint is a stack too, shared by reference, which the callee's adjoint uses in place.
+        """
         target, call = s.targets[0].id, s.value
         bound = _bind(func, call, self.no_rule(s, f"call to {func.__name__}"))
         params = list(inspect.signature(func).parameters)
-        if any(self.active(a) and self.activity.kind(a.id).tag == "other" for a in bound.values()):
-            raise self.no_rule(s, f"reverse mode through {func.__name__}, which records on a tape "
-                                  "(reverse-over-reverse of code with calls); use "
-                                  "sourcead.hessian, which is forward-over-reverse")
         positions = tuple(k for k, p in enumerate(params) if self.active(bound.get(p)))
         kinds = tuple(self.activity.kind(bound[p].id) if isinstance(bound.get(p), gast.Name)
                       else Kind("scalar") for p in params)
         fwd, adj = self.request_callee(func, positions, kinds)
         primal = assign(target, gast.Call(func=name(fwd), args=[name(self.tape)] + call.args,
                                           keywords=call.keywords))
-        result = expr("adj(tape, g)", adj=adj, tape=self.tape, g=self.bar(target))
-        args = [bound[params[k]].id for k in positions]
+        stacks = [bound[params[k]].id for k in positions if self.is_stack(bound[params[k]])]
+        args = [bound[params[k]].id for k in positions if not self.is_stack(bound[params[k]])]
+        seed = name(self.bar(target)) if target in self.activity.active else const(0.0)
+        result = gast.Call(func=name(adj), args=[name(self.tape), seed]
+                           + [name(self.bar(t)) for t in stacks], keywords=[])
+        if not args:
+            return [primal], [gast.Expr(value=result)]
         if len(args) == 1:
             return [primal], self.accumulate(target, [(args[0], result)])
         parts = [self.namer.fresh(f"{a}_bar_{func.__name__}") for a in args]
         unpack = gast.Assign(targets=[gast.Tuple(elts=[name(p, store=True) for p in parts],
                                                  ctx=gast.Store())], value=result, type_comment=None)
         return [primal], [unpack] + self.accumulate(target, [(a, name(p)) for a, p in zip(args, parts)])
+
+    def is_stack(self, node: gast.expr) -> bool:
+        return isinstance(node, gast.Name) and node.id in self.activity.stacks
+
+    def records_on_active_stack(self, call: gast.Call) -> bool:
+        args = list(call.args) + [k.value for k in call.keywords]
+        return any(self.active(a) and self.is_stack(a) for a in args)
 
     # ---- kinds -------------------------------------------------------------------------------
     def all_scalar(self, value: gast.expr) -> bool:
@@ -409,19 +433,20 @@ def gradient_initializations(rev: Reverse, result: str, wrt: list[str]) -> list[
     return [assign(rev.bar(v), rev.zero(v)) for v in wrt if v != result]
 
 
-def bar_initializations(rev: Reverse, result: str, wrt: list[str],
-                        with_wrt: bool = False) -> list[gast.stmt]:
+def bar_initializations(rev: Reverse, result: str, wrt: list[str], with_wrt: bool = False,
+                        passed_in: tuple[str, ...] = ()) -> list[gast.stmt]:
     """Zero adjoints before the adjoint sweep (a split adjoint sweep also starts its
-    parameters' gradients at 0.0; its caller's accumulation gives them their shape)."""
+    parameters' gradients at 0.0; its caller's accumulation gives them their shape).
+    ``passed_in``: stacks whose adjoint stack the caller hands over."""
     inits = [assign(rev.bar(v), const(0.0)) for v in wrt if v != result and with_wrt]
     inits += [assign(rev.bar(v), _zero_of_kind(rev, v)) for v in sorted(rev.activity.active)
-              if v != result and v not in wrt]
+              if v != result and v not in wrt and v not in passed_in]
     return inits
 
 
 def _zero_of_kind(rev: Reverse, var: str) -> gast.expr:
     """Adjoints start at 0.0; a stack's adjoint is a stack (of the values' adjoints)."""
-    if rev.activity.kind(var).tag == "other":
+    if var in rev.activity.stacks:
         return gast.List(elts=[], ctx=gast.Load())
     return const(0.0)
 
@@ -468,14 +493,19 @@ def split_functions(rev: Reverse, fwd_name: str, adj_name: str, wrt: list[str]):
     fwd_args.args = [gast.Name(id=rev.tape, ctx=gast.Param(), annotation=None, type_comment=None)] + [
         gast.Name(id=a.id, ctx=gast.Param(), annotation=None, type_comment=None) for a in fn.args.args]
     fwd = _function(fwd_name, fwd_args, primal + saves + [gast.Return(value=name(result))])
-    returns = [name(rev.bar(v)) for v in wrt]
-    value = returns[0] if len(returns) == 1 else gast.Tuple(elts=returns, ctx=gast.Load())
+    stacks = [v for v in wrt if v in rev.activity.stacks]
+    values = [v for v in wrt if v not in stacks]
+    returns = [name(rev.bar(v)) for v in values]
+    value = (returns[0] if len(returns) == 1 else
+             gast.Tuple(elts=returns, ctx=gast.Load()) if returns else const(None))
+    adj_params = [rev.tape, rev.bar(result)] + [rev.bar(v) for v in stacks]
     adj_args = gast.arguments(args=[gast.Name(id=n, ctx=gast.Param(), annotation=None,
-                                              type_comment=None) for n in (rev.tape, rev.bar(result))],
+                                              type_comment=None) for n in adj_params],
                               posonlyargs=[], vararg=None, kwonlyargs=[], kw_defaults=[],
                               kwarg=None, defaults=[])
-    adj = _function(adj_name, adj_args, loads + bar_initializations(rev, result, wrt, True) + adjoint
-                    + [gast.Return(value=value)])
+    adj = _function(adj_name, adj_args,
+                    loads + bar_initializations(rev, result, values, True, tuple(stacks))
+                    + adjoint + [gast.Return(value=value)])
     return fwd, adj
 
 

@@ -137,6 +137,20 @@ def scatter_each(v_dot, x, index):
     return out
 
 
-HELPERS = {"_basic": _basic, "lift": lift, "sum_each": sum_each, "unbroadcast_each": unbroadcast_each,
+# ---- tuples: the adjoint of a tuple is a tuple of adjoints (or a plain zero) -----------------
+
+def component(t_bar, i):
+    """The i-th adjoint in a tuple of adjoints; a plain zero has zero components."""
+    return t_bar[i] if isinstance(t_bar, tuple) else 0.0 * t_bar
+
+
+def with_component(t_bar, i, g, t):
+    """``t_bar`` (a tuple of ``len(t)`` adjoints, or a zero) with ``g`` added at ``i``."""
+    parts = list(t_bar) if isinstance(t_bar, tuple) else [0.0] * len(t)
+    parts[i] = parts[i] + g
+    return tuple(parts)
+
+
+HELPERS = {"_basic": _basic, "component": component, "with_component": with_component, "lift": lift, "sum_each": sum_each, "unbroadcast_each": unbroadcast_each,
            "dot_each_right": dot_each_right, "scatter_each": scatter_each, "dot_adjoint_x": dot_adjoint_x, "dot_adjoint_y": dot_adjoint_y, "unbroadcast": unbroadcast, "zeros_like": zeros_like, "scatter": scatter,
            "stop_gradient": stop_gradient}

@@ -74,7 +74,7 @@ def with_unknown_function(x):
 
 
 def with_active_tuple(x):
-    pair = (x, x * 2)  # <-
+    pair = (x, x * 2)
     return helper_of_pairs(pair)
 
 

@@ -24,7 +24,6 @@ CASES = [
     (refused.with_discarded_call, UnsupportedSyntaxError, "discarded"),
     (refused.with_list_container, UnsupportedSyntaxError, "list used as a container"),
     (refused.with_unknown_function, NoDerivativeError, "math.gamma"),
-    (refused.with_active_tuple, NoDerivativeError, "tuple"),
     (refused.with_star_args, UnsupportedSyntaxError, "*args"),
 ]
 
@@ -80,3 +79,8 @@ def test_non_scalar_output_points_to_vjp():
     with pytest.raises(sourcead.UsageError) as info:
         sourcead.grad(vector)(np.ones(3))
     assert "vjp" in str(info.value)
+
+
+def test_tuple_passed_to_a_function_is_differentiated():
+    # once refused: a tuple of active values handed to a user function
+    assert sourcead.grad(refused.with_active_tuple)(1.5) == 1.0
