@@ -1,0 +1,1 @@
+"""A user package, so tests can call functions imported from another module."""
