@@ -109,7 +109,24 @@ class Operation:
     what: str = ""
 
 
+def method(value: gast.expr, env: Environment):
+    """``x.sum(...)`` or ``x.T`` on a local value -> the NumPy function it stands for."""
+    from .rules.tables import ATTRIBUTES, METHODS
+    if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute):
+        base = value.func.value
+        if isinstance(base, gast.Name) and env.resolve(base) is MISSING:
+            return METHODS.get(value.func.attr)
+    if isinstance(value, gast.Attribute) and isinstance(value.value, gast.Name) \
+            and env.resolve(value.value) is MISSING:
+        return ATTRIBUTES.get(value.attr)
+    return None
+
+
 def operation(value: gast.expr, env: Environment) -> Operation:
+    as_function = method(value, env)
+    if as_function is not None:
+        return Operation(lookup_call(as_function), what=_call_text(value) if isinstance(
+            value, gast.Call) else f"{value.value.id}.{value.attr}")
     if isinstance(value, gast.BinOp):
         return Operation(lookup_operator(value.op), what=type(value.op).__name__)
     if isinstance(value, gast.UnaryOp):
@@ -265,7 +282,8 @@ def value_kind(value: gast.expr, kinds: Mapping[str, Kind], env: Environment,
         return OTHER
     if stack_pop(value) is not None:  # elements pushed elsewhere (by a caller) are unknown
         return kinds.get(elements(stack_pop(value)), UNKNOWN)
-    args = [value_kind(a, kinds, env, result_kind) for a in _data_args(value)]
+    args = [value_kind(a, kinds, env, result_kind) for a in _data_args(value, env)
+            if not isinstance(a, gast.Tuple)]
     op = operation(value, env)
     if op.rule is not None:
         if op.rule.integer:
@@ -274,8 +292,8 @@ def value_kind(value: gast.expr, kinds: Mapping[str, Kind], env: Environment,
             return SCALAR if isinstance(value.op, gast.Div) else INT
         if op.rule.shape == "broadcast":
             return broadcast(args)
-        if op.rule.shape == "scalar" and not isinstance(value, gast.Call) or (
-                op.rule.shape == "scalar" and not value.keywords):
+        if op.rule.shape == "reduction" and len(_data_args(value, env)) == 1 and not (
+                isinstance(value, gast.Call) and value.keywords):
             return SCALAR  # a full reduction
         return Kind("scalar") if all(k.tag in ("scalar", "int") for k in args) else UNKNOWN
     if op.user is not None and result_kind is not None:
@@ -292,11 +310,19 @@ def user_arguments(func, call: gast.Call) -> list[gast.expr | None]:
     return [call.args[k] if k < len(call.args) else by_name.get(p) for k, p in enumerate(params)]
 
 
-def _data_args(value: gast.expr) -> list[gast.expr]:
+def _data_args(value: gast.expr, env: Environment | None = None) -> list[gast.expr]:
+    """The operation's positional arguments (for a method, the array it is called on first)."""
     if isinstance(value, gast.BinOp):
         return [value.left, value.right]
     if isinstance(value, gast.UnaryOp):
         return [value.operand]
+    if env is not None and method(value, env) is not None:
+        if isinstance(value, gast.Attribute):
+            return [value.value]
+        args = list(value.args)
+        if value.func.attr == "reshape" and len(args) > 1:  # x.reshape(2, 3)
+            args = [gast.Tuple(elts=args, ctx=gast.Load())]
+        return [value.func.value] + args
     if isinstance(value, gast.Call):
         return list(value.args)
     if isinstance(value, gast.Subscript):
@@ -310,7 +336,7 @@ def differentiable_operands(value: gast.expr, env: Environment) -> set[str]:
         return set()
     if isinstance(value, gast.UnaryOp) and isinstance(value.op, gast.Not):
         return set()
-    if isinstance(value, gast.Attribute):
+    if isinstance(value, gast.Attribute) and method(value, env) is None:
         if value.attr in _INTEGER_ATTRIBUTES or not isinstance(value.value, gast.Name):
             return set()
         return {value.value.id}
@@ -320,14 +346,15 @@ def differentiable_operands(value: gast.expr, env: Environment) -> set[str]:
     if op.rule is not None:
         if not op.rule.differentiable:
             return set()
-        params = bound_arguments(value, op.rule)
+        params = bound_arguments(value, op.rule, env)
         return {n.id for p in op.rule.active_params() if isinstance(n := params.get(p), gast.Name)}
     return set(operands(value))
 
 
-def bound_arguments(value: gast.expr, rule: Rule) -> dict[str, gast.expr]:
+def bound_arguments(value: gast.expr, rule: Rule, env: Environment | None = None
+                    ) -> dict[str, gast.expr]:
     """Map a rule's placeholder names to the operation's argument atoms."""
-    args = _data_args(value)
+    args = _data_args(value, env)
     if isinstance(value, gast.Call):
         bound = dict(zip(rule.params, args))
         bound.update({k.arg: k.value for k in value.keywords})

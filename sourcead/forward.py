@@ -121,7 +121,7 @@ class Forward:
 
     def rule_tangent(self, s: gast.Assign, rule: Rule) -> gast.expr:
         target, value = s.targets[0].id, s.value
-        bound = bound_arguments(value, rule)
+        bound = bound_arguments(value, rule, self.env)
         if set(bound) - set(rule.params):
             raise self.error(s, f"no derivative rule for `{operation(value, self.env).what}` with "
                                 f"{', '.join(sorted(set(bound) - set(rule.params)))}=")
@@ -132,7 +132,8 @@ class Forward:
             arg = bound.get(param)
             if arg is None or not self.active(arg):
                 continue
-            subs = {**bound, "out": out, f"{param}_dot": name(self.dot(arg.id))}
+            subs = {**{k: const(v) for k, v in rule.defaults.items()}, **bound, "out": out,
+                    f"{param}_dot": name(self.dot(arg.id))}
             if rule.partials is not None:
                 partial = expr(rule.partials[rule.params.index(param)], **subs)
                 terms.append(times(self.aligned(arg.id, target), self.spelling.spell(partial, scalar)))

@@ -75,7 +75,8 @@ def normalize(parsed: Parsed) -> gast.FunctionDef:
     """The whole stage: fence, desugar, jumps to flags, ANF, SSA names."""
     fn, env = copy.deepcopy(parsed.tree), parsed.env
     fence(fn, env)
-    namer = Namer(names_in(fn) | set(env.globals) | set(env.closure))
+    # temporaries never take a global's or a builtin's name (`max = x.max()` would shadow)
+    namer = Namer(names_in(fn) | set(env.globals) | set(env.closure) | set(vars(builtins)))
     body = desugar_block(fn.body, env, namer)
     check_stacks(body, env)
     body = JumpEliminator(namer, env).function_body(body)

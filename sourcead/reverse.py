@@ -222,7 +222,7 @@ class Reverse:
 
     def rule_adjoint(self, s: gast.Assign, rule: Rule) -> list[gast.stmt]:
         target, value = s.targets[0].id, s.value
-        bound = bound_arguments(value, rule)
+        bound = bound_arguments(value, rule, self.env)
         unknown = set(bound) - set(rule.params)
         if unknown:
             raise self.no_rule(s, f"{operation(value, self.env).what} with "
@@ -235,7 +235,7 @@ class Reverse:
             arg = bound.get(param)
             if arg is None or not self.active(arg):
                 continue
-            subs = {**bound, "out": out, "g": g}
+            subs = {**_defaults(rule), **bound, "out": out, "g": g}
             if rule.partials is not None:
                 partial = expr(rule.partials[rule.params.index(param)], **subs)
                 term = times(g, self.spelling.spell(partial, self.all_scalar(value)))
@@ -373,6 +373,11 @@ def initialize_recorded(primal: list[gast.stmt], params: set[str], tape: str) ->
         out.append(s)
         bound = definitely_assigned([s], bound)
     return out
+
+
+def _defaults(rule: Rule) -> dict[str, gast.expr]:
+    """Placeholders for the parameters a call left to their defaults (``axis=None``)."""
+    return {k: const(v) for k, v in rule.defaults.items()}
 
 
 def _bind(func, call: gast.Call, error: Exception) -> dict[str, gast.expr]:

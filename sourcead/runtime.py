@@ -92,11 +92,16 @@ def lift(v_dot, out):
     return np.reshape(v_dot, np.shape(v_dot)[:1] + (1,) * extra + np.shape(v_dot)[1:])
 
 
-def sum_each(v_dot):
-    """``np.sum`` of each direction's tangent."""
+def sum_each(v_dot, axis=None, keepdims=False):
+    """``np.sum(., axis, keepdims)`` of each direction's tangent (axis 0 holds directions)."""
     if np.ndim(v_dot) == 0:  # a constant's tangent is a plain zero
         return v_dot
-    return np.reshape(v_dot, (np.shape(v_dot)[0], -1)).sum(axis=1)
+    if axis is None:
+        axis = tuple(range(1, np.ndim(v_dot)))
+    else:
+        axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
+        axis = tuple(a + 1 if a >= 0 else a for a in axes)
+    return np.sum(v_dot, axis=axis, keepdims=keepdims)
 
 
 def unbroadcast_each(v_dot, x):
@@ -137,6 +142,29 @@ def scatter_each(v_dot, x, index):
     return out
 
 
+# ---- reductions and shapes ---------------------------------------------------------------------
+
+def unreduce(v, x, axis=None, keepdims=False):
+    """Spread a reduction's adjoint ``v`` back over the shape of ``x`` (the reduced axes
+    were summed, so each element receives the whole adjoint)."""
+    if axis is not None and not keepdims:
+        axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
+        v = np.expand_dims(v, tuple(a % np.ndim(x) for a in axes))
+    return np.broadcast_to(v, np.shape(x)) * np.ones(np.shape(x))
+
+
+def extreme_mask(x, out, axis=None, keepdims=False):
+    """Where ``x`` attains its max/min: 1 / (number of ties) there, 0 elsewhere. Ties share
+    the derivative equally (the mean of the one-sided derivatives)."""
+    hits = (x == unreduce(out, x, axis, keepdims)).astype(float)
+    return hits / unreduce(np.sum(hits, axis=axis, keepdims=keepdims), x, axis, keepdims)
+
+
+def untranspose(v, axes=None):
+    """The adjoint of ``np.transpose(x, axes)``: the inverse permutation."""
+    return np.transpose(v, None if axes is None else np.argsort(axes))
+
+
 # ---- tuples: the adjoint of a tuple is a tuple of adjoints (or a plain zero) -----------------
 
 def component(t_bar, i):
@@ -151,6 +179,7 @@ def with_component(t_bar, i, g, t):
     return tuple(parts)
 
 
-HELPERS = {"_basic": _basic, "component": component, "with_component": with_component, "lift": lift, "sum_each": sum_each, "unbroadcast_each": unbroadcast_each,
+HELPERS = {"unreduce": unreduce, "extreme_mask": extreme_mask, "untranspose": untranspose,
+           "_basic": _basic, "component": component, "with_component": with_component, "lift": lift, "sum_each": sum_each, "unbroadcast_each": unbroadcast_each,
            "dot_each_right": dot_each_right, "scatter_each": scatter_each, "dot_adjoint_x": dot_adjoint_x, "dot_adjoint_y": dot_adjoint_y, "unbroadcast": unbroadcast, "zeros_like": zeros_like, "scatter": scatter,
            "stop_gradient": stop_gradient}

@@ -43,6 +43,22 @@ def _rows():
     rows += [("op.Mod", "np.sum(x % y)", (0.2, 0.9), (1.0, 1.5))]
     rows += [("op.MatMult", "x @ y", ANY, ANY), ("np.dot", "np.dot(x, y)", ANY, ANY),
              ("np.sum", "np.sum(x * y)", ANY, ANY)]
+    rows += [("np.maximum", "np.sum(np.maximum(x, y))", ANY, ANY),
+             ("np.minimum", "np.sum(np.minimum(x, y))", ANY, ANY),
+             ("np.fmax", "np.sum(np.fmax(x, y))", ANY, ANY),
+             ("np.fmin", "np.sum(np.fmin(x, y))", ANY, ANY),
+             ("np.where", "np.sum(np.where(x > 0.1, x * y, y * y))", ANY, ANY),
+             ("np.clip", "np.sum(np.clip(x, -0.5, 0.5) * y)", ANY, ANY),
+             ("np.sum(axis)", "np.sum(np.sin(np.sum(x.reshape(2, 2), axis=1, keepdims=True))"
+                              " * y.reshape(2, 2))", ANY, ANY),
+             ("np.mean", "np.sum(np.mean(x.reshape(2, 2), axis=0) * y[:2])", ANY, ANY),
+             ("np.max", "np.sum(np.max(x.reshape(2, 2), axis=1) * y[:2])", ANY, ANY),
+             ("np.min", "np.min(x * y)", ANY, ANY),
+             ("np.reshape", "np.sum(np.reshape(x, (2, 2)) @ y.reshape(2, 2))", ANY, ANY),
+             ("np.transpose", "np.sum(np.transpose(x.reshape(2, 2)) * y.reshape(2, 2))", ANY, ANY),
+             ("x.T", "np.sum(x.reshape(2, 2).T * y.reshape(2, 2))", ANY, ANY),
+             ("np.ravel", "np.sum(np.ravel(np.outer(x, y)) ** 2)", ANY, ANY),
+             ("x.sum/mean/max", "x.sum() * y.mean() + (x * y).max()", ANY, ANY)]
     rows += [(f"math.{n}", f"math.{n}(x)", d, None) for n, d in MATH_UNARY.items()]
     rows += [("math.pow", "math.pow(x, y)", POSITIVE, POSITIVE),
              ("math.atan2", "math.atan2(x, y)", POSITIVE, POSITIVE),

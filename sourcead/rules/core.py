@@ -18,7 +18,7 @@ class Rule:
         adjoint) makes to that param's adjoint, and the term that param's tangent ``x_dot``
         adds to the output's tangent. Declared side by side, one row per operation.
     shape: how the output's shape relates to the inputs': "broadcast" (elementwise),
-        "scalar" (a full reduction), or "reduce" (anything else).
+        "reduction" (a scalar when called with the array alone), or "reduce" (anything else).
     """
     params: tuple[str, ...]
     partials: tuple[str | None, ...] | None = None
@@ -27,6 +27,7 @@ class Rule:
     vector_tangents: dict[str, str] = field(default_factory=dict)  # x_dot has a leading axis
     shape: str = "broadcast"
     integer: bool = False      # output is an integer/boolean: never active
+    defaults: dict[str, object] = field(default_factory=dict)  # for params a call may omit
 
     @property
     def differentiable(self) -> bool:

@@ -83,15 +83,65 @@ def _numpy_rows() -> dict:
     rows[np.absolute] = rows[np.abs]
     rows.update({getattr(np, n): ew(*d) for n, d in _BINARY.items() if hasattr(np, n)})
     rows.update({getattr(np, n): ZERO for n in _INTEGER_VALUED if hasattr(np, n)})
-    rows[np.sum] = Rule(params=("x",), adjoints={"x": "g * np.ones_like(x)"},
-                        tangents={"x": "np.sum(x_dot)"}, vector_tangents={"x": "sum_each(x_dot)"},
-                        shape="scalar")
+    rows.update({np.size: ZERO, np.shape: ZERO, np.ndim: ZERO, np.argmax: ZERO, np.argmin: ZERO,
+                 np.argsort: ZERO})
+    rows.update(_array_rows())
+    rows[np.sum] = Rule(params=("x", "axis", "keepdims"), defaults=_REDUCE, shape="reduction",
+                        adjoints={"x": "unreduce(g, x, axis, keepdims)"},
+                        tangents={"x": "np.sum(x_dot, axis=axis, keepdims=keepdims)"},
+                        vector_tangents={"x": "sum_each(x_dot, axis, keepdims)"})
     rows[np.dot] = Rule(params=("x", "y"), adjoints={"x": "dot_adjoint_x(g, x, y)",
                                                      "y": "dot_adjoint_y(g, x, y)"},
                         tangents={"x": "np.dot(x_dot, y)", "y": "np.dot(x, y_dot)"},
                         vector_tangents={"x": "np.matmul(x_dot, y)",
                                          "y": "dot_each_right(x, y_dot, y)"}, shape="reduce")
     return rows
+
+
+_REDUCE = {"axis": None, "keepdims": False}
+
+
+def _reduction(name: str, adjoint: str, tangent: str) -> Rule:
+    return Rule(params=("x", "axis", "keepdims"), defaults=_REDUCE, shape="reduction",
+                adjoints={"x": adjoint}, tangents={"x": tangent})
+
+
+def _array_rows() -> dict:
+    """Reductions with axis/keepdims, shapes, and piecewise elementwise functions."""
+    unreduce = "unreduce(g, x, axis, keepdims)"
+    mask = "extreme_mask(x, out, axis, keepdims)"
+    extreme = _reduction("max", f"{unreduce} * {mask}",
+                         f"np.sum(x_dot * {mask}, axis=axis, keepdims=keepdims)")
+    return {
+        np.mean: _reduction("mean", f"{unreduce} * (np.size(out) / np.size(x))",
+                            "np.mean(x_dot, axis=axis, keepdims=keepdims)"),
+        np.max: extreme, np.min: extreme, np.amax: extreme, np.amin: extreme,
+        np.reshape: Rule(params=("x", "shape"), adjoints={"x": "np.reshape(g, np.shape(x))"},
+                         tangents={"x": "np.reshape(x_dot, shape)"}, shape="reduce"),
+        np.ravel: Rule(params=("x",), adjoints={"x": "np.reshape(g, np.shape(x))"},
+                       tangents={"x": "np.ravel(x_dot)"}, shape="reduce"),
+        np.transpose: Rule(params=("x", "axes"), defaults={"axes": None}, shape="reduce",
+                           adjoints={"x": "untranspose(g, axes)"},
+                           tangents={"x": "np.transpose(x_dot, axes)"}),
+        np.outer: Rule(params=("x", "y"), shape="reduce",
+                       adjoints={"x": "np.reshape(np.dot(g, np.ravel(y)), np.shape(x))",
+                                 "y": "np.reshape(np.dot(np.ravel(x), g), np.shape(y))"},
+                       tangents={"x": "np.outer(x_dot, y)", "y": "np.outer(x, y_dot)"}),
+        np.maximum: ew("x >= y", "x < y"),       # a tie sends the derivative to x
+        np.minimum: ew("x <= y", "x > y"),
+        np.fmax: ew("x >= y", "x < y"),
+        np.fmin: ew("x <= y", "x > y"),
+        np.where: Rule(params=("c", "x", "y"), partials=(None, "c", "np.logical_not(c)")),
+        np.clip: Rule(params=("x", "lo", "hi"),
+                      partials=("(x >= lo) & (x <= hi)", "x < lo", "x > hi")),
+    }
+
+
+# methods of ndarrays, as the NumPy functions they are (``x.sum(axis=1)`` is ``np.sum(x, axis=1)``)
+METHODS = {"sum": np.sum, "mean": np.mean, "max": np.max, "min": np.min, "reshape": np.reshape,
+           "ravel": np.ravel, "flatten": np.ravel, "transpose": np.transpose, "dot": np.dot,
+           "clip": np.clip}
+ATTRIBUTES = {"T": np.transpose}
 
 
 def _math_rows() -> dict:
@@ -150,8 +200,16 @@ def _runtime_rows() -> dict:
                                                       "w": "with_component(0.0, i, w_dot, t)"},
                                      adjoints={"v": "g", "w": "component(g, i)"}),
         # vector mode's helpers are linear in their tangent argument
+        runtime.unreduce: Rule(params=("v", "x", "axis", "keepdims"), defaults=_REDUCE,
+                               tangents={"v": "unreduce(v_dot, x, axis, keepdims)"},
+                               adjoints={"v": "np.sum(g, axis=axis, keepdims=keepdims)"}),
+        runtime.extreme_mask: Rule(params=("x", "out", "axis", "keepdims"), defaults=_REDUCE),
+        runtime.untranspose: Rule(params=("v", "axes"), defaults={"axes": None},
+                                  tangents={"v": "untranspose(v_dot, axes)"},
+                                  adjoints={"v": "np.transpose(g, axes)"}),
         runtime.lift: Rule(params=("v", "out"), tangents={"v": "lift(v_dot, out)"}),
-        runtime.sum_each: Rule(params=("v",), tangents={"v": "sum_each(v_dot)"}),
+        runtime.sum_each: Rule(params=("v", "axis", "keepdims"), defaults=_REDUCE,
+                               tangents={"v": "sum_each(v_dot, axis, keepdims)"}),
         runtime.unbroadcast_each: Rule(params=("v", "x"),
                                        tangents={"v": "unbroadcast_each(v_dot, x)"}),
         runtime.scatter_each: Rule(params=("v", "x", "index"),
