@@ -347,6 +347,8 @@ def differentiable_operands(value: gast.expr, env: Environment) -> set[str]:
         if not op.rule.differentiable:
             return set()
         params = bound_arguments(value, op.rule, env)
+        if set(params) - set(op.rule.params):  # arguments the rule does not know: the
+            return set(operands(value))        # transformation will refuse; never drop them
         return {n.id for p in op.rule.active_params() if isinstance(n := params.get(p), gast.Name)}
     return set(operands(value))
 
@@ -355,6 +357,8 @@ def bound_arguments(value: gast.expr, rule: Rule, env: Environment | None = None
                     ) -> dict[str, gast.expr]:
     """Map a rule's placeholder names to the operation's argument atoms."""
     args = _data_args(value, env)
+    if len(args) > len(rule.params):  # an argument the rule does not know: refuse, never drop
+        return {f"argument {k + 1}": a for k, a in enumerate(args)}
     if isinstance(value, gast.Call):
         bound = dict(zip(rule.params, args))
         bound.update({k.arg: k.value for k in value.keywords})

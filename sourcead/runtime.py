@@ -160,6 +160,13 @@ def extreme_mask(x, out, axis=None, keepdims=False):
     return hits / unreduce(np.sum(hits, axis=axis, keepdims=keepdims), x, axis, keepdims)
 
 
+def uncumsum(v, x, axis=None):
+    """The adjoint of ``np.cumsum(x, axis)``: a cumulative sum from the other end."""
+    if axis is None:
+        return np.reshape(np.flip(np.cumsum(np.flip(np.ravel(v)))), np.shape(x))
+    return np.flip(np.cumsum(np.flip(v, axis), axis), axis)
+
+
 def untranspose(v, axes=None):
     """The adjoint of ``np.transpose(x, axes)``: the inverse permutation."""
     return np.transpose(v, None if axes is None else np.argsort(axes))
@@ -179,7 +186,7 @@ def with_component(t_bar, i, g, t):
     return tuple(parts)
 
 
-HELPERS = {"unreduce": unreduce, "extreme_mask": extreme_mask, "untranspose": untranspose,
+HELPERS = {"uncumsum": uncumsum, "unreduce": unreduce, "extreme_mask": extreme_mask, "untranspose": untranspose,
            "_basic": _basic, "component": component, "with_component": with_component, "lift": lift, "sum_each": sum_each, "unbroadcast_each": unbroadcast_each,
            "dot_each_right": dot_each_right, "scatter_each": scatter_each, "dot_adjoint_x": dot_adjoint_x, "dot_adjoint_y": dot_adjoint_y, "unbroadcast": unbroadcast, "zeros_like": zeros_like, "scatter": scatter,
            "stop_gradient": stop_gradient}

@@ -88,3 +88,11 @@ def with_star_args(*xs):  # <-
 
 async def with_async(x):  # <-
     return x
+
+
+def with_unknown_positional_argument(x):
+    return np.linalg.norm(x * 2.0, 1)  # <-
+
+
+def with_unknown_keyword(x):
+    return np.linalg.norm(x * 2.0, ord=1)  # <-

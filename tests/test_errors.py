@@ -25,6 +25,8 @@ CASES = [
     (refused.with_list_container, UnsupportedSyntaxError, "list used as a container"),
     (refused.with_unknown_function, NoDerivativeError, "math.gamma"),
     (refused.with_star_args, UnsupportedSyntaxError, "*args"),
+    (refused.with_unknown_positional_argument, NoDerivativeError, "argument 2"),
+    (refused.with_unknown_keyword, NoDerivativeError, "ord="),
 ]
 
 

@@ -58,7 +58,19 @@ def _rows():
              ("np.transpose", "np.sum(np.transpose(x.reshape(2, 2)) * y.reshape(2, 2))", ANY, ANY),
              ("x.T", "np.sum(x.reshape(2, 2).T * y.reshape(2, 2))", ANY, ANY),
              ("np.ravel", "np.sum(np.ravel(np.outer(x, y)) ** 2)", ANY, ANY),
-             ("x.sum/mean/max", "x.sum() * y.mean() + (x * y).max()", ANY, ANY)]
+             ("x.sum/mean/max", "x.sum() * y.mean() + (x * y).max()", ANY, ANY),
+             ("np.var", "np.var(x * y) + np.sum(np.var(x.reshape(2, 2), axis=0) * y[:2])", ANY, ANY),
+             ("np.std", "np.std(x + y) + np.sum(x.reshape(2, 2).std(axis=1) * y[:2])", ANY, ANY),
+             ("np.linalg.norm", "np.linalg.norm(x * y)", ANY, ANY),
+             ("np.cumsum", "np.sum(np.cumsum(x) * y) + np.sum(np.cumsum(x.reshape(2, 2), axis=1)"
+                           " * y.reshape(2, 2))", ANY, ANY),
+             ("np.squeeze", "np.sum(np.squeeze(x.reshape(1, 4)) * y)", ANY, ANY),
+             ("np.expand_dims", "np.sum(np.expand_dims(x, 0) * y)", ANY, ANY),
+             ("np.broadcast_to", "np.sum(np.broadcast_to(x[:2], (3, 2)) * y[:2])", ANY, ANY),
+             ("np.flip", "np.sum(np.flip(x) * y)", ANY, ANY),
+             ("np.swapaxes", "np.sum(np.swapaxes(x.reshape(2, 2), 0, 1) * y.reshape(2, 2))", ANY, ANY),
+             ("np.moveaxis", "np.sum(np.moveaxis(x.reshape(2, 2), 0, 1) * y.reshape(2, 2))", ANY, ANY),
+             ("np.roll", "np.sum(np.roll(x, 1) * y)", ANY, ANY)]
     rows += [(f"math.{n}", f"math.{n}(x)", d, None) for n, d in MATH_UNARY.items()]
     rows += [("math.pow", "math.pow(x, y)", POSITIVE, POSITIVE),
              ("math.atan2", "math.atan2(x, y)", POSITIVE, POSITIVE),

@@ -106,6 +106,15 @@ def _reduction(name: str, adjoint: str, tangent: str) -> Rule:
                 adjoints={"x": adjoint}, tangents={"x": tangent})
 
 
+_centered = "x - np.mean(x, axis=axis, keepdims=True)"
+
+
+def _reshaping(tangent: str, params: tuple[str, ...], defaults=None) -> Rule:
+    """Rows that only rearrange elements: the adjoint puts them back in ``x``'s shape."""
+    return Rule(params=params, defaults=defaults or {}, shape="reduce",
+                adjoints={"x": "np.reshape(g, np.shape(x))"}, tangents={"x": tangent})
+
+
 def _array_rows() -> dict:
     """Reductions with axis/keepdims, shapes, and piecewise elementwise functions."""
     unreduce = "unreduce(g, x, axis, keepdims)"
@@ -127,6 +136,32 @@ def _array_rows() -> dict:
                        adjoints={"x": "np.reshape(np.dot(g, np.ravel(y)), np.shape(x))",
                                  "y": "np.reshape(np.dot(np.ravel(x), g), np.shape(y))"},
                        tangents={"x": "np.outer(x_dot, y)", "y": "np.outer(x, y_dot)"}),
+        np.var: _reduction("var", f"{unreduce} * 2 * ({_centered}) * (np.size(out) / np.size(x))",
+                           f"2 * np.mean(({_centered}) * x_dot, axis=axis, keepdims=keepdims)"),
+        np.std: _reduction("std", f"unreduce(g / out, x, axis, keepdims) * ({_centered})"
+                                  " * (np.size(out) / np.size(x))",
+                           f"np.mean(({_centered}) * x_dot, axis=axis, keepdims=keepdims) / out"),
+        np.linalg.norm: Rule(params=("x",), shape="reduction", adjoints={"x": "g * x / out"},
+                             tangents={"x": "np.sum(x * x_dot) / out"}),  # the 2-norm only
+        np.cumsum: Rule(params=("x", "axis"), defaults={"axis": None}, shape="reduce",
+                        adjoints={"x": "uncumsum(g, x, axis)"},
+                        tangents={"x": "np.cumsum(x_dot, axis)"}),
+        np.squeeze: _reshaping("np.squeeze(x_dot, axis)", ("x", "axis"), {"axis": None}),
+        np.expand_dims: _reshaping("np.expand_dims(x_dot, axis)", ("x", "axis")),
+        np.broadcast_to: Rule(params=("x", "shape"), shape="reduce",
+                              adjoints={"x": "unbroadcast(g, x)"},
+                              tangents={"x": "np.broadcast_to(x_dot, shape)"}),
+        np.flip: Rule(params=("x", "axis"), defaults={"axis": None}, shape="reduce",
+                      adjoints={"x": "np.flip(g, axis)"}, tangents={"x": "np.flip(x_dot, axis)"}),
+        np.swapaxes: Rule(params=("x", "a", "b"), shape="reduce",
+                          adjoints={"x": "np.swapaxes(g, a, b)"},
+                          tangents={"x": "np.swapaxes(x_dot, a, b)"}),
+        np.moveaxis: Rule(params=("x", "source", "destination"), shape="reduce",
+                          adjoints={"x": "np.moveaxis(g, destination, source)"},
+                          tangents={"x": "np.moveaxis(x_dot, source, destination)"}),
+        np.roll: Rule(params=("x", "shift", "axis"), defaults={"axis": None}, shape="reduce",
+                      adjoints={"x": "np.roll(g, -shift, axis)"},
+                      tangents={"x": "np.roll(x_dot, shift, axis)"}),
         np.maximum: ew("x >= y", "x < y"),       # a tie sends the derivative to x
         np.minimum: ew("x <= y", "x > y"),
         np.fmax: ew("x >= y", "x < y"),
@@ -139,6 +174,8 @@ def _array_rows() -> dict:
 
 # methods of ndarrays, as the NumPy functions they are (``x.sum(axis=1)`` is ``np.sum(x, axis=1)``)
 METHODS = {"sum": np.sum, "mean": np.mean, "max": np.max, "min": np.min, "reshape": np.reshape,
+           "var": np.var, "std": np.std, "cumsum": np.cumsum, "squeeze": np.squeeze,
+           "swapaxes": np.swapaxes,
            "ravel": np.ravel, "flatten": np.ravel, "transpose": np.transpose, "dot": np.dot,
            "clip": np.clip}
 ATTRIBUTES = {"T": np.transpose}
@@ -204,6 +241,9 @@ def _runtime_rows() -> dict:
                                tangents={"v": "unreduce(v_dot, x, axis, keepdims)"},
                                adjoints={"v": "np.sum(g, axis=axis, keepdims=keepdims)"}),
         runtime.extreme_mask: Rule(params=("x", "out", "axis", "keepdims"), defaults=_REDUCE),
+        runtime.uncumsum: Rule(params=("v", "x", "axis"), defaults={"axis": None},
+                               tangents={"v": "uncumsum(v_dot, x, axis)"},
+                               adjoints={"v": "np.cumsum(g, axis)"}),
         runtime.untranspose: Rule(params=("v", "axes"), defaults={"axes": None},
                                   tangents={"v": "untranspose(v_dot, axes)"},
                                   adjoints={"v": "np.transpose(g, axes)"}),
