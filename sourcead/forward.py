@@ -95,9 +95,9 @@ class Forward:
         target, value = s.targets[0].id, s.value
         if not any(self.active(gast.Name(id=v, ctx=gast.Load(), annotation=None, type_comment=None))
                    for v in operands(value)):
-            return const(0.0)
+            return self.zero(target)
         if not differentiable_operands(value, self.env):  # comparisons, integer-valued calls
-            return const(0.0)
+            return self.zero(target)
         if isinstance(value, gast.Name):
             return name(self.dot(value.id))
         if isinstance(value, gast.Subscript):
@@ -171,6 +171,13 @@ class Forward:
         if not self.vector or same:
             return name(self.dot(arg))
         return expr("lift(d, out)", d=self.dot(arg), out=out)
+
+    def zero(self, var: str) -> gast.expr:
+        """A tangent that starts at zero: shaped like its value (``Wh @ h_dot`` needs an array),
+        a plain 0.0 for scalars and in vector mode (where it broadcasts over directions)."""
+        if self.vector or self.activity.kind(var).tag in ("scalar", "int"):
+            return const(0.0)
+        return expr("zeros_like(v)", v=var)
 
     def records_on_active_stack(self, call: gast.Call) -> bool:
         """A call handed an active stack records derivatives there, even if its own result

@@ -120,6 +120,13 @@ def unbroadcast_each(v_dot, x):
     return v_dot
 
 
+def dot_each_left(x_dot, y):
+    """``x_dot @ y`` for each direction's tangent of ``x``."""
+    if np.ndim(x_dot) == 0:  # a constant's tangent is a plain zero
+        return x_dot
+    return np.matmul(x_dot, y)
+
+
 def dot_each_right(x, y_dot, y):
     """``x @ y_dot`` for each direction's tangent of ``y``."""
     if np.ndim(y_dot) == 0:  # a constant's tangent is a plain zero
@@ -188,5 +195,5 @@ def with_component(t_bar, i, g, t):
 
 HELPERS = {"uncumsum": uncumsum, "unreduce": unreduce, "extreme_mask": extreme_mask, "untranspose": untranspose,
            "_basic": _basic, "component": component, "with_component": with_component, "lift": lift, "sum_each": sum_each, "unbroadcast_each": unbroadcast_each,
-           "dot_each_right": dot_each_right, "scatter_each": scatter_each, "dot_adjoint_x": dot_adjoint_x, "dot_adjoint_y": dot_adjoint_y, "unbroadcast": unbroadcast, "zeros_like": zeros_like, "scatter": scatter,
+           "dot_each_left": dot_each_left, "dot_each_right": dot_each_right, "scatter_each": scatter_each, "dot_adjoint_x": dot_adjoint_x, "dot_adjoint_y": dot_adjoint_y, "unbroadcast": unbroadcast, "zeros_like": zeros_like, "scatter": scatter,
            "stop_gradient": stop_gradient}

@@ -28,7 +28,7 @@ OPERATORS = {
     gast.MatMult: Rule(params=("x", "y"), adjoints={"x": "dot_adjoint_x(g, x, y)",
                                                      "y": "dot_adjoint_y(g, x, y)"},
                        tangents={"x": "x_dot @ y", "y": "x @ y_dot"},
-                       vector_tangents={"x": "np.matmul(x_dot, y)", "y": "dot_each_right(x, y_dot, y)"},
+                       vector_tangents={"x": "dot_each_left(x_dot, y)", "y": "dot_each_right(x, y_dot, y)"},
                        shape="reduce"),
 }
 
@@ -93,7 +93,7 @@ def _numpy_rows() -> dict:
     rows[np.dot] = Rule(params=("x", "y"), adjoints={"x": "dot_adjoint_x(g, x, y)",
                                                      "y": "dot_adjoint_y(g, x, y)"},
                         tangents={"x": "np.dot(x_dot, y)", "y": "np.dot(x, y_dot)"},
-                        vector_tangents={"x": "np.matmul(x_dot, y)",
+                        vector_tangents={"x": "dot_each_left(x_dot, y)",
                                          "y": "dot_each_right(x, y_dot, y)"}, shape="reduce")
     return rows
 
@@ -250,6 +250,7 @@ def _runtime_rows() -> dict:
         runtime.lift: Rule(params=("v", "out"), tangents={"v": "lift(v_dot, out)"}),
         runtime.sum_each: Rule(params=("v", "axis", "keepdims"), defaults=_REDUCE,
                                tangents={"v": "sum_each(v_dot, axis, keepdims)"}),
+        runtime.dot_each_left: Rule(params=("v", "y"), tangents={"v": "dot_each_left(v_dot, y)"}),
         runtime.unbroadcast_each: Rule(params=("v", "x"),
                                        tangents={"v": "unbroadcast_each(v_dot, x)"}),
         runtime.scatter_each: Rule(params=("v", "x", "index"),
