@@ -154,10 +154,12 @@ def scatter_each(v_dot, x, index):
 def unreduce(v, x, axis=None, keepdims=False):
     """Spread a reduction's adjoint ``v`` back over the shape of ``x`` (the reduced axes
     were summed, so each element receives the whole adjoint)."""
-    if axis is not None and not keepdims:
+    if axis is None:
+        return np.full(np.shape(x), v, dtype=float)
+    if not keepdims:
         axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
         v = np.expand_dims(v, tuple(a % np.ndim(x) for a in axes))
-    return np.broadcast_to(v, np.shape(x)) * np.ones(np.shape(x))
+    return np.array(np.broadcast_to(v, np.shape(x)), dtype=float)  # a writable copy
 
 
 def extreme_mask(x, out, axis=None, keepdims=False):
