@@ -36,7 +36,6 @@ RESULT = "out"
 
 _REFUSED = {
     gast.Try: ("`try` statement", "move the try/except outside the differentiated function"),
-    gast.With: ("`with` block", "move the `with` outside the differentiated function"),
     gast.AsyncWith: ("`async with`", "differentiate synchronous code only"),
     gast.AsyncFor: ("`async for`", "differentiate synchronous code only"),
     gast.AsyncFunctionDef: ("`async def`", "differentiate synchronous code only"),
@@ -97,6 +96,9 @@ def fence(fn: gast.FunctionDef, env: Environment) -> None:
         if node is fn:
             continue
         kind = type(node)
+        if kind is gast.With and not _transparent(node, env):
+            raise error(node, env, "`with` block", "move the `with` outside the differentiated "
+                        "function (only `with np.errstate(...)` is allowed inside)")
         if kind in _REFUSED:
             what, hint = _REFUSED[kind]
             raise error(node, env, what, hint)
@@ -120,6 +122,8 @@ def desugar_stmt(s: gast.stmt, env: Environment, namer: Namer) -> list[gast.stmt
         return desugar_expr_stmt(s, env)
     if isinstance(s, gast.Pass):
         return []
+    if isinstance(s, gast.With):  # only transparent ones pass the fence: keep the body
+        return desugar_block(s.body, env, namer)
     if isinstance(s, gast.AugAssign):
         _check_target(s.target, env)
         value = gast.BinOp(left=_load(s.target), op=s.op, right=s.value)
@@ -200,6 +204,16 @@ def check_stacks(body: list[gast.stmt], env: Environment) -> None:
             raise error(n, env, "list used as a container",
                         "lists are supported only as stacks (append and pop); keep values "
                         "in separate variables or in a NumPy array")
+
+
+_TRANSPARENT_CONTEXTS = ("errstate",)
+
+
+def _transparent(node: gast.With, env: Environment) -> bool:
+    """Context managers that change no values (``np.errstate``): their body is inlined."""
+    import numpy as np
+    return all(isinstance(item.context_expr, gast.Call) and item.optional_vars is None
+               and env.resolve(item.context_expr.func) is np.errstate for item in node.items)
 
 
 def _is_stack_pop(call: gast.expr) -> bool:

@@ -66,7 +66,7 @@ def parse_function(fn: FunctionType) -> Parsed:
     filename = fn.__code__.co_filename
     text, first = _source_of(fn, filename)
     tree = gast.parse(textwrap.dedent(text))
-    node = tree.body[0]
+    node = _as_function(tree.body[0], fn.__name__)
     if not isinstance(node, gast.FunctionDef):
         raise UnsupportedSyntaxError("only functions written with `def` can be differentiated",
                                      filename=filename, lineno=first,
@@ -76,6 +76,20 @@ def parse_function(fn: FunctionType) -> Parsed:
     node.decorator_list = []
     return Parsed(node, Environment(filename, MappingProxyType(fn.__globals__),
                                     MappingProxyType(_closure_of(fn)), fn.__module__))
+
+
+def _as_function(node: gast.stmt, name: str) -> gast.stmt:
+    """``f = lambda x: ...`` (the source inspect gives for a lambda) as ``def f(x): return ...``."""
+    lambdas = [n for n in gast.walk(node) if isinstance(n, gast.Lambda)]
+    if isinstance(node, gast.FunctionDef) or len(lambdas) != 1:
+        return node
+    lam = lambdas[0]
+    target = node.targets[0].id if isinstance(node, gast.Assign) and isinstance(
+        node.targets[0], gast.Name) else name.replace("<lambda>", "lambda_")
+    body = [gast.Return(value=lam.body)]
+    func = gast.FunctionDef(name=target, args=lam.args, body=body, decorator_list=[],
+                            returns=None, type_comment=None, type_params=[])
+    return gast.copy_location(func, node)
 
 
 def _source_of(fn: FunctionType, filename: str) -> tuple[str, int]:

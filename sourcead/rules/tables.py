@@ -201,6 +201,8 @@ def _builtin_rows() -> dict:
         builtins.abs: ew("np.sign(x)"),
         builtins.float: ew("1"),
         builtins.pow: ew(*_BINARY["power"]),
+        builtins.max: ew("x >= y", "x < y"),   # two values; a tie sends the derivative to x
+        builtins.min: ew("x <= y", "x > y"),
         builtins.int: ZERO, builtins.round: ZERO, builtins.len: ZERO, builtins.bool: ZERO,
         builtins.range: ZERO, builtins.print: ZERO, builtins.isinstance: ZERO,
         builtins.reversed: ZERO, builtins.slice: ZERO,
