@@ -1,0 +1,47 @@
+import numpy as np
+
+def dot_adjoint_x(g, x, y):
+    """The adjoint of ``np.dot(x, y)`` (or ``x @ y``) for ``x``, for arrays of up to 2 dims."""
+    if np.ndim(x) == 0 or np.ndim(y) == 0:
+        return unbroadcast(g * y, x)
+    if np.ndim(y) == 1:
+        return g * y if np.ndim(x) == 1 else np.outer(g, y)
+    if np.ndim(x) == 1:
+        return np.dot(y, g)
+    if np.ndim(x) == 2 and np.ndim(y) == 2:
+        return np.dot(g, y.T)
+    raise NotImplementedError("sourcead: dot/matmul of arrays with more than 2 dimensions")
+
+def dot_adjoint_y(g, x, y):
+    """The adjoint of ``np.dot(x, y)`` (or ``x @ y``) for ``y``, for arrays of up to 2 dims."""
+    if np.ndim(x) == 0 or np.ndim(y) == 0:
+        return unbroadcast(g * x, y)
+    if np.ndim(x) == 1:
+        return g * x if np.ndim(y) == 1 else np.outer(x, g)
+    if np.ndim(y) == 1:
+        return np.dot(g, x)
+    if np.ndim(x) == 2 and np.ndim(y) == 2:
+        return np.dot(x.T, g)
+    raise NotImplementedError("sourcead: dot/matmul of arrays with more than 2 dimensions")
+
+def unbroadcast(g, x):
+    """Sum ``g`` down to the shape of ``x``: the adjoint of NumPy broadcasting."""
+    shape = np.shape(x)
+    if np.shape(g) == shape:
+        return g
+    g = np.asarray(g)
+    while g.ndim > len(shape):
+        g = g.sum(axis=0)
+    for axis, size in enumerate(shape):
+        if size == 1 and g.ndim == len(shape) and g.shape[axis] != 1:
+            g = g.sum(axis=axis, keepdims=True)
+    if g.shape != shape:  # g was a scalar zero: spread it to x's shape
+        g = g + np.zeros(shape)
+    return g if shape else float(g) if np.ndim(g) == 0 and isinstance(x, float) else g
+
+def y_grad(x, out_bar=1.0):
+    dot_x_x = np.dot(x, x)
+    # adjoint of line 9: return 2 * np.dot(x, x)
+    dot_x_x_bar = unbroadcast(out_bar * 2, dot_x_x)
+    x_bar = dot_adjoint_x(dot_x_x_bar, x, x) + dot_adjoint_y(dot_x_x_bar, x, x)
+    return x_bar

@@ -1,0 +1,21 @@
+import numpy as np
+
+def unreduce(v, x, axis=None, keepdims=False):
+    """Spread a reduction's adjoint ``v`` back over the shape of ``x`` (the reduced axes
+    were summed, so each element receives the whole adjoint)."""
+    if axis is None:
+        return np.full(np.shape(x), v, dtype=float)
+    if not keepdims:
+        axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
+        v = np.expand_dims(v, tuple(a % np.ndim(x) for a in axes))
+    return np.array(np.broadcast_to(v, np.shape(x)), dtype=float)  # a writable copy
+
+def z_sum_grad(x, out_bar=1.0):
+    y = x * x
+    u = sourcead.stop_gradient(y)
+    z = u * x
+    # adjoint of line 12: return np.sum(z)
+    z_bar = unreduce(out_bar, z, None, False)
+    # adjoint of line 11: z = u * x
+    x_bar = z_bar * u
+    return x_bar
