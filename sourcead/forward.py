@@ -22,7 +22,8 @@ from .errors import NoDerivativeError
 from .naming import Namer, Spelling, tangent_name
 from .parse import Environment
 from .rules import Rule
-from .rules.template import walk, assign, const, expr, name, times, total
+from .rules.template import (walk, assign, const, default_marker, expr, name, times, total,
+                             without_defaults)
 
 RequestJvp = Callable[[object, tuple[int, ...], tuple[Kind, ...]], str]
 
@@ -132,17 +133,20 @@ class Forward:
             arg = bound.get(param)
             if arg is None or not self.active(arg):
                 continue
-            subs = {**{k: const(v) for k, v in rule.defaults.items()}, **bound, "out": out,
+            subs = {**{k: default_marker(k) for k in rule.defaults}, **bound, "out": out,
                     f"{param}_dot": name(self.dot(arg.id))}
             if rule.partials is not None:
-                partial = expr(rule.partials[rule.params.index(param)], **subs)
+                partial = without_defaults(expr(rule.partials[rule.params.index(param)], **subs),
+                                           rule.defaults)
                 terms.append(times(self.aligned(arg.id, target), self.spelling.spell(partial, scalar)))
             elif self.vector:
                 if param not in rule.vector_tangents:
                     raise self.error(s, f"vector mode of {operation(value, self.env).what}")
-                terms.append(self.spelling.spell(expr(rule.vector_tangents[param], **subs), scalar))
+                terms.append(self.spelling.spell(
+                    without_defaults(expr(rule.vector_tangents[param], **subs), rule.defaults), scalar))
             elif param in rule.tangents:
-                terms.append(self.spelling.spell(expr(rule.tangents[param], **subs), scalar))
+                terms.append(self.spelling.spell(
+                    without_defaults(expr(rule.tangents[param], **subs), rule.defaults), scalar))
             else:
                 raise self.error(s, f"no forward-mode rule for {operation(value, self.env).what} "
                                     f"with respect to its argument `{param}`")

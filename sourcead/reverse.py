@@ -29,8 +29,8 @@ from .errors import NoDerivativeError
 from .naming import Namer, adjoint_name
 from .parse import Environment
 from .rules import Rule
-from .rules.template import (walk, assign, const, expr, name, stmts as template_stmts, substitute,
-                             times, total)
+from .rules.template import (walk, assign, const, default_marker, expr, name,
+                             stmts as template_stmts, substitute, times, total, without_defaults)
 from .naming import Spelling
 
 RequestCallee = Callable[[object, tuple[int, ...], tuple[Kind, ...]], tuple[str, str]]
@@ -237,13 +237,15 @@ class Reverse:
                 continue
             subs = {**_defaults(rule), **bound, "out": out, "g": g}
             if rule.partials is not None:
-                partial = expr(rule.partials[rule.params.index(param)], **subs)
+                partial = without_defaults(expr(rule.partials[rule.params.index(param)], **subs),
+                                           rule.defaults)
                 term = times(g, self.spelling.spell(partial, self.all_scalar(value)))
                 if self.needs_unbroadcast(arg.id, target):
                     term = expr("unbroadcast(t, x)", t=term, x=arg)
             elif param in rule.adjoints:
-                term = self.spelling.spell(expr(rule.adjoints[param], **subs),
-                                           self.all_scalar(value))
+                term = self.spelling.spell(
+                    without_defaults(expr(rule.adjoints[param], **subs), rule.defaults),
+                    self.all_scalar(value))
             else:
                 raise self.no_rule(s, f"reverse mode of {operation(value, self.env).what} "
                                       f"with respect to its argument `{param}`")
@@ -377,7 +379,7 @@ def initialize_recorded(primal: list[gast.stmt], params: set[str], tape: str) ->
 
 def _defaults(rule: Rule) -> dict[str, gast.expr]:
     """Placeholders for the parameters a call left to their defaults (``axis=None``)."""
-    return {k: const(v) for k, v in rule.defaults.items()}
+    return {k: default_marker(k) for k in rule.defaults}
 
 
 def _bind(func, call: gast.Call, error: Exception) -> dict[str, gast.expr]:

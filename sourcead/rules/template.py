@@ -135,3 +135,27 @@ def total(terms: list[gast.expr]) -> gast.expr:
         else:
             total = gast.BinOp(left=total, op=gast.Add(), right=t)
     return total
+
+
+DEFAULT = "__default_{}__"
+
+
+def default_marker(param: str) -> gast.Name:
+    """A placeholder for a parameter the user's call left to its default."""
+    return name(DEFAULT.format(param))
+
+
+def without_defaults(node: gast.AST, defaults: dict) -> gast.AST:
+    """Drop arguments that only repeat a default (``unreduce(g, x, None, False)`` reads
+    ``unreduce(g, x)``); a default used anywhere else becomes its constant."""
+    markers = {DEFAULT.format(k): v for k, v in defaults.items()}
+
+    def is_marker(n) -> bool:
+        return isinstance(n, gast.Name) and n.id in markers
+
+    for n in walk(node):
+        if isinstance(n, gast.Call):
+            n.keywords = [k for k in n.keywords if not is_marker(k.value)]
+            while n.args and is_marker(n.args[-1]):
+                n.args.pop()
+    return _Substitute({m: const(v) for m, v in markers.items()}).visit(node)

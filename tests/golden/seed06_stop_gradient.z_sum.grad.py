@@ -15,7 +15,7 @@ def z_sum_grad(x, out_bar=1.0):
     u = sourcead.stop_gradient(y)
     z = u * x
     # adjoint of line 12: return np.sum(z)
-    z_bar = unreduce(out_bar, z, None, False)
+    z_bar = unreduce(out_bar, z)
     # adjoint of line 11: z = u * x
     x_bar = z_bar * u
     return x_bar

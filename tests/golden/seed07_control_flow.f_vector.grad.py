@@ -27,7 +27,7 @@ def f_vector_grad(a, out_bar=1.0):
     else:
         c = 100 * b
     # adjoint of line 28: return np.sum(c)
-    c_bar = unreduce(out_bar, c, None, False)
+    c_bar = unreduce(out_bar, c)
     if sum_b_gt_0:
         # adjoint of line 25: c = b
         b_bar = c_bar
