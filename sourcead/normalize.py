@@ -453,6 +453,9 @@ class Flattener:
         return pre + [gast.While(test=test, body=body, orelse=[])]
 
     def for_loop(self, s: gast.For) -> list[gast.stmt]:
+        rewritten = self.iteration_helpers(s)
+        if rewritten is not None:
+            return self.block(rewritten)
         if not isinstance(s.target, gast.Name):
             raise error(s, self.env, "loop over several targets", "unpack inside the loop body")
         if any(isinstance(n, gast.Name) and n.id == s.target.id and isinstance(n.ctx, gast.Store)
@@ -477,6 +480,51 @@ class Flattener:
         body = _located([element], s) + self.block(s.body)
         return pre + [gast.For(target=name(index, store=True), iter=rng, body=body, orelse=[],
                                type_comment=None)]
+
+    def iteration_helpers(self, s: gast.For) -> list[gast.stmt] | None:
+        """``enumerate``, ``zip`` and ``reversed`` become loops over indices."""
+        it = s.iter
+        if not (isinstance(it, gast.Call) and not it.keywords):
+            return None
+        helper = self.env.resolve(it.func)
+        targets = s.target.elts if isinstance(s.target, gast.Tuple) else [s.target]
+        if not all(isinstance(t, gast.Name) for t in targets):
+            return None
+        if helper is builtins.reversed and len(it.args) == 1 and isinstance(s.target, gast.Name):
+            if self.range_like(it.args[0]):
+                return [self._loop(s, s.target.id, _reverse(it.args[0]), [])]
+            return self._indexed(s, [s.target.id], it.args, reverse=True)
+        if helper is builtins.enumerate and len(it.args) == 1 and len(targets) == 2:
+            return self._indexed(s, [targets[1].id], it.args, index=targets[0].id)
+        if helper is builtins.zip and len(it.args) == len(targets) >= 2:
+            return self._indexed(s, [t.id for t in targets], it.args)
+        return None
+
+    def _indexed(self, s: gast.For, names: list[str], sequences: list[gast.expr],
+                 index: str | None = None, reverse: bool = False) -> list[gast.stmt]:
+        """``for i in range(n): a = xs[i]; b = ys[i]; <body>`` (n the shortest length)."""
+        index = index or self.namer.fresh("i")
+        pre, seqs = [], []
+        for seq in sequences:
+            if not isinstance(seq, gast.Name):
+                tmp = self.namer.fresh(describe(seq) if describe(seq) != "t" else "seq")
+                pre.append(_located([assign(tmp, seq)], s)[0])
+                seq = name(tmp)
+            seqs.append(seq)
+        lengths = [gast.Call(func=name("len"), args=[copy.deepcopy(q)], keywords=[]) for q in seqs]
+        count = lengths[0] if len(lengths) == 1 else gast.Call(func=name("min"), args=lengths,
+                                                               keywords=[])
+        rng = gast.Call(func=name("range"), args=[count], keywords=[])
+        rng = _reverse(rng) if reverse else rng
+        reads = [assign(n, gast.Subscript(value=copy.deepcopy(q), slice=name(index), ctx=gast.Load()))
+                 for n, q in zip(names, seqs)]
+        return pre + [self._loop(s, index, rng, _located(reads, s))]
+
+    @staticmethod
+    def _loop(s: gast.For, target: str, iterable: gast.expr, first: list[gast.stmt]) -> gast.For:
+        loop = gast.For(target=name(target, store=True), iter=iterable, body=first + s.body,
+                        orelse=[], type_comment=None)
+        return _located([loop], s)[0]
 
     def range_like(self, node: gast.expr) -> bool:
         """``range(...)``, or a slice of one (``range(n)[::-1]``, as generated code has)."""
@@ -632,6 +680,12 @@ class Flattener:
                 root = root.value
             return isinstance(root, gast.Name) and root.id not in self.locals
         return False
+
+
+def _reverse(rng: gast.expr) -> gast.expr:
+    """``range(...)[::-1]``: a reversed range that is still a range."""
+    return gast.Subscript(value=rng, slice=gast.Slice(lower=None, upper=None, step=const(-1)),
+                          ctx=gast.Load())
 
 
 def _is_break_trailer(s: gast.stmt) -> bool:

@@ -12,3 +12,23 @@ def with_errstate(x):
 
 def builtin_minmax(a, b):
     return max(a * a, b) + min(a, 2.0 * b)
+
+
+def loop_helpers(x, ws):
+    s = 0.0
+    for i, w in enumerate(ws):
+        s = s + w * x ** i
+    for a, b in zip(ws, ws[1:]):
+        s = s + a * b * x
+    for w in reversed(ws):
+        s = s * 0.5 + w * x
+    for k in reversed(range(3)):
+        s = s + k * x
+    return s
+
+
+def polynomial(x, coefficients):
+    value = 0.0
+    for power, c in enumerate(coefficients):
+        value = value + c * x ** power
+    return value

@@ -34,3 +34,24 @@ def test_default_arguments_of_the_differentiated_function():
         return scale * x ** power
     assert sourcead.grad(f)(2.0) == pytest.approx(12.0)
     assert sourcead.grad(f)(2.0, 1.0, 3) == pytest.approx(12.0)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_enumerate_zip_reversed_loops(mode):
+    ws = np.array([0.5, -1.0, 2.0])
+    x = 0.7
+    got = sourcead.grad(pf.loop_helpers, wrt=(0, 1), mode=mode)(x, ws)
+    expected = sourcead.numeric_grad(pf.loop_helpers, x, ws, wrt=(0, 1))
+    for g, e in zip(got, expected):
+        np.testing.assert_allclose(g, e, rtol=1e-7)
+    assert sourcead.hessian(pf.loop_helpers)(x, ws) == pytest.approx(
+        float(sourcead.numeric_grad(sourcead.grad(pf.loop_helpers), x, ws)), rel=1e-6)
+
+
+def test_enumerate_exact_polynomial_derivative():
+    c = np.array([1.0, -2.0, 0.5, 3.0])
+    x = 0.8
+    # p'(x) = -2 + 2 * 0.5 x + 3 * 3 x^2 ; dp/dc_k = x^k
+    gx, gc = sourcead.grad(pf.polynomial, wrt=(0, 1))(x, c)
+    assert gx == pytest.approx(-2 + x + 9 * x * x, rel=1e-14)
+    np.testing.assert_allclose(gc, x ** np.arange(4), rtol=1e-14)
