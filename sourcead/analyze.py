@@ -40,6 +40,7 @@ class Kind:
 
 
 NONE, INT, SCALAR, OTHER = Kind("none"), Kind("int"), Kind("scalar"), Kind("other")
+STACK = Kind("stack")   # a list used only through append and pop (the tape)
 UNKNOWN = Kind("unknown")
 
 
@@ -231,7 +232,9 @@ def analyze_activity(fn: gast.FunctionDef, env: Environment, param_kinds: Mappin
     kinds = _infer_kinds(assigns, env, dict(param_kinds), loop_targets, result_kind, stack_pushes)
     # a stack shared with the caller lives on after we return: it is an output, whether
     # this function pushes to it or pops from it (every push and pop needs its derivative)
-    stacks = stack_names(assigns, stack_pushes)
+    # stacks: made or used here, or handed over by a caller (their kind says so)
+    stacks = stack_names(assigns, stack_pushes) | {p for p, k in param_kinds.items()
+                                                   if k == STACK}
     outputs = set(outputs) | {t for t in stacks if t in param_kinds}
     # Anything but integers can carry a derivative. Containers are included on purpose: if
     # a derivative flows into one that reverse mode cannot handle, it must say so rather
@@ -278,6 +281,8 @@ def value_kind(value: gast.expr, kinds: Mapping[str, Kind], env: Environment,
     if isinstance(value, (gast.Compare, gast.BoolOp)) or (
             isinstance(value, gast.UnaryOp) and isinstance(value.op, gast.Not)):
         return INT
+    if isinstance(value, gast.List) and not value.elts:
+        return STACK
     if isinstance(value, (gast.Tuple, gast.List)):
         return OTHER
     if stack_pop(value) is not None:  # elements pushed elsewhere (by a caller) are unknown

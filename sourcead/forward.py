@@ -138,7 +138,8 @@ class Forward:
             if rule.partials is not None:
                 partial = without_defaults(expr(rule.partials[rule.params.index(param)], **subs),
                                            rule.defaults)
-                terms.append(times(self.aligned(arg.id, target), self.spelling.spell(partial, scalar)))
+                terms.append(times(self.aligned(arg.id, target, out),
+                                   self.spelling.spell(partial, scalar)))
             elif self.vector:
                 if param not in rule.vector_tangents:
                     raise self.error(s, f"vector mode of {operation(value, self.env).what}")
@@ -168,13 +169,15 @@ class Forward:
                              ctx=gast.Store())
         return [gast.Assign(targets=[targets], value=value, type_comment=None)]
 
-    def aligned(self, arg: str, out: str) -> gast.expr:
-        """An argument's tangent, made to broadcast against the result in vector mode."""
-        a, o = self.activity.kind(arg), self.activity.kind(out)
+    def aligned(self, arg: str, target: str, out: gast.expr) -> gast.expr:
+        """An argument's tangent, covering the whole result ``out`` (the target's new value,
+        or the expression itself when the tangent is computed before the assignment)."""
+        a, o = self.activity.kind(arg), self.activity.kind(target)
         same = (a.tag == o.tag == "scalar") or (a == o and a.like is not None)
-        if not self.vector or same:
+        if same:
             return name(self.dot(arg))
-        return expr("lift(d, out)", d=self.dot(arg), out=out)
+        # a smaller argument's tangent must cover the whole result (np.sum would count it once)
+        return expr("lift(d, out)" if self.vector else "spread(d, out)", d=self.dot(arg), out=out)
 
     def zero(self, var: str) -> gast.expr:
         """A tangent that starts at zero: shaped like its value (``Wh @ h_dot`` needs an array),

@@ -37,6 +37,15 @@ class Namer:
         self.used.add(candidate)
         return candidate
 
+    def fresh_underscore(self) -> str:
+        """``_`` for a loop variable nobody reads; ``_1``, ``_2`` when loops nest."""
+        candidate, k = "_", 0
+        while candidate in self.used:
+            k += 1
+            candidate = f"_{k}"
+        self.used.add(candidate)
+        return candidate
+
     def reserve(self, ident: str) -> None:
         self.used.add(ident)
 

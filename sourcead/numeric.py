@@ -16,13 +16,13 @@ sourcead, so the checker stays independent of the code it checks.
 from __future__ import annotations
 
 import inspect
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Sequence, Tuple, Union
 
 import numpy as np
 
 __all__ = ["numeric_grad", "numeric_jacobian", "default_step"]
 
-Wrt = int | str | tuple[int | str, ...]
+Wrt = Union[int, str, Tuple[Union[int, str], ...]]  # typing spelling: Python 3.9 runs this line
 
 # Central differences have truncation error ~ h**2 * |f'''| and rounding error ~ u * |f| / h
 # (u = machine epsilon).  Their sum is smallest near h = u ** (1/3) ~ 6e-6, giving about
@@ -49,7 +49,7 @@ def numeric_grad(f: Callable[..., Any], *args: Any, wrt: Wrt = 0,
 
 def numeric_jacobian(f: Callable[..., Any], *args: Any, wrt: Wrt = 0,
                      eps: float | None = None) -> Any:
-    """Jacobian ``d f(*args) / d arg`` with shape ``out.shape + arg.shape``, by central differences."""
+    """Jacobian ``d f(*args) / d arg``, shaped ``out.shape + arg.shape``, by central differences."""
     positions = _positions(f, wrt, len(args))
     jacs = tuple(_jacobian_one(f, args, pos, eps) for pos in positions)
     return jacs if isinstance(wrt, tuple) else jacs[0]

@@ -20,7 +20,7 @@ from .rules.template import walk, clone
 
 # calls that only compute a value (so an unused result can be dropped)
 PURE_FUNCTIONS = {"unbroadcast", "zeros_like", "scatter", "dot_adjoint_x", "dot_adjoint_y",
-                  "lift", "sum_each", "unbroadcast_each", "dot_each_left", "dot_each_right",
+                  "lift", "spread", "sum_each", "unbroadcast_each", "dot_each_left", "dot_each_right",
                   "scatter_each",
                   "component", "with_component", "unreduce", "extreme_mask", "untranspose", "uncumsum",
                   "range", "reversed", "len", "abs", "float", "int", "slice"}

@@ -178,7 +178,8 @@ class Reverse:
         body = [assign(count, expr("n + 1", n=count))] + s.body
         primal_body, adjoint_body = self.block(body)
         primal = gast.While(test=s.test, body=primal_body, orelse=[])
-        adjoint = gast.For(target=name("_", store=True), iter=expr("range(n)", n=count),
+        adjoint = gast.For(target=name(self.namer.fresh_underscore(), store=True),
+                           iter=expr("range(n)", n=count),
                            body=adjoint_body, orelse=[], type_comment=None)
         return pre_p + [primal], [adjoint] + pre_a
 
@@ -435,17 +436,22 @@ def build_sweeps(rev: Reverse, body: list[gast.stmt], result: str, live_out: set
 
 
 def gradient_initializations(rev: Reverse, result: str, wrt: list[str]) -> list[gast.stmt]:
-    """Zero gradients of the parameters, shaped like the values the caller passed: made
-    before the primal sweep, which may rebind a parameter to a value of another shape."""
-    return [assign(rev.bar(v), rev.zero(v)) for v in wrt if v != result]
+    """Zero gradients, shaped like the arguments, for parameters the function never rebinds
+    (so their final value is the argument). A rebound parameter's adjoint starts as 0.0 at
+    the adjoint sweep instead: it is first the adjoint of the final value, whose shape may
+    differ; the API gives the returned gradient its argument's shape."""
+    rebound = _stored(rev.fn.body)
+    return [assign(rev.bar(v), rev.zero(v)) for v in wrt if v != result and v not in rebound]
 
 
 def bar_initializations(rev: Reverse, result: str, wrt: list[str], with_wrt: bool = False,
                         passed_in: tuple[str, ...] = ()) -> list[gast.stmt]:
-    """Zero adjoints before the adjoint sweep (a split adjoint sweep also starts its
-    parameters' gradients at 0.0; its caller's accumulation gives them their shape).
-    ``passed_in``: stacks whose adjoint stack the caller hands over."""
-    inits = [assign(rev.bar(v), const(0.0)) for v in wrt if v != result and with_wrt]
+    """Zero adjoints before the adjoint sweep. ``with_wrt``: also the parameters' (a split
+    adjoint sweep, whose caller's accumulation gives them their shape), otherwise those of
+    rebound parameters. ``passed_in``: stacks whose adjoint stack the caller hands over."""
+    rebound = _stored(rev.fn.body)
+    inits = [assign(rev.bar(v), const(0.0)) for v in wrt
+             if v != result and (with_wrt or v in rebound)]
     inits += [assign(rev.bar(v), _zero_of_kind(rev, v)) for v in sorted(rev.activity.active)
               if v != result and v not in wrt and v not in passed_in]
     return inits

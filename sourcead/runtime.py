@@ -80,16 +80,19 @@ def dot_adjoint_y(g, x, y):
 # ---- vector mode: tangents carry a leading axis of directions -------------------------------
 
 def lift(v_dot, out):
-    """Give a tangent's directions room to broadcast against ``out``: (k, 1, ..., shape).
-
-    A tangent may be smaller than its value (a broadcast zero or a row), so the axes added
-    come from the tangent's own shape."""
+    """Spread each direction's tangent over ``out``'s shape: (k,) + shape(out)."""
     if np.ndim(v_dot) == 0:  # a constant's tangent is a plain zero
         return v_dot
     extra = np.ndim(out) - (np.ndim(v_dot) - 1)
-    if extra <= 0:
-        return v_dot
-    return np.reshape(v_dot, np.shape(v_dot)[:1] + (1,) * extra + np.shape(v_dot)[1:])
+    if extra > 0:
+        v_dot = np.reshape(v_dot, np.shape(v_dot)[:1] + (1,) * extra + np.shape(v_dot)[1:])
+    return np.broadcast_to(v_dot, np.broadcast_shapes(np.shape(v_dot),
+                                                      np.shape(v_dot)[:1] + np.shape(out)))
+
+
+def spread(v_dot, out):
+    """A tangent covering ``out``'s whole shape (a scalar's tangent, once broadcast)."""
+    return np.broadcast_to(v_dot, np.broadcast_shapes(np.shape(v_dot), np.shape(out)))
 
 
 def sum_each(v_dot, axis=None, keepdims=False):
@@ -154,6 +157,8 @@ def scatter_each(v_dot, x, index):
 def unreduce(v, x, axis=None, keepdims=False):
     """Spread a reduction's adjoint ``v`` back over the shape of ``x`` (the reduced axes
     were summed, so each element receives the whole adjoint)."""
+    if np.ndim(x) == 0:  # the sum of a number is the number: keep a float a float
+        return v[()] if isinstance(v, np.ndarray) and v.ndim == 0 else v
     if axis is None:
         return np.full(np.shape(x), v, dtype=float)
     if not keepdims:
@@ -195,7 +200,7 @@ def with_component(t_bar, i, g, t):
     return tuple(parts)
 
 
-HELPERS = {"uncumsum": uncumsum, "unreduce": unreduce, "extreme_mask": extreme_mask, "untranspose": untranspose,
+HELPERS = {"spread": spread, "uncumsum": uncumsum, "unreduce": unreduce, "extreme_mask": extreme_mask, "untranspose": untranspose,
            "_basic": _basic, "component": component, "with_component": with_component, "lift": lift, "sum_each": sum_each, "unbroadcast_each": unbroadcast_each,
            "dot_each_left": dot_each_left, "dot_each_right": dot_each_right, "scatter_each": scatter_each, "dot_adjoint_x": dot_adjoint_x, "dot_adjoint_y": dot_adjoint_y, "unbroadcast": unbroadcast, "zeros_like": zeros_like, "scatter": scatter,
            "stop_gradient": stop_gradient}

@@ -3,8 +3,8 @@
 In:  nothing; importing this module defines the functions and fills ``CASES``.
 Out: ``CASES``, a list of ``Case`` rows: the function, the point to differentiate at, ``wrt``
      (positions), the exact gradient written out by hand as a function of the arguments (or
-     None where no closed form is worth writing), and whether the case is also run with ``wrt``
-     given by parameter name.
+     None where no closed form is worth writing), whether the case is also run with ``wrt``
+     given by parameter name, and whether finite differences apply (not through stop_gradient).
 
 The functions live at module level in a real file so ``inspect.getsource`` sees them, and
 calls between them (including recursion) go through this module's globals.  Every point is
@@ -780,7 +780,7 @@ def fast_power(x, n):
 case(fast_power, (1.3, 11), 0, lambda x, n: n * x ** (n - 1))
 
 
-# ---------------------------------------------------------------- stop_gradient, ints, unused inputs
+# ------------------------------------------------------- stop_gradient, ints, unused inputs
 
 def stop_gradient_scalar(x, y):
     z = sourcead.stop_gradient(x * y) * x
@@ -1075,3 +1075,59 @@ def call_helper_overwritten_array_parameter(v, w):
 
 case(call_helper_overwritten_array_parameter, (vec(0.3, -1.2), vec(0.7, 0.4)), (0, 1),
      lambda v, w: (np.full(2, 1.5), np.zeros(2)))
+
+
+def float_overwritten_by_array_in_loop(v, y):
+    for i in range(1):
+        y = np.tanh(v)
+    return np.sum(v)
+
+
+# y does not reach the output, so its gradient is the float 0.0, whatever y later holds.
+case(float_overwritten_by_array_in_loop, (vec(0.5, 1.0, 2.0), 0.3), (0, 1),
+     lambda v, y: (np.ones(3), 0.0))
+
+
+def float_overwritten_by_array_in_branch(v, y):
+    if np.sum(v) > 0.0:
+        y = np.tanh(v)
+    return np.sum(v)
+
+
+case(float_overwritten_by_array_in_branch, (vec(0.5, 1.0, 2.0), 0.3), (0, 1),
+     lambda v, y: (np.ones(3), 0.0))
+
+
+def array_parameter_rebound_to_float_in_loop(v, y):
+    s = y
+    for i in range(2):
+        y = np.sum(y * v)
+        v = s
+        s = v * y
+    return s
+
+
+# v holds the array only in the first trip; s = y**4 * sum(v)**2 at the end.
+case(array_parameter_rebound_to_float_in_loop, (vec(-0.49, -0.07, 0.94), -0.8), (0, 1),
+     lambda v, y: (np.full(3, 2 * y ** 4 * np.sum(v)), 4 * y ** 3 * np.sum(v) ** 2))
+
+
+def array_parameter_rebound_to_float_in_branch(v, y, z):
+    if z <= 2.0:
+        z = y
+        v = y
+    t = v
+    v = z
+    return np.sum(t)
+
+
+case(array_parameter_rebound_to_float_in_branch, (vec(1.4, -0.02, -0.8), -0.46, 1.08),
+     (0, 1, 2), lambda v, y, z: (np.zeros(3), 1.0, 0.0))
+
+
+def np_sum_of_float(v, y):
+    return np.sum(y) * 2.0 + np.sum(v)
+
+
+# The sum of a float is that float: its gradient must stay a float, not a 0-d array.
+case(np_sum_of_float, (vec(0.3, -1.2), 0.7), (0, 1), lambda v, y: (np.ones(2), 2.0))

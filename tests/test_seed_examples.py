@@ -1,8 +1,7 @@
 """The worked examples of /work/shared/seed-examples.md, with exactly the numbers given there.
 
-Reverse-mode gradients and ``vjp`` belong to issue 2 and must pass.  Forward mode, ``jvp`` and
-``hessian`` come later; their tests are written now and marked xfail (not strict) so they
-start passing silently when the feature lands.
+Every mode the examples name is checked: reverse and forward gradients, ``vjp``, ``jvp`` and
+the exact Hessian.
 
 Example 3's table value (-5.46761419) is what a *forward* difference with step 1e-4 gives;
 the exact derivative 2x cos(x^2) at x = 3 is -5.466781571308061, and that is what we check.
@@ -17,9 +16,6 @@ import pytest
 
 import sourcead
 
-FORWARD = pytest.mark.xfail(reason="forward mode: issue 3", strict=False)
-SECOND_ORDER = pytest.mark.xfail(reason="hessian (forward over reverse): later issue",
-                                 strict=False)
 
 
 # ---------------------------------------------------------------- 1 and 2: x*x*y + y + 2
@@ -38,7 +34,6 @@ def test_seed1_wrt_by_name() -> None:
     assert sourcead.grad(seed1, wrt=("x", "y"))(3.0, 4.0) == (24.0, 10.0)
 
 
-@SECOND_ORDER
 def test_seed2_hessian_is_exact() -> None:
     def f_of_vector(v):
         return v[0] * v[0] * v[1] + v[1] + 2
@@ -47,7 +42,6 @@ def test_seed2_hessian_is_exact() -> None:
     np.testing.assert_array_equal(h, [[8.0, 6.0], [6.0, 0.0]])
 
 
-@SECOND_ORDER
 def test_seed2_hessian_diagonal_per_argument() -> None:
     """hessian of a scalar input is a float: d2f/dx2 = 2y = 8, d2f/dy2 = 0."""
     assert sourcead.hessian(seed1, wrt=0)(3.0, 4.0) == 8.0
@@ -68,7 +62,6 @@ def test_seed3_reverse() -> None:
     assert SEED3_EXACT == pytest.approx(-5.4667815713, abs=1e-10)
 
 
-@FORWARD
 def test_seed3_forward_agrees_with_reverse() -> None:
     forward = sourcead.grad(seed3, mode="forward")(3.0)
     assert forward == pytest.approx(sourcead.grad(seed3)(3.0), rel=1e-15)
@@ -228,14 +221,12 @@ def seed10(x, y):
     return math.sin(x) + x * y
 
 
-@FORWARD
 def test_seed10_forward_mode() -> None:
     x, y = 0.7, -1.3
     assert sourcead.grad(seed10, mode="forward")(x, y) == pytest.approx(math.cos(x) + y,
                                                                         rel=1e-15)
 
 
-@FORWARD
 def test_seed10_jvp() -> None:
     value, tangent = sourcead.jvp(seed10, wrt=0)(0.7, -1.3, 1.0)
     assert value == seed10(0.7, -1.3)

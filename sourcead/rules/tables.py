@@ -250,6 +250,8 @@ def _runtime_rows() -> dict:
                                   tangents={"v": "untranspose(v_dot, axes)"},
                                   adjoints={"v": "np.transpose(g, axes)"}),
         runtime.lift: Rule(params=("v", "out"), tangents={"v": "lift(v_dot, out)"}),
+        runtime.spread: Rule(params=("v", "out"), tangents={"v": "spread(v_dot, out)"},
+                             adjoints={"v": "unbroadcast(g, v)"}),
         runtime.sum_each: Rule(params=("v", "axis", "keepdims"), defaults=_REDUCE,
                                tangents={"v": "sum_each(v_dot, axis, keepdims)"}),
         runtime.dot_each_left: Rule(params=("v", "y"), tangents={"v": "dot_each_left(v_dot, y)"}),

@@ -3,6 +3,8 @@ import numpy as np
 def unreduce(v, x, axis=None, keepdims=False):
     """Spread a reduction's adjoint ``v`` back over the shape of ``x`` (the reduced axes
     were summed, so each element receives the whole adjoint)."""
+    if np.ndim(x) == 0:  # the sum of a number is the number: keep a float a float
+        return v[()] if isinstance(v, np.ndarray) and v.ndim == 0 else v
     if axis is None:
         return np.full(np.shape(x), v, dtype=float)
     if not keepdims:
