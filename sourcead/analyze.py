@@ -354,8 +354,17 @@ def differentiable_operands(value: gast.expr, env: Environment) -> set[str]:
         params = bound_arguments(value, op.rule, env)
         if set(params) - set(op.rule.params):  # arguments the rule does not know: the
             return set(operands(value))        # transformation will refuse; never drop them
-        return {n.id for p in op.rule.active_params() if isinstance(n := params.get(p), gast.Name)}
+        return {n.id for p in op.rule.active_params() for n in _elements(params.get(p))}
     return set(operands(value))
+
+
+def _elements(node: gast.expr | None) -> list[gast.Name]:
+    """The names an argument holds: itself, or the elements of a list of values."""
+    if isinstance(node, gast.Name):
+        return [node]
+    if isinstance(node, (gast.List, gast.Tuple)):
+        return [e for e in node.elts if isinstance(e, gast.Name)]
+    return []
 
 
 def bound_arguments(value: gast.expr, rule: Rule, env: Environment | None = None

@@ -131,6 +131,9 @@ class Forward:
         terms = []
         for param in rule.active_params():
             arg = bound.get(param)
+            if param in rule.sequences:
+                terms += self.elements_tangent(s, rule, param, bound)
+                continue
             if arg is None or not self.active(arg):
                 continue
             subs = {**{k: default_marker(k) for k in rule.defaults}, **bound, "out": out,
@@ -152,6 +155,22 @@ class Forward:
                 raise self.error(s, f"no forward-mode rule for {operation(value, self.env).what} "
                                     f"with respect to its argument `{param}`")
         return total(terms) if terms else const(0.0)
+
+    def elements_tangent(self, s: gast.Assign, rule: Rule, param: str, bound: dict):
+        """The tangent of a list argument: the list of its elements' tangents."""
+        seq = bound.get(param)
+        if isinstance(seq, gast.Name) and self.active(seq):
+            raise self.error(s, f"{operation(s.value, self.env).what} of a value that is not a "
+                                "list written in the call")
+        if not isinstance(seq, (gast.List, gast.Tuple)) or not any(self.active(e) for e in seq.elts):
+            return []
+        if self.vector:
+            raise self.error(s, f"vector mode of {operation(s.value, self.env).what}")
+        dots = gast.List(elts=[name(self.dot(e.id)) if self.active(e) else
+                               expr("zeros_like(e)", e=e) for e in seq.elts], ctx=gast.Load())
+        subs = {**{k: default_marker(k) for k in rule.defaults}, **bound, f"{param}_dot": dots}
+        return [self.spelling.spell(without_defaults(expr(rule.tangents[param], **subs),
+                                                     rule.defaults), False)]
 
     def user_call(self, s: gast.Assign, func) -> list[gast.stmt]:
         """``y, y_dot = g_jvp(args..., active_arg_dots...)``, all positional."""

@@ -596,7 +596,7 @@ class Flattener:
             func = gast.Attribute(value=base, attr=func.attr, ctx=gast.Load())
         elif not isinstance(func, (gast.Name, gast.Attribute)):
             raise error(node, self.env, "call of a computed function", "call the function by name")
-        pre2, args = self.atoms(node.args)
+        pre2, args = self.call_arguments(node)
         keywords = []
         for kw in node.keywords:
             if kw.arg is None:
@@ -605,6 +605,24 @@ class Flattener:
             pre2 += pre3
             keywords.append(gast.keyword(arg=kw.arg, value=value))
         return pre + pre2, gast.Call(func=func, args=args, keywords=keywords)
+
+    def call_arguments(self, node: gast.Call) -> tuple[list[gast.stmt], list[gast.expr]]:
+        """Atoms; a list literal stays a list of atoms where the callee's rule takes a list
+        of values (``np.stack([a, b])``), so each element keeps its own derivative."""
+        from .rules import lookup_call
+        rule = lookup_call(self.env.resolve(node.func)) if isinstance(
+            node.func, (gast.Name, gast.Attribute)) else None
+        pre, args = [], []
+        for k, arg in enumerate(node.args):
+            if (rule is not None and k < len(rule.params) and rule.params[k] in rule.sequences
+                    and isinstance(arg, (gast.List, gast.Tuple))):
+                p, elts = self.atoms(arg.elts)
+                pre, arg = pre + p, type(arg)(elts=elts, ctx=gast.Load())
+            else:
+                p, arg = self.atom(arg, describe(arg))
+                pre += p
+            args.append(arg)
+        return pre, args
 
     def index(self, node: gast.expr) -> tuple[list[gast.stmt], gast.expr]:
         if isinstance(node, gast.Slice):

@@ -23,6 +23,7 @@ PURE_FUNCTIONS = {"unbroadcast", "zeros_like", "scatter", "dot_adjoint_x", "dot_
                   "lift", "spread", "sum_each", "unbroadcast_each", "dot_each_left", "dot_each_right",
                   "scatter_each",
                   "component", "with_component", "unreduce", "extreme_mask", "untranspose", "uncumsum",
+                  "concatenated_part", "untake",
                   "range", "reversed", "len", "abs", "float", "int", "slice"}
 MAX_ROUNDS = 8
 

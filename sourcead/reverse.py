@@ -234,6 +234,9 @@ class Reverse:
         terms = []
         for param in rule.active_params():
             arg = bound.get(param)
+            if param in rule.sequences:
+                terms += self.element_adjoints(s, rule, param, {**_defaults(rule), **bound, "g": g})
+                continue
             if arg is None or not self.active(arg):
                 continue
             subs = {**_defaults(rule), **bound, "out": out, "g": g}
@@ -252,6 +255,22 @@ class Reverse:
                                       f"with respect to its argument `{param}`")
             terms.append((arg.id, term))
         return self.accumulate(target, terms)
+
+    def element_adjoints(self, s: gast.Assign, rule: Rule, param: str, subs: dict):
+        """Each active element of a list argument receives its part of the adjoint."""
+        seq = subs.get(param)
+        if isinstance(seq, gast.Name) and self.active(seq):
+            raise self.no_rule(s, f"{operation(s.value, self.env).what} of a value that is not "
+                                  "a list written in the call")
+        if not isinstance(seq, (gast.List, gast.Tuple)):
+            return []
+        terms = []
+        for k, element in enumerate(seq.elts):
+            if self.active(element):
+                template = expr(rule.adjoints[param], **{**subs, "k": k, "x": element})
+                terms.append((element.id, self.spelling.spell(
+                    without_defaults(template, rule.defaults), False)))
+        return terms
 
     def subscript(self, target: str, value: gast.Subscript) -> list[gast.stmt]:
         if not self.active(value.value):

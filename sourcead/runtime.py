@@ -181,6 +181,24 @@ def uncumsum(v, x, axis=None):
     return np.flip(np.cumsum(np.flip(v, axis), axis), axis)
 
 
+def concatenated_part(v, xs, k, axis=0):
+    """The adjoint of the k-th array of ``np.concatenate(xs, axis)``: its slice of ``v``."""
+    sizes = [np.shape(np.atleast_1d(x))[axis] for x in xs]
+    start = sum(sizes[:k])
+    return np.take(v, np.arange(start, start + sizes[k]), axis=axis)
+
+
+def untake(v, x, indices, axis=None):
+    """The adjoint of ``np.take(x, indices, axis)``: ``v`` put back where it was taken."""
+    if axis is None:
+        out = np.zeros(np.size(x))
+        np.add.at(out, indices, v)
+        return out.reshape(np.shape(x))
+    out = np.zeros(np.shape(x))
+    np.add.at(out, (slice(None),) * (axis % np.ndim(x)) + (indices,), v)
+    return out
+
+
 def untranspose(v, axes=None):
     """The adjoint of ``np.transpose(x, axes)``: the inverse permutation."""
     return np.transpose(v, None if axes is None else np.argsort(axes))
@@ -200,7 +218,7 @@ def with_component(t_bar, i, g, t):
     return tuple(parts)
 
 
-HELPERS = {"spread": spread, "uncumsum": uncumsum, "unreduce": unreduce, "extreme_mask": extreme_mask, "untranspose": untranspose,
+HELPERS = {"untake": untake, "concatenated_part": concatenated_part, "spread": spread, "uncumsum": uncumsum, "unreduce": unreduce, "extreme_mask": extreme_mask, "untranspose": untranspose,
            "_basic": _basic, "component": component, "with_component": with_component, "lift": lift, "sum_each": sum_each, "unbroadcast_each": unbroadcast_each,
            "dot_each_left": dot_each_left, "dot_each_right": dot_each_right, "scatter_each": scatter_each, "dot_adjoint_x": dot_adjoint_x, "dot_adjoint_y": dot_adjoint_y, "unbroadcast": unbroadcast, "zeros_like": zeros_like, "scatter": scatter,
            "stop_gradient": stop_gradient}

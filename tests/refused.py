@@ -96,3 +96,8 @@ def with_unknown_positional_argument(x):
 
 def with_unknown_keyword(x):
     return np.linalg.norm(x * 2.0, ord=1)  # <-
+
+
+def with_array_of_a_list_variable(x):
+    values = (x, x * 2.0)
+    return np.sum(np.array(values))  # <-

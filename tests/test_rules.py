@@ -70,7 +70,12 @@ def _rows():
              ("np.flip", "np.sum(np.flip(x) * y)", ANY, ANY),
              ("np.swapaxes", "np.sum(np.swapaxes(x.reshape(2, 2), 0, 1) * y.reshape(2, 2))", ANY, ANY),
              ("np.moveaxis", "np.sum(np.moveaxis(x.reshape(2, 2), 0, 1) * y.reshape(2, 2))", ANY, ANY),
-             ("np.roll", "np.sum(np.roll(x, 1) * y)", ANY, ANY)]
+             ("np.roll", "np.sum(np.roll(x, 1) * y)", ANY, ANY),
+             ("np.take", "np.sum(np.take(x, [0, 2, 2]) * y[:3]) + np.sum(np.take(x.reshape(2, 2),"
+                         " 1, axis=1) * y[:2])", ANY, ANY),
+             ("np.array", "np.sum(np.array([x[0] * y[1], np.sin(x[2]), 2.0]) ** 2)", ANY, ANY),
+             ("np.stack", "np.sum(np.stack([x, y * 2.0], axis=1) ** 3)", ANY, ANY),
+             ("np.concatenate", "np.sum(np.concatenate([x, y, x * y]) ** 2)", ANY, ANY)]
     rows += [(f"math.{n}", f"math.{n}(x)", d, None) for n, d in MATH_UNARY.items()]
     rows += [("math.pow", "math.pow(x, y)", POSITIVE, POSITIVE),
              ("math.atan2", "math.atan2(x, y)", POSITIVE, POSITIVE),

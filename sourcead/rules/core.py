@@ -28,6 +28,10 @@ class Rule:
     shape: str = "broadcast"
     integer: bool = False      # output is an integer/boolean: never active
     defaults: dict[str, object] = field(default_factory=dict)  # for params a call may omit
+    # params that take a list of values (np.stack([a, b])): the adjoint template of element
+    # ``x`` at position ``k`` of the list ``xs``; the tangent template sees ``xs_dot``, the list
+    # of the elements' tangents
+    sequences: tuple[str, ...] = ()
 
     @property
     def differentiable(self) -> bool:
