@@ -4,7 +4,9 @@ from .custom import check_rule, defrule
 from .errors import (NoDerivativeError, SourceADError, SourceNotFoundError,
                      UnsupportedSyntaxError, UsageError)
 from .numeric import numeric_grad
-from .runtime import stop_gradient
+from .parse import register_source
+from .runtime import on_gradient, stop_gradient
 
-__all__ = ["grad", "jvp", "vjp", "jacobian", "hessian", "defrule", "check_rule", "source", "stop_gradient", "numeric_grad", "SourceADError",
+__all__ = ["grad", "jvp", "vjp", "jacobian", "hessian", "defrule", "check_rule",
+           "on_gradient", "register_source", "source", "stop_gradient", "numeric_grad", "SourceADError",
            "UnsupportedSyntaxError", "NoDerivativeError", "SourceNotFoundError", "UsageError"]

@@ -63,7 +63,7 @@ def parse_function(fn: FunctionType) -> Parsed:
     if not isinstance(fn, FunctionType):
         raise SourceNotFoundError(f"{fn!r} is not a plain Python function",
                                   hint="pass a function defined with `def` in a file")
-    filename = fn.__code__.co_filename
+    filename = _REGISTERED.get(fn.__code__, (None, fn.__code__.co_filename))[1]
     text, first = _source_of(fn, filename)
     tree = gast.parse(textwrap.dedent(text))
     node = _as_function(tree.body[0], fn.__name__)
@@ -92,15 +92,34 @@ def _as_function(node: gast.stmt, name: str) -> gast.stmt:
     return gast.copy_location(func, node)
 
 
+_REGISTERED: dict = {}   # code object -> source text given by the user
+
+
+def register_source(fn: FunctionType, text: str) -> FunctionType:
+    """Tell sourcead the source of a function Python kept none for (made by ``exec``, typed
+    into a plain REPL). Returns ``fn``."""
+    import linecache
+    filename = fn.__code__.co_filename
+    if filename not in linecache.cache or not linecache.getlines(filename):
+        filename = f"<sourcead: source of {fn.__name__}>"
+    lines = textwrap.dedent(text).splitlines(True)
+    linecache.cache[filename] = (len(text), None, lines, filename)
+    _REGISTERED[fn.__code__] = (textwrap.dedent(text), filename)
+    return fn
+
+
 def _source_of(fn: FunctionType, filename: str) -> tuple[str, int]:
+    if fn.__code__ in _REGISTERED:
+        return _REGISTERED[fn.__code__][0], 1
     try:
         lines, first = inspect.getsourcelines(fn)
     except (OSError, TypeError) as err:
         raise SourceNotFoundError(
             f"cannot read the source of {fn.__qualname__}",
             filename=filename, lineno=fn.__code__.co_firstlineno,
-            hint="define the function in a .py file (source typed into a plain REPL or "
-                 "made by exec is not kept by Python)") from err
+            hint="define the function in a .py file, or give its text with "
+                 "sourcead.register_source(f, text) (Python keeps no source for functions "
+                 "typed into a plain REPL or made by exec)") from err
     return "".join(lines), max(first, 1)
 
 

@@ -13,6 +13,12 @@ def stop_gradient(x):
     return x
 
 
+def on_gradient(x, hook):
+    """Return ``x``; in the adjoint sweep, ``x``'s adjoint is ``hook(adjoint)``: print it,
+    clip it, scale it (``lambda g: 0 * g`` stops it). Public API; visible in generated code."""
+    return x
+
+
 def unbroadcast(g, x):
     """Sum ``g`` down to the shape of ``x``: the adjoint of NumPy broadcasting."""
     shape = np.shape(x)

@@ -1,6 +1,8 @@
 """Everyday Python constructs (issue 5) that sourcead differentiates."""
 import numpy as np
 
+import sourcead
+
 square_then_sin = lambda x: np.sin(x * x)
 
 
@@ -32,3 +34,12 @@ def polynomial(x, coefficients):
     for power, c in enumerate(coefficients):
         value = value + c * x ** power
     return value
+
+
+def clip_unit(g):
+    return np.clip(g, -1.0, 1.0)
+
+
+def clipped_gradient(x):
+    y = sourcead.on_gradient(x * x, clip_unit)
+    return np.sum(y * 3.0)

@@ -55,3 +55,20 @@ def test_enumerate_exact_polynomial_derivative():
     gx, gc = sourcead.grad(pf.polynomial, wrt=(0, 1))(x, c)
     assert gx == pytest.approx(-2 + x + 9 * x * x, rel=1e-14)
     np.testing.assert_allclose(gc, x ** np.arange(4), rtol=1e-14)
+
+
+def test_gradient_hook_clips_and_is_visible():
+    x = np.array([0.5, -2.0])
+    # y = x*x has adjoint 3 everywhere; clipped to 1, then times dy/dx = 2x
+    np.testing.assert_allclose(sourcead.grad(pf.clipped_gradient)(x), 2 * x, rtol=1e-14)
+    assert "clip_unit(" in sourcead.source(sourcead.grad(pf.clipped_gradient), x)
+    # forward mode ignores the hook: the true derivative 6x
+    np.testing.assert_allclose(sourcead.grad(pf.clipped_gradient, mode="forward")(x), 6 * x)
+
+
+def test_register_source_for_a_function_made_by_exec():
+    text = "def made(x):\n    return x * x * x\n"
+    namespace = {}
+    exec(text, namespace)
+    made = sourcead.register_source(namespace["made"], text)
+    assert sourcead.grad(made)(2.0) == pytest.approx(12.0)

@@ -219,6 +219,9 @@ def _builtin_rows() -> dict:
         builtins.range: ZERO, builtins.print: ZERO, builtins.isinstance: ZERO,
         builtins.reversed: ZERO, builtins.slice: ZERO,
         runtime.stop_gradient: CONSTANT,
+        runtime.on_gradient: Rule(params=("x", "hook"), tangents={"x": "x_dot"},
+                                  vector_tangents={"x": "x_dot"}, adjoints={"x": "hook(g)"},
+                                  shape="broadcast"),
     }
 
 
