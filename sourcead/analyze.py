@@ -217,6 +217,12 @@ class Activity:
     def is_active(self, node: gast.expr) -> bool:
         return isinstance(node, gast.Name) and node.id in self.active
 
+    def records_on_active_stack(self, call: gast.Call) -> bool:
+        """A call handed an active stack records derivatives there, even when its own result
+        is not needed (the forward sweep of generated code)."""
+        args = list(call.args) + [k.value for k in call.keywords]
+        return any(self.is_active(a) and a.id in self.stacks for a in args)
+
 
 def assignments(stmts: list[gast.stmt]) -> list[gast.Assign]:
     return [n for s in stmts for n in walk(s) if isinstance(n, gast.Assign)]

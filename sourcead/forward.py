@@ -82,7 +82,7 @@ class Forward:
             return [s, assign(self.dot(target), popped)]
         op = operation(value, self.env)
         if op.user is not None and any(self.active(a) for a in user_arguments(op.user, value)) \
-                and (target in self.activity.active or self.records_on_active_stack(value)):
+                and (target in self.activity.active or self.activity.records_on_active_stack(value)):
             return self.user_call(s, op.user)
         if target not in self.activity.active:
             return [s]
@@ -205,11 +205,6 @@ class Forward:
             return const(0.0)
         return expr("zeros_like(v)", v=var)
 
-    def records_on_active_stack(self, call: gast.Call) -> bool:
-        """A call handed an active stack records derivatives there, even if its own result
-        is not needed (the forward sweep of generated code)."""
-        args = list(call.args) + [k.value for k in call.keywords]
-        return any(self.active(a) and a.id in self.activity.stacks for a in args)
 
     def all_scalar(self, value: gast.expr) -> bool:
         known = [v for v in operands(value) if v in self.activity.kinds]

@@ -46,8 +46,6 @@ class Namer:
         self.used.add(candidate)
         return candidate
 
-    def reserve(self, ident: str) -> None:
-        self.used.add(ident)
 
 
 def _sanitize(base: str) -> str:

@@ -189,7 +189,7 @@ class Reverse:
         target, value = s.targets[0].id, s.value
         op = operation(value, self.env)
         if op.user is not None and isinstance(value, gast.Call) \
-                and target not in self.activity.active and self.records_on_active_stack(value):
+                and target not in self.activity.active and self.activity.records_on_active_stack(value):
             return self.user_call(s, op.user)  # its effect on the tape is what matters
         stack = stack_pop(value)
         if stack is not None and stack in self.activity.active:  # pushes the adjoint back
@@ -328,9 +328,6 @@ class Reverse:
     def is_stack(self, node: gast.expr) -> bool:
         return isinstance(node, gast.Name) and node.id in self.activity.stacks
 
-    def records_on_active_stack(self, call: gast.Call) -> bool:
-        args = list(call.args) + [k.value for k in call.keywords]
-        return any(self.active(a) and self.is_stack(a) for a in args)
 
     # ---- kinds -------------------------------------------------------------------------------
     def all_scalar(self, value: gast.expr) -> bool:
