@@ -298,6 +298,8 @@ def grad(f: Callable | None = None, wrt=0, *, mode: str = "reverse",
             impl = specialize(*args)
         return impl(*args)
 
+    derivative = _fixed_arity(f, by_types.get, specialize) or derivative
+
     def generated(*args) -> Callable:
         """The generated ``f_grad`` itself (what sourcead differentiates again)."""
         kinds = kinds_of_arguments(args, params, positions)
@@ -311,6 +313,25 @@ def grad(f: Callable | None = None, wrt=0, *, mode: str = "reverse",
     derivative.__sourcead__ = {"function": f, "wrt": positions, "state": state,
                                "preserve_result": preserve_result}
     return derivative
+
+
+def _fixed_arity(f: Callable, lookup: Callable, build: Callable) -> Callable | None:
+    """A dispatcher with ``f``'s own parameters: ``(type(x), type(y))`` is a few times
+    cheaper than packing ``*args`` and mapping ``type`` over it, and keywords work too.
+    Functions with defaults or variable arguments keep the general dispatcher."""
+    params = list(inspect.signature(f).parameters.values())
+    if any(p.kind is not p.POSITIONAL_OR_KEYWORD or p.default is not p.empty for p in params):
+        return None
+    names = ", ".join(p.name for p in params)
+    key = "".join(f"type({p.name}), " for p in params)
+    text = (f"def dispatch({names}):\n"
+            f"    impl = _sourcead_lookup(({key}))\n"
+            f"    if impl is None:\n"
+            f"        impl = _sourcead_build({names})\n"
+            f"    return impl({names})\n")
+    namespace = {"_sourcead_lookup": lookup, "_sourcead_build": build}
+    exec(compile(text, f"<sourcead: dispatcher of {getattr(f, '__name__', 'f')}>", "exec"), namespace)
+    return namespace["dispatch"]
 
 
 def _finish(impl: Callable, kinds: Kinds, positions: tuple[int, ...], as_tuple: bool,

@@ -126,3 +126,8 @@ def test_command_line_reports_refusals_on_stderr(tmp_path):
                             capture_output=True, text=True)
     assert result.returncode == 1
     assert "bad.py" in result.stderr and "line 2" in result.stderr
+
+
+def test_gradient_accepts_keyword_arguments():
+    assert sourcead.grad(poly, wrt=(0, 1))(x=3.0, y=4.0) == (24.0, 10.0)
+    assert sourcead.grad(poly, wrt="y")(3.0, y=4.0) == 10.0
