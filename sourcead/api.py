@@ -289,7 +289,8 @@ def grad(f: Callable | None = None, wrt=0, *, mode: str = "reverse",
             emitted, impl = _specialize(f, positions, kinds, preserve_result, verbose)
             _check_scalar_output(f, args)
             state["emitted"] = emitted
-            by_types[key] = _finish(impl, kinds, positions, isinstance(wrt, tuple), preserve_result)
+            by_types[key] = _finish(impl, kinds, positions, isinstance(wrt, tuple), preserve_result,
+                                    emitted)
         return by_types[key]
 
     def derivative(*args):
@@ -335,15 +336,19 @@ def _fixed_arity(f: Callable, lookup: Callable, build: Callable) -> Callable | N
 
 
 def _finish(impl: Callable, kinds: Kinds, positions: tuple[int, ...], as_tuple: bool,
-            preserve_result: bool) -> Callable:
+            preserve_result: bool, emitted: Emitted | None = None) -> Callable:
     """The generated function itself, or a thin wrapper where the API promises more:
-    array-shaped gradients for array arguments, a tuple for a tuple ``wrt``."""
+    array-shaped gradients for array arguments, a tuple for a tuple ``wrt``, and the
+    module-level values the code reads, as they are now."""
     arrays = any(kinds[p].tag != "scalar" for p in positions)
     wrap = as_tuple and len(positions) == 1
-    if not arrays and not wrap:
+    refresh = emitted.refresh if emitted is not None and emitted.data_globals else None
+    if not arrays and not wrap and refresh is None:
         return impl
 
     def finished(*args):
+        if refresh is not None:
+            refresh()
         out = impl(*args)
         if arrays:
             out = _shaped_like(out, args, positions, preserve_result)
@@ -383,7 +388,8 @@ def vjp(f: Callable, wrt=0):
         kinds = kinds_of_arguments(tuple(args), params, positions)
         kinds = kinds if np.ndim(cotangent) == 0 else tuple(
             Kind("unknown", k.like) if k.tag == "scalar" else k for k in kinds)
-        _, impl = _specialize(f, positions, kinds, True, False)
+        emitted, impl = _specialize(f, positions, kinds, True, False)
+        emitted.refresh()
         grads, value = impl(*args, cotangent)
         return value, grads
 
@@ -417,7 +423,9 @@ def source(df: Callable, *args) -> str:
 
 def _forward_impl(f: Callable, positions: tuple[int, ...], args: tuple, verbose: bool = False):
     kinds = kinds_of_arguments(args, parameters(f), positions)
-    return _specialize(f, positions, kinds, False, verbose, mode="forward")
+    emitted, impl = _specialize(f, positions, kinds, False, verbose, mode="forward")
+    emitted.refresh()  # module-level values as they are now
+    return emitted, impl
 
 
 def jvp(f: Callable, wrt=0):
@@ -487,7 +495,8 @@ def _all_directions(f: Callable, position: int, args: tuple):
     size = int(np.size(x))
     kinds = kinds_of_arguments(args, parameters(f), (position,))
     try:
-        _, impl = _specialize(f, (position,), kinds, False, False, mode="vector")
+        emitted, impl = _specialize(f, (position,), kinds, False, False, mode="vector")
+        emitted.refresh()
     except SourceADError:
         return _forward_columns(f, position, args)
     basis = np.eye(size).reshape((size,) + np.shape(x))
@@ -573,7 +582,8 @@ def hessian(f: Callable, wrt=0):
 
     def hess(*args):
         kinds = kinds_of_arguments(args, params, positions)
-        _, gradient = _specialize(f, positions, kinds, False, False)   # the generated f_grad
+        emitted, gradient = _specialize(f, positions, kinds, False, False)   # the generated f_grad
+        emitted.refresh()
         _check_scalar_output(f, args)
         blocks = [[None] * len(positions) for _ in positions]
         for j, q in enumerate(positions):

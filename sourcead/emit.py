@@ -27,6 +27,7 @@ from .parse import Environment
 from .reverse import COMMENT, is_comment
 
 _MARK = "__sourcead_comment_{}__"
+REFRESH = "__sourcead_refresh__"   # in a generated namespace: brings its copied globals up to date
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,18 @@ class Emitted:
     source: str
     filename: str
     functions: dict[str, FunctionType]
+    # (namespace, live globals, names): module-level values the code reads, copied afresh
+    # before each call so that a rebound global is seen, as the user's own function sees it
+    data_globals: tuple = ()
+
+    def refresh(self) -> None:
+        for namespace, live, names in self.data_globals:
+            upstream = live.get(REFRESH)  # code generated from generated code: its source first
+            if upstream is not None:
+                upstream()
+            for name in names:
+                if name in live:
+                    namespace[name] = live[name]
 
 
 def to_source(functions: list[gast.FunctionDef]) -> str:
@@ -97,7 +110,30 @@ def compile_module(text: str, title: str, owners: dict[str, Environment]) -> Emi
     for namespace in namespaces:  # every generated function can call every other one, and
         namespace.update(functions)  # helpers are sourcead's own objects, found by the rules
         namespace.update(helpers)
-    return Emitted(text, filename, functions)
+    read = set(code.co_names) | {n for c in code.co_consts if hasattr(c, "co_names")
+                                 for n in _names_of(c)}
+    data = tuple((ns, env.globals, tuple(sorted(n for n in read if n in env.globals
+                                                and _is_data(env.globals[n]))))
+                 for ns, env in zip(namespaces, _distinct(owners.values())))
+    emitted = Emitted(text, filename, functions, tuple(d for d in data if d[2]))
+    for namespace in namespaces:
+        namespace[REFRESH] = emitted.refresh
+    return emitted
+
+
+def _names_of(code) -> set[str]:
+    """Global names a code object and the functions nested in it read."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if hasattr(const, "co_names"):
+            names |= _names_of(const)
+    return names
+
+
+def _is_data(value) -> bool:
+    """A value a module may rebind (a number, an array), not a module, function or class."""
+    import types
+    return not isinstance(value, (types.ModuleType, type)) and not callable(value)
 
 
 def _distinct(envs):

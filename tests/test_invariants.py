@@ -126,3 +126,22 @@ def test_saved_array_derivative_needs_only_numpy(tmp_path):
     spec.loader.exec_module(module)  # nothing but the saved text and numpy
     for got, want in zip(module.sliced_grad(x, w), expected):
         np.testing.assert_allclose(got, want, rtol=1e-15)
+
+
+def test_rebound_module_values_are_seen_by_every_derivative(monkeypatch):
+    import globals_module as gm
+    df = sourcead.grad(gm.uses_globals)
+    d2f = sourcead.grad(sourcead.grad(gm.uses_globals))
+    assert d2f(1.0) == 2 * 2.0  # built and used before the change; the inner one never called
+    monkeypatch.setattr(gm, "W", 5.0)
+    assert d2f(1.0) == 2 * 5.0
+    monkeypatch.setattr(gm, "W", 2.0)
+    assert df(1.0) == 2 * 2.0 + 3.0
+    monkeypatch.setattr(gm, "W", 5.0)
+    monkeypatch.setattr(gm, "A", np.array([10.0, 0.0]))
+    # f = W x^2 + sum(A) x: f' = 2 W x + sum(A), f'' = 2 W
+    assert df(1.0) == 2 * 5.0 + 10.0
+    assert sourcead.grad(gm.uses_globals, mode="forward")(1.0) == 2 * 5.0 + 10.0
+    assert sourcead.vjp(gm.uses_globals)(1.0, 1.0)[1] == 2 * 5.0 + 10.0
+    assert sourcead.hessian(gm.uses_globals)(1.0) == 2 * 5.0
+    assert sourcead.grad(sourcead.grad(gm.uses_globals))(1.0) == 2 * 5.0
