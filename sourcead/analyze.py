@@ -123,6 +123,17 @@ def method(value: gast.expr, env: Environment):
     return None
 
 
+def operation_function(value: gast.expr, env: Environment):
+    """The function object a call (or method) stands for, if it has one."""
+    as_function = method(value, env)
+    if as_function is not None:
+        return as_function
+    if isinstance(value, gast.Call):
+        found = env.resolve(value.func)
+        return None if found is MISSING else found
+    return None
+
+
 def operation(value: gast.expr, env: Environment) -> Operation:
     as_function = method(value, env)
     if as_function is not None:

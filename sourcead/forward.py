@@ -16,8 +16,7 @@ from typing import Callable
 import gast
 
 from .analyze import (Activity, Kind, bound_arguments, differentiable_operands, operands,
-                      operation, stack_pop,
-                      stack_push, user_arguments)
+                      operation, operation_function, stack_pop, stack_push, user_arguments)
 from .errors import NoDerivativeError
 from .naming import Namer, Spelling, tangent_name
 from .parse import Environment
@@ -140,17 +139,20 @@ class Forward:
                     f"{param}_dot": name(self.dot(arg.id))}
             if rule.partials is not None:
                 partial = without_defaults(expr(rule.partials[rule.params.index(param)], **subs),
-                                           rule.defaults)
+                                           rule.defaults,
+                                           operation_function(s.value, self.env))
                 terms.append(times(self.aligned(arg.id, target, out),
                                    self.spelling.spell(partial, scalar)))
             elif self.vector:
                 if param not in rule.vector_tangents:
                     raise self.error(s, f"vector mode of {operation(value, self.env).what}")
                 terms.append(self.spelling.spell(
-                    without_defaults(expr(rule.vector_tangents[param], **subs), rule.defaults), scalar))
+                    without_defaults(expr(rule.vector_tangents[param], **subs), rule.defaults,
+                                           operation_function(s.value, self.env)), scalar))
             elif param in rule.tangents:
                 terms.append(self.spelling.spell(
-                    without_defaults(expr(rule.tangents[param], **subs), rule.defaults), scalar))
+                    without_defaults(expr(rule.tangents[param], **subs), rule.defaults,
+                                           operation_function(s.value, self.env)), scalar))
             else:
                 raise self.error(s, f"no forward-mode rule for {operation(value, self.env).what} "
                                     f"with respect to its argument `{param}`")
@@ -170,7 +172,8 @@ class Forward:
                                expr("zeros_like(e)", e=e) for e in seq.elts], ctx=gast.Load())
         subs = {**{k: default_marker(k) for k in rule.defaults}, **bound, f"{param}_dot": dots}
         return [self.spelling.spell(without_defaults(expr(rule.tangents[param], **subs),
-                                                     rule.defaults), False)]
+                                                     rule.defaults,
+                                           operation_function(s.value, self.env)), False)]
 
     def user_call(self, s: gast.Assign, func) -> list[gast.stmt]:
         """``y, y_dot = g_jvp(args..., active_arg_dots...)``, all positional."""

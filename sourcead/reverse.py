@@ -23,8 +23,8 @@ from typing import Callable
 import gast
 
 from .analyze import (Activity, Kind, bound_arguments, definitely_assigned,
-                      differentiable_operands, live_before, operands, operation, reads,
-                      stack_pop, stack_push)
+                      differentiable_operands, live_before, operands, operation,
+                      operation_function, reads, stack_pop, stack_push)
 from .errors import NoDerivativeError
 from .naming import Namer, adjoint_name
 from .parse import Environment
@@ -242,13 +242,15 @@ class Reverse:
             subs = {**_defaults(rule), **bound, "out": out, "g": g}
             if rule.partials is not None:
                 partial = without_defaults(expr(rule.partials[rule.params.index(param)], **subs),
-                                           rule.defaults)
+                                           rule.defaults,
+                                           operation_function(s.value, self.env))
                 term = times(g, self.spelling.spell(partial, self.all_scalar(value)))
                 if self.needs_unbroadcast(arg.id, target):
                     term = expr("unbroadcast(t, x)", t=term, x=arg)
             elif param in rule.adjoints:
                 term = self.spelling.spell(
-                    without_defaults(expr(rule.adjoints[param], **subs), rule.defaults),
+                    without_defaults(expr(rule.adjoints[param], **subs), rule.defaults,
+                                           operation_function(s.value, self.env)),
                     self.all_scalar(value))
             else:
                 raise self.no_rule(s, f"reverse mode of {operation(value, self.env).what} "
@@ -269,7 +271,8 @@ class Reverse:
             if self.active(element):
                 template = expr(rule.adjoints[param], **{**subs, "k": k, "x": element})
                 terms.append((element.id, self.spelling.spell(
-                    without_defaults(template, rule.defaults), False)))
+                    without_defaults(template, rule.defaults,
+                                           operation_function(s.value, self.env)), False)))
         return terms
 
     def subscript(self, target: str, value: gast.Subscript) -> list[gast.stmt]:

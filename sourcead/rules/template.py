@@ -145,17 +145,55 @@ def default_marker(param: str) -> gast.Name:
     return name(DEFAULT.format(param))
 
 
-def without_defaults(node: gast.AST, defaults: dict) -> gast.AST:
+def without_defaults(node: gast.AST, defaults: dict, operation_function=None) -> gast.AST:
     """Drop arguments that only repeat a default (``unreduce(g, x, None, False)`` reads
-    ``unreduce(g, x)``); a default used anywhere else becomes its constant."""
-    markers = {DEFAULT.format(k): v for k, v in defaults.items()}
+    ``unreduce(g, x)``); a default used anywhere else becomes its constant.
 
-    def is_marker(n) -> bool:
-        return isinstance(n, gast.Name) and n.id in markers
+    An argument is dropped only where that is the same call: in a call of the operation's own
+    function (the user left the argument out too), or of a function whose own default is the
+    same value (``np.take``'s axis defaults to None, not to ``np.stack``'s 0)."""
+    markers = {DEFAULT.format(k): (k, v) for k, v in defaults.items()}
+
+    def droppable(call, param, value, position=None) -> bool:
+        callee = _template_callee(call)
+        if callee is None or (operation_function is not None and callee is operation_function):
+            return callee is not None
+        return _default_of(callee, param, position) == (value,)
 
     for n in walk(node):
         if isinstance(n, gast.Call):
-            n.keywords = [k for k in n.keywords if not is_marker(k.value)]
-            while n.args and is_marker(n.args[-1]):
+            n.keywords = [k for k in n.keywords if not (
+                isinstance(k.value, gast.Name) and k.value.id in markers
+                and droppable(n, k.arg, markers[k.value.id][1]))]
+            while n.args and isinstance(n.args[-1], gast.Name) and n.args[-1].id in markers \
+                    and droppable(n, None, markers[n.args[-1].id][1], len(n.args) - 1):
                 n.args.pop()
-    return _Substitute({m: const(v) for m, v in markers.items()}).visit(node)
+    return _Substitute({m: const(v) for m, (_, v) in markers.items()}).visit(node)
+
+
+def _template_callee(call: gast.Call):
+    """The object a template call names: a sourcead helper, or ``np.f`` / ``math.f``."""
+    from .. import runtime
+    import math
+    import numpy as np
+    func = call.func
+    if isinstance(func, gast.Name):
+        return runtime.HELPERS.get(func.id)
+    if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name):
+        module = {"np": np, "math": math}.get(func.value.id)
+        return getattr(module, func.attr, None) if module is not None else None
+    return None
+
+
+def _default_of(func, param: str | None, position: int | None):
+    """``(default,)`` of a parameter, by name or position; ``()`` when unknown or none."""
+    import inspect
+    try:
+        params = list(inspect.signature(func).parameters.values())
+    except (TypeError, ValueError):
+        return ()
+    chosen = [p for p in params if p.name == param] if param is not None else (
+        params[position:position + 1] if position is not None else [])
+    if not chosen or chosen[0].default is inspect.Parameter.empty:
+        return ()
+    return (chosen[0].default,)
