@@ -312,6 +312,8 @@ def value_kind(value: gast.expr, kinds: Mapping[str, Kind], env: Environment,
             return INT
         if isinstance(value, gast.BinOp) and all(k.tag in ("int", "none") for k in args):
             return SCALAR if isinstance(value.op, gast.Div) else INT
+        if op.rule.shape == "first":  # a write keeps the array it writes into
+            return args[0]
         if op.rule.shape == "broadcast":
             return broadcast(args)
         if op.rule.shape == "reduction" and len(_data_args(value, env)) == 1 and not (

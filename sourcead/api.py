@@ -8,6 +8,7 @@ array shapes may differ) and caches every derivative it builds.
 """
 from __future__ import annotations
 
+import copy
 import functools
 import inspect
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from .analyze import (INT, NONE, SCALAR, UNKNOWN, Kind, analyze_activity, join,
 from .emit import Emitted, compile_module, module_text
 from .errors import SourceADError, UsageError
 from .naming import Namer, Spelling
-from .normalize import normalize
+from .normalize import normalize, refuse_parameter_writes
 from .optimize import optimize
 from .parse import Environment, Parsed, parse_function
 from .forward import Forward, jvp_function
@@ -118,6 +119,7 @@ def _request_jvp(session: Session, func: FunctionType, positions: tuple[int, ...
     if key in session.callees:
         return session.callees[key][0]
     parsed = parse_function(func)
+    refuse_parameter_writes(parsed)
     jvp_name = session.unique(f"{func.__name__}_jvp", parsed.env)
     session.callees[key] = (jvp_name, "")
     fwd, wrt_names = _prepare_forward(parsed, positions, kinds, session)
@@ -162,6 +164,7 @@ def _request_callee(session: Session, func: FunctionType, positions: tuple[int, 
     if key in session.callees:
         return session.callees[key]
     parsed = parse_function(func)
+    refuse_parameter_writes(parsed)
     names = (session.unique(f"{func.__name__}_fwd", parsed.env),
              session.unique(f"{func.__name__}_adj", parsed.env))
     session.callees[key] = names  # registered first, so recursion finds it
@@ -371,7 +374,7 @@ def _shaped_like(out, args, positions, preserve_result):
 
 
 def _check_scalar_output(f: Callable, args: tuple) -> None:
-    value = f(*args)
+    value = f(*copy.deepcopy(args))  # on copies: f may write into its arguments
     if np.ndim(value) != 0:
         raise UsageError(f"grad needs a function with a scalar output; {f.__name__} returned "
                          f"shape {np.shape(value)}",

@@ -21,7 +21,8 @@ from .errors import NoDerivativeError
 from .naming import Namer, Spelling, tangent_name
 from .parse import Environment
 from .rules import Rule
-from .rules.template import (walk, assign, const, default_marker, expr, name, times, total,
+from .normalize import is_write
+from .rules.template import (walk, assign, const, default_marker, expr, index_syntax, index_value, name, times, total,
                              without_defaults)
 
 RequestJvp = Callable[[object, tuple[int, ...], tuple[Kind, ...]], str]
@@ -37,6 +38,10 @@ class Forward:
     request_jvp: RequestJvp
     vector: bool = False   # tangents carry a leading axis of directions
     dots: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def written(self) -> set[str]:
+        return {s.targets[0].id for s in walk(self.fn) if is_write(s)}
 
     def dot(self, var: str) -> str:
         if var not in self.dots:
@@ -72,6 +77,8 @@ class Forward:
         return [s]
 
     def assignment(self, s: gast.Assign) -> list[gast.stmt]:
+        if is_write(s):
+            return self.write(s)
         target, value = s.targets[0].id, s.value
         stack = stack_pop(value)
         if stack is not None and stack in self.activity.active:
@@ -91,6 +98,21 @@ class Forward:
         # a tangent that reads the old value of its own target goes first
         return [tangent, s] if target in operands(value) else [s, tangent]
 
+    def write(self, s: gast.Assign) -> list[gast.stmt]:
+        """``a[i] = v`` in place; the tangent takes ``v_dot`` at ``i`` in a copy (a tangent
+        may be shared with another value's, so it is never written in place)."""
+        array, index, value = s.targets[0].id, s.value.args[1], s.value.args[2]
+        primal = gast.Assign(targets=[gast.Subscript(value=name(array), slice=index_syntax(index),
+                                                     ctx=gast.Store())],
+                             value=value, type_comment=None)
+        if array not in self.activity.active:
+            return [primal]
+        array_dot = name(self.dot(array))
+        value_dot = name(self.dot(value.id)) if self.active(value) else const(0.0)
+        helper = "with_item_each" if self.vector else "with_item"
+        tangent = expr(f"{helper}(t, i, v, a)", t=array_dot, i=index, v=value_dot, a=array)
+        return [primal, assign(self.dot(array), tangent)]
+
     def tangent_of(self, s: gast.Assign) -> gast.expr:
         target, value = s.targets[0].id, s.value
         if not any(self.active(gast.Name(id=v, ctx=gast.Load(), annotation=None, type_comment=None))
@@ -102,6 +124,9 @@ class Forward:
             return name(self.dot(value.id))
         if isinstance(value, gast.Subscript):
             index = value.slice
+            if self.vector and value.value.id in self.written:
+                # a written array's tangent may still be a plain zero (it starts as one)
+                return expr("item_each(t, i)", t=self.dot(value.value.id), i=index_value(index))
             if self.vector and self.activity.kind(value.value.id).tag != "other":
                 # every direction, then the same index (a tuple's tangent is a tuple)
                 elts = index.elts if isinstance(index, gast.Tuple) else [index]

@@ -30,7 +30,8 @@ import gast
 from .errors import UnsupportedSyntaxError
 from .naming import Namer, describe
 from .parse import Environment, Parsed
-from .rules.template import walk, assign, const, name, names_in
+from .parse import MISSING as MISSING_VALUE
+from .rules.template import walk, assign, const, index_value, name, names_in
 
 RESULT = "out"
 
@@ -77,6 +78,7 @@ def normalize(parsed: Parsed) -> gast.FunctionDef:
     # temporaries never take a global's or a builtin's name (`max = x.max()` would shadow)
     namer = Namer(names_in(fn) | set(env.globals) | set(env.closure) | set(vars(builtins)))
     body = desugar_block(fn.body, env, namer)
+    body = check_writes(fn, body, env) + body
     check_stacks(body, env)
     body = JumpEliminator(namer, env).function_body(body)
     body = Flattener(namer, env, local_names(fn, body)).block(body)
@@ -229,10 +231,128 @@ def _is_stack_push(call: gast.expr) -> bool:
 
 
 def _check_target(target: gast.expr, env: Environment) -> None:
+    if isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name):
+        return  # a write into an array: see check_writes
+    if isinstance(target, gast.Subscript):
+        raise error(target, env, "write through a nested subscript (`a[i][j] = v`)",
+                    "index once: `a[i, j] = v`")
     if not isinstance(target, gast.Name):
         raise error(target, env, f"assignment to {type(target).__name__.lower()}",
-                    "writes into arrays and attributes are not supported yet; "
-                    "build a new value instead (e.g. with np.where or np.concatenate)")
+                    "writes into attributes are not supported; "
+                    "build a new value instead, or keep it in a local variable")
+
+
+# --- writes into arrays ----------------------------------------------------------------------
+# ``a[i] = v`` mutates ``a`` in place. The analyses see it as the value ``a = with_item(a, i, v)``;
+# that is exact as long as no other name shares ``a``'s memory, which the checks below ensure
+# (a view *read* from ``a``, like ``row = a[0]``, is fine as long as it is not used after a later
+# write into the same elements). Generated code writes in place and restores the overwritten
+# elements from the tape in the adjoint sweep.
+
+WRITE = "with_item"
+
+# sources that may share memory with something else: writing into them would change it too
+_VIEWS = {"reshape", "ravel", "transpose", "squeeze", "expand_dims", "broadcast_to", "swapaxes",
+          "moveaxis", "asarray", "asanyarray", "atleast_1d", "atleast_2d", "atleast_3d",
+          "diagonal", "flip", "fliplr", "flipud", "rot90", "view", "real", "imag", "T"}
+
+
+def written_arrays(body: list[gast.stmt]) -> set[str]:
+    return {n.targets[0].value.id for n in walk(gast.Module(body=body, type_ignores=[]))
+            if isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Subscript)}
+
+
+def check_writes(fn: gast.FunctionDef, body: list[gast.stmt], env: Environment) -> list[gast.stmt]:
+    """Refuse writes whose target may share memory; copy written parameters, so the caller's
+    arrays are never changed. Returns the copies to put first."""
+    written = written_arrays(body)
+    if not written:
+        return []
+    if env.lookup(WRITE) is not _runtime_write():
+        raise error(fn, env, f"global named `{WRITE}`", f"rename your `{WRITE}`: sourcead "
+                    "uses the name for writes into arrays")
+    params = [a.id for a in fn.args.args]
+    defined = params + [n.id for n in walk(gast.Module(body=body, type_ignores=[]))
+                        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)]
+    for n in walk(gast.Module(body=body, type_ignores=[])):
+        if isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Subscript) \
+                and n.targets[0].value.id not in defined:
+            raise error(n, env, f"write into `{n.targets[0].value.id}`, which is not a local "
+                        "variable", "copy it into a local array first: "
+                        f"`{n.targets[0].value.id} = {n.targets[0].value.id}.copy()`")
+        if isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Name) \
+                and n.targets[0].id in written and _may_share_memory(n.value, env):
+            target = n.targets[0].id
+            raise error(n, env, f"write into `{target}`, which may share memory with another "
+                        "array", f"make `{target}` its own array: `{target} = (...).copy()`")
+        if isinstance(n, gast.Assign) and _aliases(n.value, written):
+            shared = _aliases(n.value, written)
+            raise error(n, env, f"second name for `{shared}`, an array written into, which may "
+                        "share memory", f"copy it: `... = {shared}.copy()`")
+    return [_located([assign(p, _method_call(p, "copy"))], fn)[0] for p in params if p in written]
+
+
+def refuse_parameter_writes(parsed: Parsed) -> None:
+    """A called function that writes into its parameter changes the caller's array: sourcead
+    copies a differentiated function's written parameters, so it refuses that in callees."""
+    fn, env = parsed.tree, parsed.env
+    rebound = {n.id for n in walk(fn) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+    params = {a.id for a in fn.args.args} - rebound  # `p = p.copy()` first is fine
+    for n in walk(fn):
+        if isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Subscript) \
+                and isinstance(n.targets[0].value, gast.Name) and n.targets[0].value.id in params:
+            p = n.targets[0].value.id
+            raise error(n, env, f"write into the parameter `{p}` of a called function",
+                        f"the caller's array would change; copy it first (`{p} = {p}.copy()`) "
+                        "and return the result")
+
+
+def _aliases(value: gast.expr, written: set[str]) -> str | None:
+    """The written array that ``value`` is, or is a whole-array view of (``a``, ``a.T``)."""
+    if isinstance(value, gast.Name):
+        return value.id if value.id in written else None
+    if isinstance(value, gast.Attribute) and value.attr in _VIEWS:
+        return _aliases(value.value, written)
+    if isinstance(value, gast.Call):
+        func = value.func
+        if isinstance(func, gast.Attribute) and func.attr in _VIEWS:
+            base = _aliases(func.value, written)
+            return base or next((a.id for a in value.args[:1] if isinstance(a, gast.Name)
+                                 and a.id in written), None)
+    return None
+
+
+def _may_share_memory(value: gast.expr, env: Environment) -> bool:
+    """Whether ``value`` may be (a view of) an array some other name holds."""
+    if isinstance(value, (gast.Name, gast.Subscript, gast.Attribute)):
+        return True
+    if isinstance(value, gast.IfExp):
+        return _may_share_memory(value.body, env) or _may_share_memory(value.orelse, env)
+    if isinstance(value, gast.BoolOp):
+        return any(_may_share_memory(v, env) for v in value.values)
+    if isinstance(value, gast.Call):
+        func = value.func
+        attr = func.attr if isinstance(func, gast.Attribute) else func.id if isinstance(
+            func, gast.Name) else ""
+        if attr in _VIEWS:
+            return True
+        from .analyze import _is_library  # a user function may return an argument or a global
+        from .rules.tables import METHODS
+        found = env.resolve(func)
+        if found is MISSING_VALUE:  # a method: NumPy's make new arrays, others may not
+            return not (isinstance(func, gast.Attribute) and func.attr in METHODS)
+        return callable(found) and hasattr(found, "__code__") and not _is_library(found)
+    return False
+
+
+def _method_call(obj: str, method: str) -> gast.Call:
+    return gast.Call(func=gast.Attribute(value=name(obj), attr=method, ctx=gast.Load()),
+                     args=[], keywords=[])
+
+
+def _runtime_write():
+    from . import runtime
+    return getattr(runtime, WRITE)
 
 
 def _load(node: gast.expr) -> gast.expr:
@@ -396,6 +516,8 @@ class Flattener:
         return out
 
     def stmt(self, s: gast.stmt) -> list[gast.stmt]:
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Subscript):
+            return self.write(s)
         if isinstance(s, gast.Assign):
             target = s.targets[0].id
             if isinstance(s.value, (gast.IfExp, gast.BoolOp)):  # branches assign the target
@@ -420,6 +542,16 @@ class Flattener:
             pre, call = self.operation(s.value, hint="t")
             return pre + [gast.Expr(value=call)]
         return [s]  # break
+
+    def write(self, s: gast.Assign) -> list[gast.stmt]:
+        """``a[i] = v`` -> ``a = with_item(a, i, v)``: the write as the value it makes."""
+        target = s.targets[0]
+        pre, index = self.index(target.slice)
+        hint = describe(s.value)
+        pre2, value = self.atom(s.value, hint if hint != "t" else f"{target.value.id}_new")
+        call = gast.Call(func=name(WRITE), args=[name(target.value.id), index_value(index), value],
+                         keywords=[])
+        return pre + pre2 + [assign(target.value.id, call)]
 
     def test(self, node: gast.expr) -> tuple[list[gast.stmt], gast.expr]:
         """An if/while test becomes a name, or ``not name``."""
@@ -721,6 +853,7 @@ def rename_straight_line(fn: gast.FunctionDef, body: list[gast.stmt], namer: Nam
     """
     nested = {n.id for s in body if not isinstance(s, gast.Assign)
               for n in walk(s) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+    nested |= {s.targets[0].id for s in assignments_in(body) if is_write(s)}  # one array
     current = {a.id: a.id for a in fn.args.args}
     out = []
     for s in body:
@@ -770,6 +903,14 @@ def replace_tuples(body: list[gast.stmt]) -> list[gast.stmt]:
                 a.value = copy.deepcopy(literals[a.value.value.id][a.value.slice.value])
         out.append(s)
     return out
+
+
+def is_write(s: gast.stmt) -> bool:
+    """``a = with_item(a, i, v)``: a write into ``a`` (written ``a[i] = v``)."""
+    return (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+            and isinstance(s.value, gast.Call) and isinstance(s.value.func, gast.Name)
+            and s.value.func.id == WRITE and len(s.value.args) == 3
+            and isinstance(s.value.args[0], gast.Name) and s.value.args[0].id == s.targets[0].id)
 
 
 def assignments_in(stmts: list[gast.stmt]) -> list[gast.Assign]:

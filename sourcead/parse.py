@@ -34,7 +34,8 @@ class Environment:
         for scope in (self.closure, self.globals, vars(builtins)):
             if ident in scope:
                 return scope[ident]
-        return _MISSING
+        from . import runtime  # the core language's own helpers (``with_item``) need no import
+        return runtime.HELPERS.get(ident, _MISSING)
 
     def resolve(self, node: gast.expr) -> Any:
         """Statically resolve ``name`` or ``module.attr.attr`` to an object, or ``_MISSING``."""

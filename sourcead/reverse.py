@@ -28,8 +28,10 @@ from .analyze import (Activity, Kind, bound_arguments, definitely_assigned,
 from .errors import NoDerivativeError
 from .naming import Namer, adjoint_name
 from .parse import Environment
-from .rules import Rule
-from .rules.template import (walk, assign, const, default_marker, expr, name,
+from . import runtime
+from .normalize import is_write
+from .rules import Rule, lookup_call
+from .rules.template import (walk, assign, const, default_marker, expr, index_syntax, name,
                              stmts as template_stmts, substitute, times, total, without_defaults)
 from .naming import Spelling
 
@@ -116,6 +118,8 @@ class Reverse:
         return [push] + primal, adjoint
 
     def assignment(self, s: gast.Assign) -> tuple[list[gast.stmt], list[gast.stmt]]:
+        if is_write(s):
+            return self.write(s)
         target = s.targets[0].id
         primal, adjoint = self.adjoint_of_assign(s)
         self_reference = target in operands(s.value)
@@ -124,6 +128,24 @@ class Reverse:
             adjoint = adjoint + [assign(self.bar(target), const(0.0))]
         primal, adjoint = self.recorded(target, primal, adjoint, restore_first=self_reference)
         return primal, self.commented(s, adjoint)
+
+    def write(self, s: gast.Assign) -> tuple[list[gast.stmt], list[gast.stmt]]:
+        """``a[i] = v`` in place. The elements it overwrites go on the tape and come back in
+        the adjoint sweep, after ``v`` took its adjoint from ``a_bar[i]`` (then zeroed)."""
+        array, index, value = s.targets[0].id, s.value.args[1], s.value.args[2]
+        primal = gast.Assign(targets=[gast.Subscript(value=name(array), slice=index_syntax(index),
+                                                     ctx=gast.Store())],
+                             value=value, type_comment=None)
+        adjoint = self.rule_adjoint(s, lookup_call(runtime.with_item)) \
+            if array in self.activity.active else []
+        old = expr("np.copy(a[i])", a=array, i=index_syntax(index))
+        push = gast.Expr(value=expr("tape.append(v)", tape=self.tape,
+                                    v=self.spelling.spell(old, False)))
+        restore = gast.Assign(targets=[gast.Subscript(value=name(array), slice=index_syntax(index),
+                                                      ctx=gast.Store())],
+                              value=expr("tape.pop()", tape=self.tape), type_comment=None)
+        self.records.pairs.append((push, restore))
+        return [push, primal], self.commented(s, adjoint + [restore])
 
     def commented(self, s: gast.stmt, adjoint: list[gast.stmt]) -> list[gast.stmt]:
         line = getattr(s, "lineno", None)
@@ -363,7 +385,7 @@ def prune_records(records: Records, adjoint: list[gast.stmt], live_out: set[str]
     dead: set[int] = set()
 
     def visit(stmt: gast.stmt, live_after: set[str]) -> None:
-        if id(stmt) in pops and stmt.targets[0].id not in live_after:
+        if id(stmt) in pops and _base(stmt.targets[0]) not in live_after:
             push, pop = pops[id(stmt)]
             dead.update((id(push), id(pop)))
 
@@ -395,6 +417,11 @@ def initialize_recorded(primal: list[gast.stmt], params: set[str], tape: str) ->
         out.append(s)
         bound = definitely_assigned([s], bound)
     return out
+
+
+def _base(target: gast.expr) -> str:
+    """The variable an assignment target writes: ``a`` for ``a`` and for ``a[i]``."""
+    return target.value.id if isinstance(target, gast.Subscript) else target.id
 
 
 def _defaults(rule: Rule) -> dict[str, gast.expr]:

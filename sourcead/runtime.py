@@ -43,7 +43,10 @@ def zeros_like(x):
 
 
 def scatter(g, x, index):
-    """The adjoint of ``x[index]``: ``g`` placed at ``index`` in zeros shaped like ``x``."""
+    """The adjoint of ``x[index]``: ``g`` placed at ``index`` in zeros shaped like ``x``.
+    (``x`` a plain zero: the adjoint of ``item``, which passes a zero through unindexed.)"""
+    if np.ndim(x) == 0 and not isinstance(x, np.ndarray):
+        return g
     out = np.zeros(np.shape(x))
     if _basic(index):
         out[index] += g  # a basic index names each element at most once
@@ -224,7 +227,56 @@ def with_component(t_bar, i, g, t):
     return tuple(parts)
 
 
+# ---- writes into arrays (``a[i] = v``): the value view of an in-place write -----------------
+
+def with_item(x, index, v, like=None):
+    """A copy of ``x`` with ``v`` written at ``index``. The value meaning of ``x[index] = v``,
+    used for tangents and adjoints; ``x`` may be a plain zero, shaped then like ``like``."""
+    if np.ndim(x) == 0 and like is not None and np.ndim(like) > 0:
+        x = np.zeros(np.shape(like), dtype=np.result_type(like, 0.0))
+    out = np.array(x, dtype=np.result_type(x, v, 0.0))
+    out[index] = v
+    return out
+
+
+def with_item_each(t, index, v, like):
+    """``with_item`` for every direction of a tangent (axis 0 holds the directions)."""
+    if np.ndim(t) == 0 and np.ndim(v) == 0:  # a constant's tangent is a plain zero
+        return t
+    count = np.shape(t)[0] if np.ndim(t) else np.shape(v)[0]
+    out = np.array(np.broadcast_to(t, (count,) + np.shape(like)),
+                   dtype=np.result_type(t, v, like, 0.0))
+    index = (slice(None),) + (index if isinstance(index, tuple) else (index,))
+    if np.ndim(v):  # each direction's value, broadcast over the written part
+        extra = out[index].ndim - np.ndim(v)
+        v = np.reshape(v, np.shape(v)[:1] + (1,) * extra + np.shape(v)[1:])
+    out[index] = v
+    return out
+
+
+def item(g, index):
+    """``g[index]``, where ``g`` may be a plain zero (an adjoint nothing has reached yet).
+    For the adjoint of a write ``a[index] = v``: with a repeated index only the last value
+    written stays, so the others have no derivative; that is refused rather than got wrong."""
+    if not _basic(index):
+        positions = np.arange(np.size(g)).reshape(np.shape(g))[index] if np.ndim(g) else None
+        if positions is not None and np.unique(positions).size < np.size(positions):
+            raise ValueError("sourcead: a write `a[index] = v` with a repeated index has no "
+                             "derivative for the values it overwrites at once; use np.add.at "
+                             "semantics by writing the elements one by one")
+    return g[index] if np.ndim(g) else g
+
+
+def item_each(g, index):
+    """``item`` of each direction of a tangent."""
+    if np.ndim(g) == 0:
+        return g
+    return g[(slice(None),) + (index if isinstance(index, tuple) else (index,))]
+
+
 HELPERS = {"untake": untake, "concatenated_part": concatenated_part, "spread": spread, "uncumsum": uncumsum, "unreduce": unreduce, "extreme_mask": extreme_mask, "untranspose": untranspose,
            "_basic": _basic, "component": component, "with_component": with_component, "lift": lift, "sum_each": sum_each, "unbroadcast_each": unbroadcast_each,
            "dot_each_left": dot_each_left, "dot_each_right": dot_each_right, "scatter_each": scatter_each, "dot_adjoint_x": dot_adjoint_x, "dot_adjoint_y": dot_adjoint_y, "unbroadcast": unbroadcast, "zeros_like": zeros_like, "scatter": scatter,
            "stop_gradient": stop_gradient}
+HELPERS.update({"with_item": with_item, "with_item_each": with_item_each, "item": item,
+                "item_each": item_each})

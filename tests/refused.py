@@ -52,10 +52,31 @@ def with_comprehension(x):
     return parts[0]
 
 
-def with_subscript_write(x):
-    y = np.zeros(3)
-    y[0] = x  # <-
+def with_write_into_a_view(x):
+    y = x[1:]  # <-
+    y[0] = 2.0
     return np.sum(y)
+
+
+GLOBAL_ARRAY = np.zeros(3)
+
+
+def with_write_into_a_global(x):
+    GLOBAL_ARRAY[0] = x  # <-
+    return np.sum(GLOBAL_ARRAY)
+
+
+def with_nested_subscript_write(x):
+    y = np.zeros((2, 2))
+    y[0][1] = x  # <-
+    return np.sum(y)
+
+
+def with_write_into_an_alias(x):
+    y = np.zeros(3)
+    z = y  # <-
+    y[0] = x
+    return np.sum(z)
 
 
 def with_discarded_call(x):

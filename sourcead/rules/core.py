@@ -18,7 +18,8 @@ class Rule:
         adjoint) makes to that param's adjoint, and the term that param's tangent ``x_dot``
         adds to the output's tangent. Declared side by side, one row per operation.
     shape: how the output's shape relates to the inputs': "broadcast" (elementwise),
-        "reduction" (a scalar when called with the array alone), or "reduce" (anything else).
+        "reduction" (a scalar when called with the array alone), "first" (like the first
+        argument: a write into it), or "reduce" (anything else).
     """
     params: tuple[str, ...]
     partials: tuple[str | None, ...] | None = None

@@ -181,6 +181,7 @@ def _array_rows() -> dict:
         np.where: Rule(params=("c", "x", "y"), partials=(None, "c", "np.logical_not(c)")),
         np.clip: Rule(params=("x", "lo", "hi"),
                       partials=("(x >= lo) & (x <= hi)", "x < lo", "x > hi")),
+        np.copy: ew("1"),
     }
 
 
@@ -189,7 +190,7 @@ METHODS = {"sum": np.sum, "mean": np.mean, "max": np.max, "min": np.min, "reshap
            "var": np.var, "std": np.std, "cumsum": np.cumsum, "squeeze": np.squeeze,
            "swapaxes": np.swapaxes,
            "ravel": np.ravel, "flatten": np.ravel, "transpose": np.transpose, "dot": np.dot,
-           "clip": np.clip}
+           "clip": np.clip, "copy": np.copy}
 ATTRIBUTES = {"T": np.transpose}
 
 
@@ -277,6 +278,24 @@ def _runtime_rows() -> dict:
         runtime.dot_each_left: Rule(params=("v", "y"), tangents={"v": "dot_each_left(v_dot, y)"}),
         runtime.unbroadcast_each: Rule(params=("v", "x"),
                                        tangents={"v": "unbroadcast_each(v_dot, x)"}),
+        # a write ``a[i] = v`` is ``a = with_item(a, i, v)`` to the analyses (see normalize)
+        runtime.with_item: Rule(params=("x", "index", "v", "like"), defaults={"like": None},
+                                shape="first",
+                                tangents={"x": "with_item(x_dot, index, 0.0, x)",
+                                          "v": "with_item(0.0, index, v_dot, x)"},
+                                vector_tangents={"x": "with_item_each(x_dot, index, 0.0, x)",
+                                                 "v": "with_item_each(0.0, index, v_dot, x)"},
+                                adjoints={"x": "with_item(g, index, 0.0, x)",
+                                          "v": "unbroadcast(item(g, index), v)"}),
+        runtime.with_item_each: Rule(params=("t", "index", "v", "like"), shape="first",
+                                     tangents={"t": "with_item_each(t_dot, index, 0.0, like)",
+                                               "v": "with_item_each(0.0, index, v_dot, like)"}),
+        runtime.item: Rule(params=("v", "index"), shape="reduce",
+                           tangents={"v": "item(v_dot, index)"},
+                           vector_tangents={"v": "item_each(v_dot, index)"},
+                           adjoints={"v": "scatter(g, v, index)"}),
+        runtime.item_each: Rule(params=("v", "index"), shape="reduce",
+                                tangents={"v": "item_each(v_dot, index)"}),
         runtime.scatter_each: Rule(params=("v", "x", "index"),
                                    tangents={"v": "scatter_each(v_dot, x, index)"}),
     }

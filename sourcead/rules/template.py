@@ -197,3 +197,25 @@ def _default_of(func, param: str | None, position: int | None):
     if not chosen or chosen[0].default is inspect.Parameter.empty:
         return ()
     return (chosen[0].default,)
+
+
+def index_value(index: gast.expr) -> gast.expr:
+    """Slice syntax as a value that can be passed to a function: ``slice(a, b, c)``."""
+    if isinstance(index, gast.Slice):
+        parts = [p if p is not None else const(None) for p in (index.lower, index.upper, index.step)]
+        return gast.Call(func=name("slice"), args=parts, keywords=[])
+    if isinstance(index, gast.Tuple):
+        return gast.Tuple(elts=[index_value(e) for e in index.elts], ctx=gast.Load())
+    return copy.deepcopy(index)
+
+
+def index_syntax(value: gast.expr) -> gast.expr:
+    """The inverse of ``index_value``: ``slice(1, None)`` -> ``1:``, for readable writes."""
+    if isinstance(value, gast.Call) and isinstance(value.func, gast.Name) \
+            and value.func.id == "slice" and len(value.args) == 3 and not value.keywords:
+        parts = [None if isinstance(p, gast.Constant) and p.value is None else copy.deepcopy(p)
+                 for p in value.args]
+        return gast.Slice(lower=parts[0], upper=parts[1], step=parts[2])
+    if isinstance(value, gast.Tuple):
+        return gast.Tuple(elts=[index_syntax(e) for e in value.elts], ctx=gast.Load())
+    return copy.deepcopy(value)
