@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRIPTS = sorted((ROOT / "examples").glob("seed*.py"))
+SCRIPTS = sorted((ROOT / "examples").glob("*.py"))
 LINE = re.compile(r"\bgot (.+?)\s+expected (.+)$")
 NAMESPACE = {"np": np, "array": np.array, "float64": np.float64}
 
