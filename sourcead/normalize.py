@@ -263,8 +263,8 @@ def written_arrays(body: list[gast.stmt]) -> set[str]:
 
 
 def check_writes(fn: gast.FunctionDef, body: list[gast.stmt], env: Environment) -> list[gast.stmt]:
-    """Refuse writes whose target may share memory; copy written parameters, so the caller's
-    arrays are never changed. Returns the copies to put first."""
+    """Refuse writes into arrays that may share memory at that point; copy written parameters,
+    so the caller's arrays are never changed. Returns the copies to put first."""
     written = written_arrays(body)
     if not written:
         return []
@@ -280,16 +280,73 @@ def check_writes(fn: gast.FunctionDef, body: list[gast.stmt], env: Environment) 
             raise error(n, env, f"write into `{n.targets[0].value.id}`, which is not a local "
                         "variable", "copy it into a local array first: "
                         f"`{n.targets[0].value.id} = {n.targets[0].value.id}.copy()`")
-        if isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Name) \
-                and n.targets[0].id in written and _may_share_memory(n.value, env):
-            target = n.targets[0].id
-            raise error(n, env, f"write into `{target}`, which may share memory with another "
-                        "array", f"make `{target}` its own array: `{target} = (...).copy()`")
-        if isinstance(n, gast.Assign) and _aliases(n.value, written):
-            shared = _aliases(n.value, written)
-            raise error(n, env, f"second name for `{shared}`, an array written into, which may "
-                        "share memory", f"copy it: `... = {shared}.copy()`")
+    SharingScan(env, written).block(body, {})
     return [_located([assign(p, _method_call(p, "copy"))], fn)[0] for p in params if p in written]
+
+
+@dataclass
+class SharingScan:
+    """Follows, statement by statement, which written arrays may share memory with another
+    name (``shared``: array -> the statement that made it so); a write into one is refused.
+    Loops are scanned twice, so what an iteration leaves reaches the next one."""
+    env: Environment
+    written: set[str]
+
+    def block(self, stmts: list[gast.stmt], shared: dict) -> dict:
+        for s in stmts:
+            shared = self.stmt(s, shared)
+        return shared
+
+    def stmt(self, s: gast.stmt, shared: dict) -> dict:
+        if isinstance(s, gast.If):
+            return {**self.block(s.body, dict(shared)), **self.block(s.orelse, dict(shared))}
+        if isinstance(s, (gast.For, gast.While)):
+            once = {**shared, **self.block(s.body, dict(shared))}
+            return {**once, **self.block(s.body, dict(once))}
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Subscript):
+            array = s.targets[0].value.id
+            if array in shared:
+                cause = shared[array]
+                raise error(cause, self.env, f"write into `{array}`, which may share memory "
+                            "with another array here",
+                            f"give `{array}` its own memory: `... = (...).copy()` (written "
+                            f"into on line {getattr(s, 'lineno', '?')})")
+            return shared
+        value = s.value if isinstance(s, (gast.Assign, gast.Expr)) else None
+        if value is None:
+            return shared
+        shared = {**shared, **{v: s for v in self.held(value)}}
+        if isinstance(s, gast.Assign) and s.targets[0].id in self.written:
+            target = s.targets[0].id
+            if _may_share_memory(value, self.env):
+                shared[target] = s
+            else:
+                shared.pop(target, None)
+        return shared
+
+    def held(self, value: gast.expr) -> set[str]:
+        """Written arrays the value of ``value`` may hold or view as a whole (``a``, ``a.T``,
+        ``(a, b)``, ``f(a)`` for a function of yours). Views of parts (``a[0]``) are allowed."""
+        if isinstance(value, gast.Name):
+            return {value.id} & self.written
+        if isinstance(value, gast.Attribute):
+            return self.held(value.value) if value.attr in _VIEWS else set()
+        if isinstance(value, (gast.Tuple, gast.List)):
+            return set().union(*(self.held(e) for e in value.elts))
+        if isinstance(value, gast.IfExp):
+            return self.held(value.body) | self.held(value.orelse)
+        if isinstance(value, gast.BoolOp):
+            return set().union(*(self.held(v) for v in value.values))
+        if isinstance(value, gast.Call) and _may_share_memory(value, self.env):
+            parts = list(value.args) + [k.value for k in value.keywords]
+            if _data_first(value, self.env):  # sourcead's helpers: the rest give shapes
+                parts = parts[:1]
+            if isinstance(value.func, gast.Attribute):
+                parts.append(value.func.value)
+            return set().union(*(self.held(p) for p in parts))
+        if isinstance(value, gast.Call) and _is_stack_push(value):
+            return self.held(value.args[0])  # the stack now holds the array itself
+        return set()
 
 
 def refuse_parameter_writes(parsed: Parsed) -> None:
@@ -307,19 +364,12 @@ def refuse_parameter_writes(parsed: Parsed) -> None:
                         "and return the result")
 
 
-def _aliases(value: gast.expr, written: set[str]) -> str | None:
-    """The written array that ``value`` is, or is a whole-array view of (``a``, ``a.T``)."""
-    if isinstance(value, gast.Name):
-        return value.id if value.id in written else None
-    if isinstance(value, gast.Attribute) and value.attr in _VIEWS:
-        return _aliases(value.value, written)
-    if isinstance(value, gast.Call):
-        func = value.func
-        if isinstance(func, gast.Attribute) and func.attr in _VIEWS:
-            base = _aliases(func.value, written)
-            return base or next((a.id for a in value.args[:1] if isinstance(a, gast.Name)
-                                 and a.id in written), None)
-    return None
+def _data_first(call: gast.Call, env: Environment) -> bool:
+    """sourcead's own helpers return (a part of) their first argument at most; the other
+    arguments only give shapes or indices (``unbroadcast(g, x)``, ``item(g, i)``)."""
+    from .runtime import HELPERS
+    found = env.resolve(call.func)
+    return any(found is f for n, f in HELPERS.items() if n != "with_component")
 
 
 def _may_share_memory(value: gast.expr, env: Environment) -> bool:
@@ -338,7 +388,10 @@ def _may_share_memory(value: gast.expr, env: Environment) -> bool:
             return True
         from .analyze import _is_library  # a user function may return an argument or a global
         from .rules.tables import METHODS
+        from .runtime import FRESH, HELPERS
         found = env.resolve(func)
+        if any(found is HELPERS[h] for h in FRESH):
+            return False
         if found is MISSING_VALUE:  # a method: NumPy's make new arrays, others may not
             return not (isinstance(func, gast.Attribute) and func.attr in METHODS)
         return callable(found) and hasattr(found, "__code__") and not _is_library(found)

@@ -68,6 +68,7 @@ class Reverse:
     tape: str = ""
     bars: dict[str, str] = field(default_factory=dict)
     records: Records = field(default_factory=Records)
+    in_place: frozenset = frozenset()  # arrays whose adjoint is updated in place here
 
     def __post_init__(self):
         self.tape = self.namer.fresh("tape")
@@ -136,8 +137,10 @@ class Reverse:
         primal = gast.Assign(targets=[gast.Subscript(value=name(array), slice=index_syntax(index),
                                                      ctx=gast.Store())],
                              value=value, type_comment=None)
-        adjoint = self.rule_adjoint(s, lookup_call(runtime.with_item)) \
-            if array in self.activity.active else []
+        adjoint = [] if array not in self.activity.active else \
+            self.write_adjoint_in_place(array, index, value) \
+            if array in self.in_place and self.basic_index(index) else \
+            self.rule_adjoint(s, lookup_call(runtime.with_item))
         old = expr("np.copy(a[i])", a=array, i=index_syntax(index))
         push = gast.Expr(value=expr("tape.append(v)", tape=self.tape,
                                     v=self.spelling.spell(old, False)))
@@ -146,6 +149,17 @@ class Reverse:
                               value=expr("tape.pop()", tape=self.tape), type_comment=None)
         self.records.pairs.append((push, restore))
         return [push, primal], self.commented(s, adjoint + [restore])
+
+    def write_adjoint_in_place(self, array: str, index: gast.expr, value: gast.expr):
+        """``v_bar += a_bar[i]``, then ``a_bar[i] = 0.0``: the write replaced those elements.
+        (A copy of ``a_bar[i]`` where it may be a view, which the zeroing would change.)"""
+        part = gast.Subscript(value=name(self.bar(array)), slice=index_syntax(index), ctx=gast.Load())
+        out = []
+        if self.active(value):
+            if self.activity.kind(value.id).tag != "scalar":
+                part = self.spelling.spell(expr("np.copy(p)", p=part), False)
+            out = self.accumulate(array, [(value.id, expr("unbroadcast(p, v)", p=part, v=value))])
+        return out + [_write(self.bar(array), index_syntax(index), const(0.0))]
 
     def commented(self, s: gast.stmt, adjoint: list[gast.stmt]) -> list[gast.stmt]:
         line = getattr(s, "lineno", None)
@@ -175,6 +189,50 @@ class Reverse:
         return pre + [primal], [adjoint] + post
 
     def for_loop(self, s: gast.For):
+        return self.with_owned_adjoints(s, self.for_loop_plain)
+
+    def while_loop(self, s: gast.While):
+        return self.with_owned_adjoints(s, self.while_loop_plain)
+
+    def with_owned_adjoints(self, s, reverse_loop):
+        """The adjoint loop updates in place the adjoints of arrays it indexes (``x_bar[i] =
+        x_bar[i] + v_bar``: O(1), where a new array per element read would be O(n)). Before
+        it, each such adjoint becomes an array of its own (``owned``), and inside the loop it
+        is only indexed or replaced by a sum, so no other name can share it."""
+        buffers = self.loop_buffers(s)
+        outer, self.in_place = self.in_place, self.in_place | frozenset(buffers)
+        try:
+            primal, adjoint = reverse_loop(s)
+        finally:
+            self.in_place = outer
+        owned = [assign(self.bar(a), expr("owned(b, a)", b=self.bar(a), a=a)) for a in buffers]
+        return primal, owned + adjoint
+
+    def loop_buffers(self, s: gast.stmt) -> list[str]:
+        """Active arrays indexed in the loop (with ints and slices) that it never rebinds."""
+        rebound = {n.targets[0].id for n in walk(s) if isinstance(n, gast.Assign)
+                   and isinstance(n.targets[0], gast.Name) and not is_write(n)}
+        indexed = {n.value.id for n in walk(s) if isinstance(n, gast.Subscript)
+                   and isinstance(n.value, gast.Name) and self.basic_index(n.slice)}
+        indexed |= {n.targets[0].id for n in walk(s) if is_write(n)
+                    and self.basic_index(n.value.args[1])}
+        return sorted(a for a in indexed - rebound - self.in_place
+                      if a in self.activity.active and a not in self.activity.stacks
+                      and self.activity.kind(a).tag in ("array", "unknown"))
+
+    def basic_index(self, index: gast.expr) -> bool:
+        """Ints and slices (each element named at most once), as syntax or as values."""
+        if isinstance(index, gast.Tuple):
+            return all(self.basic_index(e) for e in index.elts)
+        if isinstance(index, gast.Slice):
+            return all(p is None or self.basic_index(p) for p in (index.lower, index.upper, index.step))
+        if isinstance(index, gast.Call) and isinstance(index.func, gast.Name) and index.func.id == "slice":
+            return all(self.basic_index(p) for p in index.args)
+        if isinstance(index, gast.Constant):
+            return index.value is None or type(index.value) is int
+        return isinstance(index, gast.Name) and self.activity.kind(index.id).tag == "int"
+
+    def for_loop_plain(self, s: gast.For):
         pre_loop, post_loop, iterable = self.frozen(s, s.iter)
         s = gast.For(target=s.target, iter=iterable, body=s.body, orelse=[], type_comment=None)
         body = s.body
@@ -194,7 +252,7 @@ class Reverse:
         primal_loop, adjoint_loop = self.recorded(s.target.id, [primal], [adjoint], False)
         return pre_loop + pre_p + primal_loop, adjoint_loop + pre_a + post_loop
 
-    def while_loop(self, s: gast.While):
+    def while_loop_plain(self, s: gast.While):
         count = self.namer.fresh("trips")
         pre_p, pre_a = self.assignment(assign(count, const(0)))
         body = [assign(count, expr("n + 1", n=count))] + s.body
@@ -304,9 +362,15 @@ class Reverse:
             term = expr("with_component(b, i, g, t)", b=self.bar(value.value.id), i=value.slice,
                         g=self.bar(target), t=value.value)
             return [assign(self.bar(value.value.id), term)]
+        array = value.value.id
+        if array in self.in_place and self.basic_index(value.slice):
+            part = gast.Subscript(value=name(self.bar(array)), slice=copy.deepcopy(value.slice),
+                                  ctx=gast.Load())
+            return [_write(self.bar(array), value.slice,
+                           gast.BinOp(left=part, op=gast.Add(), right=name(self.bar(target))))]
         term = expr("scatter(g, x, i)", g=self.bar(target), x=value.value,
                     i=_index_value(value.slice))
-        return self.accumulate(target, [(value.value.id, term)])
+        return self.accumulate(target, [(array, term)])
 
     def accumulate(self, target: str, terms: list[tuple[str, gast.expr]]) -> list[gast.stmt]:
         """``a_bar = a_bar + term`` per argument; the target's own adjoint is replaced last."""
@@ -417,6 +481,12 @@ def initialize_recorded(primal: list[gast.stmt], params: set[str], tape: str) ->
         out.append(s)
         bound = definitely_assigned([s], bound)
     return out
+
+
+def _write(array: str, index: gast.expr, value: gast.expr) -> gast.Assign:
+    """``array[index] = value``."""
+    return gast.Assign(targets=[gast.Subscript(value=name(array), slice=copy.deepcopy(index),
+                                               ctx=gast.Store())], value=value, type_comment=None)
 
 
 def _base(target: gast.expr) -> str:

@@ -254,6 +254,16 @@ def with_item_each(t, index, v, like):
     return out
 
 
+def owned(g, like):
+    """A new array holding ``g`` spread over ``like``'s shape. An adjoint loop accumulates into
+    it in place (``x_bar[i] = x_bar[i] + v_bar``): nothing else can hold this array."""
+    return np.array(np.broadcast_to(g, np.shape(like)), dtype=np.result_type(like, g, 0.0))
+
+
+# helpers whose result is always a new array (a variable holding one may be written into)
+FRESH = ("zeros_like", "owned", "with_item", "scatter")
+
+
 def item(g, index):
     """``g[index]``, where ``g`` may be a plain zero (an adjoint nothing has reached yet).
     For the adjoint of a write ``a[index] = v``: with a repeated index only the last value
@@ -278,5 +288,5 @@ HELPERS = {"untake": untake, "concatenated_part": concatenated_part, "spread": s
            "_basic": _basic, "component": component, "with_component": with_component, "lift": lift, "sum_each": sum_each, "unbroadcast_each": unbroadcast_each,
            "dot_each_left": dot_each_left, "dot_each_right": dot_each_right, "scatter_each": scatter_each, "dot_adjoint_x": dot_adjoint_x, "dot_adjoint_y": dot_adjoint_y, "unbroadcast": unbroadcast, "zeros_like": zeros_like, "scatter": scatter,
            "stop_gradient": stop_gradient}
-HELPERS.update({"with_item": with_item, "with_item_each": with_item_each, "item": item,
+HELPERS.update({"owned": owned, "with_item": with_item, "with_item_each": with_item_each, "item": item,
                 "item_each": item_each})

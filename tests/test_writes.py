@@ -97,11 +97,21 @@ def test_reverse_over_reverse_of_a_loop_of_writes():
 
 
 def test_generated_code_writes_in_place_and_restores_from_the_tape():
-    text = sourcead.source(sourcead.grad(wf.convolve, wrt=1), X7, W3)
+    text = sourcead.source(sourcead.grad(wf.convolve, wrt=(0, 1)), X7, W3)
     assert "out[i] = out_new" in text           # the user's write, in place
     assert "tape.append(np.copy(out[i]))" in text  # the element it overwrites is recorded
     assert "out[i] = tape.pop()" in text         # and restored in the adjoint sweep
-    assert "with_item(out_bar, i, 0.0, out)" in text
+    # the adjoint loop updates the adjoints of the arrays it indexes in place, on arrays of
+    # its own (owned), instead of building a new array per element read or written
+    assert "out_bar = owned(out_bar, out)" in text and "x_bar = owned(x_bar, x)" in text
+    assert "out_bar[i] = 0.0" in text
+    assert "x_bar[i_plus_j] = x_bar[i_plus_j] + x_i_plus_j_bar" in text
+    assert "scatter" not in text and "with_item" not in text
+
+
+def test_a_write_outside_loops_replaces_the_adjoint_by_value():
+    text = sourcead.source(sourcead.grad(wf.slice_write, wrt=(0, 1)), 0.7, -1.3)
+    assert "a_bar = with_item(a_bar, slice(1, 4, None), 0.0, a)" in text
 
 
 def test_a_called_function_may_not_write_into_its_argument():
