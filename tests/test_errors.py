@@ -30,7 +30,6 @@ CASES = [
     (refused.with_star_args, UnsupportedSyntaxError, "*args"),
     (refused.with_unknown_positional_argument, NoDerivativeError, "argument 2"),
     (refused.with_unknown_keyword, NoDerivativeError, "ord="),
-    (refused.with_array_of_a_list_variable, NoDerivativeError, "not a list written in the call"),
 ]
 
 
