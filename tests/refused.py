@@ -48,7 +48,7 @@ def with_lambda(x):
 
 
 def with_comprehension(x):
-    parts = [x * k for k in range(3)]  # <-
+    parts = [[x * k for k in range(j)] for j in range(3)]  # <-
     return parts[0]
 
 
@@ -84,10 +84,9 @@ def with_discarded_call(x):
     return x
 
 
-def with_list_container(x):
-    values = []
-    values.append(x * 2.0)
-    return values[0]  # <-
+def with_list_container(x, values=None):
+    values.append(x * 2.0)  # <-
+    return values[0]
 
 
 def with_unknown_function(x):
