@@ -33,6 +33,25 @@ class Kind:
     """What a value is, as far as shapes go. ``like`` names a parameter of the same shape."""
     tag: str                 # "none" < "int" < "scalar" | "array" | "unknown" | "other"
     like: str | None = None
+    # a container argument's structure: ("dict", ((key, Kind), ...)) or ("list"|"tuple",
+    # (Kind, ...)), so a read ``params["w"]`` knows its element's kind (a JIT's shape guard)
+    structure: tuple | None = None
+
+    def element(self, key=None) -> "Kind":
+        """The kind of ``container[key]`` (any element's, joined, for an unknown key)."""
+        if self.structure is None:
+            return UNKNOWN
+        kind, items = self.structure
+        pairs = items if kind == "dict" else tuple(enumerate(items))
+        if kind == "dict" and key is not None:
+            return dict(pairs).get(key, UNKNOWN)
+        if isinstance(key, int) and -len(items) <= key < len(items):
+            return items[key]
+        found = [element for _, element in pairs]
+        out = found[0] if found else UNKNOWN
+        for other in found[1:]:
+            out = join(out, other)
+        return out
 
     @property
     def numeric(self) -> bool:
@@ -89,7 +108,11 @@ def kind_of_value(value: Any, like: str | None = None) -> Kind:
         return Kind("array", like)
     if value is None:
         return NONE
-    if isinstance(value, (list, tuple, dict, str)):
+    if isinstance(value, dict):
+        return Kind("other", like, ("dict", tuple((k, kind_of_value(v)) for k, v in value.items())))
+    if isinstance(value, (list, tuple)):
+        return Kind("other", like, (type(value).__name__, tuple(kind_of_value(v) for v in value)))
+    if isinstance(value, str):
         return OTHER
     return Kind("unknown", like)
 
@@ -315,6 +338,10 @@ def value_kind(value: gast.expr, kinds: Mapping[str, Kind], env: Environment,
     if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name) \
             and kinds.get(value.value.id, NONE).tag in ("list", "stack"):
         return kinds.get(elements(value.value.id), UNKNOWN)  # what was appended to it
+    if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name) \
+            and kinds.get(value.value.id, NONE).structure is not None:
+        key = value.slice.value if isinstance(value.slice, gast.Constant) else None
+        return kinds[value.value.id].element(key)
     if stack_pop(value) is not None:  # elements pushed elsewhere (by a caller) are unknown
         return kinds.get(elements(stack_pop(value)), UNKNOWN)
     args = [value_kind(a, kinds, env, result_kind) for a in _data_args(value, env)
