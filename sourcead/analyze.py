@@ -354,9 +354,11 @@ def value_kind(value: gast.expr, kinds: Mapping[str, Kind], env: Environment,
             return SCALAR if isinstance(value.op, gast.Div) else INT
         if op.rule.shape == "first":  # a write keeps the array it writes into
             return args[0]
-        if op.rule.shape == "container" or operation_function(value, env) is _zeros_like():
-            shaped = [k for k in args if is_container(k)]
-            return shaped[0] if shaped else (args[0] if args else UNKNOWN)
+        shaped = [k for k in args if is_container(k)]
+        if op.rule.shape == "container":  # always a container, even of an unknown structure
+            return shaped[0] if shaped else OTHER
+        if operation_function(value, env) is _zeros_like() and shaped:
+            return shaped[0]
         if op.rule.shape == "broadcast":
             return broadcast(args)
         if op.rule.shape == "reduction" and len(_data_args(value, env)) == 1 and not (
