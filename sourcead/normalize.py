@@ -943,7 +943,7 @@ _GENERATOR_HINT = "write the loop out with a `for` statement"
 
 def desugar_comprehensions(fn: gast.FunctionDef, env: Environment, namer: Namer) -> list[gast.stmt]:
     """``[f(v) for v in xs if c]`` -> ``t = []; for v in xs: if c: t.append(f(v))``, likewise
-    dict comprehensions (``t = with_item(t, k, v)``) and ``sum(... for ...)``; loops over
+    dict comprehensions (``t = with_key(t, k, v)``) and ``sum(... for ...)``; loops over
     ``d.items()``, ``d.keys()``, ``d.values()`` iterate over ``keys_of(d)``; ``d.get(k, v)`` is
     ``d[k] if k in d else v``. Every mode then differentiates plain loops."""
     counts: dict[str, int] = {}
@@ -1027,7 +1027,7 @@ class _ComprehensionLifter(gast.NodeTransformer):
 
     def visit_DictComp(self, node):
         return self.lifted(node, gast.Dict(keys=[], values=[]), lambda t, n: assign(t, gast.Call(
-            func=name("with_item"), args=[name(t), n.key, n.value], keywords=[])), "dict")
+            func=name("with_key"), args=[name(t), n.key, n.value], keywords=[])), "dict")
 
     def visit_GeneratorExp(self, node):
         raise error(node, self.env, "generator expression", "use it directly inside `sum(...)`, "

@@ -257,15 +257,15 @@ def add_tree(a, b):
     return a + b
 
 
-def with_item(d, k, v):
+def with_key(d, k, v):
     """A copy of dict ``d`` with ``d[k] = v`` (how a dict comprehension builds its result)."""
     new = dict(d)
     new[k] = v
     return new
 
 
-def without_item(d_bar, k):
-    """The adjoint of the dict ``with_item`` started from: ``d_bar`` without key ``k``."""
+def without_key(d_bar, k):
+    """The adjoint of the dict ``with_key`` started from: ``d_bar`` without key ``k``."""
     if not isinstance(d_bar, dict):
         return d_bar
     return {key: v for key, v in d_bar.items() if key != k}
@@ -337,7 +337,7 @@ def item_each(g, index):
 
 
 HELPERS = {"untake": untake, "concatenated_part": concatenated_part, "spread": spread, "uncumsum": uncumsum, "unreduce": unreduce, "extreme_mask": extreme_mask, "untranspose": untranspose,
-           "_basic": _basic, "component": component, "with_component": with_component, "add_tree": add_tree, "with_item": with_item, "without_item": without_item, "keys_of": keys_of, "unsum": unsum, "unstack": unstack, "lift": lift, "sum_each": sum_each, "unbroadcast_each": unbroadcast_each,
+           "_basic": _basic, "component": component, "with_component": with_component, "add_tree": add_tree, "with_key": with_key, "without_key": without_key, "keys_of": keys_of, "unsum": unsum, "unstack": unstack, "lift": lift, "sum_each": sum_each, "unbroadcast_each": unbroadcast_each,
            "dot_each_left": dot_each_left, "dot_each_right": dot_each_right, "scatter_each": scatter_each, "dot_adjoint_x": dot_adjoint_x, "dot_adjoint_y": dot_adjoint_y, "unbroadcast": unbroadcast, "zeros_like": zeros_like, "scatter": scatter,
            "stop_gradient": stop_gradient}
 HELPERS.update({"with_item": with_item, "with_item_each": with_item_each, "item": item,
