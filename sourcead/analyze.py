@@ -33,6 +33,25 @@ class Kind:
     """What a value is, as far as shapes go. ``like`` names a parameter of the same shape."""
     tag: str                 # "none" < "int" < "scalar" | "array" | "unknown" | "other"
     like: str | None = None
+    # a container argument's structure: ("dict", ((key, Kind), ...)) or ("list"|"tuple",
+    # (Kind, ...)), so a read ``params["w"]`` knows its element's kind (a JIT's shape guard)
+    structure: tuple | None = None
+
+    def element(self, key=None) -> "Kind":
+        """The kind of ``container[key]`` (any element's, joined, for an unknown key)."""
+        if self.structure is None:
+            return UNKNOWN
+        kind, items = self.structure
+        pairs = items if kind == "dict" else tuple(enumerate(items))
+        if kind == "dict" and key is not None:
+            return dict(pairs).get(key, UNKNOWN)
+        if isinstance(key, int) and -len(items) <= key < len(items):
+            return items[key]
+        found = [element for _, element in pairs]
+        out = found[0] if found else UNKNOWN
+        for other in found[1:]:
+            out = join(out, other)
+        return out
 
     @property
     def numeric(self) -> bool:
@@ -41,7 +60,14 @@ class Kind:
 
 NONE, INT, SCALAR, OTHER = Kind("none"), Kind("int"), Kind("scalar"), Kind("other")
 STACK = Kind("stack")   # a list used only through append and pop (the tape)
+LIST = Kind("list")     # a list built with append (or a literal) and read as a container
 UNKNOWN = Kind("unknown")
+CONTAINERS = ("other", "list", "stack")   # tuples, dicts, lists: adjoints of the same structure
+
+
+def is_container(kind: Kind) -> bool:
+    """Containers accumulate with ``add_tree``: ``+`` would concatenate them."""
+    return kind.tag in CONTAINERS
 
 
 def join(a: Kind, b: Kind) -> Kind:
@@ -82,7 +108,11 @@ def kind_of_value(value: Any, like: str | None = None) -> Kind:
         return Kind("array", like)
     if value is None:
         return NONE
-    if isinstance(value, (list, tuple, dict, str)):
+    if isinstance(value, dict):
+        return Kind("other", like, ("dict", tuple((k, kind_of_value(v)) for k, v in value.items())))
+    if isinstance(value, (list, tuple)):
+        return Kind("other", like, (type(value).__name__, tuple(kind_of_value(v) for v in value)))
+    if isinstance(value, str):
         return OTHER
     return Kind("unknown", like)
 
@@ -252,6 +282,9 @@ def analyze_activity(fn: gast.FunctionDef, env: Environment, param_kinds: Mappin
     # stacks: made or used here, or handed over by a caller (their kind says so)
     stacks = stack_names(assigns, stack_pushes) | {p for p, k in param_kinds.items()
                                                    if k == STACK}
+    lists = container_lists(fn, env, stacks - set(param_kinds))
+    kinds.update({v: LIST for v in lists})
+    stacks -= lists
     outputs = set(outputs) | {t for t in stacks if t in param_kinds}
     # Anything but integers can carry a derivative. Containers are included on purpose: if
     # a derivative flows into one that reverse mode cannot handle, it must say so rather
@@ -300,8 +333,15 @@ def value_kind(value: gast.expr, kinds: Mapping[str, Kind], env: Environment,
         return INT
     if isinstance(value, gast.List) and not value.elts:
         return STACK
-    if isinstance(value, (gast.Tuple, gast.List)):
+    if isinstance(value, (gast.Tuple, gast.List, gast.Dict)):
         return OTHER
+    if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name) \
+            and kinds.get(value.value.id, NONE).tag in ("list", "stack"):
+        return kinds.get(elements(value.value.id), UNKNOWN)  # what was appended to it
+    if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name) \
+            and kinds.get(value.value.id, NONE).structure is not None:
+        key = value.slice.value if isinstance(value.slice, gast.Constant) else None
+        return kinds[value.value.id].element(key)
     if stack_pop(value) is not None:  # elements pushed elsewhere (by a caller) are unknown
         return kinds.get(elements(stack_pop(value)), UNKNOWN)
     args = [value_kind(a, kinds, env, result_kind) for a in _data_args(value, env)
@@ -314,6 +354,11 @@ def value_kind(value: gast.expr, kinds: Mapping[str, Kind], env: Environment,
             return SCALAR if isinstance(value.op, gast.Div) else INT
         if op.rule.shape == "first":  # a write keeps the array it writes into
             return args[0]
+        shaped = [k for k in args if is_container(k)]
+        if op.rule.shape == "container":  # always a container, even of an unknown structure
+            return shaped[0] if shaped else OTHER
+        if operation_function(value, env) is _zeros_like() and shaped:
+            return shaped[0]
         if op.rule.shape == "broadcast":
             return broadcast(args)
         if op.rule.shape == "reduction" and len(_data_args(value, env)) == 1 and not (
@@ -325,6 +370,11 @@ def value_kind(value: gast.expr, kinds: Mapping[str, Kind], env: Environment,
                                 for a in user_arguments(op.user, value)])
         return UNKNOWN if kind.tag == "none" else kind  # a computed value is never just None
     return UNKNOWN
+
+
+def _zeros_like():
+    from .runtime import zeros_like
+    return zeros_like
 
 
 def user_arguments(func, call: gast.Call) -> list[gast.expr | None]:
@@ -377,6 +427,17 @@ def differentiable_operands(value: gast.expr, env: Environment) -> set[str]:
     return set(operands(value))
 
 
+def container_operand(value: gast.expr, rule: Rule, activity: "Activity", env: Environment):
+    """An active list, tuple or dict that an arithmetic or elementwise operation reads (where
+    ``+`` would concatenate and ``*`` repeat): no derivative exists; None if there is none."""
+    if rule.partials is None and not isinstance(value, (gast.BinOp, gast.UnaryOp)):
+        return None  # rows with their own templates say what their arguments are
+    for v in sorted(differentiable_operands(value, env)):
+        if v in activity.active and is_container(activity.kind(v)):
+            return v
+    return None
+
+
 def _elements(node: gast.expr | None) -> list[gast.Name]:
     """The names an argument holds: itself, or the elements of a list of values."""
     if isinstance(node, gast.Name):
@@ -397,6 +458,29 @@ def bound_arguments(value: gast.expr, rule: Rule, env: Environment | None = None
         bound.update({k.arg: k.value for k in value.keywords})
         return bound
     return dict(zip(rule.params, args))
+
+
+def container_lists(fn: gast.FunctionDef, env: Environment, candidates: set[str]) -> set[str]:
+    """Lists (made here) read as containers: indexed, measured, summed, returned, handed to a
+    user's function. Only lists that are just pushed to, popped from and handed to generated
+    functions (the tape) stay stacks, whose adjoints are shared with the callee."""
+    if not candidates:
+        return set()
+    allowed: set[int] = set()
+    for n in walk(fn):
+        if isinstance(n, gast.Attribute) and n.attr in ("append", "pop"):
+            allowed.add(id(n.value))
+        elif isinstance(n, gast.Assign):
+            allowed.add(id(n.targets[0]))
+        elif isinstance(n, gast.Call) and _is_generated(env.resolve(n.func)):
+            allowed.update(id(a) for a in n.args)
+    return {n.id for n in walk(fn) if isinstance(n, gast.Name) and n.id in candidates
+            and id(n) not in allowed and not isinstance(n.ctx, gast.Param)}
+
+
+def _is_generated(func) -> bool:
+    code = getattr(func, "__code__", None)
+    return code is not None and code.co_filename.startswith("<sourcead")
 
 
 def stack_names(assigns, stack_pushes) -> set[str]:

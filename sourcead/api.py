@@ -286,7 +286,7 @@ def grad(f: Callable | None = None, wrt=0, *, mode: str = "reverse",
 
     def specialize(*args) -> Callable:
         """The plain generated function for arguments like these (built on first use)."""
-        key = tuple(map(type, args))
+        key = _dispatch_key(args)
         if key not in by_types:
             kinds = kinds_of_arguments(args, params, positions)
             emitted, impl = _specialize(f, positions, kinds, preserve_result, verbose)
@@ -297,7 +297,7 @@ def grad(f: Callable | None = None, wrt=0, *, mode: str = "reverse",
         return by_types[key]
 
     def derivative(*args):
-        impl = by_types.get(tuple(map(type, args)))
+        impl = by_types.get(_dispatch_key(args))
         if impl is None:
             impl = specialize(*args)
         return impl(*args)
@@ -317,6 +317,18 @@ def grad(f: Callable | None = None, wrt=0, *, mode: str = "reverse",
     derivative.__sourcead__ = {"function": f, "wrt": positions, "state": state,
                                "preserve_result": preserve_result}
     return derivative
+
+
+_CONTAINERS = (list, tuple, dict)
+
+
+def _dispatch_key(args: tuple) -> tuple:
+    """Argument types; for a list, tuple or dict its structure too (keys, lengths, leaf kinds),
+    so a key never found by the types alone: containers always take the building path."""
+    key = tuple(map(type, args))
+    if any(t in _CONTAINERS for t in key):
+        key += tuple(kind_of_value(a) for a in args if isinstance(a, _CONTAINERS))
+    return key
 
 
 def _fixed_arity(f: Callable, lookup: Callable, build: Callable) -> Callable | None:
@@ -367,10 +379,57 @@ def _shaped_like(out, args, positions, preserve_result):
     many = len(positions) > 1
     items = list(grads) if many else [grads]
     for k, p in enumerate(positions):
-        if isinstance(args[p], np.ndarray) and np.shape(items[k]) != args[p].shape:
+        if isinstance(args[p], _CONTAINERS):
+            items[k] = tree_like(items[k], args[p])
+        elif isinstance(args[p], np.ndarray) and np.shape(items[k]) != args[p].shape:
             items[k] = items[k] + np.zeros(args[p].shape)
     grads = tuple(items) if many else items[0]
     return (grads, value) if preserve_result else grads
+
+
+def tree_like(g, x):
+    """A gradient with the structure of the argument ``x``: the same keys and lengths, arrays
+    of ``x``'s shapes (and float dtypes), floats for numbers; a plain zero fills what no
+    derivative reached."""
+    from .runtime import component
+    if isinstance(x, dict):
+        return {k: tree_like(component(g, k), v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        parts = [tree_like(component(g, i), v) for i, v in enumerate(x)]
+        return type(x)(*parts) if hasattr(x, "_fields") else type(x)(parts)
+    if isinstance(x, np.ndarray):
+        dtype = x.dtype if np.issubdtype(x.dtype, np.floating) else np.float64
+        return np.asarray(np.zeros(x.shape) + g, dtype=dtype)
+    if isinstance(x, (int, float, np.number)) and not isinstance(x, bool):
+        return float(g)
+    return g
+
+
+def _leaves(x, path=()):
+    """(path, leaf) for every number or array in a tree, in order."""
+    if isinstance(x, dict):
+        return [p for k, v in x.items() for p in _leaves(v, path + (k,))]
+    if isinstance(x, (list, tuple)):
+        return [p for k, v in enumerate(x) for p in _leaves(v, path + (k,))]
+    return [(path, x)]
+
+
+def _replaced(x, path, value):
+    """A copy of the tree ``x`` with the leaf at ``path`` replaced."""
+    if not path:
+        return value
+    if isinstance(x, dict):
+        return {**x, path[0]: _replaced(x[path[0]], path[1:], value)}
+    parts = list(x)
+    parts[path[0]] = _replaced(parts[path[0]], path[1:], value)
+    return type(x)(*parts) if hasattr(x, "_fields") else type(x)(parts)
+
+
+def _refuse_tree(what: str, args: tuple, positions) -> None:
+    if any(isinstance(args[p], _CONTAINERS) for p in positions):
+        raise UsageError(f"{what} with respect to a list, tuple or dict is not supported",
+                         hint="use grad, vjp or jvp for parameter trees; or pass the values as "
+                              "one array (np.concatenate of the leaves) and split it inside")
 
 
 def _check_scalar_output(f: Callable, args: tuple) -> None:
@@ -393,7 +452,9 @@ def vjp(f: Callable, wrt=0):
             Kind("unknown", k.like) if k.tag == "scalar" else k for k in kinds)
         emitted, impl = _specialize(f, positions, kinds, True, False)
         emitted.refresh()
-        grads, value = impl(*args, cotangent)
+        grads, value = impl(*args, list(cotangent) if isinstance(cotangent, list) else cotangent)
+        if any(isinstance(args[p], _CONTAINERS) for p in positions):
+            grads = _shaped_like(grads, args, positions, False)
         return value, grads
 
     pullback.__name__ = f"{getattr(f, '__name__', 'f')}_vjp"
@@ -469,7 +530,13 @@ def _like(tangent, value):
 
 
 def _basis(x):
-    """Unit tangents for every element of ``x``, in C order."""
+    """Unit tangents for every element of ``x``, in C order (of every leaf of a tree)."""
+    if isinstance(x, _CONTAINERS):
+        zero = tree_like(0.0, x)
+        for path, leaf in _leaves(x):
+            for index, e in _basis(leaf):
+                yield path + (index,), _replaced(zero, path, e)
+        return
     if np.ndim(x) == 0:
         yield (), 1.0
         return
@@ -524,6 +591,9 @@ def _forward_grad(f: Callable, wrt, preserve_result: bool, verbose: bool):
             value, columns = _forward_columns(f, p, args, verbose)
             if np.ndim(value) != 0:
                 _check_scalar_output(f, args)
+            if isinstance(args[p], _CONTAINERS):
+                grads.append(_tree_of_columns(args[p], columns))
+                continue
             g = np.reshape(np.array(columns, dtype=float), np.shape(args[p]))
             grads.append(float(g) if np.ndim(args[p]) == 0 else g)
         out = tuple(grads) if isinstance(wrt, tuple) else grads[0]
@@ -532,6 +602,17 @@ def _forward_grad(f: Callable, wrt, preserve_result: bool, verbose: bool):
     derivative.__name__ = f"{getattr(f, '__name__', 'f')}_grad"
     derivative.__sourcead__ = {"function": f, "wrt": positions, "mode": "forward"}
     return derivative
+
+
+def _tree_of_columns(x, columns: list):
+    """The gradient tree from one column (a number) per leaf element, in ``_basis`` order."""
+    out, start = tree_like(0.0, x), 0
+    for path, leaf in _leaves(x):
+        size = int(np.size(leaf))
+        part = np.reshape(np.array(columns[start:start + size], dtype=float), np.shape(leaf))
+        out = _replaced(out, path, tree_like(part if np.ndim(leaf) else float(part), leaf))
+        start += size
+    return out
 
 
 def jacobian(f: Callable, wrt=0, mode: str = "forward"):
@@ -544,6 +625,7 @@ def jacobian(f: Callable, wrt=0, mode: str = "forward"):
         raise UsageError(f"mode={mode!r} is not a mode", hint='use "forward" or "reverse"')
 
     def jac(*args):
+        _refuse_tree("jacobian", args, positions)
         out = [_jacobian_at(f, p, args, mode) for p in positions]
         return tuple(out) if isinstance(wrt, tuple) else out[0]
 
@@ -584,6 +666,7 @@ def hessian(f: Callable, wrt=0):
     params = parameters(f)
 
     def hess(*args):
+        _refuse_tree("hessian", args, positions)
         kinds = kinds_of_arguments(args, params, positions)
         emitted, gradient = _specialize(f, positions, kinds, False, False)   # the generated f_grad
         emitted.refresh()

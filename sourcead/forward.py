@@ -15,7 +15,7 @@ from typing import Callable
 
 import gast
 
-from .analyze import (Activity, Kind, bound_arguments, differentiable_operands, operands,
+from .analyze import (Activity, Kind, bound_arguments, container_operand, differentiable_operands, is_container, operands,
                       operation, operation_function, stack_pop, stack_push, user_arguments)
 from .errors import NoDerivativeError
 from .naming import Namer, Spelling, tangent_name
@@ -127,25 +127,47 @@ class Forward:
             if self.vector and value.value.id in self.written:
                 # a written array's tangent may still be a plain zero (it starts as one)
                 return expr("item_each(t, i)", t=self.dot(value.value.id), i=index_value(index))
-            if self.vector and self.activity.kind(value.value.id).tag != "other":
+            if self.vector and not is_container(self.activity.kind(value.value.id)):
                 # every direction, then the same index (a tuple's tangent is a tuple)
                 elts = index.elts if isinstance(index, gast.Tuple) else [index]
                 index = gast.Tuple(elts=[gast.Slice(lower=None, upper=None, step=None)] + elts,
                                    ctx=gast.Load())
             return gast.Subscript(value=name(self.dot(value.value.id)), slice=index,
                                   ctx=gast.Load())
-        if isinstance(value, gast.Tuple):  # the tangent of a tuple is the tuple of tangents
-            return gast.Tuple(elts=[name(self.dot(e.id)) if self.active(e) else const(0.0)
-                                    for e in value.elts], ctx=gast.Load())
-        if isinstance(value, gast.List):
-            raise self.error(s, "a list holding a value being differentiated")
+        if isinstance(value, (gast.Tuple, gast.List)):  # a tuple of tangents, a list of tangents
+            return type(value)(elts=[self.dot_or_zero(e) for e in value.elts], ctx=gast.Load())
+        if isinstance(value, gast.Dict):
+            return gast.Dict(keys=list(value.keys), values=[self.dot_or_zero(v) for v in value.values])
         op = operation(value, self.env)
         if op.rule is None:
             raise self.error(s, f"no derivative rule for `{op.what}`")
         return self.rule_tangent(s, op.rule)
 
+    def dot_or_zero(self, node: gast.expr) -> gast.expr:
+        return name(self.dot(node.id)) if self.active(node) else const(0.0)
+
+    def plus(self, target: str, terms: list[gast.expr]) -> gast.expr:
+        """Tangent terms summed: ``add_tree`` for a container, where ``+`` would concatenate."""
+        if not is_container(self.activity.kind(target)):
+            return total(terms)
+        out = terms[0]
+        for t in terms[1:]:
+            out = expr("add_tree(a, b)", a=out, b=t)
+        return out
+
+    def refuse_container_arithmetic(self, s: gast.Assign, rule: Rule) -> None:
+        """``+`` concatenates lists and tuples, ``*`` repeats them: never a derivative."""
+        v = container_operand(s.value, rule, self.activity, self.env)
+        if v is not None:
+            raise NoDerivativeError(
+                "arithmetic on a list, tuple or dict", filename=self.env.filename,
+                lineno=getattr(s, "lineno", None), construct=f"`{v}` in an operation on values",
+                hint="operate on the elements (index them, or loop over them); to join "
+                     "lists, append to one")
+
     def rule_tangent(self, s: gast.Assign, rule: Rule) -> gast.expr:
         target, value = s.targets[0].id, s.value
+        self.refuse_container_arithmetic(s, rule)
         bound = bound_arguments(value, rule, self.env)
         if set(bound) - set(rule.params):
             raise self.error(s, f"no derivative rule for `{operation(value, self.env).what}` with "
@@ -181,11 +203,20 @@ class Forward:
             else:
                 raise self.error(s, f"no forward-mode rule for {operation(value, self.env).what} "
                                     f"with respect to its argument `{param}`")
-        return total(terms) if terms else const(0.0)
+        return self.plus(target, terms) if terms else const(0.0)
 
     def elements_tangent(self, s: gast.Assign, rule: Rule, param: str, bound: dict):
         """The tangent of a list argument: the list of its elements' tangents."""
         seq = bound.get(param)
+        if isinstance(seq, gast.Name) and self.active(seq) and param in rule.list_adjoints:
+            if self.vector:  # the directions would become the stacking axis
+                raise self.error(s, f"vector mode of {operation(s.value, self.env).what}")
+            subs = {**{k: default_marker(k) for k in rule.defaults}, **bound,
+                    f"{param}_dot": name(self.dot(seq.id))}
+            return [self.spelling.spell(without_defaults(expr(rule.tangents[param], **subs),
+                                                         rule.defaults,
+                                                         operation_function(s.value, self.env)),
+                                        False)]
         if isinstance(seq, gast.Name) and self.active(seq):
             raise self.error(s, f"{operation(s.value, self.env).what} of a value that is not a "
                                 "list written in the call")
@@ -229,6 +260,8 @@ class Forward:
     def zero(self, var: str) -> gast.expr:
         """A tangent that starts at zero: shaped like its value (``Wh @ h_dot`` needs an array),
         a plain 0.0 for scalars and in vector mode (where it broadcasts over directions)."""
+        if self.activity.kind(var).tag == "list":  # appends and pops need a real list
+            return expr("zeros_like(v)", v=var)
         if self.vector or self.activity.kind(var).tag in ("scalar", "int"):
             return const(0.0)
         return expr("zeros_like(v)", v=var)

@@ -30,8 +30,8 @@ import gast
 from .errors import UnsupportedSyntaxError
 from .naming import Namer, describe
 from .parse import Environment, Parsed
-from .parse import MISSING as MISSING_VALUE
-from .rules.template import walk, assign, const, index_value, name, names_in
+from .parse import MISSING, MISSING as MISSING_VALUE
+from .rules.template import walk, assign, const, index_value, name, names_in, substitute
 
 RESULT = "out"
 
@@ -49,17 +49,13 @@ _REFUSED = {
     gast.ClassDef: ("class definition", "define the class outside the function"),
     gast.FunctionDef: ("nested `def`", "define the helper at module level and call it"),
     gast.Lambda: ("`lambda`", "define the function with `def` at module level"),
-    gast.ListComp: ("list comprehension", "write the loop out with a `for` statement"),
-    gast.SetComp: ("set comprehension", "write the loop out with a `for` statement"),
-    gast.DictComp: ("dict comprehension", "write the loop out with a `for` statement"),
-    gast.GeneratorExp: ("generator expression", "write the loop out with a `for` statement"),
+    gast.SetComp: ("set comprehension", "use a list comprehension"),
     gast.NamedExpr: ("assignment expression `:=`", "assign the value in its own statement"),
     gast.Starred: ("starred expression", "pass the arguments one by one"),
     gast.Raise: ("`raise` statement", "check the inputs before calling the derivative"),
     gast.Assert: ("`assert` statement", "check the inputs before calling the derivative"),
     gast.Import: ("`import` inside the function", "import at module level"),
     gast.ImportFrom: ("`import` inside the function", "import at module level"),
-    gast.Dict: ("dict literal", "containers are not supported yet; pass values separately"),
     gast.Set: ("set literal", "use a tuple or an array"),
     gast.JoinedStr: ("f-string", "format strings outside the differentiated function"),
 }
@@ -77,13 +73,13 @@ def normalize(parsed: Parsed) -> gast.FunctionDef:
     fence(fn, env)
     # temporaries never take a global's or a builtin's name (`max = x.max()` would shadow)
     namer = Namer(names_in(fn) | set(env.globals) | set(env.closure) | set(vars(builtins)))
-    body = desugar_block(fn.body, env, namer)
+    body = desugar_block(desugar_comprehensions(fn, env, namer), env, namer)
     body = check_writes(fn, body, env) + body
-    check_stacks(body, env)
+    check_stacks(body, env, {a.id for a in fn.args.args})
     body = JumpEliminator(namer, env).function_body(body)
     body = Flattener(namer, env, local_names(fn, body)).block(body)
     body = rename_straight_line(fn, body, namer)
-    fn.body = replace_tuples(body)
+    fn.body = expand_lists(replace_tuples(body))
     return fn
 
 
@@ -187,25 +183,36 @@ def unpack(target: gast.Tuple, value: gast.expr, env: Environment, namer: Namer)
                   for k, t in enumerate(targets)]
 
 
-def check_stacks(body: list[gast.stmt], env: Environment) -> None:
-    """A list that is appended to may only be used as a stack: ``[]``, append, pop."""
+def check_stacks(body: list[gast.stmt], env: Environment, params: set[str] = frozenset()) -> None:
+    """A list that is appended to is made in this function and never aliased: it is bound
+    to ``[]``, a list literal or a call's result, and otherwise only read (indexed, measured,
+    iterated, summed, passed on, returned). Its adjoint then mirrors it element by element."""
     module = gast.Module(body=body, type_ignores=[])
     stacks = {n.value.func.value.id for n in walk(module)
-              if isinstance(n, gast.Expr) and _is_stack_push(n.value)}
-    allowed = set()
+              if isinstance(n, gast.Expr) and (_is_stack_push(n.value) or _is_stack_pop(n.value))}
+    stacks |= {n.value.func.value.id for n in walk(module)
+               if isinstance(n, gast.Assign) and _is_stack_pop(n.value)}
+    generated = env.filename.startswith("<sourcead")
     for n in walk(module):
-        if isinstance(n, gast.Call):  # handed to a function (a callee records on it)
-            allowed.update(id(a) for a in n.args if isinstance(a, gast.Name))
-        if isinstance(n, gast.Attribute) and n.attr in ("append", "pop") and isinstance(n.value, gast.Name):
-            allowed.add(id(n.value))
-        if (isinstance(n, gast.Assign) and isinstance(n.value, gast.List) and not n.value.elts
-                and isinstance(n.targets[0], gast.Name)):
-            allowed.add(id(n.targets[0]))
-    for n in walk(module):
-        if isinstance(n, gast.Name) and n.id in stacks and id(n) not in allowed:
-            raise error(n, env, "list used as a container",
-                        "lists are supported only as stacks (append and pop); keep values "
-                        "in separate variables or in a NumPy array")
+        if isinstance(n, gast.Attribute) and isinstance(n.value, gast.Name) and n.value.id in params \
+                and n.attr in ("append", "pop") and not generated:
+            raise error(n, env, "change to a list argument", "a derivative cannot see changes "
+                        "to its arguments: build a new list (`ys = [v for v in xs]`), append "
+                        "to it and return it")
+        if generated:  # generated code hands adjoint lists on by name
+            continue
+        if isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Name) \
+                and n.targets[0].id in stacks and not isinstance(n.value, (gast.List, gast.Call)):
+            raise error(n, env, "list bound to another name's list",
+                        "lists that are appended to must be made here (`xs = []`, a list "
+                        "literal or comprehension): two names for one list are not supported")
+        if isinstance(n, gast.Assign) and isinstance(n.value, gast.Name) and n.value.id in stacks:
+            raise error(n, env, "second name for a list",
+                        "use the list's own name (two names for one list are not supported)")
+        if isinstance(n, gast.Call) and _is_stack_push(n) and isinstance(n.args[0], gast.Name) \
+                and n.args[0].id in stacks:
+            raise error(n, env, "list appended to a list",
+                        "append a tuple of its values, or build the nested list with a literal")
 
 
 _TRANSPARENT_CONTEXTS = ("errstate",)
@@ -753,6 +760,12 @@ class Flattener:
         if isinstance(node, (gast.Tuple, gast.List)):
             pre, elts = self.atoms(node.elts)
             return pre, type(node)(elts=elts, ctx=gast.Load())
+        if isinstance(node, gast.Dict):
+            if any(k is None for k in node.keys):
+                raise error(node, self.env, "`**` in a dict literal", "write the keys out")
+            pre, keys = self.atoms(node.keys)
+            pre2, values = self.atoms(node.values)
+            return pre + pre2, gast.Dict(keys=keys, values=values)
         if isinstance(node, gast.IfExp):
             return self.if_expression(node, hint)
         if isinstance(node, gast.BoolOp):
@@ -974,3 +987,192 @@ def _constant_index(value: gast.expr, candidates: set[str]) -> bool:
     return (isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name)
             and value.value.id in candidates and isinstance(value.slice, gast.Constant)
             and isinstance(value.slice.value, int))
+
+
+# --- containers: comprehensions become loops; dict iteration; d.get -------------------------
+
+_GENERATOR_HINT = "write the loop out with a `for` statement"
+
+
+def desugar_comprehensions(fn: gast.FunctionDef, env: Environment, namer: Namer) -> list[gast.stmt]:
+    """``[f(v) for v in xs if c]`` -> ``t = []; for v in xs: if c: t.append(f(v))``, likewise
+    dict comprehensions (``t = with_key(t, k, v)``) and ``sum(... for ...)``; loops over
+    ``d.items()``, ``d.keys()``, ``d.values()`` iterate over ``keys_of(d)``; ``d.get(k, v)`` is
+    ``d[k] if k in d else v``. Every mode then differentiates plain loops."""
+    counts: dict[str, int] = {}
+    for n in walk(fn):
+        if isinstance(n, gast.Name):
+            counts[n.id] = counts.get(n.id, 0) + 1
+    return _ComprehensionLifter(env, namer, counts).block(fn.body)
+
+
+@dataclass
+class _ComprehensionLifter(gast.NodeTransformer):
+    env: Environment
+    namer: Namer
+    counts: dict[str, int]
+    pre: list[gast.stmt] = field(default_factory=list)
+    into: str | None = None   # the name the next comprehension builds its value in
+
+    def block(self, stmts: list[gast.stmt]) -> list[gast.stmt]:
+        out: list[gast.stmt] = []
+        for s in stmts:
+            out.extend(self.statement(s))
+        return out
+
+    def statement(self, s: gast.stmt) -> list[gast.stmt]:
+        if isinstance(s, gast.While) and _has_comprehension(s.test):
+            raise error(s, self.env, "comprehension in a `while` test",
+                        "compute it in the loop body, into a variable the test reads")
+        for field_name in ("body", "orelse"):
+            if hasattr(s, field_name):
+                setattr(s, field_name, self.block(getattr(s, field_name)))
+        if isinstance(s, gast.For):
+            s = self.dict_loop(s)
+        saved, self.pre = self.pre, []
+        into = _built_into(s)
+        if into is not None:  # `ys = [... for ...]` builds ys itself (no second name)
+            self.visit_with(s.value, into)
+            pre, self.pre = self.pre, saved
+            return pre
+        for field_name in ("value", "test", "iter", "targets", "target"):
+            part = getattr(s, field_name, None)
+            if isinstance(part, list):
+                setattr(s, field_name, [self.visit(p) for p in part])
+            elif isinstance(part, gast.AST) and not isinstance(s, gast.While):
+                setattr(s, field_name, self.visit(part))
+        pre, self.pre = self.pre, saved
+        return _located(pre, s) + [s]
+
+    def dict_loop(self, s: gast.For) -> gast.For:
+        """``for k, v in d.items()`` -> ``for k in keys_of(d): v = d[k]`` (and keys, values)."""
+        it = s.iter
+        if not (isinstance(it, gast.Call) and isinstance(it.func, gast.Attribute)
+                and it.func.attr in ("items", "keys", "values") and not it.args
+                and not it.keywords and self.env.resolve(it.func.value) is MISSING):
+            return s
+        mapping, kind = it.func.value, it.func.attr
+        targets = s.target.elts if isinstance(s.target, gast.Tuple) else [s.target]
+        if len(targets) != (2 if kind == "items" else 1) or not all(
+                isinstance(t, gast.Name) for t in targets):
+            raise error(s, self.env, f"loop over `.{kind}()` with these targets",
+                        "write `for k, v in d.items()`, `for k in d.keys()` or "
+                        "`for v in d.values()`")
+        key = targets[0].id if kind != "values" else self.namer.fresh("key")
+        reads = [] if kind == "keys" else [assign(targets[-1].id, gast.Subscript(
+            value=copy.deepcopy(mapping), slice=name(key), ctx=gast.Load()))]
+        keys = gast.Call(func=name("keys_of"), args=[mapping], keywords=[])
+        return _located([gast.For(target=name(key, store=True), iter=keys,
+                                  body=_located(reads, s) + s.body, orelse=[],
+                                  type_comment=None)], s)[0]
+
+    def visit_with(self, node, into: str):
+        self.into = into
+        try:
+            return self.visit(node)
+        finally:
+            self.into = None
+
+    def visit_ListComp(self, node):
+        return self.lifted(node, gast.List(elts=[], ctx=gast.Load()), lambda t, n: gast.Expr(
+            value=gast.Call(func=gast.Attribute(value=name(t), attr="append", ctx=gast.Load()),
+                            args=[n.elt], keywords=[])), "list")
+
+    def visit_DictComp(self, node):
+        return self.lifted(node, gast.Dict(keys=[], values=[]), lambda t, n: assign(t, gast.Call(
+            func=name("with_key"), args=[name(t), n.key, n.value], keywords=[])), "dict")
+
+    def visit_GeneratorExp(self, node):
+        raise error(node, self.env, "generator expression", "use it directly inside `sum(...)`, "
+                    "or use a list comprehension")
+
+    def visit_SetComp(self, node):
+        raise error(node, self.env, "set comprehension", "use a list comprehension")
+
+    def visit_Call(self, node):
+        if (isinstance(node.func, gast.Name) and self.env.resolve(node.func) is builtins.sum
+                and len(node.args) == 1 and not node.keywords
+                and isinstance(node.args[0], gast.GeneratorExp)):
+            gen = node.args[0]
+            return self.lifted(gen, const(0), lambda t, n: assign(t, gast.BinOp(
+                left=name(t), op=gast.Add(), right=n.elt)), "total")
+        if (isinstance(node.func, gast.Attribute) and node.func.attr == "get"
+                and isinstance(node.func.value, gast.Name) and not node.keywords
+                and self.env.resolve(node.func.value) is MISSING and 1 <= len(node.args) <= 2):
+            mapping, key = node.func.value, node.args[0]
+            default = node.args[1] if len(node.args) == 2 else const(None)
+            test = gast.Compare(left=copy.deepcopy(key), ops=[gast.In()],
+                                comparators=[copy.deepcopy(mapping)])
+            read = gast.Subscript(value=copy.deepcopy(mapping), slice=copy.deepcopy(key),
+                                  ctx=gast.Load())
+            return self.visit(gast.IfExp(test=test, body=read, orelse=default))
+        return self.generic_visit(node)
+
+    def lifted(self, node, start: gast.expr, add, hint: str) -> gast.Name:
+        """The comprehension's loop, placed before the statement; its value is a new name."""
+        if len(node.generators) != 1 or any(_has_comprehension(p) for p in
+                                            [getattr(node, f, None) for f in ("elt", "key", "value")]
+                                            + node.generators[0].ifs if p is not None):
+            raise error(node, self.env, "nested comprehension",
+                        "write the outer loop out with a `for` statement")
+        gen = node.generators[0]
+        renames = self.private_targets(node, gen.target)
+        node = substitute(node, renames) if renames else node
+        gen = node.generators[0]
+        result, self.into = self.into or self.namer.fresh(hint), None
+        body = [add(result, node)]
+        if gen.ifs:
+            test = gen.ifs[0] if len(gen.ifs) == 1 else gast.BoolOp(op=gast.And(), values=gen.ifs)
+            body = [gast.If(test=test, body=body, orelse=[])]
+        loop = gast.For(target=gen.target, iter=self.visit(gen.iter), body=body, orelse=[],
+                        type_comment=None)
+        self.pre += _located([assign(result, start)], node) + self.statement(
+            _located([loop], node)[0])
+        return name(result)
+
+    def private_targets(self, node, target) -> dict[str, str]:
+        """A comprehension's variables are its own: renamed when the function uses the name
+        elsewhere too (the loop would overwrite it)."""
+        inside: dict[str, int] = {}
+        for n in walk(node):
+            if isinstance(n, gast.Name):
+                inside[n.id] = inside.get(n.id, 0) + 1
+        stored = [n.id for n in walk(target) if isinstance(n, gast.Name)]
+        return {v: self.namer.fresh(v) for v in stored if self.counts.get(v, 0) > inside[v]}
+
+
+def _built_into(s: gast.stmt) -> str | None:
+    """``ys = [f(v) for v in xs]``: the name a comprehension (or ``sum`` of a generator) can be
+    built in directly, when it does not read that name itself."""
+    if not (isinstance(s, gast.Assign) and len(s.targets) == 1
+            and isinstance(s.targets[0], gast.Name)):
+        return None
+    value, target = s.value, s.targets[0].id
+    whole = isinstance(value, (gast.ListComp, gast.DictComp)) or (
+        isinstance(value, gast.Call) and len(value.args) == 1
+        and isinstance(value.args[0], gast.GeneratorExp))
+    return target if whole and target not in names_in(value) else None
+
+
+def _has_comprehension(node: gast.AST | None) -> bool:
+    return node is not None and any(isinstance(n, (gast.ListComp, gast.DictComp, gast.SetComp,
+                                                   gast.GeneratorExp)) for n in walk(node))
+
+
+def expand_lists(body: list[gast.stmt]) -> list[gast.stmt]:
+    """``xs = [a, b]`` -> ``xs = []; xs.append(a); xs.append(b)``: every list is built by
+    appends, so its adjoint (a list as long as it) is taken apart by pops in one way."""
+    out: list[gast.stmt] = []
+    for s in body:
+        for field_name in ("body", "orelse"):
+            if hasattr(s, field_name):
+                setattr(s, field_name, expand_lists(getattr(s, field_name)))
+        if isinstance(s, gast.Assign) and isinstance(s.value, gast.List) and s.value.elts:
+            target = s.targets[0].id
+            pushes = [gast.Expr(value=gast.Call(func=gast.Attribute(
+                value=name(target), attr="append", ctx=gast.Load()), args=[e], keywords=[]))
+                for e in s.value.elts]
+            out.extend(_located([assign(target, gast.List(elts=[], ctx=gast.Load()))] + pushes, s))
+            continue
+        out.append(s)
+    return out

@@ -22,7 +22,7 @@ from typing import Callable
 
 import gast
 
-from .analyze import (Activity, Kind, bound_arguments, definitely_assigned,
+from .analyze import (Activity, Kind, bound_arguments, container_operand, definitely_assigned, is_container,
                       differentiable_operands, live_before, operands, operation,
                       operation_function, reads, stack_pop, stack_push)
 from .errors import NoDerivativeError
@@ -105,7 +105,8 @@ class Reverse:
             stack, value = push  # its adjoint takes the value's adjoint back off the stack
             popped = expr("t.pop()", t=self.bar(stack))
             if self.active(value):
-                return [s], [assign(self.bar(value.id), expr("b + p", b=self.bar(value.id), p=popped))]
+                return [s], [assign(self.bar(value.id), self.plus(value.id, [name(self.bar(value.id)),
+                                                                            popped]))]
             return [s], [gast.Expr(value=popped)]
         return [s], []  # print(...), the `if flag: break` trailer, the final return
 
@@ -124,6 +125,9 @@ class Reverse:
         target = s.targets[0].id
         primal, adjoint = self.adjoint_of_assign(s)
         self_reference = target in operands(s.value)
+        if self.activity.kind(target).tag == "list":
+            primal, adjoint = self.list_assignment(target, primal, adjoint, self_reference)
+            return primal, self.commented(s, adjoint)
         if target in self.activity.active and not _assigns(adjoint, self.bar(target)):
             # the overwritten value's adjoint starts from zero
             adjoint = adjoint + [assign(self.bar(target), const(0.0))]
@@ -160,6 +164,14 @@ class Reverse:
                 part = self.spelling.spell(expr("np.copy(p)", p=part), False)
             out = self.accumulate(array, [(value.id, expr("unbroadcast(p, v)", p=part, v=value))])
         return out + [_write(self.bar(array), index_syntax(index), const(0.0))]
+
+    def list_assignment(self, target: str, primal, adjoint, self_reference: bool):
+        """A list's adjoint is always a list as long as the list (appends pop from it): where
+        a list variable is rebound, the old list's adjoint restarts as zeros shaped like it."""
+        primal, adjoint = self.recorded(target, primal, adjoint, restore_first=self_reference)
+        if target in self.activity.active and _store_count(self.fn.body, target) > 1:
+            adjoint = adjoint + [assign(self.bar(target), expr("zeros_like(x)", x=target))]
+        return primal, adjoint
 
     def commented(self, s: gast.stmt, adjoint: list[gast.stmt]) -> list[gast.stmt]:
         line = getattr(s, "lineno", None)
@@ -287,22 +299,22 @@ class Reverse:
             return [s], self.accumulate(target, [(value.id, name(self.bar(target)))])
         if isinstance(value, gast.Subscript):
             return [s], self.subscript(target, value)
-        if isinstance(value, gast.Tuple):  # each element takes its component of the adjoint
-            return [s], self.accumulate(target, [
-                (e.id, expr("component(g, i)", g=self.bar(target), i=k))
-                for k, e in enumerate(value.elts) if self.active(e)])
-        if isinstance(value, gast.List):
-            raise NoDerivativeError(
-                "a tuple or list holding a value being differentiated", filename=self.env.filename,
-                lineno=getattr(s, "lineno", None), construct=type(value).__name__.lower(),
-                hint="containers of active values are not supported yet: use separate "
-                     "variables, or unpack the tuple right where it is built")
+        if isinstance(value, (gast.Tuple, gast.List, gast.Dict)):
+            return [s], self.literal_adjoint(target, value)
         if op.rule is None:
             raise self.no_rule(s, op.what)
         return [s], self.rule_adjoint(s, op.rule)
 
+    def literal_adjoint(self, target: str, value: gast.expr) -> list[gast.stmt]:
+        """Each element of a tuple, list or dict written out takes its component."""
+        keys = value.keys if isinstance(value, gast.Dict) else [const(k) for k in range(len(value.elts))]
+        elements = value.values if isinstance(value, gast.Dict) else value.elts
+        return self.accumulate(target, [(e.id, expr("component(g, i)", g=self.bar(target), i=k))
+                                        for k, e in zip(keys, elements) if self.active(e)])
+
     def rule_adjoint(self, s: gast.Assign, rule: Rule) -> list[gast.stmt]:
         target, value = s.targets[0].id, s.value
+        self.refuse_container_arithmetic(s, rule)
         bound = bound_arguments(value, rule, self.env)
         unknown = set(bound) - set(rule.params)
         if unknown:
@@ -338,9 +350,23 @@ class Reverse:
             terms.append((arg.id, term))
         return self.accumulate(target, terms)
 
+    def refuse_container_arithmetic(self, s: gast.Assign, rule: Rule) -> None:
+        """``+`` concatenates lists and tuples, ``*`` repeats them: never a derivative."""
+        v = container_operand(s.value, rule, self.activity, self.env)
+        if v is not None:
+            raise NoDerivativeError(
+                "arithmetic on a list, tuple or dict", filename=self.env.filename,
+                lineno=getattr(s, "lineno", None), construct=f"`{v}` in an operation on values",
+                hint="operate on the elements (index them, or loop over them); to join "
+                     "lists, append to one")
+
     def element_adjoints(self, s: gast.Assign, rule: Rule, param: str, subs: dict):
         """Each active element of a list argument receives its part of the adjoint."""
         seq = subs.get(param)
+        if isinstance(seq, gast.Name) and self.active(seq) and param in rule.list_adjoints:
+            template = expr(rule.list_adjoints[param], **subs)
+            return [(seq.id, without_defaults(template, rule.defaults,
+                                              operation_function(s.value, self.env)))]
         if isinstance(seq, gast.Name) and self.active(seq):
             raise self.no_rule(s, f"{operation(s.value, self.env).what} of a value that is not "
                                   "a list written in the call")
@@ -358,7 +384,7 @@ class Reverse:
     def subscript(self, target: str, value: gast.Subscript) -> list[gast.stmt]:
         if not self.active(value.value):
             return []
-        if self.activity.kind(value.value.id).tag == "other":  # an element of a tuple
+        if is_container(self.activity.kind(value.value.id)):  # an element of a container
             term = expr("with_component(b, i, g, t)", b=self.bar(value.value.id), i=value.slice,
                         g=self.bar(target), t=value.value)
             return [assign(self.bar(value.value.id), term)]
@@ -380,10 +406,20 @@ class Reverse:
         out, last = [], []
         for arg, arg_terms in by_arg.items():
             if arg == target:
-                last = [assign(self.bar(arg), total(arg_terms))]
+                last = [assign(self.bar(arg), self.plus(arg, arg_terms))]
             else:
-                out.append(assign(self.bar(arg), total([name(self.bar(arg))] + arg_terms)))
+                out.append(assign(self.bar(arg), self.plus(arg, [name(self.bar(arg))] + arg_terms)))
         return out + last
+
+    def plus(self, var: str, terms: list[gast.expr]) -> gast.expr:
+        """The sum of adjoint terms for ``var``: ``a + b``, or ``add_tree(a, b)`` for a
+        container (where ``+`` would concatenate)."""
+        if not is_container(self.activity.kind(var)):
+            return total(terms)
+        out = terms[0]
+        for t in terms[1:]:
+            out = expr("add_tree(a, b)", a=out, b=t)
+        return out
 
     def user_call(self, s: gast.Assign, func) -> tuple[list[gast.stmt], list[gast.stmt]]:
         """Primal: ``y = g_fwd(tape, ...)``; adjoint: ``a_bar += g_adj(tape, y_bar)``.
@@ -513,6 +549,11 @@ def _stored(stmts_: list[gast.stmt]) -> set[str]:
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
 
 
+def _store_count(stmts_: list[gast.stmt], var: str) -> int:
+    return sum(1 for s in stmts_ for n in walk(s)
+               if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store) and n.id == var)
+
+
 def _is_push(node: gast.AST, tape: str) -> bool:
     return (isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute)
             and node.func.attr == "append" and isinstance(node.func.value, gast.Name)
@@ -577,6 +618,8 @@ def _zero_of_kind(rev: Reverse, var: str) -> gast.expr:
     """Adjoints start at 0.0; a stack's adjoint is a stack (of the values' adjoints)."""
     if var in rev.activity.stacks:
         return gast.List(elts=[], ctx=gast.Load())
+    if rev.activity.kind(var).tag == "list":  # one adjoint per element: appends pop them
+        return expr("zeros_like(x)", x=var)
     return const(0.0)
 
 

@@ -36,7 +36,12 @@ def unbroadcast(g, x):
 
 
 def zeros_like(x):
-    """A zero gradient of the type and shape of ``x`` (a float for a Python number)."""
+    """A zero gradient of the type and shape of ``x`` (a float for a Python number; the
+    same structure for a list, tuple or dict)."""
+    if isinstance(x, dict):  # a plain zero per element: it adds to anything
+        return {k: 0.0 for k in x}
+    if isinstance(x, (list, tuple)):
+        return type(x)(0.0 for _ in x)
     if isinstance(x, np.ndarray):
         return np.zeros(x.shape, dtype=np.result_type(x.dtype, np.float64))
     return 0.0
@@ -213,18 +218,75 @@ def untranspose(v, axes=None):
     return np.transpose(v, None if axes is None else np.argsort(axes))
 
 
-# ---- tuples: the adjoint of a tuple is a tuple of adjoints (or a plain zero) -----------------
+# ---- containers: the adjoint (or tangent) of a tuple, list or dict has the same structure;
+# a plain zero stands for "zero everywhere" (a list's adjoint is always a real list) -------
 
 def component(t_bar, i):
-    """The i-th adjoint in a tuple of adjoints; a plain zero has zero components."""
-    return t_bar[i] if isinstance(t_bar, tuple) else 0.0 * t_bar
+    """Element ``i`` of a container's adjoint; a plain zero, or a key it lacks, is zero."""
+    if isinstance(t_bar, dict):
+        return t_bar.get(i, 0.0)
+    return t_bar[i] if isinstance(t_bar, (tuple, list)) else 0.0 * t_bar
 
 
 def with_component(t_bar, i, g, t):
-    """``t_bar`` (a tuple of ``len(t)`` adjoints, or a zero) with ``g`` added at ``i``."""
-    parts = list(t_bar) if isinstance(t_bar, tuple) else [0.0] * len(t)
-    parts[i] = parts[i] + g
-    return tuple(parts)
+    """A copy of ``t_bar`` (shaped like the container ``t``, or a zero) with ``g`` added at ``i``."""
+    if not isinstance(t_bar, (tuple, list, dict)):
+        t_bar = zeros_like(t)
+    if isinstance(t_bar, dict):
+        return {**t_bar, i: add_tree(t_bar.get(i, 0.0), g)}
+    parts = list(t_bar)
+    parts[i] = add_tree(parts[i], g)
+    return parts if isinstance(t, list) else tuple(parts)
+
+
+def add_tree(a, b):
+    """``a + b`` for adjoints that may be containers: element by element (``+`` would
+    concatenate lists and tuples); a plain zero adds nothing."""
+    if isinstance(a, dict) or isinstance(b, dict):
+        if not isinstance(b, dict):
+            return a
+        if not isinstance(a, dict):
+            return b
+        return {k: add_tree(a.get(k, 0.0), b.get(k, 0.0)) for k in {**a, **b}}
+    if isinstance(a, (tuple, list)) or isinstance(b, (tuple, list)):
+        if not isinstance(b, (tuple, list)):
+            return a
+        if not isinstance(a, (tuple, list)):
+            return b
+        return type(a)(add_tree(x, y) for x, y in zip(a, b))
+    return a + b
+
+
+def with_key(d, k, v):
+    """A copy of dict ``d`` with ``d[k] = v`` (how a dict comprehension builds its result)."""
+    new = dict(d)
+    new[k] = v
+    return new
+
+
+def without_key(d_bar, k):
+    """The adjoint of the dict ``with_key`` started from: ``d_bar`` without key ``k``."""
+    if not isinstance(d_bar, dict):
+        return d_bar
+    return {key: v for key, v in d_bar.items() if key != k}
+
+
+def keys_of(d):
+    """The keys of a dict, as a list (for ``for k, v in d.items()`` loops)."""
+    return list(d)
+
+
+def unsum(g, xs):
+    """The adjoint of ``sum(xs)``: every element receives ``g`` (summed to its own shape)."""
+    if isinstance(xs, np.ndarray):  # the sum of an array's rows
+        return np.zeros(xs.shape) + g
+    parts = [unbroadcast(g, x) for x in xs]
+    return parts if isinstance(xs, list) else tuple(parts)
+
+
+def unstack(g, xs, axis=0):
+    """The adjoint of ``np.stack(xs, axis)`` (and ``np.array(xs)``): one slice per element."""
+    return [np.take(g, k, axis=axis) for k in range(len(xs))]
 
 
 # ---- writes into arrays (``a[i] = v``): the value view of an in-place write -----------------
@@ -285,7 +347,7 @@ def item_each(g, index):
 
 
 HELPERS = {"untake": untake, "concatenated_part": concatenated_part, "spread": spread, "uncumsum": uncumsum, "unreduce": unreduce, "extreme_mask": extreme_mask, "untranspose": untranspose,
-           "_basic": _basic, "component": component, "with_component": with_component, "lift": lift, "sum_each": sum_each, "unbroadcast_each": unbroadcast_each,
+           "_basic": _basic, "component": component, "with_component": with_component, "add_tree": add_tree, "with_key": with_key, "without_key": without_key, "keys_of": keys_of, "unsum": unsum, "unstack": unstack, "lift": lift, "sum_each": sum_each, "unbroadcast_each": unbroadcast_each,
            "dot_each_left": dot_each_left, "dot_each_right": dot_each_right, "scatter_each": scatter_each, "dot_adjoint_x": dot_adjoint_x, "dot_adjoint_y": dot_adjoint_y, "unbroadcast": unbroadcast, "zeros_like": zeros_like, "scatter": scatter,
            "stop_gradient": stop_gradient}
 HELPERS.update({"owned": owned, "with_item": with_item, "with_item_each": with_item_each, "item": item,

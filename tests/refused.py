@@ -48,7 +48,7 @@ def with_lambda(x):
 
 
 def with_comprehension(x):
-    parts = [x * k for k in range(3)]  # <-
+    parts = [[x * k for k in range(j)] for j in range(3)]  # <-
     return parts[0]
 
 
@@ -84,10 +84,9 @@ def with_discarded_call(x):
     return x
 
 
-def with_list_container(x):
-    values = []
-    values.append(x * 2.0)
-    return values[0]  # <-
+def with_list_container(x, values=None):
+    values.append(x * 2.0)  # <-
+    return values[0]
 
 
 def with_unknown_function(x):
@@ -122,3 +121,26 @@ def with_unknown_keyword(x):
 def with_array_of_a_list_variable(x):
     values = (x, x * 2.0)
     return np.sum(np.array(values))  # <-
+
+
+def with_list_arithmetic(x):
+    xs = [x, x * 2.0]
+    ys = xs + xs  # <-
+    return ys[0]
+
+
+def with_list_alias(x):
+    xs = []
+    xs.append(x)
+    ys = xs  # <-
+    return ys[0]
+
+
+def with_generator_outside_sum(x):
+    best = max(x * k for k in range(3))  # <-
+    return best
+
+
+def with_set_comprehension(x):
+    s = {x * k for k in range(3)}  # <-
+    return x

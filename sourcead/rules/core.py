@@ -19,7 +19,8 @@ class Rule:
         adds to the output's tangent. Declared side by side, one row per operation.
     shape: how the output's shape relates to the inputs': "broadcast" (elementwise),
         "reduction" (a scalar when called with the array alone), "first" (like the first
-        argument: a write into it), or "reduce" (anything else).
+        argument: a write into it), "container" (a container shaped like its first container
+        argument), or "reduce" (anything else).
     """
     params: tuple[str, ...]
     partials: tuple[str | None, ...] | None = None
@@ -33,6 +34,9 @@ class Rule:
     # ``x`` at position ``k`` of the list ``xs``; the tangent template sees ``xs_dot``, the list
     # of the elements' tangents
     sequences: tuple[str, ...] = ()
+    # for a sequence param given as a list variable (not written in the call): the adjoint
+    # of the whole list, one entry per element
+    list_adjoints: dict[str, str] = field(default_factory=dict)
 
     @property
     def differentiable(self) -> bool:
