@@ -21,7 +21,7 @@ from .errors import NoDerivativeError
 from .naming import Namer, Spelling, tangent_name
 from .parse import Environment
 from .rules import Rule
-from .normalize import is_write
+from .normalize import is_write, refused_container_write
 from .rules.template import (walk, assign, const, default_marker, expr, index_syntax, index_value, name, times, total,
                              without_defaults)
 
@@ -102,6 +102,8 @@ class Forward:
         """``a[i] = v`` in place; the tangent takes ``v_dot`` at ``i`` in a copy (a tangent
         may be shared with another value's, so it is never written in place)."""
         array, index, value = s.targets[0].id, s.value.args[1], s.value.args[2]
+        if self.activity.kind(array).tag not in ("array", "unknown", "none"):
+            raise refused_container_write(s, self.env, array)
         primal = gast.Assign(targets=[gast.Subscript(value=name(array), slice=index_syntax(index),
                                                      ctx=gast.Store())],
                              value=value, type_comment=None)

@@ -287,8 +287,27 @@ def check_writes(fn: gast.FunctionDef, body: list[gast.stmt], env: Environment) 
             raise error(n, env, f"write into `{n.targets[0].value.id}`, which is not a local "
                         "variable", "copy it into a local array first: "
                         f"`{n.targets[0].value.id} = {n.targets[0].value.id}.copy()`")
+    first_write = {}
+    for n in walk(gast.Module(body=body, type_ignores=[])):
+        if isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Subscript):
+            first_write.setdefault(n.targets[0].value.id, n)
+    for n in walk(gast.Module(body=body, type_ignores=[])):
+        if isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Name) \
+                and n.targets[0].id in written and isinstance(n.value, _CONTAINER_SYNTAX):
+            raise refused_container_write(first_write[n.targets[0].id], env, n.targets[0].id)
     SharingScan(env, written).block(body, {})
-    return [_located([assign(p, _method_call(p, "copy"))], fn)[0] for p in params if p in written]
+    # the copy carries the line of the first write, which is what an error about it concerns
+    return [_located([assign(p, _method_call(p, "copy"))], first_write[p])[0]
+            for p in params if p in written]
+
+
+_CONTAINER_SYNTAX = (gast.Dict, gast.List, gast.Tuple, gast.DictComp, gast.ListComp)
+
+
+def refused_container_write(node: gast.AST, env: Environment, container: str):
+    return error(node, env, f"write into the list, tuple or dict `{container}`",
+                 "build a new one instead (a literal, a comprehension, or appends to a new "
+                 "list); writes are supported into NumPy arrays")
 
 
 @dataclass

@@ -29,7 +29,7 @@ from .errors import NoDerivativeError
 from .naming import Namer, adjoint_name
 from .parse import Environment
 from . import runtime
-from .normalize import is_write
+from .normalize import is_write, refused_container_write
 from .rules import Rule, lookup_call
 from .rules.template import (walk, assign, const, default_marker, expr, index_syntax, name,
                              stmts as template_stmts, substitute, times, total, without_defaults)
@@ -138,6 +138,8 @@ class Reverse:
         """``a[i] = v`` in place. The elements it overwrites go on the tape and come back in
         the adjoint sweep, after ``v`` took its adjoint from ``a_bar[i]`` (then zeroed)."""
         array, index, value = s.targets[0].id, s.value.args[1], s.value.args[2]
+        if self.activity.kind(array).tag not in ("array", "unknown", "none"):
+            raise refused_container_write(s, self.env, array)
         primal = gast.Assign(targets=[gast.Subscript(value=name(array), slice=index_syntax(index),
                                                      ctx=gast.Store())],
                              value=value, type_comment=None)

@@ -144,3 +144,20 @@ def with_generator_outside_sum(x):
 def with_set_comprehension(x):
     s = {x * k for k in range(3)}  # <-
     return x
+
+
+def with_write_into_a_dict(x):
+    d = {"a": x, "b": 2.0}
+    d["a"] = x * 3  # <-
+    return d["a"] + d["b"]
+
+
+def with_write_into_a_list(x):
+    xs = [x, x]
+    xs[1] = x * 3  # <-
+    return xs[0] + xs[1]
+
+
+def with_write_into_a_dict_argument(p, x):
+    p["w"] = x  # <-
+    return p["w"] * x

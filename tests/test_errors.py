@@ -34,6 +34,8 @@ CASES = [
     (refused.with_star_args, UnsupportedSyntaxError, "*args"),
     (refused.with_unknown_positional_argument, NoDerivativeError, "argument 2"),
     (refused.with_unknown_keyword, NoDerivativeError, "ord="),
+    (refused.with_write_into_a_dict, UnsupportedSyntaxError, "write into the list, tuple or dict"),
+    (refused.with_write_into_a_list, UnsupportedSyntaxError, "write into the list, tuple or dict"),
 ]
 
 
@@ -93,3 +95,10 @@ def test_non_scalar_output_points_to_vjp():
 def test_tuple_passed_to_a_function_is_differentiated():
     # once refused: a tuple of active values handed to a user function
     assert sourcead.grad(refused.with_active_tuple)(1.5) == 1.0
+
+
+def test_write_into_a_dict_argument_is_refused_at_the_write():
+    with pytest.raises(SourceADError) as info:
+        sourcead.grad(refused.with_write_into_a_dict_argument, wrt=1)({"w": 1.0}, 2.0)
+    line, text = marked_line(refused.with_write_into_a_dict_argument)
+    assert f"line {line}" in str(info.value) and text in str(info.value)
