@@ -23,7 +23,7 @@ from .analyze import (INT, NONE, SCALAR, UNKNOWN, Kind, analyze_activity, join,
 from .emit import Emitted, compile_module, module_text
 from .errors import SourceADError, UsageError
 from .naming import Namer, Spelling
-from .normalize import normalize, refuse_parameter_writes
+from .normalize import normalize, refuse_dict_iteration, refuse_parameter_writes
 from .optimize import optimize
 from .parse import Environment, Parsed, parse_function
 from .forward import Forward, jvp_function
@@ -89,6 +89,7 @@ def derive(fn: FunctionType, wrt: tuple[int, ...], kinds: Kinds, *, mode: str = 
 def _analyzed(parsed: Parsed, wrt: tuple[int, ...], kinds: Kinds, session: Session):
     core = normalize(parsed)
     params = [a.id for a in core.args.args]
+    refuse_dict_iteration(parsed, dict(zip(params, kinds)))
     wrt_names = [params[k] for k in wrt]
     result = core.body[-1].value.id
     activity = analyze_activity(core, parsed.env, dict(zip(params, kinds)), wrt_names,

@@ -375,6 +375,21 @@ class SharingScan:
         return set()
 
 
+def refuse_dict_iteration(parsed: Parsed, kinds) -> None:
+    """``for k in d`` becomes a loop over positions (``d[0]``, ``d[1]``, ...), right for
+    sequences and arrays but not for a dict, whose iteration yields keys: refused there."""
+    fn, env = parsed.tree, parsed.env
+    dicts = {n.targets[0].id for n in walk(fn) if isinstance(n, gast.Assign)
+             and isinstance(n.targets[0], gast.Name) and isinstance(n.value, (gast.Dict, gast.DictComp))}
+    for n in walk(fn):
+        if isinstance(n, gast.For) and isinstance(n.iter, gast.Name):
+            kind = kinds.get(n.iter.id)
+            structure = getattr(kind, "structure", None)
+            if n.iter.id in dicts or (structure is not None and structure[0] == "dict"):
+                raise error(n, env, f"loop over the dict `{n.iter.id}`",
+                            f"loop over `{n.iter.id}.keys()` or `{n.iter.id}.items()`")
+
+
 def refuse_parameter_writes(parsed: Parsed) -> None:
     """A called function that writes into its parameter changes the caller's array: sourcead
     copies a differentiated function's written parameters, so it refuses that in callees."""

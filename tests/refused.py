@@ -161,3 +161,18 @@ def with_write_into_a_list(x):
 def with_write_into_a_dict_argument(p, x):
     p["w"] = x  # <-
     return p["w"] * x
+
+
+def with_loop_over_a_dict(x):
+    d = {0: x, 1: 2.0}
+    s = 0.0
+    for k in d:  # <-
+        s = s + d[k]
+    return s
+
+
+def with_loop_over_a_dict_argument(d, x):
+    s = 0.0
+    for k in d:  # <-
+        s = s + d[k] * x
+    return s

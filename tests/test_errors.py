@@ -36,6 +36,7 @@ CASES = [
     (refused.with_unknown_keyword, NoDerivativeError, "ord="),
     (refused.with_write_into_a_dict, UnsupportedSyntaxError, "write into the list, tuple or dict"),
     (refused.with_write_into_a_list, UnsupportedSyntaxError, "write into the list, tuple or dict"),
+    (refused.with_loop_over_a_dict, UnsupportedSyntaxError, "loop over the dict"),
 ]
 
 
@@ -101,4 +102,12 @@ def test_write_into_a_dict_argument_is_refused_at_the_write():
     with pytest.raises(SourceADError) as info:
         sourcead.grad(refused.with_write_into_a_dict_argument, wrt=1)({"w": 1.0}, 2.0)
     line, text = marked_line(refused.with_write_into_a_dict_argument)
+    assert f"line {line}" in str(info.value) and text in str(info.value)
+
+
+def test_loop_over_a_dict_argument_is_refused_not_read_by_position():
+    # {0: 1.0, 1: 0.0} read by position would give d[d[0]] + d[d[1]]: a plausible wrong number
+    with pytest.raises(UnsupportedSyntaxError) as info:
+        sourcead.grad(refused.with_loop_over_a_dict_argument, wrt=1)({0: 1.0, 1: 0.0}, 2.0)
+    line, text = marked_line(refused.with_loop_over_a_dict_argument)
     assert f"line {line}" in str(info.value) and text in str(info.value)
