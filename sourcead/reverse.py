@@ -256,7 +256,10 @@ class Reverse:
             count = self.namer.fresh("trips")
             pre_p, pre_a = self.assignment(assign(count, const(0)))
             body = [assign(count, expr("n + 1", n=count))] + body
+        first_record = len(self.records.pairs)
         primal_body, adjoint_body = self.block(body)
+        primal_body, adjoint_body = self.recomputed(s, body, primal_body, adjoint_body,
+                                                    self.records.pairs[first_record:])
         iterable = s.iter if count is None else expr("r[:n]", r=s.iter, n=count)
         # `range(...)[::-1]` rather than `reversed(...)`: a range, which can be reversed again
         primal = gast.For(target=s.target, iter=s.iter, body=primal_body, orelse=[],
@@ -265,6 +268,44 @@ class Reverse:
                            body=adjoint_body, orelse=[], type_comment=None)
         primal_loop, adjoint_loop = self.recorded(s.target.id, [primal], [adjoint], False)
         return pre_loop + pre_p + primal_loop, adjoint_loop + pre_a + post_loop
+
+    def recomputed(self, loop: gast.For, body, primal, adjoint, pairs):
+        """Values an iteration computes cheaply from its loop variable and from values the
+        loop leaves alone (``w_j = w[j]``, ``i_plus_j = i + j``) are computed again at the top
+        of the adjoint iteration, as a person would write it, instead of going via the tape."""
+        stored = _stored(loop.body) - {loop.target.id}
+        once = _assigned_once(self.fn)
+        read_before: set[str] = set()
+        found, again = set(), []
+        for st in body:
+            target = st.targets[0].id if isinstance(st, gast.Assign) and isinstance(
+                st.targets[0], gast.Name) else None
+            if target in once and target not in read_before and not is_write(st) \
+                    and self.cheap(st.value) \
+                    and all(v in found or v not in stored for v in reads(st.value)):
+                pair = next((p for p in pairs if _is_push(p[0].value, self.tape)
+                             and p[0].value.args[0].id == target), None)
+                if pair is not None:
+                    found.add(target)
+                    again.append((st, pair))
+            read_before |= reads(st)
+        dead = {id(x) for _, pair in again for x in pair}
+        return without(primal, dead), [copy.deepcopy(st) for st, _ in again] + without(adjoint, dead)
+
+    def cheap(self, value: gast.expr) -> bool:
+        """Worth computing again rather than recording: indexing, arithmetic, and functions of
+        numbers."""
+        if isinstance(value, (gast.Subscript, gast.BinOp, gast.UnaryOp, gast.Compare,
+                              gast.Name, gast.Constant)):
+            # (an element of a known array: a popped value's kind is unknown, and reading a
+            # list element in vector mode differs from reading an array's)
+            return not isinstance(value, gast.Subscript) or (
+                isinstance(value.value, gast.Name) and self.activity.kind(value.value.id).tag == "array")
+        if isinstance(value, gast.Call):
+            op = operation(value, self.env)
+            return op.rule is not None and op.user is None and op.rule.partials is not None \
+                and self.all_scalar(value)
+        return False
 
     def while_loop_plain(self, s: gast.While):
         count = self.namer.fresh("trips")
@@ -544,6 +585,14 @@ def _bind(func, call: gast.Call, error: Exception) -> dict[str, gast.expr]:
     except TypeError:
         raise error from None
     return dict(bound.arguments)
+
+
+def _assigned_once(fn: gast.FunctionDef) -> set[str]:
+    counts: dict[str, int] = {}
+    for n in walk(fn):
+        if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param)):
+            counts[n.id] = counts.get(n.id, 0) + 1
+    return {v for v, k in counts.items() if k == 1}
 
 
 def _stored(stmts_: list[gast.stmt]) -> set[str]:
