@@ -427,7 +427,7 @@ def _may_share_memory(value: gast.expr, env: Environment) -> bool:
             func, gast.Name) else ""
         if attr in _VIEWS:
             return True
-        from .analyze import _is_library  # a user function may return an argument or a global
+        from .parse import is_code  # a user function may return an argument or a global
         from .rules.tables import METHODS
         from .runtime import FRESH, HELPERS
         found = env.resolve(func)
@@ -435,7 +435,7 @@ def _may_share_memory(value: gast.expr, env: Environment) -> bool:
             return False
         if found is MISSING_VALUE:  # a method: NumPy's make new arrays, others may not
             return not (isinstance(func, gast.Attribute) and func.attr in METHODS)
-        return callable(found) and hasattr(found, "__code__") and not _is_library(found)
+        return is_code(found)
     return False
 
 
