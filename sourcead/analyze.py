@@ -175,6 +175,10 @@ def operation(value: gast.expr, env: Environment) -> Operation:
         return Operation(lookup_operator(value.op), what=type(value.op).__name__)
     if isinstance(value, gast.Call):
         func = env.resolve(value.func)
+        if func is MISSING and isinstance(value.func, gast.Attribute) \
+                and isinstance(value.func.value, gast.Name):
+            return Operation(what=f"method call {_call_text(value)}(...) on the local value "
+                                  f"`{value.func.value.id}`")
         rule = lookup_call(func) if func is not MISSING else None
         if rule is None and func is not MISSING and is_code(func):
             return Operation(user=func, what=callable_name(func))
@@ -182,6 +186,16 @@ def operation(value: gast.expr, env: Environment) -> Operation:
     if isinstance(value, gast.Attribute) and isinstance(value.value, gast.Name):
         return Operation(what=f"{value.value.id}.{value.attr}")
     return Operation(what=type(value).__name__)
+
+
+METHOD_HINT = ("sourcead finds the method when the object is known where the function is "
+               "defined: call it on a module-level object, or differentiate the bound method "
+               "itself (sourcead.grad(obj.method))")
+
+
+def hint_for(what: str, default: str) -> str:
+    """What to do about an operation without a rule (a method of a runtime object differs)."""
+    return METHOD_HINT if what.startswith("method call") else default
 
 
 def _call_text(call: gast.Call) -> str:
@@ -391,14 +405,24 @@ def user_call(call: gast.expr, env: Environment, local_names) -> UserCall | None
         return None
     keywords = sorted(call.keywords, key=lambda k: k.arg)
     flat = list(call.args) + [k.value for k in keywords]
-    fixed = tuple((k, env.lookup(a.id)) for k, a in enumerate(flat) if isinstance(a, gast.Name)
-                  and a.id not in local_names and _is_function(env.lookup(a.id)))
+    fixed = tuple((k, f) for k, a in enumerate(flat)
+                  if _is_function(f := _known_object(a, env, local_names)))
     shape = Shape(len(call.args), tuple(k.arg for k in keywords), fixed)
     try:
         order = call_order(op.user, shape)
     except TypeError:
         return None
     return UserCall(op.user, shape, tuple(flat[k] for k in order))
+
+
+def _known_object(node: gast.expr, env: Environment, local_names) -> Any:
+    """The object ``name`` or ``module.attr`` stands for, unless a local variable is read."""
+    root = node
+    while isinstance(root, gast.Attribute):
+        root = root.value
+    if not isinstance(root, gast.Name) or root.id in local_names:
+        return MISSING
+    return env.resolve(node)
 
 
 def _is_function(obj: Any) -> bool:

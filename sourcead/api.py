@@ -552,11 +552,10 @@ def _forward_impl(f: Callable, positions: tuple[int, ...], args: tuple, verbose:
 def jvp(f: Callable, wrt=0):
     """``fn(*args, *tangents) -> (value, tangent_out)``: forward mode, one tangent per wrt."""
     positions = resolve_wrt(f, wrt)
-    count = None if _variadic(f) else len(parameters(f))
 
     def split(args_and_tangents: tuple) -> tuple[tuple, tuple]:
-        """Arguments, then one tangent per wrt (for ``f(*args)`` the tangents are the last)."""
-        n = count if count is not None else len(args_and_tangents) - len(positions)
+        """Arguments, then one tangent per wrt (arguments left to defaults are left out)."""
+        n = len(args_and_tangents) - len(positions)
         return args_and_tangents[:n], args_and_tangents[n:]
 
     def pushforward(*args_and_tangents):

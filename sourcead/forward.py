@@ -16,7 +16,7 @@ from typing import Callable
 import gast
 
 from .analyze import (Activity, Kind, bound_arguments, container_operand, differentiable_operands, is_container, operands,
-                      operation, operation_function, stack_pop, stack_push, user_call)
+                      hint_for, operation, operation_function, stack_pop, stack_push, user_call)
 from .errors import NoDerivativeError
 from .naming import Namer, Spelling, tangent_name
 from .parse import Environment
@@ -143,7 +143,8 @@ class Forward:
             return gast.Dict(keys=list(value.keys), values=[self.dot_or_zero(v) for v in value.values])
         op = operation(value, self.env)
         if op.rule is None:
-            raise self.error(s, f"no derivative rule for `{op.what}`")
+            raise self.error(s, op.what if op.what.startswith("method call")
+                             else f"no derivative rule for `{op.what}`")
         return self.rule_tangent(s, op.rule)
 
     def dot_or_zero(self, node: gast.expr) -> gast.expr:
@@ -275,8 +276,9 @@ class Forward:
     def error(self, s: gast.stmt, reason: str) -> NoDerivativeError:
         return NoDerivativeError(reason, filename=self.env.filename, lineno=getattr(s, "lineno", None),
                                  construct=reason,
-                                 hint="use an operation sourcead knows (see README), or wrap the "
-                                      "value in sourcead.stop_gradient(...)")
+                                 hint=hint_for(reason, "use an operation sourcead knows (see "
+                                               "README), or wrap the value in "
+                                               "sourcead.stop_gradient(...)"))
 
 
 def jvp_function(fwd: Forward, name_: str, wrt: list[str]) -> gast.FunctionDef:

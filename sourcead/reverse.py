@@ -23,7 +23,7 @@ import gast
 
 from .analyze import (Activity, Kind, bound_arguments, container_operand, definitely_assigned, is_container,
                       differentiable_operands, live_before, operands, operation,
-                      operation_function, reads, stack_pop, stack_push, user_call)
+                      hint_for, operation_function, reads, stack_pop, stack_push, user_call)
 from .errors import NoDerivativeError
 from .naming import Namer, adjoint_name
 from .parse import Environment
@@ -478,8 +478,9 @@ class Reverse:
         return NoDerivativeError(
             f"no derivative rule for `{what}`", filename=self.env.filename,
             lineno=getattr(s, "lineno", None), construct=what,
-            hint="write it with operations sourcead knows (the README lists them), or wrap "
-                 "the value in sourcead.stop_gradient(...) to treat it as a constant")
+            hint=hint_for(what, "write it with operations sourcead knows (the README lists "
+                                "them), or wrap the value in sourcead.stop_gradient(...) to "
+                                "treat it as a constant"))
 
 
 # ---- assembling functions --------------------------------------------------------------------
