@@ -179,6 +179,8 @@ def operation(value: gast.expr, env: Environment) -> Operation:
                 and isinstance(value.func.value, gast.Name):
             return Operation(what=f"method call {_call_text(value)}(...) on the local value "
                                   f"`{value.func.value.id}`")
+        if func is MISSING and isinstance(value.func, gast.Name):
+            return Operation(what=f"call of the local value `{value.func.id}`")
         rule = lookup_call(func) if func is not MISSING else None
         if rule is None and func is not MISSING and is_code(func):
             return Operation(user=func, what=callable_name(func))
@@ -193,9 +195,17 @@ METHOD_HINT = ("sourcead finds the method when the object is known where the fun
                "itself (sourcead.grad(obj.method))")
 
 
+LOCAL_CALL_HINT = ("sourcead resolves the function a call runs before it runs: call a "
+                   "function by its own name (a `def`, a lambda, or a functools.partial made "
+                   "at module level), not through a variable assigned inside the function")
+
+
 def hint_for(what: str, default: str) -> str:
-    """What to do about an operation without a rule (a method of a runtime object differs)."""
-    return METHOD_HINT if what.startswith("method call") else default
+    """What to do about an operation without a rule (a method of a runtime object, or a
+    function held in a local variable, need another fix)."""
+    if what.startswith("method call"):
+        return METHOD_HINT
+    return LOCAL_CALL_HINT if what.startswith("call of the local") else default
 
 
 def _call_text(call: gast.Call) -> str:

@@ -143,7 +143,7 @@ class Forward:
             return gast.Dict(keys=list(value.keys), values=[self.dot_or_zero(v) for v in value.values])
         op = operation(value, self.env)
         if op.rule is None:
-            raise self.error(s, op.what if op.what.startswith("method call")
+            raise self.error(s, op.what if op.what.startswith(("method call", "call of the local"))
                              else f"no derivative rule for `{op.what}`")
         return self.rule_tangent(s, op.rule)
 

@@ -1,4 +1,6 @@
 """Function constructs sourcead refuses. The line it must point at carries ``# <-``."""
+import functools
+
 import numpy as np
 
 from functions_module import Model
@@ -63,3 +65,8 @@ def with_class_definition(x):
     class Local:  # <-
         pass
     return x
+
+
+def partial_made_inside(x):
+    power_of_two = functools.partial(np.power, 2.0)
+    return power_of_two(x)  # <-

@@ -189,6 +189,7 @@ REFUSED = [
     (rf.kwargs_as_a_container, (x0,), 0, sourcead.UnsupportedSyntaxError, "**kwargs"),
     (rf.nested_name_reassigned, (x0,), 0, sourcead.UnsupportedSyntaxError, "assigned again"),
     (rf.with_class_definition, (x0,), 0, sourcead.UnsupportedSyntaxError, "class definition"),
+    (rf.partial_made_inside, (x0,), 0, sourcead.NoDerivativeError, "local value `power_of_two`"),
 ]
 
 
