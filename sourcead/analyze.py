@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterable, Mapping
 import gast
 import numpy as np
 
-from .parse import MISSING, Environment
+from .parse import MISSING, Environment, Shape, call_order, callable_name, is_code
 from .rules import Rule, lookup_call, lookup_operator
 from .rules.template import walk, loaded_names
 
@@ -136,7 +136,7 @@ def kind_of_annotation(annotation: gast.expr | None, env: Environment, like: str
 class Operation:
     """What the value of an assignment does: a rule row, a user function, or neither."""
     rule: Rule | None = None
-    user: FunctionType | None = None
+    user: Any = None   # a function, bound method or partial whose source sourcead reads
     what: str = ""
 
 
@@ -175,18 +175,37 @@ def operation(value: gast.expr, env: Environment) -> Operation:
         return Operation(lookup_operator(value.op), what=type(value.op).__name__)
     if isinstance(value, gast.Call):
         func = env.resolve(value.func)
+        if func is MISSING and isinstance(value.func, gast.Attribute) \
+                and isinstance(value.func.value, gast.Name):
+            return Operation(what=f"method call {_call_text(value)}(...) on the local value "
+                                  f"`{value.func.value.id}`")
+        if func is MISSING and isinstance(value.func, gast.Name):
+            return Operation(what=f"call of the local value `{value.func.id}`")
         rule = lookup_call(func) if func is not MISSING else None
-        if rule is None and isinstance(func, FunctionType) and not _is_library(func):
-            return Operation(user=func, what=func.__name__)
+        if rule is None and func is not MISSING and is_code(func):
+            return Operation(user=func, what=callable_name(func))
         return Operation(rule, what=_call_text(value))
     if isinstance(value, gast.Attribute) and isinstance(value.value, gast.Name):
         return Operation(what=f"{value.value.id}.{value.attr}")
     return Operation(what=type(value).__name__)
 
 
-def _is_library(func: FunctionType) -> bool:
-    module = inspect.getmodule(func)
-    return module is not None and module.__name__.split(".")[0] in ("numpy", "scipy", "math")
+METHOD_HINT = ("sourcead finds the method when the object is known where the function is "
+               "defined: call it on a module-level object, or differentiate the bound method "
+               "itself (sourcead.grad(obj.method))")
+
+
+LOCAL_CALL_HINT = ("sourcead resolves the function a call runs before it runs: call a "
+                   "function by its own name (a `def`, a lambda, or a functools.partial made "
+                   "at module level), not through a variable assigned inside the function")
+
+
+def hint_for(what: str, default: str) -> str:
+    """What to do about an operation without a rule (a method of a runtime object, or a
+    function held in a local variable, need another fix)."""
+    if what.startswith("method call"):
+        return METHOD_HINT
+    return LOCAL_CALL_HINT if what.startswith("call of the local") else default
 
 
 def _call_text(call: gast.Call) -> str:
@@ -271,7 +290,7 @@ def assignments(stmts: list[gast.stmt]) -> list[gast.Assign]:
 
 def analyze_activity(fn: gast.FunctionDef, env: Environment, param_kinds: Mapping[str, Kind],
                      wrt: Iterable[str], outputs: Iterable[str],
-                     result_kind: Callable[[Operation, list[Kind]], Kind] | None = None) -> Activity:
+                     result_kind: Callable[["UserCall", list[Kind]], Kind] | None = None) -> Activity:
     """Kinds by a flow-insensitive fixed point, then varied ∩ useful."""
     assigns = assignments(fn.body)
     loop_targets = {n.target.id for n in walk(fn) if isinstance(n, gast.For)}
@@ -296,6 +315,8 @@ def analyze_activity(fn: gast.FunctionDef, env: Environment, param_kinds: Mappin
 
 
 def _infer_kinds(assigns, env, kinds, loop_targets, result_kind, stack_pushes=()) -> dict[str, Kind]:
+    for a in assigns:  # every local is known as one from the start (it shadows a global)
+        kinds.setdefault(a.targets[0].id, NONE)
     for t in loop_targets:
         kinds[t] = INT
     changed = True
@@ -365,9 +386,9 @@ def value_kind(value: gast.expr, kinds: Mapping[str, Kind], env: Environment,
                 isinstance(value, gast.Call) and value.keywords):
             return SCALAR  # a full reduction
         return Kind("scalar") if all(k.tag in ("scalar", "int") for k in args) else UNKNOWN
-    if op.user is not None and result_kind is not None:
-        kind = result_kind(op, [value_kind(a, kinds, env, result_kind) if a is not None else UNKNOWN
-                                for a in user_arguments(op.user, value)])
+    call = user_call(value, env, kinds) if op.user is not None else None
+    if call is not None and result_kind is not None:
+        kind = result_kind(call, [value_kind(a, kinds, env, result_kind) for a in call.atoms])
         return UNKNOWN if kind.tag == "none" else kind  # a computed value is never just None
     return UNKNOWN
 
@@ -377,11 +398,48 @@ def _zeros_like():
     return zeros_like
 
 
-def user_arguments(func, call: gast.Call) -> list[gast.expr | None]:
-    """The argument atom each parameter of ``func`` receives (None: its default)."""
-    params = list(inspect.signature(func).parameters)
-    by_name = {k.arg: k.value for k in call.keywords}
-    return [call.args[k] if k < len(call.args) else by_name.get(p) for k, p in enumerate(params)]
+@dataclass(frozen=True)
+class UserCall:
+    """A call of user code: the callable, the shape of the call (which specializes the
+    callee's signature), and the argument atoms in the order of its concrete parameters."""
+    func: Any
+    shape: Shape
+    atoms: tuple[gast.expr, ...]
+
+
+def user_call(call: gast.expr, env: Environment, local_names) -> UserCall | None:
+    """The user call ``call`` makes, or None. Arguments that name a known function (not a
+    local variable) are fixed into the callee, so it can call them like any other function."""
+    op = operation(call, env)
+    if op.user is None or not isinstance(call, gast.Call):
+        return None
+    keywords = sorted(call.keywords, key=lambda k: k.arg)
+    flat = list(call.args) + [k.value for k in keywords]
+    fixed = tuple((k, f) for k, a in enumerate(flat)
+                  if _is_function(f := _known_object(a, env, local_names)))
+    shape = Shape(len(call.args), tuple(k.arg for k in keywords), fixed)
+    try:
+        order = call_order(op.user, shape)
+    except TypeError:
+        return None
+    return UserCall(op.user, shape, tuple(flat[k] for k in order))
+
+
+def _known_object(node: gast.expr, env: Environment, local_names) -> Any:
+    """The object ``name`` or ``module.attr`` stands for, unless a local variable is read."""
+    root = node
+    while isinstance(root, gast.Attribute):
+        root = root.value
+    if not isinstance(root, gast.Name) or root.id in local_names:
+        return MISSING
+    return env.resolve(node)
+
+
+def _is_function(obj: Any) -> bool:
+    import functools
+    from types import BuiltinFunctionType, MethodType
+    return isinstance(obj, (FunctionType, BuiltinFunctionType, MethodType, functools.partial,
+                            np.ufunc))
 
 
 def _data_args(value: gast.expr, env: Environment | None = None) -> list[gast.expr]:

@@ -18,14 +18,15 @@ from typing import Any, Callable
 import gast
 import numpy as np
 
-from .analyze import (INT, NONE, SCALAR, UNKNOWN, Kind, analyze_activity, join,
+from .analyze import (INT, NONE, SCALAR, UNKNOWN, Kind, UserCall, analyze_activity, join,
                       kind_of_annotation, kind_of_value)
 from .emit import Emitted, compile_module, module_text
 from .errors import SourceADError, UsageError
 from .naming import Namer, Spelling
 from .normalize import normalize, refuse_dict_iteration, refuse_parameter_writes
 from .optimize import optimize
-from .parse import Environment, Parsed, parse_function
+from .parse import (Environment, Parsed, Shape, call_order, callable_name, full_shape,
+                    parse_function)
 from .forward import Forward, jvp_function
 from .reverse import Reverse, grad_function, split_functions
 from .rules.template import walk, names_in
@@ -63,21 +64,22 @@ class Session:
         self.owners[fn.name] = env
 
 
-def derive(fn: FunctionType, wrt: tuple[int, ...], kinds: Kinds, *, mode: str = "reverse",
-           preserve_result: bool = False) -> tuple[Emitted, str]:
+def derive(fn: Callable, wrt: tuple[int, ...], kinds: Kinds, *, mode: str = "reverse",
+           preserve_result: bool = False, shape: Shape | None = None) -> tuple[Emitted, str]:
     """The derivative of ``fn`` in ``mode``; returns the compiled module and the entry name."""
     session = Session()
-    parsed = parse_function(fn)                                      # parse
-    kinds = _with_defaults(fn, kinds)
+    shape = shape if shape is not None else Shape(len(kinds))
+    parsed = parse_function(fn, shape)                               # parse
+    base = callable_name(fn)
     if mode == "reverse":
-        entry = session.unique(f"{fn.__name__}_grad", parsed.env)
+        entry = session.unique(f"{base}_grad", parsed.env)
         rev, wrt_names = _prepare(parsed, wrt, kinds, session)      # normalize, analyze
         session.add(grad_function(rev, entry, wrt_names, preserve_result), parsed.env)  # reverse
         session.temporaries |= set(rev.bars.values())
     else:
         session.vector = mode == "vector"
-        entry = session.unique(f"{fn.__name__}_jvp", parsed.env)
-        session.callees[("jvp", fn, wrt, kinds)] = (entry, "")  # recursion calls the entry
+        entry = session.unique(f"{base}_jvp", parsed.env)
+        session.callees[("jvp", fn, shape, wrt, kinds)] = (entry, "")  # recursion calls the entry
         fwd, wrt_names = _prepare_forward(parsed, wrt, kinds, session)
         session.add(jvp_function(fwd, entry, wrt_names), parsed.env)                    # forward
         session.temporaries |= set(fwd.dots.values())
@@ -113,15 +115,15 @@ def _prepare_forward(parsed: Parsed, wrt: tuple[int, ...], kinds: Kinds, session
     return fwd, wrt_names
 
 
-def _request_jvp(session: Session, func: FunctionType, positions: tuple[int, ...],
+def _request_jvp(session: Session, call: UserCall, positions: tuple[int, ...],
                  kinds: Kinds) -> str:
-    """Name of ``func``'s forward derivative for these active positions."""
-    key = ("jvp", func, positions, kinds)
+    """Name of the callee's forward derivative for these active positions."""
+    key = ("jvp", call.func, call.shape, positions, kinds)
     if key in session.callees:
         return session.callees[key][0]
-    parsed = parse_function(func)
+    parsed = parse_function(call.func, call.shape)
     refuse_parameter_writes(parsed)
-    jvp_name = session.unique(f"{func.__name__}_jvp", parsed.env)
+    jvp_name = session.unique(f"{callable_name(call.func)}_jvp", parsed.env)
     session.callees[key] = (jvp_name, "")
     fwd, wrt_names = _prepare_forward(parsed, positions, kinds, session)
     session.add(jvp_function(fwd, jvp_name, wrt_names), parsed.env)
@@ -132,42 +134,43 @@ def _request_jvp(session: Session, func: FunctionType, positions: tuple[int, ...
 _RESULT_KINDS: dict[tuple, Kind] = {}
 
 
-def result_kind(op, arg_kinds: list[Kind]) -> Kind:
+def result_kind(call: UserCall, arg_kinds: list[Kind]) -> Kind:
     """The kind a user function returns for arguments of these kinds.
 
     Recursion is solved by iteration: assume nothing (``none``), analyze, and repeat with
     the answer until it no longer changes.
     """
-    key = (op.user, tuple(arg_kinds))
+    key = (call.func, call.shape, tuple(arg_kinds))
     if key in _RESULT_KINDS:
         return _RESULT_KINDS[key]
     _RESULT_KINDS[key] = NONE
     try:
-        core = normalize(parse_function(op.user))
+        parsed = parse_function(call.func, call.shape)
+        core = normalize(parsed)
     except SourceADError:
         return UNKNOWN
     params = [a.id for a in core.args.args]
     result = core.body[-1].value.id
     for _ in range(4):
         previous = _RESULT_KINDS[key]
-        activity = analyze_activity(core, parse_function(op.user).env,
-                                    dict(zip(params, arg_kinds)), [], [result], result_kind)
+        activity = analyze_activity(core, parsed.env, dict(zip(params, arg_kinds)), [],
+                                    [result], result_kind)
         _RESULT_KINDS[key] = join(previous, activity.kind(result))
         if _RESULT_KINDS[key] == previous:
             break
     return _RESULT_KINDS[key]
 
 
-def _request_callee(session: Session, func: FunctionType, positions: tuple[int, ...],
+def _request_callee(session: Session, call: UserCall, positions: tuple[int, ...],
                     kinds: Kinds) -> tuple[str, str]:
-    """Names of ``func``'s forward/adjoint sweep pair, generating them on first request."""
-    key = (func, positions, kinds)
+    """Names of the callee's forward/adjoint sweep pair, generating them on first request."""
+    key = (call.func, call.shape, positions, kinds)
     if key in session.callees:
         return session.callees[key]
-    parsed = parse_function(func)
+    parsed = parse_function(call.func, call.shape)
     refuse_parameter_writes(parsed)
-    names = (session.unique(f"{func.__name__}_fwd", parsed.env),
-             session.unique(f"{func.__name__}_adj", parsed.env))
+    base = callable_name(call.func)
+    names = (session.unique(f"{base}_fwd", parsed.env), session.unique(f"{base}_adj", parsed.env))
     session.callees[key] = names  # registered first, so recursion finds it
     rev, wrt_names = _prepare(parsed, positions, kinds, session)
     for generated in split_functions(rev, names[0], names[1], wrt_names):
@@ -194,21 +197,19 @@ def _import_lines(session: Session) -> list[str]:
 def kinds_of_arguments(args: tuple, params: list[str], wrt: tuple[int, ...]) -> Kinds:
     """Scalar, array or integer per argument; a differentiated integer counts as a float."""
     kinds = []
-    for k, (value, param) in enumerate(zip(args, params)):
-        kind = kind_of_value(value, like=param)
+    for k, value in enumerate(args):
+        kind = kind_of_value(value, like=params[k] if k < len(params) else None)
+        if k in wrt and kind.tag == "unknown" and hasattr(value, "__dict__"):
+            raise UsageError(f"cannot differentiate with respect to argument {k}, a "
+                             f"{type(value).__name__} object",
+                             hint="differentiate with respect to numbers or arrays; for an "
+                                  "object's parameters, pass them as a dict argument")
         kinds.append(SCALAR if kind == INT and k in wrt else kind)
     return tuple(kinds)
 
 
-def _with_defaults(fn: Callable, kinds: Kinds) -> Kinds:
-    """Kinds for parameters left to their defaults (an adjoint seed ``out_bar=1.0``)."""
-    params = list(inspect.signature(fn).parameters.values())
-    return kinds + tuple(kind_of_value(p.default, like=p.name) for p in params[len(kinds):]
-                         if p.default is not inspect.Parameter.empty)
-
-
-def kinds_of_annotations(fn: FunctionType, wrt: tuple[int, ...]) -> Kinds:
-    parsed = parse_function(fn)
+def kinds_of_annotations(fn: Callable, wrt: tuple[int, ...]) -> Kinds:
+    parsed = parse_function(fn, full_shape(fn))
     kinds = []
     for k, a in enumerate(parsed.tree.args.args):
         kind = kind_of_annotation(a.annotation, parsed.env, a.id)
@@ -217,25 +218,64 @@ def kinds_of_annotations(fn: FunctionType, wrt: tuple[int, ...]) -> Kinds:
 
 
 def parameters(fn: Callable) -> list[str]:
-    return list(inspect.signature(fn).parameters)
+    """The names of ``fn``'s parameters that arguments can be given to by position."""
+    return [p.name for p in inspect.signature(fn).parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+
+
+def _variadic(fn: Callable) -> bool:
+    return any(p.kind is p.VAR_POSITIONAL for p in inspect.signature(fn).parameters.values())
 
 
 def resolve_wrt(fn: Callable, wrt) -> tuple[int, ...]:
-    params = parameters(fn)
+    """Positions of the arguments to differentiate (for ``f(*args)``, any position)."""
+    params = list(inspect.signature(fn).parameters)
+    positional = parameters(fn)
     items = wrt if isinstance(wrt, tuple) else (wrt,)
     positions = []
     for item in items:
         if isinstance(item, str):
             if item not in params:
-                raise UsageError(f"{fn.__name__} has no parameter {item!r} (it has {params})",
-                                 hint="name one of the parameters in wrt")
-            positions.append(params.index(item))
-        elif isinstance(item, int) and -len(params) <= item < len(params):
-            positions.append(item % len(params))
+                raise UsageError(f"{callable_name(fn)} has no parameter {item!r} (it has "
+                                 f"{params})", hint="name one of the parameters in wrt")
+            if item not in positional:
+                raise UsageError(f"wrt={item!r} names a `*args`, `**kwargs` or keyword-only "
+                                 f"parameter of {callable_name(fn)}",
+                                 hint="differentiate with respect to arguments given by "
+                                      "position: wrt=0 is the first argument, also for *args")
+            positions.append(positional.index(item))
+        elif isinstance(item, int) and _variadic(fn) and item >= 0:
+            positions.append(item)
+        elif isinstance(item, int) and -len(positional) <= item < len(positional):
+            positions.append(item % len(positional))
         else:
-            raise UsageError(f"wrt={item!r} is not a parameter of {fn.__name__}",
-                             hint=f"use a position below {len(params)} or a name from {params}")
+            raise UsageError(f"wrt={item!r} is not a parameter of {callable_name(fn)}",
+                             hint=f"use a position below {len(positional)} or a name from "
+                                  f"{positional}")
     return tuple(positions)
+
+
+def _concrete_call(f: Callable, positions: tuple[int, ...], args: tuple, kwargs: dict):
+    """(shape, the arguments in the order of the concrete parameters, wrt positions among
+    them) for a call ``f(*args, **kwargs)``."""
+    shape = Shape(len(args), tuple(sorted(kwargs)))
+    try:
+        order = call_order(f, shape)
+    except TypeError as err:
+        raise UsageError(f"{callable_name(f)}: {err}",
+                         hint="pass the arguments its signature asks for") from None
+    flat = list(args) + [kwargs[k] for k in shape.keywords]
+    params = parameters(f)
+    concrete = []
+    for p in positions:
+        if p < len(args):
+            concrete.append(order.index(p))
+        elif p < len(params) and params[p] in kwargs:
+            concrete.append(order.index(len(args) + shape.keywords.index(params[p])))
+        else:
+            raise UsageError(f"argument {p} of {callable_name(f)}, differentiated, was not given",
+                             hint="pass every argument you differentiate with respect to")
+    return shape, tuple(flat[k] for k in order), tuple(concrete)
 
 
 # ---- the public API ---------------------------------------------------------------------------
@@ -243,12 +283,14 @@ def resolve_wrt(fn: Callable, wrt) -> tuple[int, ...]:
 _CACHE: dict[tuple, tuple[Emitted, Callable]] = {}
 
 
-def _specialize(f: FunctionType, wrt: tuple[int, ...], kinds: Kinds, preserve_result: bool,
-                verbose: bool, mode: str = "reverse") -> tuple[Emitted, Callable]:
-    key = (f, wrt, kinds, preserve_result, mode)
+def _specialize(f: Callable, wrt: tuple[int, ...], kinds: Kinds, preserve_result: bool,
+                verbose: bool, mode: str = "reverse",
+                shape: Shape | None = None) -> tuple[Emitted, Callable]:
+    shape = shape if shape is not None else Shape(len(kinds))
+    key = (f, wrt, kinds, preserve_result, mode, shape)
     if key not in _CACHE:
         emitted, entry = derive(_source_function(f, kinds), wrt, kinds, mode=mode,
-                                preserve_result=preserve_result)
+                                preserve_result=preserve_result, shape=shape)
         if verbose:
             print(emitted.source)
         _CACHE[key] = (emitted, emitted.functions[entry])
@@ -285,23 +327,26 @@ def grad(f: Callable | None = None, wrt=0, *, mode: str = "reverse",
     state: dict[str, Any] = {"emitted": None}
     by_types: dict[tuple, Callable] = {}
 
-    def specialize(*args) -> Callable:
+    def specialize(*args, **kwargs) -> Callable:
         """The plain generated function for arguments like these (built on first use)."""
-        key = _dispatch_key(args)
+        key = _type_key(args, kwargs)
         if key not in by_types:
-            kinds = kinds_of_arguments(args, params, positions)
-            emitted, impl = _specialize(f, positions, kinds, preserve_result, verbose)
-            _check_scalar_output(f, args)
+            shape, values, concrete = _concrete_call(f, positions, args, kwargs)
+            kinds = kinds_of_arguments(values, params, concrete)
+            emitted, impl = _specialize(f, concrete, kinds, preserve_result, verbose, shape=shape)
+            _check_scalar_output(f, args, kwargs)
             state["emitted"] = emitted
-            by_types[key] = _finish(impl, kinds, positions, isinstance(wrt, tuple), preserve_result,
-                                    emitted)
+            finished = _finish(impl, kinds, concrete, isinstance(wrt, tuple), preserve_result,
+                               emitted)
+            by_types[key] = finished if not kwargs else (
+                lambda *a, **k: finished(*_concrete_call(f, positions, a, k)[1]))
         return by_types[key]
 
-    def derivative(*args):
-        impl = by_types.get(_dispatch_key(args))
+    def derivative(*args, **kwargs):
+        impl = by_types.get(_type_key(args, kwargs))
         if impl is None:
-            impl = specialize(*args)
-        return impl(*args)
+            impl = specialize(*args, **kwargs)
+        return impl(*args, **kwargs)
 
     derivative = _fixed_arity(f, by_types.get, specialize) or derivative
 
@@ -310,7 +355,7 @@ def grad(f: Callable | None = None, wrt=0, *, mode: str = "reverse",
         kinds = kinds_of_arguments(args, params, positions)
         return _specialize(f, positions, kinds, preserve_result, verbose)[1]
 
-    derivative.__name__ = f"{getattr(f, '__name__', 'f')}_grad"
+    derivative.__name__ = f"{callable_name(f)}_grad"
     derivative.__doc__ = f"Gradient of {derivative.__name__[:-5]} (generated by sourcead)."
     derivative.specialize = specialize
     derivative.generated = generated
@@ -332,6 +377,12 @@ def _dispatch_key(args: tuple) -> tuple:
     return key
 
 
+def _type_key(args: tuple, kwargs: dict) -> tuple:
+    """What a specialization depends on: the types of the arguments (and the keywords)."""
+    key = _dispatch_key(args)
+    return key if not kwargs else key + tuple((k, type(v)) for k, v in sorted(kwargs.items()))
+
+
 def _fixed_arity(f: Callable, lookup: Callable, build: Callable) -> Callable | None:
     """A dispatcher with ``f``'s own parameters: ``(type(x), type(y))`` is a few times
     cheaper than packing ``*args`` and mapping ``type`` over it, and keywords work too.
@@ -347,7 +398,7 @@ def _fixed_arity(f: Callable, lookup: Callable, build: Callable) -> Callable | N
             f"        impl = _sourcead_build({names})\n"
             f"    return impl({names})\n")
     namespace = {"_sourcead_lookup": lookup, "_sourcead_build": build}
-    exec(compile(text, f"<sourcead: dispatcher of {getattr(f, '__name__', 'f')}>", "exec"), namespace)
+    exec(compile(text, f"<sourcead: dispatcher of {callable_name(f)}>", "exec"), namespace)
     return namespace["dispatch"]
 
 
@@ -433,10 +484,10 @@ def _refuse_tree(what: str, args: tuple, positions) -> None:
                               "one array (np.concatenate of the leaves) and split it inside")
 
 
-def _check_scalar_output(f: Callable, args: tuple) -> None:
-    value = f(*copy.deepcopy(args))  # on copies: f may write into its arguments
+def _check_scalar_output(f: Callable, args: tuple, kwargs: dict | None = None) -> None:
+    value = f(*copy.deepcopy(args), **copy.deepcopy(kwargs or {}))  # f may write into them
     if np.ndim(value) != 0:
-        raise UsageError(f"grad needs a function with a scalar output; {f.__name__} returned "
+        raise UsageError(f"grad needs a function with a scalar output; {callable_name(f)} returned "
                          f"shape {np.shape(value)}",
                          hint="use sourcead.vjp with a cotangent, or reduce the output first")
 
@@ -458,7 +509,7 @@ def vjp(f: Callable, wrt=0):
             grads = _shaped_like(grads, args, positions, False)
         return value, grads
 
-    pullback.__name__ = f"{getattr(f, '__name__', 'f')}_vjp"
+    pullback.__name__ = f"{callable_name(f)}_vjp"
     return pullback
 
 
@@ -476,12 +527,17 @@ def source(df: Callable, *args) -> str:
     state = info.get("state", {})
     if not args and state.get("emitted") is not None:
         return state["emitted"].source
-    kinds = kinds_of_arguments(args[:len(parameters(f))], parameters(f), wrt) if args \
+    if not _variadic(f):
+        args = args[:len(parameters(f))]
+    kinds = kinds_of_arguments(args, parameters(f), wrt) if args \
         else kinds_of_annotations(f, wrt)
+    shape = None if args else full_shape(f)
     if mode == "hessian":
-        _, gradient = _specialize(f, wrt, kinds, False, False)
-        return _specialize(gradient, wrt[:1], kinds, False, False, mode="vector")[0].source
-    return _specialize(f, wrt, kinds, info.get("preserve_result", False), False, mode=mode)[0].source
+        _, gradient = _specialize(f, wrt, kinds, False, False, shape=shape)
+        return _specialize(gradient, wrt[:1], kinds + (SCALAR,), False, False,
+                           mode="vector")[0].source
+    return _specialize(f, wrt, kinds, info.get("preserve_result", False), False, mode=mode,
+                       shape=shape)[0].source
 
 
 # ---- forward mode and what is built on it --------------------------------------------------
@@ -496,30 +552,37 @@ def _forward_impl(f: Callable, positions: tuple[int, ...], args: tuple, verbose:
 def jvp(f: Callable, wrt=0):
     """``fn(*args, *tangents) -> (value, tangent_out)``: forward mode, one tangent per wrt."""
     positions = resolve_wrt(f, wrt)
-    count = len(parameters(f))
+
+    def split(args_and_tangents: tuple) -> tuple[tuple, tuple]:
+        """Arguments, then one tangent per wrt (arguments left to defaults are left out)."""
+        n = len(args_and_tangents) - len(positions)
+        return args_and_tangents[:n], args_and_tangents[n:]
 
     def pushforward(*args_and_tangents):
-        args, tangents = args_and_tangents[:count], args_and_tangents[count:]
+        args, tangents = split(args_and_tangents)
         if len(tangents) != len(positions):
-            raise UsageError(f"jvp of {f.__name__} takes {len(positions)} tangent(s) after the "
-                             f"arguments, got {len(tangents)}", hint="pass one tangent per wrt")
+            raise UsageError(f"jvp of {callable_name(f)} takes {len(positions)} tangent(s) after "
+                             f"the arguments, got {len(tangents)}", hint="pass one tangent per wrt")
         _, impl = _forward_impl(f, positions, args)
         value, tangent = impl(*args, *tangents)
         return value, _like(tangent, value)
 
     def generated(*args_and_tangents) -> Callable:
         """The generated ``f_jvp`` itself (what sourcead differentiates again)."""
-        return _forward_impl(f, positions, args_and_tangents[:count])[1]
+        return _forward_impl(f, positions, split(args_and_tangents)[0])[1]
 
-    pushforward.__name__ = f"{getattr(f, '__name__', 'f')}_jvp"
+    pushforward.__name__ = f"{callable_name(f)}_jvp"
     pushforward.__sourcead__ = {"function": f, "wrt": positions, "mode": "forward"}
     pushforward.generated = generated
     signature = inspect.signature(f)
     namer = Namer(set(signature.parameters))
-    tangents = [inspect.Parameter(namer.fresh(f"{list(signature.parameters)[p]}_dot"),
+    tangents = [inspect.Parameter(namer.fresh(f"{(parameters(f) + ['arg'] * (p + 1))[p]}_dot"),
                                   inspect.Parameter.POSITIONAL_OR_KEYWORD) for p in positions]
-    pushforward.__signature__ = signature.replace(
-        parameters=list(signature.parameters.values()) + tangents)
+    try:
+        pushforward.__signature__ = signature.replace(
+            parameters=list(signature.parameters.values()) + tangents)
+    except ValueError:  # after *args or keyword-only parameters: no plain signature
+        pass
     return pushforward
 
 
@@ -600,7 +663,7 @@ def _forward_grad(f: Callable, wrt, preserve_result: bool, verbose: bool):
         out = tuple(grads) if isinstance(wrt, tuple) else grads[0]
         return (out, value) if preserve_result else out
 
-    derivative.__name__ = f"{getattr(f, '__name__', 'f')}_grad"
+    derivative.__name__ = f"{callable_name(f)}_grad"
     derivative.__sourcead__ = {"function": f, "wrt": positions, "mode": "forward"}
     return derivative
 
@@ -630,7 +693,7 @@ def jacobian(f: Callable, wrt=0, mode: str = "forward"):
         out = [_jacobian_at(f, p, args, mode) for p in positions]
         return tuple(out) if isinstance(wrt, tuple) else out[0]
 
-    jac.__name__ = f"{getattr(f, '__name__', 'f')}_jacobian"
+    jac.__name__ = f"{callable_name(f)}_jacobian"
     return jac
 
 
@@ -683,6 +746,6 @@ def hessian(f: Callable, wrt=0):
             return tuple(tuple(row) for row in blocks)
         return blocks[0][0]
 
-    hess.__name__ = f"{getattr(f, '__name__', 'f')}_hessian"
+    hess.__name__ = f"{callable_name(f)}_hessian"
     hess.__sourcead__ = {"function": f, "wrt": positions, "mode": "hessian"}
     return hess

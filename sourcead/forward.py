@@ -16,7 +16,7 @@ from typing import Callable
 import gast
 
 from .analyze import (Activity, Kind, bound_arguments, container_operand, differentiable_operands, is_container, operands,
-                      operation, operation_function, stack_pop, stack_push, user_arguments)
+                      hint_for, operation, operation_function, stack_pop, stack_push, user_call)
 from .errors import NoDerivativeError
 from .naming import Namer, Spelling, tangent_name
 from .parse import Environment
@@ -87,9 +87,10 @@ class Forward:
                 return [s, gast.Expr(value=popped)]
             return [s, assign(self.dot(target), popped)]
         op = operation(value, self.env)
-        if op.user is not None and any(self.active(a) for a in user_arguments(op.user, value)) \
+        call = user_call(value, self.env, self.activity.kinds) if op.user is not None else None
+        if call is not None and any(self.active(a) for a in call.atoms) \
                 and (target in self.activity.active or self.activity.records_on_active_stack(value)):
-            return self.user_call(s, op.user)
+            return self.user_call(s, call)
         if target not in self.activity.active:
             return [s]
         if isinstance(value, gast.List) and not value.elts:
@@ -142,7 +143,8 @@ class Forward:
             return gast.Dict(keys=list(value.keys), values=[self.dot_or_zero(v) for v in value.values])
         op = operation(value, self.env)
         if op.rule is None:
-            raise self.error(s, f"no derivative rule for `{op.what}`")
+            raise self.error(s, op.what if op.what.startswith(("method call", "call of the local"))
+                             else f"no derivative rule for `{op.what}`")
         return self.rule_tangent(s, op.rule)
 
     def dot_or_zero(self, node: gast.expr) -> gast.expr:
@@ -233,16 +235,14 @@ class Forward:
                                                      rule.defaults,
                                            operation_function(s.value, self.env)), False)]
 
-    def user_call(self, s: gast.Assign, func) -> list[gast.stmt]:
-        """``y, y_dot = g_jvp(args..., active_arg_dots...)``, all positional."""
-        target, call = s.targets[0].id, s.value
-        atoms = user_arguments(func, call)
-        if any(a is None for a in atoms):
-            raise self.error(s, f"a call to {func.__name__} that relies on default arguments")
+    def user_call(self, s: gast.Assign, call) -> list[gast.stmt]:
+        """``y, y_dot = g_jvp(args..., active_arg_dots...)``, all positional, in the order of
+        the callee's concrete signature."""
+        target, atoms = s.targets[0].id, call.atoms
         positions = tuple(k for k, a in enumerate(atoms) if self.active(a))
         kinds = tuple(self.activity.kind(a.id) if isinstance(a, gast.Name) else Kind("scalar")
                       for a in atoms)
-        jvp_name = self.request_jvp(func, positions, kinds)
+        jvp_name = self.request_jvp(call, positions, kinds)
         dots = [name(self.dot(atoms[k].id)) for k in positions]
         value = gast.Call(func=name(jvp_name), args=list(atoms) + dots, keywords=[])
         targets = gast.Tuple(elts=[name(target, store=True), name(self.dot(target), store=True)],
@@ -276,8 +276,9 @@ class Forward:
     def error(self, s: gast.stmt, reason: str) -> NoDerivativeError:
         return NoDerivativeError(reason, filename=self.env.filename, lineno=getattr(s, "lineno", None),
                                  construct=reason,
-                                 hint="use an operation sourcead knows (see README), or wrap the "
-                                      "value in sourcead.stop_gradient(...)")
+                                 hint=hint_for(reason, "use an operation sourcead knows (see "
+                                               "README), or wrap the value in "
+                                               "sourcead.stop_gradient(...)"))
 
 
 def jvp_function(fwd: Forward, name_: str, wrt: list[str]) -> gast.FunctionDef:

@@ -50,7 +50,6 @@ _REFUSED = {
     gast.FunctionDef: ("nested `def`", "define the helper at module level and call it"),
     gast.Lambda: ("`lambda`", "define the function with `def` at module level"),
     gast.SetComp: ("set comprehension", "use a list comprehension"),
-    gast.NamedExpr: ("assignment expression `:=`", "assign the value in its own statement"),
     gast.Starred: ("starred expression", "pass the arguments one by one"),
     gast.Raise: ("`raise` statement", "check the inputs before calling the derivative"),
     gast.Assert: ("`assert` statement", "check the inputs before calling the derivative"),
@@ -90,6 +89,7 @@ def fence(fn: gast.FunctionDef, env: Environment) -> None:
     if args.vararg or args.kwarg or args.kwonlyargs or args.posonlyargs:
         raise error(fn, env, "`*args`, `**kwargs` or keyword-only parameter",
                     "use plain positional parameters")
+    check_walrus(fn, env)
     for node in walk(fn):
         if node is fn:
             continue
@@ -102,6 +102,33 @@ def fence(fn: gast.FunctionDef, env: Environment) -> None:
             raise error(node, env, what, hint)
         if kind in (gast.For, gast.While) and node.orelse:
             raise error(node, env, "`else` clause of a loop", "set a flag before `break` instead")
+
+
+_COMPREHENSIONS = (gast.ListComp, gast.SetComp, gast.DictComp, gast.GeneratorExp)
+
+
+def check_walrus(fn: gast.FunctionDef, env: Environment) -> None:
+    """``(y := v)`` becomes ``y = v`` just before its statement. That is the same program
+    unless the statement read ``y`` before the walrus ran, or it sits in a comprehension."""
+    for stmt in _walk_stmts(fn.body):
+        parts = [v for f, v in gast.iter_fields(stmt) if f not in ("body", "orelse")]
+        nodes = [n for part in parts for item in (part if isinstance(part, list) else [part])
+                 if isinstance(item, gast.AST) for n in walk(item)]
+        for comp in (n for n in nodes if isinstance(n, _COMPREHENSIONS)):
+            for inner in walk(comp):
+                if isinstance(inner, gast.NamedExpr):
+                    raise error(inner, env, "assignment expression `:=` in a comprehension",
+                                "write the loop out, assigning the value in its own statement")
+        for walrus in (n for n in nodes if isinstance(n, gast.NamedExpr)):
+            own = {id(n) for n in walk(walrus)}
+            where = (walrus.lineno, walrus.col_offset)
+            for n in nodes:
+                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) \
+                        and n.id == walrus.target.id and id(n) not in own \
+                        and (n.lineno, n.col_offset) < where:
+                    raise error(walrus, env, f"assignment expression `:=` to `{n.id}`, which "
+                                "the same statement reads before it",
+                                f"assign `{n.id}` in its own statement first")
 
 
 # --- statement-level desugaring ----------------------------------------------------------------
@@ -427,7 +454,7 @@ def _may_share_memory(value: gast.expr, env: Environment) -> bool:
             func, gast.Name) else ""
         if attr in _VIEWS:
             return True
-        from .analyze import _is_library  # a user function may return an argument or a global
+        from .parse import is_code  # a user function may return an argument or a global
         from .rules.tables import METHODS
         from .runtime import FRESH, HELPERS
         found = env.resolve(func)
@@ -435,7 +462,7 @@ def _may_share_memory(value: gast.expr, env: Environment) -> bool:
             return False
         if found is MISSING_VALUE:  # a method: NumPy's make new arrays, others may not
             return not (isinstance(func, gast.Attribute) and func.attr in METHODS)
-        return callable(found) and hasattr(found, "__code__") and not _is_library(found)
+        return is_code(found)
     return False
 
 
@@ -802,6 +829,8 @@ class Flattener:
             return pre + pre2, gast.Dict(keys=keys, values=values)
         if isinstance(node, gast.IfExp):
             return self.if_expression(node, hint)
+        if isinstance(node, gast.NamedExpr):  # (y := v): y = v, then the value is y
+            return self._assign_flat(node.target.id, node.value), name(node.target.id)
         if isinstance(node, gast.BoolOp):
             return self.bool_operation(node, hint)
         if self.is_atom(node):
@@ -822,6 +851,12 @@ class Flattener:
 
     def call(self, node: gast.Call) -> tuple[list[gast.stmt], gast.expr]:
         func = node.func
+        if _is_sum_of_literal(node, self.env):  # sum((a, b, c)) is a + b + c
+            values = node.args[0].elts if not node.args[1:] else node.args[1:] + node.args[0].elts
+            total = values[0] if values else const(0)
+            for v in values[1:]:
+                total = gast.BinOp(left=total, op=gast.Add(), right=v)
+            return self.operation(_located([gast.Expr(value=total)], node)[0].value, "total")
         pre: list[gast.stmt] = []
         if isinstance(func, gast.Attribute) and not self.is_atom(func):
             pre, base = self.atom(func.value, describe(func.value))
@@ -930,6 +965,12 @@ class Flattener:
                 root = root.value
             return isinstance(root, gast.Name) and root.id not in self.locals
         return False
+
+
+def _is_sum_of_literal(node: gast.Call, env: Environment) -> bool:
+    return (isinstance(node.func, gast.Name) and env.resolve(node.func) is builtins.sum
+            and 1 <= len(node.args) <= 2 and not node.keywords
+            and isinstance(node.args[0], (gast.Tuple, gast.List)))
 
 
 def _reverse(rng: gast.expr) -> gast.expr:

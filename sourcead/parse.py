@@ -1,22 +1,33 @@
 """Source of a function -> gast FunctionDef plus the environment it runs in.
 
-In: a Python function object (user code, or code sourcead generated: emit registers that in
-linecache, so both are read the same way). Out: a ``Parsed`` value whose tree has line
-numbers of the user's file, with decorators removed, and whose ``Environment`` says how
-the names the function reads resolve (globals, closure cells, builtins).
+In: a callable (a user function, a bound method, a ``functools.partial``, a function that
+sourcead lifted out of another, or code sourcead generated: emit registers that in
+linecache, so both are read the same way) and the ``Shape`` of the call that runs it. Out:
+a ``Parsed`` value whose tree has line numbers of the user's file, no decorators, and a
+*concrete signature*: plain positional parameters, one per argument the call passes, in the
+callee's parameter order. Everything else the function receives is a constant of the
+specialization, the way argument kinds are: defaults and partial/bound arguments become
+``p = 1.0`` statements (or names in the ``Environment``), ``*args`` becomes ``args_0,
+args_1``, ``**kw`` one parameter per keyword. Nested ``def`` and ``lambda`` are lifted out
+into functions of their own that take the outer variables they read as extra parameters.
 """
 from __future__ import annotations
 
 import builtins
+import copy
+import functools
 import inspect
 import textwrap
 from dataclasses import dataclass, field
-from types import FunctionType, MappingProxyType
+from types import BuiltinFunctionType, FunctionType, MappingProxyType, MethodType
 from typing import Any, Mapping
 
 import gast
+import numpy as np
 
-from .errors import SourceNotFoundError, UnsupportedSyntaxError
+from .errors import SourceNotFoundError, UnsupportedSyntaxError, UsageError
+from .naming import Namer
+from .rules.template import assign, const, name, names_in, walk
 
 _MISSING = object()
 
@@ -38,15 +49,27 @@ class Environment:
         return runtime.HELPERS.get(ident, _MISSING)
 
     def resolve(self, node: gast.expr) -> Any:
-        """Statically resolve ``name`` or ``module.attr.attr`` to an object, or ``_MISSING``."""
+        """Statically resolve ``name`` or ``obj.attr.attr`` to an object, or ``_MISSING``."""
         if isinstance(node, gast.Name):
             return self.lookup(node.id)
         if isinstance(node, gast.Attribute):
             base = self.resolve(node.value)
-            if base is _MISSING or not inspect.ismodule(base) and not isinstance(base, type):
+            if base is _MISSING or isinstance(base, np.ndarray):
+                return _MISSING
+            try:  # a property runs code: only plain attributes are read statically
+                static = inspect.getattr_static(base, node.attr)
+            except AttributeError:
+                return _MISSING
+            if isinstance(static, property):
                 return _MISSING
             return getattr(base, node.attr, _MISSING)
         return _MISSING
+
+    def with_names(self, extra: Mapping[str, Any]) -> "Environment":
+        if not extra:
+            return self
+        return Environment(self.filename, self.globals,
+                           MappingProxyType({**self.closure, **extra}), self.module)
 
 
 @dataclass(frozen=True)
@@ -58,12 +81,128 @@ class Parsed:
 MISSING = _MISSING
 
 
-def parse_function(fn: FunctionType) -> Parsed:
-    """Read, dedent and parse ``fn``; line numbers refer to its file."""
-    fn = inspect.unwrap(fn)
-    if not isinstance(fn, FunctionType):
+@dataclass(frozen=True)
+class Shape:
+    """How a call passes its arguments: how many by position, which keywords (sorted), and
+    which of them are known functions (flat position -> function), fixed into the callee."""
+    positional: int
+    keywords: tuple[str, ...] = ()
+    fixed: tuple[tuple[int, Any], ...] = ()
+
+
+# ---- callables ------------------------------------------------------------------------------
+
+def callee_parts(obj: Any) -> tuple[FunctionType, dict[str, Any]] | None:
+    """The plain function a callable runs, and the parameters it fixes (``self`` of a bound
+    method, the positional arguments of a ``functools.partial``); None if not Python code."""
+    if isinstance(obj, FunctionType):
+        return inspect.unwrap(obj), {}
+    if isinstance(obj, MethodType):
+        inner = callee_parts(obj.__func__)
+        if inner is None:
+            return None
+        func, fixed = inner
+        free = [p for p in _positional(func) if p not in fixed]
+        return (func, {**fixed, free[0]: obj.__self__}) if free else None
+    if isinstance(obj, functools.partial):
+        inner = callee_parts(obj.func)
+        if inner is None:
+            return None
+        func, fixed = inner
+        free = [p for p in _positional(func) if p not in fixed]
+        return func, {**fixed, **dict(zip(free, obj.args))}
+    call = getattr(type(obj), "__call__", None)
+    if isinstance(call, FunctionType) and not isinstance(obj, type):
+        return callee_parts(MethodType(call, obj))
+    return None
+
+
+def is_code(obj: Any) -> bool:
+    """A callable whose Python source sourcead reads (not NumPy's, math's or a builtin)."""
+    parts = callee_parts(obj) if not isinstance(obj, (type, BuiltinFunctionType)) else None
+    if parts is None:
+        return False
+    module = inspect.getmodule(parts[0])
+    return module is None or module.__name__.split(".")[0] not in ("numpy", "scipy", "math")
+
+
+def callable_name(obj: Any) -> str:
+    parts = callee_parts(obj) if not isinstance(obj, type) else None
+    return parts[0].__name__ if parts is not None else getattr(obj, "__name__", "f")
+
+
+def _positional(func: FunctionType) -> list[str]:
+    return [p.name for p in inspect.signature(func).parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+
+
+def shape_of(args: int, keywords) -> Shape:
+    return Shape(args, tuple(sorted(keywords)))
+
+
+def call_order(obj: Any, shape: Shape) -> list[int]:
+    """Flat argument positions (positional, then keywords in sorted order) in the order of
+    the callee's concrete parameters; fixed ones are left out. TypeError if it cannot bind."""
+    bound = _bind(obj, shape)
+    fixed = dict(shape.fixed)
+    order = []
+    for value in bound.values():
+        items = value if isinstance(value, tuple) else (
+            [value[k] for k in sorted(value)] if isinstance(value, dict) else [value])
+        order += [i for i in items if i not in fixed]
+    return order
+
+
+def _bind(obj: Any, shape: Shape) -> dict[str, Any]:
+    """parameter -> flat position (a tuple for ``*args``, a dict for ``**kw``), in the
+    callee's parameter order."""
+    flat = list(range(shape.positional + len(shape.keywords)))
+    keywords = dict(zip(shape.keywords, flat[shape.positional:]))
+    return dict(inspect.signature(obj).bind(*flat[:shape.positional], **keywords).arguments)
+
+
+def full_shape(obj: Any) -> Shape:
+    """Every positional parameter given by position and required keyword-only ones by name
+    (what annotations describe when no call is known)."""
+    params = inspect.signature(obj).parameters.values()
+    return Shape(sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params),
+                 tuple(sorted(p.name for p in params
+                              if p.kind is p.KEYWORD_ONLY and p.default is p.empty)))
+
+
+# ---- reading a function ------------------------------------------------------------------------
+
+_PARSED: dict = {}
+
+
+def parse_function(fn: Any, shape: Shape | None = None) -> Parsed:
+    """Read, dedent and parse ``fn`` for a call of this shape (all positional parameters
+    by position when None); line numbers refer to its file."""
+    shape = shape if shape is not None else full_shape(fn)
+    try:
+        key = (fn, shape)
+        if key in _PARSED:
+            return _PARSED[key]
+    except TypeError:  # an unhashable callable: parse it every time
+        key = None
+    parts = callee_parts(fn)
+    if parts is None:
         raise SourceNotFoundError(f"{fn!r} is not a plain Python function",
                                   hint="pass a function defined with `def` in a file")
+    func, fixed = parts
+    tree, env = _read(func)
+    tree, env = concrete_signature(tree, env, fn, fixed, shape)
+    tree, env = lift_nested(tree, env)
+    parsed = Parsed(tree, env)
+    if key is not None:
+        _PARSED[key] = parsed
+    return parsed
+
+
+def _read(fn: FunctionType) -> tuple[gast.FunctionDef, Environment]:
+    if fn.__code__ in _LIFTED:
+        tree, env = _LIFTED[fn.__code__]
+        return copy.deepcopy(tree), env
     filename = _REGISTERED.get(fn.__code__, (None, fn.__code__.co_filename))[1]
     text, first = _source_of(fn, filename)
     tree = gast.parse(textwrap.dedent(text))
@@ -72,25 +211,30 @@ def parse_function(fn: FunctionType) -> Parsed:
         raise UnsupportedSyntaxError("only functions written with `def` can be differentiated",
                                      filename=filename, lineno=first,
                                      construct=type(node).__name__,
-                                     hint="write the function with `def` (lambdas come later)")
+                                     hint="write the function with `def`")
     gast.increment_lineno(node, first - 1)
     node.decorator_list = []
-    return Parsed(node, Environment(filename, MappingProxyType(fn.__globals__),
-                                    MappingProxyType(_closure_of(fn)), fn.__module__))
+    return node, Environment(filename, MappingProxyType(fn.__globals__),
+                             MappingProxyType(_closure_of(fn)), fn.__module__)
 
 
-def _as_function(node: gast.stmt, name: str) -> gast.stmt:
+def _as_function(node: gast.stmt, name_: str) -> gast.stmt:
     """``f = lambda x: ...`` (the source inspect gives for a lambda) as ``def f(x): return ...``."""
     lambdas = [n for n in gast.walk(node) if isinstance(n, gast.Lambda)]
     if isinstance(node, gast.FunctionDef) or len(lambdas) != 1:
         return node
     lam = lambdas[0]
     target = node.targets[0].id if isinstance(node, gast.Assign) and isinstance(
-        node.targets[0], gast.Name) else name.replace("<lambda>", "lambda_")
-    body = [gast.Return(value=lam.body)]
-    func = gast.FunctionDef(name=target, args=lam.args, body=body, decorator_list=[],
-                            returns=None, type_comment=None, type_params=[])
-    return gast.copy_location(func, node)
+        node.targets[0], gast.Name) else name_.replace("<lambda>", "lambda_")
+    return _lambda_as_def(lam, target, node)
+
+
+def _lambda_as_def(lam: gast.Lambda, name_: str, where: gast.AST) -> gast.FunctionDef:
+    func = gast.FunctionDef(name=name_, args=lam.args, body=[gast.Return(value=lam.body)],
+                            decorator_list=[], returns=None, type_comment=None, type_params=[])
+    gast.copy_location(func, where)
+    func.body[0].lineno = getattr(lam.body, "lineno", where.lineno)
+    return func
 
 
 _REGISTERED: dict = {}   # code object -> source text given by the user
@@ -133,3 +277,307 @@ def _closure_of(fn: FunctionType) -> dict[str, Any]:
         except ValueError:  # an empty cell: the name is not bound yet
             pass
     return out
+
+
+# ---- a concrete signature for one call shape ------------------------------------------------
+
+def _refuse(node: gast.AST, env: Environment, what: str, hint: str) -> UnsupportedSyntaxError:
+    return UnsupportedSyntaxError(f"cannot differentiate a {what}", filename=env.filename,
+                                  lineno=getattr(node, "lineno", None), construct=what, hint=hint)
+
+
+def concrete_signature(tree: gast.FunctionDef, env: Environment, obj: Any,
+                       hidden: dict[str, Any], shape: Shape):
+    """The function with one plain parameter per argument the call passes; everything else
+    it receives becomes a constant of this specialization."""
+    try:
+        bound = _bind(obj, shape)
+    except TypeError as err:
+        raise UsageError(f"{callable_name(obj)} cannot be called with {shape.positional} "
+                         f"positional argument(s) and keywords {list(shape.keywords)}: {err}",
+                         hint="pass the arguments its signature asks for") from None
+    defaults = {p.name: p.default for p in inspect.signature(obj).parameters.values()
+                if p.default is not p.empty}
+    fixed, namer = dict(shape.fixed), Namer(names_in(tree) | set(env.closure))
+    a = tree.args
+    params: list[gast.Name] = []
+    constants: dict[str, Any] = dict(hidden)
+    stars: dict[str, list[str]] = {}
+    keywords: dict[str, dict[str, str]] = {}
+
+    def given(ident: str, index: int, annotation=None) -> None:
+        if index in fixed:
+            constants[ident] = fixed[index]
+        else:
+            params.append(gast.Name(id=ident, ctx=gast.Param(), annotation=annotation,
+                                    type_comment=None))
+
+    for p in a.posonlyargs + a.args + a.kwonlyargs:
+        if p.id in hidden:
+            continue
+        if p.id in bound:
+            given(p.id, bound[p.id], p.annotation)
+        else:
+            constants[p.id] = defaults[p.id]
+    if a.vararg is not None:
+        star = a.vararg.id
+        stars[star] = [namer.fresh(f"{star}_{k}") for k in range(len(bound.get(star, ())))]
+        for ident, index in zip(stars[star], bound.get(star, ())):
+            given(ident, index)
+    if a.kwarg is not None:
+        kw = a.kwarg.id
+        given_keywords = bound.get(kw, {})
+        keywords[kw] = {k: namer.fresh(k) for k in sorted(given_keywords)}
+        for k in sorted(given_keywords):
+            given(keywords[kw][k], given_keywords[k])
+    # parameters keep the callee's order: positional, then *args, then keyword-only, **kw
+    order = [p.id for p in a.posonlyargs + a.args] + stars.get(getattr(a.vararg, "id", ""), []) \
+        + [p.id for p in a.kwonlyargs] + list(keywords.get(getattr(a.kwarg, "id", ""), {}).values())
+    params.sort(key=lambda p: order.index(p.id))
+    tree.args = gast.arguments(args=params, posonlyargs=[], vararg=None, kwonlyargs=[],
+                               kw_defaults=[], kwarg=None, defaults=[])
+    tree.body = _expand_variadic(tree, env, stars, keywords) + tree.body
+    return _bind_constants(tree, env, constants, namer)
+
+
+def _expand_variadic(tree: gast.FunctionDef, env: Environment, stars: dict[str, list[str]],
+                     keywords: dict[str, dict[str, str]]) -> list[gast.stmt]:
+    """``g(*args)`` -> ``g(args_0, args_1)``, ``g(**kw)`` -> ``g(a=a)``, ``kw['a']`` -> ``a``;
+    other reads of ``args`` see the tuple ``args = (args_0, args_1)``."""
+    for node in walk(tree):
+        for field_name in ("args", "elts"):
+            items = getattr(node, field_name, None)
+            if isinstance(items, list) and any(_starred(i, stars) for i in items):
+                setattr(node, field_name, [e for i in items for e in (
+                    [name(n) for n in stars[i.value.id]] if _starred(i, stars) else [i])])
+        if isinstance(node, gast.Call) and any(k.arg is None and isinstance(k.value, gast.Name)
+                                               and k.value.id in keywords for k in node.keywords):
+            node.keywords = [e for k in node.keywords for e in (
+                [gast.keyword(arg=a, value=name(p)) for a, p in keywords[k.value.id].items()]
+                if k.arg is None and isinstance(k.value, gast.Name) and k.value.id in keywords
+                else [k])]
+    for node in walk(tree):
+        for field_name, child in list(gast.iter_fields(node)):
+            if isinstance(child, gast.Subscript) and isinstance(child.value, gast.Name) \
+                    and child.value.id in keywords and isinstance(child.slice, gast.Constant) \
+                    and child.slice.value in keywords[child.value.id]:
+                setattr(node, field_name, name(keywords[child.value.id][child.slice.value]))
+    for node in walk(tree):
+        if isinstance(node, gast.Name) and node.id in keywords and node is not tree:
+            raise _refuse(node, env, "use of `**kwargs` other than passing it on",
+                          f"pass it on with `g(**{node.id})` or read `{node.id}['name']`")
+    used = {n.id for n in walk(tree) if isinstance(n, gast.Name)}
+    return [gast.copy_location(assign(star, gast.Tuple(elts=[name(n) for n in names],
+                                                       ctx=gast.Load())), tree)
+            for star, names in stars.items() if star in used]
+
+
+def _starred(node: gast.AST, stars: dict) -> bool:
+    return isinstance(node, gast.Starred) and isinstance(node.value, gast.Name) \
+        and node.value.id in stars
+
+
+def _literal(value: Any) -> gast.expr | None:
+    """A constant written in the code, for values that read well as one."""
+    if isinstance(value, (bool, np.bool_)):
+        return const(bool(value))
+    if isinstance(value, (int, np.integer)):
+        return const(int(value))
+    if isinstance(value, (float, np.floating)) and np.isfinite(value):
+        return const(float(value))
+    if value is None or isinstance(value, str):
+        return const(value)
+    if isinstance(value, tuple):
+        elts = [_literal(v) for v in value]
+        return None if any(e is None for e in elts) else gast.Tuple(elts=elts, ctx=gast.Load())
+    return None
+
+
+def _inline(tree: gast.AST, ident: str, literal: gast.expr) -> None:
+    """Write the constant where the parameter is read (not where a nested function's own
+    parameter of the same name hides it)."""
+    for node in gast.iter_child_nodes(tree):
+        if isinstance(node, (gast.FunctionDef, gast.Lambda)) and ident in _own_names(node):
+            continue
+        for field_name, child in gast.iter_fields(node):
+            if isinstance(child, gast.Name) and child.id == ident:
+                setattr(node, field_name, gast.copy_location(copy.deepcopy(literal), child))
+            elif isinstance(child, list):
+                child[:] = [gast.copy_location(copy.deepcopy(literal), c)
+                            if isinstance(c, gast.Name) and c.id == ident else c for c in child]
+        _inline(node, ident, literal)
+
+
+def _bind_constants(tree: gast.FunctionDef, env: Environment, constants: dict[str, Any],
+                    namer: Namer) -> tuple[gast.FunctionDef, Environment]:
+    """``p = 2.0`` at the top for a literal; an object (``self``, an array) is a free name
+    of the specialization, like a global."""
+    stored = {n.id for n in walk(tree) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+    first, extra = [], {}
+    for ident, value in constants.items():
+        literal = _literal(value)
+        if literal is not None and ident not in stored:
+            _inline(tree, ident, literal)
+            continue
+        if literal is None and ident not in stored:
+            extra[ident] = value
+            continue
+        if literal is None:
+            holder = namer.fresh(f"{ident}_value")
+            extra[holder], literal = value, name(holder)
+        first.append(gast.copy_location(assign(ident, literal), tree))
+    tree.body = first + tree.body
+    return tree, env.with_names(extra)
+
+
+# ---- lambda lifting: nested functions become functions of their own --------------------------
+
+_LIFTED: dict = {}   # code object of a lifted function -> (its tree, its environment)
+
+
+def lift_nested(tree: gast.FunctionDef, env: Environment) -> tuple[gast.FunctionDef, Environment]:
+    """Hoist each nested ``def`` and ``lambda`` out of ``tree`` into a function that takes the
+    local variables it reads as extra (keyword) parameters; every call passes them. A closure
+    reads a variable's value when it is called, which is what the call passes."""
+    nested = _nested_functions(tree, env)
+    if not nested:
+        return tree, env
+    outer_locals = {p.id for p in tree.args.args} | _stores(tree.body)
+    captured = _captured(nested, outer_locals, env)
+    for fn in [tree] + list(nested.values()):
+        _pass_captured(fn, nested, captured, env)
+    for ident, fn in nested.items():
+        fn.args.kwonlyargs += [gast.Name(id=c, ctx=gast.Param(), annotation=None, type_comment=None)
+                               for c in captured[ident]]
+        fn.args.kw_defaults += [None] * len(captured[ident])
+    namespace = {**env.globals, **env.closure}
+    lifted = {ident: _compiled(fn, env, namespace) for ident, fn in nested.items()}
+    namespace.update(lifted)
+    lifted_env = env.with_names(lifted)
+    for ident, fn in nested.items():
+        _LIFTED[lifted[ident].__code__] = (fn, lifted_env)
+    return tree, lifted_env
+
+
+def _nested_functions(tree: gast.FunctionDef, env: Environment) -> dict[str, gast.FunctionDef]:
+    """Nested defs (and ``f = lambda ...``) at the top of the body, taken out of it; other
+    lambdas replaced by the name of their lifted function."""
+    nested: dict[str, gast.FunctionDef] = {}
+    body = []
+    for s in tree.body:
+        if isinstance(s, gast.FunctionDef):
+            if s.decorator_list:
+                raise _refuse(s, env, "decorated nested `def`",
+                              "define the decorated function at module level")
+            nested[s.name] = s
+        elif isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(
+                s.targets[0], gast.Name) and isinstance(s.value, gast.Lambda):
+            nested[s.targets[0].id] = _lambda_as_def(s.value, s.targets[0].id, s)
+        else:
+            body.append(s)
+    tree.body = body
+    namer = Namer(names_in(tree) | set(nested) | set(env.globals) | set(env.closure))
+    for node in _outer_nodes(tree):
+        for field_name, child in list(gast.iter_fields(node)):
+            values = child if isinstance(child, list) else [child]
+            for k, v in enumerate(values):
+                if isinstance(v, gast.Lambda):
+                    ident = namer.fresh("lambda")
+                    nested[ident] = _lambda_as_def(v, ident, v)
+                    values[k] = gast.copy_location(name(ident), v)
+                elif isinstance(v, (gast.FunctionDef, gast.ClassDef)) and node is not tree:
+                    what = "nested `def` inside a block" if isinstance(v, gast.FunctionDef) \
+                        else "class definition"
+                    raise _refuse(v, env, what, "define it once, at the top level of the "
+                                  "function (or at module level)")
+            if not isinstance(child, list) and isinstance(child, gast.Lambda):
+                setattr(node, field_name, values[0])
+    stored = _stores(tree.body)
+    for ident, fn in nested.items():
+        if ident in stored:
+            raise _refuse(fn, env, f"nested function `{ident}` whose name is assigned again",
+                          "give the function and the other value different names")
+        for n in walk(fn):
+            if isinstance(n, gast.Nonlocal):
+                raise _refuse(n, env, "`nonlocal` statement", "return the new value from the "
+                              "nested function and assign it in the enclosing one")
+        for d in fn.args.defaults + [d for d in fn.args.kw_defaults if d is not None]:
+            if not isinstance(d, gast.Constant):
+                raise _refuse(d, env, "default value of a nested function that is not a constant",
+                              "write the default as a constant, or pass the value")
+    return nested
+
+
+def _outer_nodes(tree: gast.FunctionDef):
+    """Nodes of ``tree`` outside lambdas (an inner lambda is lifted with its outer one)."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        yield node
+        for child in gast.iter_child_nodes(node):
+            if not isinstance(child, (gast.Lambda, gast.FunctionDef)):
+                stack.append(child)
+
+
+def _stores(stmts: list[gast.stmt]) -> set[str]:
+    return {n.id for s in stmts for n in walk(s)
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+
+
+def _own_names(fn: gast.FunctionDef | gast.Lambda) -> set[str]:
+    a = fn.args
+    if isinstance(fn, gast.Lambda):
+        return {p.id for p in a.posonlyargs + a.args + a.kwonlyargs}
+    params = [p.id for p in a.posonlyargs + a.args + a.kwonlyargs] + [
+        p.id for p in (a.vararg, a.kwarg) if p is not None]
+    return set(params) | _stores(fn.body)
+
+
+def _captured(nested: dict[str, gast.FunctionDef], outer_locals: set[str],
+              env: Environment) -> dict[str, list[str]]:
+    """The outer local variables each nested function reads, directly or through another
+    nested function it calls."""
+    reads = {}
+    for ident, fn in nested.items():
+        free = {n.id for n in walk(fn) if isinstance(n, gast.Name)
+                and isinstance(n.ctx, gast.Load)} - _own_names(fn)
+        reads[ident] = free
+    captured = {ident: (reads[ident] & outer_locals) for ident in nested}
+    changed = True
+    while changed:
+        changed = False
+        for ident in nested:
+            more = set().union(*[captured[o] for o in reads[ident] & set(nested)]) \
+                - _own_names(nested[ident]) - captured[ident]
+            if more:
+                captured[ident] |= more
+                changed = True
+    return {ident: sorted(c) for ident, c in captured.items()}
+
+
+def _pass_captured(fn: gast.FunctionDef, nested: dict, captured: dict, env: Environment) -> None:
+    """Calls of a lifted function pass the variables it captured, by keyword."""
+    calls = set()
+    for node in walk(fn):
+        if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) \
+                and node.func.id in nested and captured[node.func.id]:
+            node.keywords = node.keywords + [gast.keyword(arg=c, value=name(c))
+                                             for c in captured[node.func.id]]
+            calls.add(id(node.func))
+    for node in walk(fn):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) \
+                and node.id in nested and captured[node.id] and id(node) not in calls \
+                and node.id not in _own_names(fn):
+            raise _refuse(node, env, f"nested function `{node.id}` used as a value",
+                          f"call `{node.id}` directly: it reads the local variables "
+                          f"{', '.join(captured[node.id])}, which a function receiving it "
+                          "cannot see; or pass them as arguments")
+
+
+def _compiled(fn: gast.FunctionDef, env: Environment, namespace: dict) -> FunctionType:
+    """A real function object for a lifted tree (for calls that need no derivative)."""
+    import ast
+    module = gast.gast_to_ast(gast.Module(body=[copy.deepcopy(fn)], type_ignores=[]))
+    ast.fix_missing_locations(module)
+    exec(compile(module, env.filename, "exec"), namespace)
+    return namespace[fn.name]

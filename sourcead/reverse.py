@@ -16,7 +16,6 @@ those zeros away so that the first contribution reads as a plain assignment.
 from __future__ import annotations
 
 import copy
-import inspect
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -24,7 +23,7 @@ import gast
 
 from .analyze import (Activity, Kind, bound_arguments, container_operand, definitely_assigned, is_container,
                       differentiable_operands, live_before, operands, operation,
-                      operation_function, reads, stack_pop, stack_push)
+                      hint_for, operation_function, reads, stack_pop, stack_push, user_call)
 from .errors import NoDerivativeError
 from .naming import Namer, adjoint_name
 from .parse import Environment
@@ -467,20 +466,23 @@ class Reverse:
     def user_call(self, s: gast.Assign, func) -> tuple[list[gast.stmt], list[gast.stmt]]:
         """Primal: ``y = g_fwd(tape, ...)``; adjoint: ``a_bar += g_adj(tape, y_bar)``.
 
+        Arguments are passed by position, in the order of the callee's concrete signature.
         A stack argument (the tape of generated code) is not given a gradient back: its
         adjoint is a stack too, shared by reference, which the callee's adjoint uses in place.
         """
-        target, call = s.targets[0].id, s.value
-        bound = _bind(func, call, self.no_rule(s, f"call to {func.__name__}"))
-        params = list(inspect.signature(func).parameters)
-        positions = tuple(k for k, p in enumerate(params) if self.active(bound.get(p)))
-        kinds = tuple(self.activity.kind(bound[p].id) if isinstance(bound.get(p), gast.Name)
-                      else Kind("scalar") for p in params)
-        fwd, adj = self.request_callee(func, positions, kinds)
-        primal = assign(target, gast.Call(func=name(fwd), args=[name(self.tape)] + call.args,
-                                          keywords=call.keywords))
-        stacks = [bound[params[k]].id for k in positions if self.is_stack(bound[params[k]])]
-        args = [bound[params[k]].id for k in positions if not self.is_stack(bound[params[k]])]
+        target = s.targets[0].id
+        call = user_call(s.value, self.env, self.activity.kinds)
+        if call is None:
+            raise self.no_rule(s, f"call to {operation(s.value, self.env).what} with these arguments")
+        atoms = call.atoms
+        positions = tuple(k for k, a in enumerate(atoms) if self.active(a))
+        kinds = tuple(self.activity.kind(a.id) if isinstance(a, gast.Name) else Kind("scalar")
+                      for a in atoms)
+        fwd, adj = self.request_callee(call, positions, kinds)
+        primal = assign(target, gast.Call(func=name(fwd), args=[name(self.tape)] + list(atoms),
+                                          keywords=[]))
+        stacks = [atoms[k].id for k in positions if self.is_stack(atoms[k])]
+        args = [atoms[k].id for k in positions if not self.is_stack(atoms[k])]
         seed = name(self.bar(target)) if target in self.activity.active else const(0.0)
         result = gast.Call(func=name(adj), args=[name(self.tape), seed]
                            + [name(self.bar(t)) for t in stacks], keywords=[])
@@ -488,7 +490,8 @@ class Reverse:
             return [primal], [gast.Expr(value=result)]
         if len(args) == 1:
             return [primal], self.accumulate(target, [(args[0], result)])
-        parts = [self.namer.fresh(f"{a}_bar_{func.__name__}") for a in args]
+        label = operation(s.value, self.env).what
+        parts = [self.namer.fresh(f"{a}_bar_{label}") for a in args]
         unpack = gast.Assign(targets=[gast.Tuple(elts=[name(p, store=True) for p in parts],
                                                  ctx=gast.Store())], value=result, type_comment=None)
         return [primal], [unpack] + self.accumulate(target, [(a, name(p)) for a, p in zip(args, parts)])
@@ -516,8 +519,9 @@ class Reverse:
         return NoDerivativeError(
             f"no derivative rule for `{what}`", filename=self.env.filename,
             lineno=getattr(s, "lineno", None), construct=what,
-            hint="write it with operations sourcead knows (the README lists them), or wrap "
-                 "the value in sourcead.stop_gradient(...) to treat it as a constant")
+            hint=hint_for(what, "write it with operations sourcead knows (the README lists "
+                                "them), or wrap the value in sourcead.stop_gradient(...) to "
+                                "treat it as a constant"))
 
 
 # ---- assembling functions --------------------------------------------------------------------
@@ -576,15 +580,6 @@ def _base(target: gast.expr) -> str:
 def _defaults(rule: Rule) -> dict[str, gast.expr]:
     """Placeholders for the parameters a call left to their defaults (``axis=None``)."""
     return {k: default_marker(k) for k in rule.defaults}
-
-
-def _bind(func, call: gast.Call, error: Exception) -> dict[str, gast.expr]:
-    """Which argument atom each parameter of ``func`` receives at this call."""
-    try:
-        bound = inspect.signature(func).bind(*call.args, **{k.arg: k.value for k in call.keywords})
-    except TypeError:
-        raise error from None
-    return dict(bound.arguments)
 
 
 def _assigned_once(fn: gast.FunctionDef) -> set[str]:

@@ -31,9 +31,13 @@ def with_global(x):
 
 
 def with_nonlocal(x):
-    def inner():  # <-
-        return x
-    return inner() * x
+    total = 0.0
+
+    def add(v):
+        nonlocal total  # <-
+        total = total + v
+        return total
+    return add(x) * x
 
 
 def with_del(x):
@@ -42,9 +46,13 @@ def with_del(x):
     return x
 
 
+def apply_to(fn, x):
+    return fn(x)
+
+
 def with_lambda(x):
-    square = lambda v: v * v  # <-
-    return square(x)
+    scale = x * 2.0
+    return apply_to(lambda v: v * scale, x)  # <-
 
 
 def with_comprehension(x):
@@ -102,8 +110,8 @@ def helper_of_pairs(pair):
     return pair[0]
 
 
-def with_star_args(*xs):  # <-
-    return xs[0]
+def with_star_args(x, **options):
+    return x * len(options)  # <-
 
 
 async def with_async(x):  # <-
