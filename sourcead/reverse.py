@@ -302,8 +302,8 @@ class Reverse:
                 isinstance(value.value, gast.Name) and self.activity.kind(value.value.id).tag == "array")
         if isinstance(value, gast.Call):
             op = operation(value, self.env)
-            return op.rule is not None and op.user is None and op.rule.partials is not None \
-                and self.all_scalar(value)
+            return op.rule is not None and op.user is None and (op.rule.integer or (
+                op.rule.partials is not None and self.all_scalar(value)))
         return False
 
     def while_loop_plain(self, s: gast.While):
