@@ -192,8 +192,14 @@ class Forward:
                 partial = without_defaults(expr(rule.partials[rule.params.index(param)], **subs),
                                            rule.defaults,
                                            operation_function(s.value, self.env))
-                terms.append(times(self.aligned(arg.id, target, out),
-                                   self.spelling.spell(partial, scalar)))
+                partial = self.spelling.spell(partial, scalar)
+                if self.vector and not scalar and not isinstance(partial, gast.Constant):
+                    # a plain-zero tangent times an array partial must stay a plain zero (it
+                    # has no axis of directions to carry the array's shape)
+                    terms.append(expr("times_each(d, p, out)", d=self.dot(arg.id), p=partial,
+                                      out=out))
+                else:
+                    terms.append(times(self.aligned(arg.id, target, out), partial))
             elif self.vector:
                 if param not in rule.vector_tangents:
                     raise self.error(s, f"vector mode of {operation(value, self.env).what}")

@@ -104,6 +104,14 @@ def lift(v_dot, out):
                                                       np.shape(v_dot)[:1] + np.shape(out)))
 
 
+def times_each(v_dot, partial, out):
+    """Each direction's tangent, spread over ``out``, times an elementwise partial; a plain
+    zero (no axis of directions) stays a plain zero."""
+    if np.ndim(v_dot) == 0:
+        return v_dot
+    return lift(v_dot, out) * partial
+
+
 def spread(v_dot, out):
     """A tangent covering ``out``'s whole shape (a scalar's tangent, once broadcast)."""
     return np.broadcast_to(v_dot, np.broadcast_shapes(np.shape(v_dot), np.shape(out)))
@@ -350,5 +358,5 @@ HELPERS = {"untake": untake, "concatenated_part": concatenated_part, "spread": s
            "_basic": _basic, "component": component, "with_component": with_component, "add_tree": add_tree, "with_key": with_key, "without_key": without_key, "keys_of": keys_of, "unsum": unsum, "unstack": unstack, "lift": lift, "sum_each": sum_each, "unbroadcast_each": unbroadcast_each,
            "dot_each_left": dot_each_left, "dot_each_right": dot_each_right, "scatter_each": scatter_each, "dot_adjoint_x": dot_adjoint_x, "dot_adjoint_y": dot_adjoint_y, "unbroadcast": unbroadcast, "zeros_like": zeros_like, "scatter": scatter,
            "stop_gradient": stop_gradient}
-HELPERS.update({"owned": owned, "with_item": with_item, "with_item_each": with_item_each, "item": item,
+HELPERS.update({"times_each": times_each, "owned": owned, "with_item": with_item, "with_item_each": with_item_each, "item": item,
                 "item_each": item_each})

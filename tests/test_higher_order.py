@@ -85,3 +85,29 @@ def test_third_derivative_exact_value():
     # d3/dx3 (x sin x) = -x cos x - 3 sin x
     assert sourcead.grad(sourcead.grad(sourcead.grad(g)))(1.3) == pytest.approx(
         -1.3 * math.cos(1.3) - 3 * math.sin(1.3), rel=1e-13)
+
+
+def _scaled_then_maybe_looped(x0, x1):
+    t0 = x0 * x1
+    n = 0
+    while n < 3 and np.sum(t0) > 100.0:   # runs or not, depending on the data
+        n += 1
+        x0 = np.cos(t0)
+    return np.sum(np.tanh(x0))
+
+
+def test_hessian_when_an_array_adjoint_stays_zero():
+    # found by a soak: with the loop not run, t0's adjoint stays a plain zero, and its
+    # vector-mode tangent times an array partial took that array's shape as directions
+    x0 = np.array([-1.05, -0.09, -0.58])
+    assert sourcead.hessian(_scaled_then_maybe_looped, wrt=1)(x0, -0.63) == 0.0
+    # the loop runs: exact value d2/dx1^2 sum(tanh(cos(x0 x1))) for one iteration
+    x0 = np.array([50.0, 60.0, 70.0])
+    x1 = 1.01
+    c, s = np.cos(x0 * x1), np.sin(x0 * x1)
+    th = np.tanh(c)
+    d1 = (1 - th ** 2) * (-s * x0)
+    exact = np.sum(-2 * th * (1 - th ** 2) * (s * x0) ** 2 + (1 - th ** 2) * (-c * x0 ** 2))
+    got = sourcead.hessian(_scaled_then_maybe_looped, wrt=1)(x0, x1)
+    assert got == pytest.approx(exact, rel=1e-10)
+    assert sourcead.grad(_scaled_then_maybe_looped, wrt=1)(x0, x1) == pytest.approx(np.sum(d1), rel=1e-12)
