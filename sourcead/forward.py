@@ -72,7 +72,7 @@ class Forward:
         push = stack_push(s)
         if push is not None and push[0] in self.activity.active:
             stack, value = push  # the tangent stack holds one entry per entry of the stack
-            tangent = name(self.dot(value.id)) if self.active(value) else const(0.0)
+            tangent = self.dot_or_zero(value)
             return [s, gast.Expr(value=expr("t.append(v)", t=self.dot(stack), v=tangent))]
         return [s]
 
@@ -148,7 +148,11 @@ class Forward:
         return self.rule_tangent(s, op.rule)
 
     def dot_or_zero(self, node: gast.expr) -> gast.expr:
-        return name(self.dot(node.id)) if self.active(node) else const(0.0)
+        """The tangent of an element put in a list or tuple: an inactive array's is an array
+        of zeros (``Wh @ h_dot`` needs one, once the element is read back)."""
+        if self.active(node):
+            return name(self.dot(node.id))
+        return self.zero(node.id) if isinstance(node, gast.Name) else const(0.0)
 
     def plus(self, target: str, terms: list[gast.expr]) -> gast.expr:
         """Tangent terms summed: ``add_tree`` for a container, where ``+`` would concatenate."""
