@@ -127,8 +127,11 @@ class Forward:
             return name(self.dot(value.id))
         if isinstance(value, gast.Subscript):
             index = value.slice
-            if self.vector and value.value.id in self.written:
-                # a written array's tangent may still be a plain zero (it starts as one)
+            kind = self.activity.kind(value.value.id)
+            if self.vector and (value.value.id in self.written
+                                or (kind.like is None and not is_container(kind))):
+                # a written array's tangent, or one not shaped like a parameter (`x = x0.copy()`
+                # before `x` depends on the input), may still be a plain zero
                 return expr("item_each(t, i)", t=self.dot(value.value.id), i=index_value(index))
             if self.vector and not is_container(self.activity.kind(value.value.id)):
                 # every direction, then the same index (a tuple's tangent is a tuple)

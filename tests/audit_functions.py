@@ -86,3 +86,17 @@ def augmented_after_tuple_assignment(x):
     w, v = y, z                   # w is y
     y += 1.0
     return np.sum(w * v)
+
+
+def spring_chain(x0, k):
+    """Masses on springs, explicit Euler: accelerations written element by element."""
+    n = x0.shape[0]
+    x = x0.copy()
+    v = np.zeros(n)
+    for s in range(3):
+        a = np.zeros(n)
+        for i in range(1, n - 1):
+            a[i] = k * (x[i - 1] - 2.0 * x[i] + x[i + 1])
+        v = v + 0.1 * a
+        x = x + 0.1 * v
+    return np.sum(x * x)

@@ -130,3 +130,13 @@ def test_reversed_inside_zip_and_enumerate():
 def test_augmented_assignment_after_tuple_assignments():
     """Tuple targets in the sharing scan crashed it (`Tuple` has no `id`)."""
     _refused(af.augmented_after_tuple_assignment, (V3,), "y += 1.0")
+
+
+def test_jacobian_with_respect_to_a_number_read_by_index():
+    """`x = x0.copy()` starts with a plain zero tangent; in vector mode `x_dot[:, i]` crashed
+    once `x` depended on `k`."""
+    x0, k = np.array([0.1, 0.5, -0.2, 0.3, 0.0]), 1.5
+    g = sourcead.numeric_grad(af.spring_chain, x0, k, wrt=1)
+    for mode in ("forward", "reverse"):
+        assert sourcead.jacobian(af.spring_chain, wrt=1, mode=mode)(x0, k) == pytest.approx(g, rel=1e-7)
+        assert sourcead.grad(af.spring_chain, wrt=1, mode=mode)(x0, k) == pytest.approx(g, rel=1e-7)
