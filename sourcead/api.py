@@ -23,7 +23,8 @@ from .analyze import (INT, NONE, SCALAR, UNKNOWN, Kind, UserCall, analyze_activi
 from .emit import Emitted, compile_module, module_text
 from .errors import SourceADError, UsageError
 from .naming import Namer, Spelling
-from .normalize import normalize, refuse_dict_iteration, refuse_parameter_writes
+from .normalize import (normalize, refuse_dict_iteration, refuse_parameter_writes,
+                        refuse_shared_augmented)
 from .optimize import optimize
 from .parse import (Environment, Parsed, Shape, call_order, callable_name, full_shape,
                     parse_function)
@@ -96,6 +97,7 @@ def _analyzed(parsed: Parsed, wrt: tuple[int, ...], kinds: Kinds, session: Sessi
     result = core.body[-1].value.id
     activity = analyze_activity(core, parsed.env, dict(zip(params, kinds)), wrt_names,
                                 [result], result_kind)
+    refuse_shared_augmented(parsed, activity.kinds)
     used = names_in(core)
     namer = Namer(used | set(parsed.env.globals))
     return core, activity, namer, session.spelling(parsed.env, used), wrt_names

@@ -72,7 +72,7 @@ class Forward:
         push = stack_push(s)
         if push is not None and push[0] in self.activity.active:
             stack, value = push  # the tangent stack holds one entry per entry of the stack
-            tangent = name(self.dot(value.id)) if self.active(value) else const(0.0)
+            tangent = self.dot_or_zero(value)
             return [s, gast.Expr(value=expr("t.append(v)", t=self.dot(stack), v=tangent))]
         return [s]
 
@@ -127,8 +127,11 @@ class Forward:
             return name(self.dot(value.id))
         if isinstance(value, gast.Subscript):
             index = value.slice
-            if self.vector and value.value.id in self.written:
-                # a written array's tangent may still be a plain zero (it starts as one)
+            kind = self.activity.kind(value.value.id)
+            if self.vector and (value.value.id in self.written
+                                or (kind.like is None and not is_container(kind))):
+                # a written array's tangent, or one not shaped like a parameter (`x = x0.copy()`
+                # before `x` depends on the input), may still be a plain zero
                 return expr("item_each(t, i)", t=self.dot(value.value.id), i=index_value(index))
             if self.vector and not is_container(self.activity.kind(value.value.id)):
                 # every direction, then the same index (a tuple's tangent is a tuple)
@@ -148,7 +151,11 @@ class Forward:
         return self.rule_tangent(s, op.rule)
 
     def dot_or_zero(self, node: gast.expr) -> gast.expr:
-        return name(self.dot(node.id)) if self.active(node) else const(0.0)
+        """The tangent of an element put in a list or tuple: an inactive array's is an array
+        of zeros (``Wh @ h_dot`` needs one, once the element is read back)."""
+        if self.active(node):
+            return name(self.dot(node.id))
+        return self.zero(node.id) if isinstance(node, gast.Name) else const(0.0)
 
     def plus(self, target: str, terms: list[gast.expr]) -> gast.expr:
         """Tangent terms summed: ``add_tree`` for a container, where ``+`` would concatenate."""

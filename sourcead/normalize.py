@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import builtins
 import copy
+import re
+from typing import Any, Mapping
 from dataclasses import dataclass, field
 
 import gast
@@ -402,6 +404,63 @@ class SharingScan:
         return set()
 
 
+def refuse_shared_augmented(parsed: Parsed, kinds: Mapping[str, Any]) -> None:
+    """``y *= v`` on an array changes it in place, where ``y = y * v`` (what it becomes) makes
+    a new one: the same unless another name holds ``y`` (``z = y``, ``[y]``, a view), which
+    sees the change. Refused there when ``y`` may be an array (``kinds``: the analysis' kinds
+    of the normalized function, where ``y`` keeps its name or gets a suffix)."""
+    body = parsed.tree.body
+    targets = {n.target.id for n in walk(gast.Module(body=body, type_ignores=[]))
+               if isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name)}
+    if not targets:
+        return
+    numbers = {y for y in targets
+               if all(k.tag in ("int", "scalar", "none") for v, k in kinds.items()
+                      if v == y or re.fullmatch(re.escape(y) + r"_\d+", v))}
+    if targets - numbers:
+        AugmentedScan(parsed.env, targets - numbers).block(body, {})
+
+
+class AugmentedScan(SharingScan):
+    """The sharing scan, with ``y op= v`` on a name as the write into ``y``."""
+
+    def stmt(self, s: gast.stmt, shared: dict) -> dict:
+        if isinstance(s, gast.AugAssign) and isinstance(s.target, gast.Name):
+            y, op = s.target.id, _OPERATOR_TEXT.get(type(s.op), "op")
+            if y in shared:
+                cause = shared[y]
+                raise error(s, self.env, f"`{y} {op}= ...` on a value another name holds "
+                            f"(line {getattr(cause, 'lineno', '?')})",
+                            f"on an array `{y} {op}= ...` changes it in place, so the other "
+                            f"name changes too: write `{y} = {y} {op} ...` for a new array, or "
+                            "take the other name's value with `.copy()`")
+            return shared
+        if isinstance(s, gast.AugAssign):
+            return shared
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], (gast.Tuple, gast.List)):
+            # `a, b = y, y` (not desugared yet): whatever the targets get may be shared
+            shared = {**shared, **{v: s for v in self.held(s.value)}}
+            target, value = s.targets[0], s.value
+            if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(target.elts):
+                pairs = list(zip(target.elts, value.elts))  # `y, z = x * 1.0, x * 1.0`
+            else:
+                pairs = [(n, value) for n in walk(target)]
+            for t, v in pairs:
+                if isinstance(t, gast.Name) and t.id in self.written:
+                    if _may_share_memory(v, self.env):
+                        shared[t.id] = s
+                    else:
+                        shared.pop(t.id, None)
+            return shared
+        if isinstance(s, gast.Assign) and not isinstance(s.targets[0], (gast.Name, gast.Subscript)):
+            return shared
+        return super().stmt(s, shared)
+
+
+_OPERATOR_TEXT = {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/", gast.Pow: "**",
+                  gast.MatMult: "@", gast.FloorDiv: "//", gast.Mod: "%"}
+
+
 def refuse_dict_iteration(parsed: Parsed, kinds) -> None:
     """``for k in d`` becomes a loop over positions (``d[0]``, ``d[1]``, ...), right for
     sequences and arrays but not for a dict, whose iteration yields keys: refused there."""
@@ -757,8 +816,11 @@ class Flattener:
                  index: str | None = None, reverse: bool = False) -> list[gast.stmt]:
         """``for i in range(n): a = xs[i]; b = ys[i]; <body>`` (n the shortest length)."""
         index = index or self.namer.fresh("i")
-        pre, seqs = [], []
+        pre, seqs, backwards = [], [], []
         for seq in sequences:
+            # ``zip(reversed(xs), ys)``: read ``xs`` from its end (an iterator has no len)
+            backwards.append(reverse or self.reversed_call(seq))
+            seq = seq.args[0] if self.reversed_call(seq) else seq
             if not isinstance(seq, gast.Name):
                 tmp = self.namer.fresh(describe(seq) if describe(seq) != "t" else "seq")
                 pre.append(_located([assign(tmp, seq)], s)[0])
@@ -769,9 +831,15 @@ class Flattener:
                                                                keywords=[])
         rng = gast.Call(func=name("range"), args=[count], keywords=[])
         rng = _reverse(rng) if reverse else rng
-        reads = [assign(n, gast.Subscript(value=copy.deepcopy(q), slice=name(index), ctx=gast.Load()))
-                 for n, q in zip(names, seqs)]
+        reads = [assign(n, gast.Subscript(value=copy.deepcopy(q), ctx=gast.Load(),
+                                          slice=_from_end(q, index) if back and not reverse
+                                          else name(index)))
+                 for n, q, back in zip(names, seqs, backwards)]
         return pre + [self._loop(s, index, rng, _located(reads, s))]
+
+    def reversed_call(self, node: gast.expr) -> bool:
+        return (isinstance(node, gast.Call) and len(node.args) == 1 and not node.keywords
+                and self.env.resolve(node.func) is builtins.reversed)
 
     @staticmethod
     def _loop(s: gast.For, target: str, iterable: gast.expr, first: list[gast.stmt]) -> gast.For:
@@ -971,6 +1039,13 @@ def _is_sum_of_literal(node: gast.Call, env: Environment) -> bool:
     return (isinstance(node.func, gast.Name) and env.resolve(node.func) is builtins.sum
             and 1 <= len(node.args) <= 2 and not node.keywords
             and isinstance(node.args[0], (gast.Tuple, gast.List)))
+
+
+def _from_end(seq: gast.Name, index: str) -> gast.expr:
+    """``len(seq) - 1 - index``: position ``index`` counted from the end."""
+    length = gast.Call(func=name("len"), args=[name(seq.id)], keywords=[])
+    last = gast.BinOp(left=length, op=gast.Sub(), right=const(1))
+    return gast.BinOp(left=last, op=gast.Sub(), right=name(index))
 
 
 def _reverse(rng: gast.expr) -> gast.expr:

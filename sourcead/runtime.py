@@ -95,8 +95,8 @@ def dot_adjoint_y(g, x, y):
 
 def lift(v_dot, out):
     """Spread each direction's tangent over ``out``'s shape: (k,) + shape(out)."""
-    if np.ndim(v_dot) == 0:  # a constant's tangent is a plain zero
-        return v_dot
+    if np.ndim(v_dot) == 0:  # a plain zero (a constant's tangent): one direction, which
+        return np.zeros((1,) + np.shape(out))  # broadcasts over all k once multiplied
     extra = np.ndim(out) - (np.ndim(v_dot) - 1)
     if extra > 0:
         v_dot = np.reshape(v_dot, np.shape(v_dot)[:1] + (1,) * extra + np.shape(v_dot)[1:])
@@ -261,6 +261,8 @@ def add_tree(a, b):
             return a
         if not isinstance(a, (tuple, list)):
             return b
+        if len(a) != len(b):  # zip would drop the rest: a wrong derivative, never silent
+            raise ValueError(f"sourcead: adding adjoints of {len(a)} and {len(b)} elements")
         return type(a)(add_tree(x, y) for x, y in zip(a, b))
     return a + b
 
@@ -313,7 +315,8 @@ def with_item_each(t, index, v, like):
     """``with_item`` for every direction of a tangent (axis 0 holds the directions)."""
     if np.ndim(t) == 0 and np.ndim(v) == 0:  # a constant's tangent is a plain zero
         return t
-    count = np.shape(t)[0] if np.ndim(t) else np.shape(v)[0]
+    # directions: either may have one only, which broadcasts (a lifted plain zero)
+    count = max(np.shape(t)[0] if np.ndim(t) else 1, np.shape(v)[0] if np.ndim(v) else 1)
     out = np.array(np.broadcast_to(t, (count,) + np.shape(like)),
                    dtype=np.result_type(t, v, like, 0.0))
     index = (slice(None),) + (index if isinstance(index, tuple) else (index,))

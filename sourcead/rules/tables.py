@@ -254,10 +254,13 @@ def _runtime_rows() -> dict:
                                 vector_tangents={"v": "component(v_dot, i)"},
                                 adjoints={"v": "with_component(0.0, i, g, v)"}),
         runtime.with_component: Rule(params=("v", "i", "w", "t"), shape="container",
+                                     # zeros shaped like the adjoint v, which may be
+                                     # shorter than t (popped as the reverse sweep goes)
                                      tangents={"v": "with_component(v_dot, i, 0.0, t)",
-                                               "w": "with_component(0.0, i, w_dot, t)"},
-                                     vector_tangents={"v": "with_component(v_dot, i, 0.0, t)",
-                                                      "w": "with_component(0.0, i, w_dot, t)"},
+                                               "w": "with_component(zeros_like(v), i, w_dot, t)"},
+                                     vector_tangents={
+                                         "v": "with_component(v_dot, i, 0.0, t)",
+                                         "w": "with_component(zeros_like(v), i, w_dot, t)"},
                                      adjoints={"v": "g", "w": "component(g, i)"}),
         # containers: adjoints and tangents of the same structure, summed by add_tree
         runtime.add_tree: Rule(params=("a", "b"), shape="container",
