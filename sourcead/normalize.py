@@ -324,7 +324,7 @@ def check_writes(fn: gast.FunctionDef, body: list[gast.stmt], env: Environment) 
         if isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Name) \
                 and n.targets[0].id in written and isinstance(n.value, _CONTAINER_SYNTAX):
             raise refused_container_write(first_write[n.targets[0].id], env, n.targets[0].id)
-    SharingScan(env, written).block(body, {})
+    SharingScan(env, written).scan(body)
     # the copy carries the line of the first write, which is what an error about it concerns
     return [_located([assign(p, _method_call(p, "copy"))], first_write[p])[0]
             for p in params if p in written]
@@ -346,37 +346,83 @@ class SharingScan:
     Loops are scanned twice, so what an iteration leaves reaches the next one."""
     env: Environment
     written: set[str]
+    handed_over: set[int] = field(default_factory=set)  # pushes right before a rebinding
+    holding: set[str] = field(default_factory=set)      # stacks that may share what they hold
+
+    def scan(self, body: list[gast.stmt]) -> None:
+        """A push the pushed name is rebound right after (or that ends the function) hands
+        the array over to the stack: what is later popped from it shares nothing. (A tape
+        records a value just before the statement that overwrites it.)"""
+        for stmts in _blocks(body):
+            for k, st in enumerate(stmts):
+                if not (isinstance(st, gast.Expr) and _is_stack_push(st.value)):
+                    continue
+                stack, pushed = st.value.func.value.id, st.value.args[0]
+                rest = stmts[k + 1:]
+                handed = isinstance(pushed, gast.Name) and (
+                    (rest and isinstance(rest[0], gast.Assign) and isinstance(rest[0].targets[0], gast.Name)
+                     and rest[0].targets[0].id == pushed.id)
+                    or all(isinstance(r, gast.Return) or (isinstance(r, gast.Expr) and _is_stack_push(r.value))
+                           for r in rest))
+                if handed or not isinstance(pushed, gast.Name):
+                    self.handed_over.add(id(st))
+                else:
+                    self.holding.add(stack)
+        self.block(body, {})
 
     def block(self, stmts: list[gast.stmt], shared: dict) -> dict:
         for s in stmts:
             shared = self.stmt(s, shared)
         return shared
 
+    # ``shared``: array -> {name that holds it too: the statement that made it so}
+    @staticmethod
+    def cause(shared: dict, array: str):
+        holders = shared.get(array)
+        return next(iter(holders.values())) if holders else None
+
+    @staticmethod
+    def merged(a: dict, b: dict) -> dict:
+        return {k: {**a.get(k, {}), **b.get(k, {})} for k in set(a) | set(b)}
+
+    @staticmethod
+    def rebound(shared: dict, name_: str) -> dict:
+        """``name_`` gets a new value: it holds nothing any more, and nothing holds it."""
+        out = {k: {h: c for h, c in v.items() if h != name_} for k, v in shared.items() if k != name_}
+        return {k: v for k, v in out.items() if v}
+
+    def assigned(self, shared: dict, target: str, value: gast.expr, s: gast.stmt) -> dict:
+        shared = self.rebound(shared, target)
+        for v in self.held(value) - {target}:
+            shared = {**shared, v: {**shared.get(v, {}), target: s}}
+        popped = _is_stack_pop(value) and value.func.value.id not in self.holding
+        if target in self.written and _may_share_memory(value, self.env) and not popped:
+            shared[target] = {_partner(value): s}
+        return shared
+
     def stmt(self, s: gast.stmt, shared: dict) -> dict:
         if isinstance(s, gast.If):
-            return {**self.block(s.body, dict(shared)), **self.block(s.orelse, dict(shared))}
+            return self.merged(self.block(s.body, dict(shared)), self.block(s.orelse, dict(shared)))
         if isinstance(s, (gast.For, gast.While)):
-            once = {**shared, **self.block(s.body, dict(shared))}
-            return {**once, **self.block(s.body, dict(once))}
+            once = self.merged(shared, self.block(s.body, dict(shared)))
+            return self.merged(once, self.block(s.body, dict(once)))
         if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Subscript):
             array = s.targets[0].value.id
-            if array in shared:
-                cause = shared[array]
+            cause = self.cause(shared, array)
+            if cause is not None:
                 raise error(cause, self.env, f"write into `{array}`, which may share memory "
                             "with another array here",
                             f"give `{array}` its own memory: `... = (...).copy()` (written "
                             f"into on line {getattr(s, 'lineno', '?')})")
             return shared
-        value = s.value if isinstance(s, (gast.Assign, gast.Expr)) else None
-        if value is None:
+        if id(s) in self.handed_over:
             return shared
-        shared = {**shared, **{v: s for v in self.held(value)}}
-        if isinstance(s, gast.Assign) and s.targets[0].id in self.written:
-            target = s.targets[0].id
-            if _may_share_memory(value, self.env):
-                shared[target] = s
-            else:
-                shared.pop(target, None)
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+            return self.assigned(shared, s.targets[0].id, s.value, s)
+        if isinstance(s, gast.Expr) and _is_stack_push(s.value):  # the stack holds it now
+            stack = s.value.func.value.id
+            for v in self.held(s.value.args[0]):
+                shared = {**shared, v: {**shared.get(v, {}), stack: s}}
         return shared
 
     def held(self, value: gast.expr) -> set[str]:
@@ -418,7 +464,7 @@ def refuse_shared_augmented(parsed: Parsed, kinds: Mapping[str, Any]) -> None:
                if all(k.tag in ("int", "scalar", "none") for v, k in kinds.items()
                       if v == y or re.fullmatch(re.escape(y) + r"_\d+", v))}
     if targets - numbers:
-        AugmentedScan(parsed.env, targets - numbers).block(body, {})
+        AugmentedScan(parsed.env, targets - numbers).scan(body)
 
 
 class AugmentedScan(SharingScan):
@@ -427,8 +473,8 @@ class AugmentedScan(SharingScan):
     def stmt(self, s: gast.stmt, shared: dict) -> dict:
         if isinstance(s, gast.AugAssign) and isinstance(s.target, gast.Name):
             y, op = s.target.id, _OPERATOR_TEXT.get(type(s.op), "op")
-            if y in shared:
-                cause = shared[y]
+            cause = self.cause(shared, y)
+            if cause is not None:
                 raise error(s, self.env, f"`{y} {op}= ...` on a value another name holds "
                             f"(line {getattr(cause, 'lineno', '?')})",
                             f"on an array `{y} {op}= ...` changes it in place, so the other "
@@ -438,19 +484,15 @@ class AugmentedScan(SharingScan):
         if isinstance(s, gast.AugAssign):
             return shared
         if isinstance(s, gast.Assign) and isinstance(s.targets[0], (gast.Tuple, gast.List)):
-            # `a, b = y, y` (not desugared yet): whatever the targets get may be shared
-            shared = {**shared, **{v: s for v in self.held(s.value)}}
+            # `a, b = y, y` (not desugared yet): each target may hold what its value holds
             target, value = s.targets[0], s.value
             if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(target.elts):
                 pairs = list(zip(target.elts, value.elts))  # `y, z = x * 1.0, x * 1.0`
             else:
                 pairs = [(n, value) for n in walk(target)]
             for t, v in pairs:
-                if isinstance(t, gast.Name) and t.id in self.written:
-                    if _may_share_memory(v, self.env):
-                        shared[t.id] = s
-                    else:
-                        shared.pop(t.id, None)
+                if isinstance(t, gast.Name):
+                    shared = self.assigned(shared, t.id, v, s)
             return shared
         if isinstance(s, gast.Assign) and not isinstance(s.targets[0], (gast.Name, gast.Subscript)):
             return shared
@@ -489,6 +531,24 @@ def refuse_parameter_writes(parsed: Parsed) -> None:
             raise error(n, env, f"write into the parameter `{p}` of a called function",
                         f"the caller's array would change; copy it first (`{p} = {p}.copy()`) "
                         "and return the result")
+
+
+def _partner(value: gast.expr) -> str:
+    """Who else may hold the memory of ``value``: a local it views (``x`` of ``x[1:]``, ``x.T``),
+    released when that name is rebound, or "?" (a function's result, a global) for good."""
+    while isinstance(value, gast.Subscript) or (isinstance(value, gast.Attribute)
+                                                and value.attr in _VIEWS):
+        value = value.value
+    return value.id if isinstance(value, gast.Name) else "?"
+
+
+def _blocks(body: list[gast.stmt]):
+    """Every statement list: the body and, at any depth, those of ifs and loops."""
+    yield body
+    for st in body:
+        for field_name in ("body", "orelse"):
+            if isinstance(getattr(st, field_name, None), list):
+                yield from _blocks(getattr(st, field_name))
 
 
 def _data_first(call: gast.Call, env: Environment) -> bool:

@@ -124,3 +124,19 @@ def test_a_called_function_may_not_write_into_its_argument():
 def test_a_write_with_a_repeated_index_is_refused_not_got_wrong():
     with pytest.raises(ValueError, match="repeated index"):
         sourcead.grad(wf.repeated_index)(0.5)
+
+
+def test_second_order_of_an_array_rebuilt_every_step():
+    # the generated gradient pops each step's array off the tape and writes into it: the
+    # tape handed it over, so differentiating the gradient again is allowed
+    u0 = np.array([0.0, 0.3, -0.5, 0.8, 0.1, 0.0])
+    k = 0.2
+    gradient = sourcead.grad(wf.heat, wrt=0)
+    hessian = sourcead.hessian(wf.heat, wrt=0)(u0, k)
+    rows = [sourcead.numeric_grad(lambda u, j=j: gradient(u, k)[j], u0) for j in range(len(u0))]
+    np.testing.assert_allclose(hessian, np.array(rows), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(hessian, hessian.T, atol=1e-12)  # the map is linear: H = 2 A^T A
+    second = sourcead.grad(sourcead.grad(wf.heat, wrt=1), wrt=1)(u0, k)
+    assert second == pytest.approx(sourcead.hessian(wf.heat, wrt=1)(u0, k), rel=1e-10)
+    first = sourcead.grad(wf.heat, wrt=1)
+    assert second == pytest.approx(sourcead.numeric_grad(lambda c: first(u0, c), k), rel=1e-6)
