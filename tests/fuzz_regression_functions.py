@@ -48,3 +48,8 @@ def list_used_after_rebuild(x):
     if x > 0.0:
         zs = [x * x for k in range(2)]
     return sum(zs)
+
+
+def overwrites_unused_parameter(x, y):
+    x[1] = x[3] * np.tanh(x[2])
+    return y * y

@@ -63,3 +63,13 @@ def test_a_list_rebuilt_in_a_branch(mode):
     assert sourcead.grad(fr.list_used_after_rebuild)(0.5) == pytest.approx(2 * 0.5 * 2)
     assert sourcead.grad(fr.list_used_after_rebuild)(-0.5) == pytest.approx(3.0)
     assert sourcead.hessian(fr.list_used_after_rebuild)(0.5) == pytest.approx(4.0)
+
+
+def test_vjp_gives_an_array_parameter_that_does_not_reach_the_output_zeros_of_its_shape():
+    # vjp returned a float 0.0 here, where grad returns np.zeros_like(x)
+    x = X.copy()
+    value, (gx, gy) = sourcead.vjp(fr.overwrites_unused_parameter, wrt=(0, 1))(x, 0.5, 2.0)
+    assert value == 0.25 and gy == 2.0
+    assert isinstance(gx, np.ndarray) and gx.shape == (4,) and not gx.any()
+    np.testing.assert_array_equal(x, X)
+    np.testing.assert_array_equal(sourcead.grad(fr.overwrites_unused_parameter)(x, 0.5), 0.0 * X)
