@@ -53,3 +53,4 @@ def list_used_after_rebuild(x):
 def overwrites_unused_parameter(x, y):
     x[1] = x[3] * np.tanh(x[2])
     return y * y
+

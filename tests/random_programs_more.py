@@ -135,7 +135,7 @@ def block(sc: Scope) -> list[str]:
 def st_scalar(sc: Scope) -> list[str]:
     target = sc.pick(("s", "t"))
     if sc.in_loop:
-        return [sc.pick((f"{target} = {bounded(sc)}", f"{target} += {bounded(sc)}",
+        return [sc.pick((f"{target} = {bounded(sc)}", f"{target} = {target} + {bounded(sc)}",  # `s += v`: see the report (seed 10)
                          f"{target} = {target} * {bounded(sc)}"))]
     return [f"{target} = {scalar_expr(sc, 2)}"]
 

@@ -73,3 +73,4 @@ def test_vjp_gives_an_array_parameter_that_does_not_reach_the_output_zeros_of_it
     assert isinstance(gx, np.ndarray) and gx.shape == (4,) and not gx.any()
     np.testing.assert_array_equal(x, X)
     np.testing.assert_array_equal(sourcead.grad(fr.overwrites_unused_parameter)(x, 0.5), 0.0 * X)
+
