@@ -507,9 +507,7 @@ def vjp(f: Callable, wrt=0):
         emitted, impl = _specialize(f, positions, kinds, True, False)
         emitted.refresh()
         grads, value = impl(*args, list(cotangent) if isinstance(cotangent, list) else cotangent)
-        if any(isinstance(args[p], _CONTAINERS) for p in positions):
-            grads = _shaped_like(grads, args, positions, False)
-        return value, grads
+        return value, _shaped_like(grads, args, positions, False)
 
     pullback.__name__ = f"{callable_name(f)}_vjp"
     return pullback

@@ -301,7 +301,7 @@ def jvp_function(fwd: Forward, name_: str, wrt: list[str]) -> gast.FunctionDef:
     result = ret.value.id
     out_dot = name(fwd.dot(result)) if result in fwd.activity.active else _zero_like(fn, result)
     # parameters that become active later (e.g. an adjoint seed) start with a zero tangent
-    zeros = [assign(fwd.dot(a.id), const(0.0)) for a in fn.args.args
+    zeros = [assign(fwd.dot(a.id), fwd.zero(a.id)) for a in fn.args.args
              if a.id in fwd.activity.active and a.id not in wrt]
     stmts = zeros + fwd.block(body) + [gast.Return(value=gast.Tuple(elts=[name(result), out_dot],
                                                            ctx=gast.Load()))]

@@ -554,13 +554,13 @@ def without(stmts: list[gast.stmt], dead: set[int]) -> list[gast.stmt]:
 
 
 def initialize_recorded(primal: list[gast.stmt], params: set[str], tape: str) -> list[gast.stmt]:
-    """A loop that records a name before its first assignment needs it bound: ``v = None``."""
+    """Code that records a name before its first assignment (a loop, or a list rebound later
+    in a branch) needs it bound: ``v = None``."""
     out, bound = [], set(params)
     for s in primal:
-        if isinstance(s, (gast.For, gast.While, gast.If)):
-            pushed = {n.args[0].id for n in walk(s) if _is_push(n, tape)}
-            out.extend(assign(v, const(None)) for v in sorted(pushed - bound))
-            bound |= pushed
+        pushed = {n.args[0].id for n in walk(s) if _is_push(n, tape)}
+        out.extend(assign(v, const(None)) for v in sorted(pushed - bound))
+        bound |= pushed
         out.append(s)
         bound = definitely_assigned([s], bound)
     return out

@@ -1,0 +1,56 @@
+"""Minimized programs from the random-program fuzzer (tests/test_fuzz_regressions.py)."""
+import math
+
+import numpy as np
+
+
+def writes_y_into_x(x, y):
+    a = x.copy()
+    s = a[0]
+    x[0] = y
+    return np.sum(a) + s + x[0]
+
+
+def tanh_weighted(arr):
+    b = np.zeros(len(arr))
+    for j in range(len(arr)):
+        b[j] = math.tanh(arr[j])
+    return np.sum(b * arr)
+
+
+def tanh_weighted_second(x):
+    """d2/dx2 of x tanh(x), elementwise."""
+    s = 1 - np.tanh(x) ** 2
+    return 2 * s - 2 * x * np.tanh(x) * s
+
+
+def calls_tanh_weighted(x, y):
+    return tanh_weighted(x)
+
+
+def mask_of_constants_then_slice(x, y):
+    a = np.zeros(4)
+    a[x < y] = np.tanh(a[x < y] * a[0])
+    a[1:4] += np.cos(x[1])
+    return np.sum(a * a)
+
+
+def list_rebuilt_in_branch(x):
+    zs = [x * k for k in range(3)]
+    t = sum(zs)
+    if t > 0.0:
+        zs = [x * x for k in range(2)]
+    return t
+
+
+def list_used_after_rebuild(x):
+    zs = [x * k for k in range(3)]
+    if x > 0.0:
+        zs = [x * x for k in range(2)]
+    return sum(zs)
+
+
+def overwrites_unused_parameter(x, y):
+    x[1] = x[3] * np.tanh(x[2])
+    return y * y
+
