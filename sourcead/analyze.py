@@ -315,10 +315,22 @@ def analyze_activity(fn: gast.FunctionDef, env: Environment, param_kinds: Mappin
 
 
 def _infer_kinds(assigns, env, kinds, loop_targets, result_kind, stack_pushes=()) -> dict[str, Kind]:
+    """Kinds to a fixed point. ``v = tape.pop()`` restores a value ``v`` had, and the tape
+    mixes values of every kind: such a pop counts only for a ``v`` nothing else gives a kind."""
     for a in assigns:  # every local is known as one from the start (it shadows a global)
         kinds.setdefault(a.targets[0].id, NONE)
     for t in loop_targets:
         kinds[t] = INT
+    pops = {id(a) for a in assigns if stack_pop(a.value) is not None}
+    _fixed_point_kinds([a for a in assigns if id(a) not in pops], env, kinds, result_kind,
+                       stack_pushes)
+    unknown = {a.targets[0].id for a in assigns if kinds.get(a.targets[0].id) == NONE}
+    _fixed_point_kinds([a for a in assigns if id(a) not in pops or a.targets[0].id in unknown],
+                       env, kinds, result_kind, stack_pushes)
+    return kinds
+
+
+def _fixed_point_kinds(assigns, env, kinds, result_kind, stack_pushes) -> None:
     changed = True
     while changed:
         changed = False
@@ -331,7 +343,6 @@ def _infer_kinds(assigns, env, kinds, loop_targets, result_kind, stack_pushes=()
             new = join(kinds.get(target, NONE), value_kind(a.value, kinds, env, result_kind))
             if kinds.get(target) != new:
                 kinds[target], changed = new, True
-    return kinds
 
 
 def value_kind(value: gast.expr, kinds: Mapping[str, Kind], env: Environment,

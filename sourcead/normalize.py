@@ -347,6 +347,7 @@ class SharingScan:
     env: Environment
     written: set[str]
     handed_over: set[int] = field(default_factory=set)  # pushes right before a rebinding
+    immutable: set[str] = field(default_factory=set)    # names known to hold numbers
     holding: set[str] = field(default_factory=set)      # stacks that may share what they hold
 
     def scan(self, body: list[gast.stmt]) -> None:
@@ -396,7 +397,8 @@ class SharingScan:
         for v in self.held(value) - {target}:
             shared = {**shared, v: {**shared.get(v, {}), target: s}}
         popped = _is_stack_pop(value) and value.func.value.id not in self.holding
-        if target in self.written and _may_share_memory(value, self.env) and not popped:
+        number = isinstance(value, gast.Name) and value.id in self.immutable
+        if target in self.written and _may_share_memory(value, self.env) and not (popped or number):
             shared[target] = {_partner(value): s}
         return shared
 
@@ -429,7 +431,7 @@ class SharingScan:
         """Written arrays the value of ``value`` may hold or view as a whole (``a``, ``a.T``,
         ``(a, b)``, ``f(a)`` for a function of yours). Views of parts (``a[0]``) are allowed."""
         if isinstance(value, gast.Name):
-            return {value.id} & self.written
+            return {value.id} & self.written - self.immutable
         if isinstance(value, gast.Attribute):
             return self.held(value.value) if value.attr in _VIEWS else set()
         if isinstance(value, (gast.Tuple, gast.List)):
@@ -460,11 +462,12 @@ def refuse_shared_augmented(parsed: Parsed, kinds: Mapping[str, Any]) -> None:
                if isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name)}
     if not targets:
         return
-    numbers = {y for y in targets
+    names = {n.id for n in walk(gast.Module(body=body, type_ignores=[])) if isinstance(n, gast.Name)}
+    numbers = {y for y in names
                if all(k.tag in ("int", "scalar", "none") for v, k in kinds.items()
                       if v == y or re.fullmatch(re.escape(y) + r"_\d+", v))}
-    if targets - numbers:
-        AugmentedScan(parsed.env, targets - numbers).scan(body)
+    if targets - numbers:  # a number is never changed in place, nor shares memory
+        AugmentedScan(parsed.env, targets - numbers, immutable=numbers).scan(body)
 
 
 class AugmentedScan(SharingScan):

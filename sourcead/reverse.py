@@ -679,11 +679,18 @@ def grad_function(rev: Reverse, name_: str, wrt: list[str], preserve_result: boo
     value_name = rev.namer.fresh("value") if preserve_result else None
     primal, adjoint = build_sweeps(rev, body, result, set())
     keep = [assign(value_name, name(result))] if preserve_result else []
-    primal = initialize_recorded(primal, {a.id for a in fn.args.args}, rev.tape)
+    params = {a.id for a in fn.args.args}
+    primal = initialize_recorded(primal, params, rev.tape)
+    inits = bar_initializations(rev, result, wrt)
+    # a list's adjoint starts shaped like the list, which a branch may not have built
+    local = _stored(primal)
+    unbound = sorted(reads(gast.Module(body=inits, type_ignores=[])) & local
+                     - definitely_assigned(primal, params))
+    primal = [assign(v, const(None)) for v in unbound] + primal
     grads = returns[0] if len(returns) == 1 else gast.Tuple(elts=returns, ctx=gast.Load())
     value = gast.Tuple(elts=[grads, name(value_name)], ctx=gast.Load()) if preserve_result else grads
     stmts_ = (gradient_initializations(rev, result, wrt) + _tape_init(rev, primal + adjoint)
-              + primal + keep + bar_initializations(rev, result, wrt) + adjoint
+              + primal + keep + inits + adjoint
               + [gast.Return(value=value)])
     args = copy.deepcopy(fn.args)
     args.args = args.args + [name(seed, store=False)]
@@ -701,7 +708,10 @@ def split_functions(rev: Reverse, fwd_name: str, adj_name: str, wrt: list[str]):
     params = {a.id for a in fn.args.args}
     local = params | {n.id for s in primal for n in walk(s)
                       if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
-    live = sorted((live_before(adjoint, set()) & local) - set(rev.bars.values()) - {rev.tape})
+    stacks = [v for v in wrt if v in rev.activity.stacks]
+    values = [v for v in wrt if v not in stacks]
+    inits = bar_initializations(rev, result, values, True, tuple(stacks))
+    live = sorted((live_before(inits + adjoint, set()) & local) - set(rev.bars.values()) - {rev.tape})
     primal = initialize_recorded(primal, params, rev.tape)
     unbound = [v for v in live if v not in definitely_assigned(primal, params)]
     primal = [assign(v, const(None)) for v in unbound] + primal
@@ -711,8 +721,6 @@ def split_functions(rev: Reverse, fwd_name: str, adj_name: str, wrt: list[str]):
     fwd_args.args = [gast.Name(id=rev.tape, ctx=gast.Param(), annotation=None, type_comment=None)] + [
         gast.Name(id=a.id, ctx=gast.Param(), annotation=None, type_comment=None) for a in fn.args.args]
     fwd = _function(fwd_name, fwd_args, primal + saves + [gast.Return(value=name(result))])
-    stacks = [v for v in wrt if v in rev.activity.stacks]
-    values = [v for v in wrt if v not in stacks]
     returns = [name(rev.bar(v)) for v in values]
     value = (returns[0] if len(returns) == 1 else
              gast.Tuple(elts=returns, ctx=gast.Load()) if returns else const(None))
@@ -721,9 +729,7 @@ def split_functions(rev: Reverse, fwd_name: str, adj_name: str, wrt: list[str]):
                                               type_comment=None) for n in adj_params],
                               posonlyargs=[], vararg=None, kwonlyargs=[], kw_defaults=[],
                               kwarg=None, defaults=[])
-    adj = _function(adj_name, adj_args,
-                    loads + bar_initializations(rev, result, values, True, tuple(stacks))
-                    + adjoint + [gast.Return(value=value)])
+    adj = _function(adj_name, adj_args, loads + inits + adjoint + [gast.Return(value=value)])
     return fwd, adj
 
 

@@ -54,3 +54,19 @@ def overwrites_unused_parameter(x, y):
     x[1] = x[3] * np.tanh(x[2])
     return y * y
 
+
+def list_built_in_one_branch(x, y):
+    t = 0.5
+    if x > 0:
+        t = x * y
+    else:
+        zs = [y * k for k in range(3)]
+        t = t + sum(zs)
+    return t
+
+
+def float_alias_then_augmented(x, y):
+    s = y                       # a float: `s += ...` cannot change y
+    for i in range(3):
+        s += np.cos(x[i]) * s
+    return s

@@ -74,3 +74,15 @@ def test_vjp_gives_an_array_parameter_that_does_not_reach_the_output_zeros_of_it
     np.testing.assert_array_equal(x, X)
     np.testing.assert_array_equal(sourcead.grad(fr.overwrites_unused_parameter)(x, 0.5), 0.0 * X)
 
+
+def test_a_list_built_in_one_branch_only():
+    # the adjoint sweep started with zs_bar = zeros_like(zs) where zs was never built
+    assert sourcead.grad(fr.list_built_in_one_branch, wrt=(0, 1))(0.7, 1.3) == (1.3, 0.7)
+    assert sourcead.grad(fr.list_built_in_one_branch, wrt=(0, 1))(-0.7, 1.3) == (0.0, 3.0)
+    assert sourcead.hessian(fr.list_built_in_one_branch, wrt=1)(-0.7, 1.3) == 0.0
+
+
+def test_augmented_assignment_to_a_name_that_copied_a_float():
+    x = np.array([0.1, 0.2, 0.3])
+    exact = float(np.prod(1 + np.cos(x)))   # s = y * prod(1 + cos(x_i))
+    assert sourcead.grad(fr.float_alias_then_augmented, wrt=1)(x, 0.5) == pytest.approx(exact, rel=1e-14)
