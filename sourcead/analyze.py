@@ -184,6 +184,9 @@ def operation(value: gast.expr, env: Environment) -> Operation:
         rule = lookup_call(func) if func is not MISSING else None
         if rule is None and func is not MISSING and is_code(func):
             return Operation(user=func, what=callable_name(func))
+        reason = _refusal(rule, value, env)
+        if reason is not None:
+            return Operation(None, what=f"{_call_text(value)} {reason}")
         return Operation(rule, what=_call_text(value))
     if isinstance(value, gast.Attribute) and isinstance(value.value, gast.Name):
         return Operation(what=f"{value.value.id}.{value.attr}")
@@ -206,6 +209,15 @@ def hint_for(what: str, default: str) -> str:
     if what.startswith("method call"):
         return METHOD_HINT
     return LOCAL_CALL_HINT if what.startswith("call of the local") else default
+
+
+def _refusal(rule: Rule | None, call: gast.Call, env: Environment) -> str | None:
+    """Why a row that covers only some uses of its function does not cover this call."""
+    if rule is None or rule.refuse is None:
+        return None
+    bound = bound_arguments(call, rule, env)
+    constants = {p: a.value for p, a in bound.items() if isinstance(a, gast.Constant)}
+    return rule.refuse(constants)
 
 
 def _call_text(call: gast.Call) -> str:
@@ -382,6 +394,8 @@ def value_kind(value: gast.expr, kinds: Mapping[str, Kind], env: Environment,
             return shaped[0]
         if op.rule.shape == "broadcast":
             return broadcast(args)
+        if op.rule.shape == "tuple":
+            return OTHER
         if op.rule.shape == "reduction" and len(_data_args(value, env)) == 1 and not (
                 isinstance(value, gast.Call) and value.keywords):
             return SCALAR  # a full reduction

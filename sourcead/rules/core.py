@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import gast
 
@@ -20,7 +20,10 @@ class Rule:
     shape: how the output's shape relates to the inputs': "broadcast" (elementwise),
         "reduction" (a scalar when called with the array alone), "first" (like the first
         argument: a write into it), "container" (a container shaped like its first container
-        argument), or "reduce" (anything else).
+        argument), "tuple" (a tuple of values, whose adjoint is a tuple of adjoints or a plain
+        zero), or "reduce" (anything else).
+    refuse: for rows that cover only some uses of a function: given the arguments written as
+        constants (by param), the reason this use is not differentiated, or None.
     """
     params: tuple[str, ...]
     partials: tuple[str | None, ...] | None = None
@@ -37,6 +40,7 @@ class Rule:
     # for a sequence param given as a list variable (not written in the call): the adjoint
     # of the whole list, one entry per element
     list_adjoints: dict[str, str] = field(default_factory=dict)
+    refuse: Callable[[dict[str, Any]], str | None] | None = None
 
     @property
     def differentiable(self) -> bool:
