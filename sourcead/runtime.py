@@ -35,6 +35,15 @@ def unbroadcast(g, x):
     return g if shape else float(g) if np.ndim(g) == 0 and isinstance(x, float) else g
 
 
+def cast_like(v, like):
+    """``v`` in the dtype of ``like`` (an array or a dtype): the tangent or adjoint of
+    ``x.astype(dtype)``. A cast to an integer or boolean type has a zero derivative."""
+    dtype = np.result_type(like)
+    if not np.issubdtype(dtype, np.floating):
+        return np.zeros(np.shape(v))
+    return np.asarray(v).astype(dtype)
+
+
 def zeros_like(x):
     """A zero gradient of the type and shape of ``x`` (a float for a Python number; the
     same structure for a list, tuple or dict)."""
@@ -43,7 +52,7 @@ def zeros_like(x):
     if isinstance(x, (list, tuple)):
         return type(x)(0.0 for _ in x)
     if isinstance(x, np.ndarray):
-        return np.zeros(x.shape, dtype=np.result_type(x.dtype, np.float64))
+        return np.zeros(x.shape, dtype=np.result_type(x, 0.0))
     return 0.0
 
 
@@ -52,7 +61,7 @@ def scatter(g, x, index):
     (``x`` a plain zero: the adjoint of ``item``, which passes a zero through unindexed.)"""
     if np.ndim(x) == 0 and not isinstance(x, np.ndarray):
         return g
-    out = np.zeros(np.shape(x))
+    out = np.zeros(np.shape(x), dtype=np.result_type(x, 0.0))
     if _basic(index):
         out[index] += g  # a basic index names each element at most once
     else:
@@ -182,11 +191,11 @@ def unreduce(v, x, axis=None, keepdims=False):
     if np.ndim(x) == 0:  # the sum of a number is the number: keep a float a float
         return v[()] if isinstance(v, np.ndarray) and v.ndim == 0 else v
     if axis is None:
-        return np.full(np.shape(x), v, dtype=float)
+        return np.full(np.shape(x), v, dtype=np.result_type(x, 0.0))
     if not keepdims:
         axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
         v = np.expand_dims(v, tuple(a % np.ndim(x) for a in axes))
-    return np.array(np.broadcast_to(v, np.shape(x)), dtype=float)  # a writable copy
+    return np.array(np.broadcast_to(v, np.shape(x)), dtype=np.result_type(x, 0.0))  # writable copy
 
 
 def extreme_mask(x, out, axis=None, keepdims=False):
@@ -635,6 +644,12 @@ def lower_half(x):
     return 0.5 * (np.tril(x) + np.tril(x, -1))
 
 
+def untall(v, x):
+    """``v``, or its (matrix) transpose when ``x`` has more columns than rows: a matrix and its
+    transpose have the same singular values, and the tall one's come from its Gram matrix."""
+    return v if np.shape(x)[-2] >= np.shape(x)[-1] else np.swapaxes(v, -1, -2)
+
+
 def sinc_derivative(x, n=1):
     """The n-th derivative of ``np.sinc`` (exact at 0 too): for |x| < 1 by Gauss-Legendre
     quadrature of sinc(x) = integral of cos(pi x t) over [0, 1], else by the recurrence
@@ -692,6 +707,6 @@ HELPERS.update({f.__name__: f for f in (
     each_axis, concatenated_into, matmul_adjoint_x, matmul_adjoint_y, matmul_each_left,
     matmul_each_right, _contracted, tensordot_adjoint_x, tensordot_adjoint_y,
     tensordot_each_left, tensordot_each_right, inner_axes, _einsum_parts, einsum_adjoint,
-    untrace, kron_adjoint_x, kron_adjoint_y, untile, repeat_indices, unsplit, split_each,
+    untrace, cast_like, kron_adjoint_x, kron_adjoint_y, untile, repeat_indices, unsplit, split_each,
     eye_like, norm_slope, norm_curvature, lower_symmetric, fold_lower, lower_half,
-    sinc_derivative, split_parts)})
+    sinc_derivative, split_parts, untall)})

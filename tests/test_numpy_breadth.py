@@ -115,6 +115,7 @@ ROWS = [
     ("np.copy", "np.copy(v) * v"),
     ("x.copy/flatten", "N.copy().flatten()"),
     ("x.clip", "v.clip(-0.5, 0.5) * w"),
+    ("x.astype", "R.astype(float) * R + R.astype(int)"),
     # linear algebra
     ("inv", "np.linalg.inv(M)"),
     ("inv batched", "np.linalg.inv(B)"),
@@ -127,6 +128,10 @@ ROWS = [
     ("cholesky", "np.linalg.cholesky(S)"),
     ("eigh values", "np.linalg.eigh(S)[0]"),
     ("eigh vectors", "np.linalg.eigh(S)[1] ** 2"),
+    ("eigh batched", "np.linalg.eigh(B + np.swapaxes(B, -1, -2))[0]"),
+    ("svd values", "np.linalg.svd(P, compute_uv=False)"),
+    ("svd values wide", "np.linalg.svd(R, False, False)"),
+    ("svdvals", "np.linalg.svdvals(N)"),
     ("pinv", "np.linalg.pinv(P)"),
     ("pinv square", "np.linalg.pinv(M)"),
     # indexing reads
@@ -148,7 +153,8 @@ ONE_DIRECTION_AT_A_TIME = {
     "np.einsum three", "np.kron", "np.kron 2-D", "np.hstack", "np.hstack 2-D", "np.vstack",
     "np.vstack 2-D", "np.concatenate flat", "np.tile", "np.tile reps", "np.repeat",
     "np.repeat axis", "x.repeat", "x.copy/flatten", "solve", "solve matrix", "eigh values",
-    "eigh vectors", "pinv", "pinv square"}
+    "eigh vectors", "pinv", "pinv square", "eigh batched", "svd values", "svd values wide",
+    "svdvals"}
 # reverse over reverse is refused for these (use hessian, forward over reverse)
 NO_REVERSE_OVER_REVERSE = {"np.einsum matmul", "np.einsum sum", "np.einsum outer",
                            "np.einsum diagonal", "np.einsum batched", "np.einsum three"}

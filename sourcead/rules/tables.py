@@ -348,6 +348,13 @@ def _shape_rows() -> dict:
     }
 
 
+def _refused_svd(constants: dict) -> str | None:
+    if constants.get("compute_uv") is not False or constants.get("hermitian"):
+        return ("with compute_uv=True (only the singular values, compute_uv=False, are "
+                "differentiated; for singular vectors use np.linalg.eigh of x.T @ x)")
+    return None
+
+
 def _T(x: str) -> str:
     return f"np.swapaxes({x}, -1, -2)"
 
@@ -364,7 +371,7 @@ def _linalg_rows() -> dict:
     gaps = (f"(1.0 / (np.expand_dims({w}, -2) - np.expand_dims({w}, -1) + eye_like({w}))"
             f" - eye_like({w}))")
     e = "lower_symmetric(x_dot)"
-    eigh_dot = (f"(np.einsum('ji,jk,ki->i', {v}, {e}, {v}), "
+    eigh_dot = (f"(np.sum({v} * np.matmul({e}, {v}), axis=-2), "
                 f"np.matmul({v}, {gaps} * np.matmul({_T(v)}, np.matmul({e}, {v}))))")
     eigh_bar = (f"fold_lower(np.matmul({v}, np.matmul(np.expand_dims(component(g, 0), -1) * "
                 f"eye_like({w}) + {gaps} * np.matmul({_T(v)}, component(g, 1) + np.zeros_like({v})), "
@@ -377,6 +384,15 @@ def _linalg_rows() -> dict:
     pinv_bar = (f"-np.matmul({_T(p)}, np.matmul(g, {_T(p)})) + np.matmul({_T('g')} - np.matmul("
                 f"{a}, np.matmul({p}, {_T('g')})), np.matmul({p}, {_T(p)})) + np.matmul("
                 f"np.matmul({_T(p)}, {p}), {_T('g')} - np.matmul({_T('g')}, np.matmul({p}, {a})))")
+    # singular values of x: the square roots of the eigenvalues of tall.T @ tall (tall is x
+    # or its transpose), largest first; needs distinct, nonzero singular values
+    tall = "untall(x, x)"
+    vectors = f"np.flip(np.linalg.eigh(np.matmul({_T(tall)}, {tall}))[1], -1)"
+    _singular = {"shape": "reduce",
+                 "tangents": {"x": f"np.sum({vectors} * np.matmul(np.matmul({_T(tall)}, "
+                                   f"untall(x_dot, x)), {vectors}), axis=-2) / out"},
+                 "adjoints": {"x": f"untall(np.matmul({tall}, np.matmul({vectors} * "
+                                   f"np.expand_dims(g / out, -2), {_T(vectors)})), x)"}}
     return {
         np.linalg.inv: Rule(params=("x",), shape="reduce",
                             tangents={"x": "-np.matmul(out, np.matmul(x_dot, out))"},
@@ -404,6 +420,10 @@ def _linalg_rows() -> dict:
                                  adjoints={"x": chol_adjoint}),
         np.linalg.eigh: Rule(params=("x",), shape="tuple", tangents={"x": eigh_dot},
                              adjoints={"x": eigh_bar}),
+        np.linalg.svd: Rule(params=("x", "full_matrices", "compute_uv", "hermitian"),
+                            defaults={"full_matrices": True, "compute_uv": True,
+                                      "hermitian": False}, refuse=_refused_svd, **_singular),
+        np.linalg.svdvals: Rule(params=("x",), **_singular),
         np.linalg.pinv: Rule(params=("x",), shape="reduce", tangents={"x": pinv_dot},
                              adjoints={"x": pinv_bar}),
     }
@@ -417,7 +437,7 @@ METHODS = {"sum": np.sum, "mean": np.mean, "max": np.max, "min": np.min, "reshap
            "clip": np.clip, "prod": np.prod, "cumprod": np.cumprod, "trace": np.trace,
            "copy": np.copy, "repeat": np.repeat, "round": np.round, "argmax": np.argmax,
            "argmin": np.argmin, "argsort": np.argsort, "any": np.any, "all": np.all,
-           "nonzero": np.nonzero, "take": np.take}
+           "nonzero": np.nonzero, "take": np.take, "astype": runtime.cast_like}
 ATTRIBUTES = {"T": np.transpose}
 
 
@@ -528,6 +548,15 @@ def _runtime_rows() -> dict:
                                  adjoints={"x": f"g * {_CURVED} / {_NORM}",
                                            "norm": f"-np.sum(g * out / {_NORM}, axis=axis, "
                                                    f"keepdims=keepdims) * {_CURVED}"}),
+        # x.astype(dtype) stands for cast_like(x, dtype): the derivative takes the new dtype
+        runtime.cast_like: Rule(params=("v", "dtype"), tangents={"v": "cast_like(v_dot, dtype)"},
+                                vector_tangents={"v": "cast_like(v_dot, dtype)"},
+                                adjoints={"v": "cast_like(cast_like(g, dtype), "
+                                               "np.result_type(v, 0.0))"}),
+        np.result_type: ZERO,
+        runtime.untall: Rule(params=("v", "x"), tangents={"v": "untall(v_dot, x)"},
+                             vector_tangents={"v": "untall(v_dot, x)"},
+                             adjoints={"v": "untall(g, x)"}),
         runtime.norm_curvature: ZERO, runtime.each_axis: ZERO, runtime.inner_axes: ZERO,
         runtime.repeat_indices: ZERO, runtime.eye_like: CONSTANT,
         runtime.matmul_each_left: Rule(params=("v", "x", "y"),
