@@ -75,29 +75,35 @@ def _basic(index) -> bool:
 
 
 def dot_adjoint_x(g, x, y):
-    """The adjoint of ``np.dot(x, y)`` (or ``x @ y``) for ``x``, for arrays of up to 2 dims."""
+    """The adjoint of ``np.dot(x, y)`` for ``x`` (beyond 2 dims: the tensordot of x's last
+    axis with y's second to last, as NumPy defines it)."""
     if np.ndim(x) == 0 or np.ndim(y) == 0:
         return unbroadcast(g * y, x)
+    if np.ndim(x) > 2 or np.ndim(y) > 2:
+        return tensordot_adjoint_x(g, x, y, _dot_axes(x, y))
     if np.ndim(y) == 1:
         return g * y if np.ndim(x) == 1 else np.outer(g, y)
     if np.ndim(x) == 1:
         return np.dot(y, g)
-    if np.ndim(x) == 2 and np.ndim(y) == 2:
-        return np.dot(g, y.T)
-    raise NotImplementedError("sourcead: dot/matmul of arrays with more than 2 dimensions")
+    return np.dot(g, y.T)
 
 
 def dot_adjoint_y(g, x, y):
-    """The adjoint of ``np.dot(x, y)`` (or ``x @ y``) for ``y``, for arrays of up to 2 dims."""
+    """The adjoint of ``np.dot(x, y)`` (or ``x @ y``) for ``y``."""
     if np.ndim(x) == 0 or np.ndim(y) == 0:
         return unbroadcast(g * x, y)
+    if np.ndim(x) > 2 or np.ndim(y) > 2:
+        return tensordot_adjoint_y(g, x, y, _dot_axes(x, y))
     if np.ndim(x) == 1:
         return g * x if np.ndim(y) == 1 else np.outer(x, g)
     if np.ndim(y) == 1:
         return np.dot(g, x)
-    if np.ndim(x) == 2 and np.ndim(y) == 2:
-        return np.dot(x.T, g)
-    raise NotImplementedError("sourcead: dot/matmul of arrays with more than 2 dimensions")
+    return np.dot(x.T, g)
+
+
+def _dot_axes(x, y):
+    """``np.dot(x, y)`` is ``np.tensordot(x, y, _dot_axes(x, y))`` for arrays."""
+    return [np.ndim(x) - 1], [max(np.ndim(y) - 2, 0)]
 
 
 # ---- vector mode: tangents carry a leading axis of directions -------------------------------
@@ -155,19 +161,22 @@ def unbroadcast_each(v_dot, x):
 
 
 def dot_each_left(x_dot, y):
-    """``x_dot @ y`` for each direction's tangent of ``x``."""
+    """``np.dot(x_dot, y)`` for each direction's tangent of ``x``."""
     if np.ndim(x_dot) == 0:  # a constant's tangent is a plain zero
         return x_dot
-    return np.matmul(x_dot, y)
+    if np.ndim(x_dot) == 1 or np.ndim(y) == 0:  # x is a number: dot is a product
+        return np.reshape(x_dot, np.shape(x_dot) + (1,) * (np.ndim(y) + 1 - np.ndim(x_dot))) * y
+    return np.dot(x_dot, y)
 
 
 def dot_each_right(x, y_dot, y):
-    """``x @ y_dot`` for each direction's tangent of ``y``."""
+    """``np.dot(x, y_dot)`` for each direction's tangent of ``y``."""
     if np.ndim(y_dot) == 0:  # a constant's tangent is a plain zero
         return y_dot
-    if np.ndim(y) == 1:
-        return np.matmul(x, y_dot[..., None])[..., 0]
-    return np.matmul(x, y_dot)
+    if np.ndim(x) == 0 or np.ndim(y) == 0:
+        return x * y_dot
+    left, right = _dot_axes(x, y)
+    return np.moveaxis(np.tensordot(x, y_dot, (left, [right[0] + 1])), np.ndim(x) - 1, 0)
 
 
 def scatter_each(v_dot, x, index):
@@ -644,6 +653,14 @@ def lower_half(x):
     return 0.5 * (np.tril(x) + np.tril(x, -1))
 
 
+def shaped_like(v, like):
+    """``v`` in the shape of ``like`` (lstsq's residuals: one per column, or none at all when
+    the system is square, where they and their derivative are zero)."""
+    if np.size(v) != np.size(like):
+        return np.zeros(np.shape(like))
+    return np.reshape(v, np.shape(like))
+
+
 def untall(v, x):
     """``v``, or its (matrix) transpose when ``x`` has more columns than rows: a matrix and its
     transpose have the same singular values, and the tall one's come from its Gram matrix."""
@@ -708,5 +725,5 @@ HELPERS.update({f.__name__: f for f in (
     matmul_each_right, _contracted, tensordot_adjoint_x, tensordot_adjoint_y,
     tensordot_each_left, tensordot_each_right, inner_axes, _einsum_parts, einsum_adjoint,
     untrace, cast_like, kron_adjoint_x, kron_adjoint_y, untile, repeat_indices, unsplit, split_each,
-    eye_like, norm_slope, norm_curvature, lower_symmetric, fold_lower, lower_half,
-    sinc_derivative, split_parts, untall)})
+    eye_like, _dot_axes, norm_slope, norm_curvature, lower_symmetric, fold_lower, lower_half,
+    sinc_derivative, split_parts, untall, shaped_like)})

@@ -96,6 +96,9 @@ ROWS = [
     ("matmul 2-D", "N @ Q"),
     ("matmul vectors", "u @ u"),
     ("x.dot", "N.dot(u)"),
+    ("np.dot 3-D", "np.dot(C, R)"),
+    ("np.dot 3-D vector", "np.dot(T, w[:2])"),
+    ("np.dot scalar", "np.dot(v[0], R)"),
     # shapes
     ("np.hstack", "np.hstack([v, w * 2.0])"),
     ("np.hstack 2-D", "np.hstack([R, R * N[:2, :1]])"),
@@ -132,6 +135,11 @@ ROWS = [
     ("svd values", "np.linalg.svd(P, compute_uv=False)"),
     ("svd values wide", "np.linalg.svd(R, False, False)"),
     ("svdvals", "np.linalg.svdvals(N)"),
+    ("lstsq", "np.linalg.lstsq(P, v, rcond=None)[0]"),
+    ("lstsq matrix", "np.linalg.lstsq(P, np.vstack([w, v[::-1]]).T)[0]"),
+    ("lstsq residuals", "np.linalg.lstsq(P, v)[1]"),
+    ("lstsq all", "np.linalg.lstsq(P, v)[0] + np.linalg.lstsq(P, v)[1] + np.linalg.lstsq(P, v)[3]"),
+    ("lstsq square", "np.linalg.lstsq(M, u)[0]"),
     ("pinv", "np.linalg.pinv(P)"),
     ("pinv square", "np.linalg.pinv(M)"),
     # indexing reads
@@ -154,7 +162,7 @@ ONE_DIRECTION_AT_A_TIME = {
     "np.vstack 2-D", "np.concatenate flat", "np.tile", "np.tile reps", "np.repeat",
     "np.repeat axis", "x.repeat", "x.copy/flatten", "solve", "solve matrix", "eigh values",
     "eigh vectors", "pinv", "pinv square", "eigh batched", "svd values", "svd values wide",
-    "svdvals"}
+    "svdvals", "lstsq", "lstsq matrix", "lstsq residuals", "lstsq all", "lstsq square"}
 # reverse over reverse is refused for these (use hessian, forward over reverse)
 NO_REVERSE_OVER_REVERSE = {"np.einsum matmul", "np.einsum sum", "np.einsum outer",
                            "np.einsum diagonal", "np.einsum batched", "np.einsum three"}

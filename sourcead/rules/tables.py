@@ -359,6 +359,50 @@ def _T(x: str) -> str:
     return f"np.swapaxes({x}, -1, -2)"
 
 
+def _singular_vectors(x: str) -> str:
+    tall = f"untall({x}, {x})"
+    return f"np.flip(np.linalg.eigh(np.matmul({_T(tall)}, {tall}))[1], -1)"
+
+
+def _singular_tangent(x: str, x_dot: str, s: str) -> str:
+    """The tangent of the singular values ``s`` of ``x``."""
+    tall, vectors = f"untall({x}, {x})", _singular_vectors(x)
+    return (f"np.sum({vectors} * np.matmul(np.matmul({_T(tall)}, untall({x_dot}, {x})), "
+            f"{vectors}), axis=-2) / {s}")
+
+
+def _singular_adjoint(x: str, g: str, s: str) -> str:
+    """The adjoint of ``x`` from the adjoint ``g`` of its singular values ``s``."""
+    tall, vectors = f"untall({x}, {x})", _singular_vectors(x)
+    return (f"untall(np.matmul({tall}, np.matmul({vectors} * np.expand_dims({g} / {s}, -2), "
+            f"{_T(vectors)})), {x})")
+
+
+def _lstsq() -> Rule:
+    """``x, residuals, rank, s = np.linalg.lstsq(a, b)`` for ``a`` of full column rank:
+    x = (a^T a)^-1 a^T b. The residuals are stationary in x (a^T r = 0), so their derivative
+    holds x fixed. The tangents are tuples of tangents built with ``with_component`` (whose
+    object arrays add component by component)."""
+    x, r, gram = "out[0]", "(b - np.matmul(a, out[0]))", f"np.matmul({_T('a')}, a)"
+
+    def parts(dx: str, dres: str, ds: str) -> str:
+        inner = f"with_component(with_component(0.0, 0, {dx}, out), 1, shaped_like({dres}, out[1]), out)"
+        return f"with_component({inner}, 3, {ds}, out)" if ds else inner
+
+    dx_a = (f"np.linalg.solve({gram}, np.matmul({_T('a_dot')}, {r}) - np.matmul({_T('a')}, "
+            f"np.matmul(a_dot, {x})))")
+    dres_a = f"-2 * np.sum({r} * np.matmul(a_dot, {x}), axis=0)"
+    z = f"np.linalg.solve({gram}, component(g, 0) + np.zeros_like({x}))"
+    b_bar = f"(np.matmul(a, {z}) + 2 * {r} * shaped_like(component(g, 1), np.sum({r}, axis=0)))"
+    return Rule(params=("a", "b", "rcond"), defaults={"rcond": None}, shape="tuple",
+                tangents={"a": parts(dx_a, dres_a, _singular_tangent("a", "a_dot", "out[3]")),
+                          "b": parts(f"np.linalg.solve({gram}, np.matmul({_T('a')}, b_dot))",
+                                     f"2 * np.sum({r} * b_dot, axis=0)", "")},
+                adjoints={"a": f"matmul_adjoint_x({r}, a, {z}) - matmul_adjoint_x({b_bar}, a, "
+                               f"{x}) + {_singular_adjoint('a', 'component(g, 3)', 'out[3]')}",
+                          "b": b_bar})
+
+
 def _linalg_rows() -> dict:
     """Templates built only from operations with rules, so every order works. Matrices are
     the last two axes (stacks of matrices work) except for eigh (one matrix)."""
@@ -386,13 +430,8 @@ def _linalg_rows() -> dict:
                 f"np.matmul({_T(p)}, {p}), {_T('g')} - np.matmul({_T('g')}, np.matmul({p}, {a})))")
     # singular values of x: the square roots of the eigenvalues of tall.T @ tall (tall is x
     # or its transpose), largest first; needs distinct, nonzero singular values
-    tall = "untall(x, x)"
-    vectors = f"np.flip(np.linalg.eigh(np.matmul({_T(tall)}, {tall}))[1], -1)"
-    _singular = {"shape": "reduce",
-                 "tangents": {"x": f"np.sum({vectors} * np.matmul(np.matmul({_T(tall)}, "
-                                   f"untall(x_dot, x)), {vectors}), axis=-2) / out"},
-                 "adjoints": {"x": f"untall(np.matmul({tall}, np.matmul({vectors} * "
-                                   f"np.expand_dims(g / out, -2), {_T(vectors)})), x)"}}
+    _singular = {"shape": "reduce", "tangents": {"x": _singular_tangent("x", "x_dot", "out")},
+                 "adjoints": {"x": _singular_adjoint("x", "g", "out")}}
     return {
         np.linalg.inv: Rule(params=("x",), shape="reduce",
                             tangents={"x": "-np.matmul(out, np.matmul(x_dot, out))"},
@@ -424,6 +463,7 @@ def _linalg_rows() -> dict:
                             defaults={"full_matrices": True, "compute_uv": True,
                                       "hermitian": False}, refuse=_refused_svd, **_singular),
         np.linalg.svdvals: Rule(params=("x",), **_singular),
+        np.linalg.lstsq: _lstsq(),
         np.linalg.pinv: Rule(params=("x",), shape="reduce", tangents={"x": pinv_dot},
                              adjoints={"x": pinv_bar}),
     }
@@ -554,6 +594,8 @@ def _runtime_rows() -> dict:
                                 adjoints={"v": "cast_like(cast_like(g, dtype), "
                                                "np.result_type(v, 0.0))"}),
         np.result_type: ZERO,
+        runtime.shaped_like: Rule(params=("v", "like"), tangents={"v": "shaped_like(v_dot, like)"},
+                                  adjoints={"v": "shaped_like(g, v)"}),
         runtime.untall: Rule(params=("v", "x"), tangents={"v": "untall(v_dot, x)"},
                              vector_tangents={"v": "untall(v_dot, x)"},
                              adjoints={"v": "untall(g, x)"}),
