@@ -75,12 +75,14 @@ def _basic(index) -> bool:
 
 
 def dot_adjoint_x(g, x, y):
-    """The adjoint of ``np.dot(x, y)`` for ``x`` (beyond 2 dims: the tensordot of x's last
-    axis with y's second to last, as NumPy defines it)."""
+    """The adjoint of ``np.dot(x, y)`` for ``x`` (beyond 2 dims NumPy contracts x's last
+    axis with y's second to last)."""
     if np.ndim(x) == 0 or np.ndim(y) == 0:
         return unbroadcast(g * y, x)
     if np.ndim(x) > 2 or np.ndim(y) > 2:
-        return tensordot_adjoint_x(g, x, y, _dot_axes(x, y))
+        y = y if np.ndim(y) == 1 else np.moveaxis(y, -2, -1)
+        return np.tensordot(g, y, (list(range(np.ndim(x) - 1, np.ndim(g))),
+                                   list(range(np.ndim(y) - 1))))
     if np.ndim(y) == 1:
         return g * y if np.ndim(x) == 1 else np.outer(g, y)
     if np.ndim(x) == 1:
@@ -93,7 +95,9 @@ def dot_adjoint_y(g, x, y):
     if np.ndim(x) == 0 or np.ndim(y) == 0:
         return unbroadcast(g * x, y)
     if np.ndim(x) > 2 or np.ndim(y) > 2:
-        return tensordot_adjoint_y(g, x, y, _dot_axes(x, y))
+        free = list(range(np.ndim(x) - 1))
+        out = np.tensordot(x, g, (free, free))
+        return out if np.ndim(y) == 1 else np.moveaxis(out, 0, -2)
     if np.ndim(x) == 1:
         return g * x if np.ndim(y) == 1 else np.outer(x, g)
     if np.ndim(y) == 1:
@@ -391,6 +395,35 @@ def each_axis(axis, x):
     if np.ndim(axis) == 0:
         return axis % np.ndim(x) + 1
     return tuple(a % np.ndim(x) + 1 for a in axis)
+
+
+def on_directions(f, v, a=None, b=None):
+    """``f(v, a, b)`` on a vector-mode tangent whose axes ``a``, ``b`` already count the
+    directions' axis; a constant's tangent is a plain zero and stays one."""
+    if np.ndim(v) == 0:
+        return v
+    return f(v, *[arg for arg in (a, b) if arg is not None])
+
+
+def each_shape(v, shape):
+    """``shape`` for each direction of the vector-mode tangent ``v``."""
+    if np.ndim(v) == 0:
+        return shape
+    return np.shape(v)[:1] + ((shape,) if np.ndim(shape) == 0 else tuple(shape))
+
+
+def each_permutation(axes, x):
+    """``np.transpose``'s ``axes`` for a vector-mode tangent of ``x`` (directions first)."""
+    if axes is None:
+        return (0,) + tuple(range(np.ndim(x), 0, -1))
+    return (0,) + tuple(a % np.ndim(x) + 1 for a in axes)
+
+
+def each_squeezed(axis, x):
+    """The axes ``np.squeeze(x, axis)`` removes, in a vector-mode tangent of ``x``."""
+    if axis is None:
+        return tuple(k + 1 for k, size in enumerate(np.shape(x)) if size == 1)
+    return each_axis(axis, x)
 
 
 def concatenated_into(v, xs, k, axis=0):
@@ -721,7 +754,7 @@ HELPERS = {"untake": untake, "concatenated_part": concatenated_part, "spread": s
 HELPERS.update({"times_each": times_each, "owned": owned, "with_item": with_item, "with_item_each": with_item_each, "item": item,
                 "item_each": item_each})
 HELPERS.update({f.__name__: f for f in (
-    each_axis, concatenated_into, matmul_adjoint_x, matmul_adjoint_y, matmul_each_left,
+    each_axis, on_directions, each_shape, each_permutation, each_squeezed, concatenated_into, matmul_adjoint_x, matmul_adjoint_y, matmul_each_left,
     matmul_each_right, _contracted, tensordot_adjoint_x, tensordot_adjoint_y,
     tensordot_each_left, tensordot_each_right, inner_axes, _einsum_parts, einsum_adjoint,
     untrace, cast_like, kron_adjoint_x, kron_adjoint_y, untile, repeat_indices, unsplit, split_each,

@@ -98,6 +98,8 @@ ROWS = [
     ("x.dot", "N.dot(u)"),
     ("np.dot 3-D", "np.dot(C, R)"),
     ("np.dot 3-D vector", "np.dot(T, w[:2])"),
+    ("np.dot 3-D both", "np.dot(C, np.swapaxes(T, 1, 2))"),
+    ("np.dot vector 3-D", "np.dot(w[:3], T)"),
     ("np.dot scalar", "np.dot(v[0], R)"),
     # shapes
     ("np.hstack", "np.hstack([v, w * 2.0])"),
@@ -160,9 +162,9 @@ ONE_DIRECTION_AT_A_TIME = {
     "np.einsum sum", "np.einsum outer", "np.einsum diagonal", "np.einsum batched",
     "np.einsum three", "np.kron", "np.kron 2-D", "np.hstack", "np.hstack 2-D", "np.vstack",
     "np.vstack 2-D", "np.concatenate flat", "np.tile", "np.tile reps", "np.repeat",
-    "np.repeat axis", "x.repeat", "x.copy/flatten", "solve", "solve matrix", "eigh values",
-    "eigh vectors", "pinv", "pinv square", "eigh batched", "svd values", "svd values wide",
-    "svdvals", "lstsq", "lstsq matrix", "lstsq residuals", "lstsq all", "lstsq square"}
+    "np.repeat axis", "x.repeat", "solve", "solve matrix", "eigh values", "eigh vectors",
+    "pinv", "pinv square", "eigh batched", "svd values", "svd values wide", "svdvals", "lstsq",
+    "lstsq matrix", "lstsq residuals", "lstsq all", "lstsq square"}
 # reverse over reverse is refused for these (use hessian, forward over reverse)
 NO_REVERSE_OVER_REVERSE = {"np.einsum matmul", "np.einsum sum", "np.einsum outer",
                            "np.einsum diagonal", "np.einsum batched", "np.einsum three"}

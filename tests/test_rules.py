@@ -164,10 +164,8 @@ def test_row_to_second_order(tmp_path, label, expression, dx, dy):
 
 # rows without a vector form: jacobian and hessian run them once per direction instead
 ONE_DIRECTION_AT_A_TIME = {
-    "np.reshape", "np.transpose", "x.T", "np.ravel", "np.squeeze", "np.expand_dims",
-    "np.broadcast_to", "np.flip", "np.swapaxes", "np.moveaxis", "np.roll", "np.take", "np.array",
-    "np.stack", "np.concatenate", "np.cumsum", "np.sum(axis)", "np.mean", "np.max", "np.var",
-    "np.std"}
+    "np.ravel", "np.broadcast_to", "np.roll", "np.take", "np.array", "np.stack",
+    "np.concatenate", "np.cumsum"}
 
 
 @pytest.mark.parametrize("label, expression, dx, dy", ROWS, ids=[f"{r[0]}:{r[1]}" for r in ROWS])

@@ -130,10 +130,11 @@ def _reduction(name: str, adjoint: str, tangent: str) -> Rule:
 _centered = "x - np.mean(x, axis=axis, keepdims=True)"
 
 
-def _reshaping(tangent: str, params: tuple[str, ...], defaults=None) -> Rule:
+def _reshaping(tangent: str, params: tuple[str, ...], defaults=None, vector=None) -> Rule:
     """Rows that only rearrange elements: the adjoint puts them back in ``x``'s shape."""
     return Rule(params=params, defaults=defaults or {}, shape="reduce",
-                adjoints={"x": "np.reshape(g, np.shape(x))"}, tangents={"x": tangent})
+                adjoints={"x": "np.reshape(g, np.shape(x))"}, tangents={"x": tangent},
+                vector_tangents={"x": vector} if vector else {})
 
 
 _SLOPE = "norm_slope(x, out, ord, axis, keepdims)"
@@ -157,13 +158,15 @@ def _array_rows() -> dict:
         np.mean: _reduction("mean", f"{unreduce} * (np.size(out) / np.size(x))",
                             "np.mean(x_dot, axis=axis, keepdims=keepdims)"),
         np.max: extreme, np.min: extreme, np.amax: extreme, np.amin: extreme,
-        np.reshape: Rule(params=("x", "shape"), adjoints={"x": "np.reshape(g, np.shape(x))"},
-                         tangents={"x": "np.reshape(x_dot, shape)"}, shape="reduce"),
-        np.ravel: Rule(params=("x",), adjoints={"x": "np.reshape(g, np.shape(x))"},
-                       tangents={"x": "np.ravel(x_dot)"}, shape="reduce"),
+        np.reshape: _reshaping("np.reshape(x_dot, shape)", ("x", "shape"), vector=(
+            "on_directions(np.reshape, x_dot, each_shape(x_dot, shape))")),
+        np.ravel: _reshaping("np.ravel(x_dot)", ("x",), vector=(
+            "on_directions(np.reshape, x_dot, each_shape(x_dot, -1))")),
         np.transpose: Rule(params=("x", "axes"), defaults={"axes": None}, shape="reduce",
                            adjoints={"x": "untranspose(g, axes)"},
-                           tangents={"x": "np.transpose(x_dot, axes)"}),
+                           tangents={"x": "np.transpose(x_dot, axes)"},
+                           vector_tangents={"x": "on_directions(np.transpose, x_dot, "
+                                                 "each_permutation(axes, x))"}),
         np.outer: Rule(params=("x", "y"), shape="reduce",
                        adjoints={"x": "np.reshape(np.dot(g, np.ravel(y)), np.shape(x))",
                                  "y": "np.reshape(np.dot(np.ravel(x), g), np.shape(y))"},
@@ -190,19 +193,26 @@ def _array_rows() -> dict:
         np.cumsum: Rule(params=("x", "axis"), defaults={"axis": None}, shape="reduce",
                         adjoints={"x": "uncumsum(g, x, axis)"},
                         tangents={"x": "np.cumsum(x_dot, axis)"}),
-        np.squeeze: _reshaping("np.squeeze(x_dot, axis)", ("x", "axis"), {"axis": None}),
-        np.expand_dims: _reshaping("np.expand_dims(x_dot, axis)", ("x", "axis")),
+        np.squeeze: _reshaping("np.squeeze(x_dot, axis)", ("x", "axis"), {"axis": None}, vector=(
+            "on_directions(np.squeeze, x_dot, each_squeezed(axis, x))")),
+        np.expand_dims: _reshaping("np.expand_dims(x_dot, axis)", ("x", "axis"), vector=(
+            "on_directions(np.expand_dims, x_dot, each_axis(axis, out))")),
         np.broadcast_to: Rule(params=("x", "shape"), shape="reduce",
                               adjoints={"x": "unbroadcast(g, x)"},
                               tangents={"x": "np.broadcast_to(x_dot, shape)"}),
         np.flip: Rule(params=("x", "axis"), defaults={"axis": None}, shape="reduce",
-                      adjoints={"x": "np.flip(g, axis)"}, tangents={"x": "np.flip(x_dot, axis)"}),
+                      adjoints={"x": "np.flip(g, axis)"}, tangents={"x": "np.flip(x_dot, axis)"},
+                      vector_tangents={"x": "on_directions(np.flip, x_dot, each_axis(axis, x))"}),
         np.swapaxes: Rule(params=("x", "a", "b"), shape="reduce",
                           adjoints={"x": "np.swapaxes(g, a, b)"},
-                          tangents={"x": "np.swapaxes(x_dot, a, b)"}),
+                          tangents={"x": "np.swapaxes(x_dot, a, b)"},
+                          vector_tangents={"x": "on_directions(np.swapaxes, x_dot, "
+                                                "each_axis(a, x), each_axis(b, x))"}),
         np.moveaxis: Rule(params=("x", "source", "destination"), shape="reduce",
                           adjoints={"x": "np.moveaxis(g, destination, source)"},
-                          tangents={"x": "np.moveaxis(x_dot, source, destination)"}),
+                          tangents={"x": "np.moveaxis(x_dot, source, destination)"},
+                          vector_tangents={"x": "on_directions(np.moveaxis, x_dot, "
+                                                "each_axis(source, x), each_axis(destination, x))"}),
         np.roll: Rule(params=("x", "shift", "axis"), defaults={"axis": None}, shape="reduce",
                       adjoints={"x": "np.roll(g, -shift, axis)"},
                       tangents={"x": "np.roll(x_dot, shift, axis)"}),
@@ -599,6 +609,10 @@ def _runtime_rows() -> dict:
         runtime.untall: Rule(params=("v", "x"), tangents={"v": "untall(v_dot, x)"},
                              vector_tangents={"v": "untall(v_dot, x)"},
                              adjoints={"v": "untall(g, x)"}),
+        runtime.on_directions: Rule(params=("f", "v", "a", "b"), defaults={"a": None, "b": None},
+                                    tangents={"v": "on_directions(f, v_dot, a, b)"},
+                                    vector_tangents={"v": "on_directions(f, v_dot, a, b)"}),
+        runtime.each_shape: ZERO, runtime.each_permutation: ZERO, runtime.each_squeezed: ZERO,
         runtime.norm_curvature: ZERO, runtime.each_axis: ZERO, runtime.inner_axes: ZERO,
         runtime.repeat_indices: ZERO, runtime.eye_like: CONSTANT,
         runtime.matmul_each_left: Rule(params=("v", "x", "y"),
