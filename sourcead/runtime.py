@@ -49,8 +49,8 @@ def zeros_like(x):
     same structure for a list, tuple or dict)."""
     if isinstance(x, dict):  # a plain zero per element: it adds to anything
         return {k: 0.0 for k in x}
-    if isinstance(x, (list, tuple)):
-        return type(x)(0.0 for _ in x)
+    if isinstance(x, (list, tuple)):  # a named tuple (np.linalg's results) as a plain one
+        return [0.0 for _ in x] if isinstance(x, list) else tuple(0.0 for _ in x)
     if isinstance(x, np.ndarray):
         return np.zeros(x.shape, dtype=np.result_type(x, 0.0))
     return 0.0

@@ -97,8 +97,7 @@ def check_second_order(scalar_f, args, wrt, rng, reverse_over_reverse=True):
     if reverse_over_reverse:
         for j, q in enumerate(wrt):  # the gradient's vjp with v is H v (H is symmetric)
             v = _random_like(args[q], rng)
-            # the generated gradient takes its seed (1.0) after the arguments
-            _, hv = sourcead.vjp(sourcead.grad(scalar_f, wrt=q), wrt=wrt)(*args, 1.0, v)
+            _, hv = sourcead.vjp(sourcead.grad(scalar_f, wrt=q), wrt=wrt)(*args, v)
             hv = hv if isinstance(hv, tuple) else (hv,)
             for i, p in enumerate(wrt):
                 block = np.reshape(blocks[i][j], np.shape(args[p]) + (-1,))

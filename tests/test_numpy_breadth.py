@@ -238,7 +238,7 @@ def test_reverse_over_reverse_refused_clearly(tmp_path, label):
     expression = dict(ROWS)[label]
     module, args = _module(tmp_path, label, expression), _args(expression)
     with pytest.raises(sourcead.SourceADError, match="einsum_adjoint"):
-        sourcead.vjp(sourcead.grad(module.scalar), wrt=0)(*args, 1.0, np.ones_like(args[0]))
+        sourcead.vjp(sourcead.grad(module.scalar), wrt=0)(*args, np.ones_like(args[0]))
 
 
 def test_every_numpy_row_has_a_test_row():
