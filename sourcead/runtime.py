@@ -426,6 +426,52 @@ def each_squeezed(axis, x):
     return each_axis(axis, x)
 
 
+def _lines(x, axis):
+    """``x`` with the axes ``axis`` names (None: all) moved last and merged into one, and
+    the function that puts an array of that layout back."""
+    x = np.asarray(x)
+    axes = list(range(np.ndim(x))) if axis is None else [
+        a % np.ndim(x) for a in ((axis,) if np.ndim(axis) == 0 else axis)]
+    order = [a for a in range(np.ndim(x)) if a not in axes] + axes
+    moved = np.transpose(x, order)
+    kept = np.shape(moved)[:np.ndim(x) - len(axes)]
+
+    def back(lines):
+        return np.transpose(np.reshape(lines, np.shape(moved)), np.argsort(order))
+    return np.reshape(moved, kept + (-1,)), back
+
+
+def prod_others(x, axis=None):
+    """For each element, the product of the others that ``np.prod(x, axis)`` multiplies it
+    with: d prod / d x, exact where elements are 0 (products from both ends, no division)."""
+    if np.ndim(x) == 0:
+        return np.ones_like(x, dtype=np.result_type(x, 0.0))
+    lines, back = _lines(x, axis)
+    ones = np.ones(np.shape(lines)[:-1] + (1,), dtype=np.result_type(x, 0.0))
+    before = np.concatenate([ones, np.cumprod(lines, -1)[..., :-1]], -1)
+    after = np.flip(np.concatenate([ones, np.cumprod(np.flip(lines, -1), -1)[..., :-1]], -1), -1)
+    return back(before * after)
+
+
+def prod_others_jvp(x, v, axis=None):
+    """The tangent of ``prod_others(x, axis)`` along ``v``: sum over j != i of v_j times the
+    product of the elements other than i and j (symmetric in i, j, so it is its own adjoint).
+    Without zeros by division; with zeros from the pairwise products (n^2 per line)."""
+    if np.ndim(x) == 0:
+        return np.zeros_like(v, dtype=np.result_type(x, v, 0.0))
+    v = np.broadcast_to(v, np.shape(x))
+    if np.all(x != 0):
+        others = prod_others(x, axis)
+        ratio = v / x
+        return others * (unreduce(np.sum(ratio, axis=axis, keepdims=True), x, axis, True) - ratio)
+    lines, back = _lines(x, axis)
+    n = np.shape(lines)[-1]
+    eye = np.eye(n, dtype=bool)
+    pairs = np.where(eye, 1.0, np.expand_dims(lines, -2))   # row i: x with x_i set to 1
+    between = np.where(eye, 0.0, prod_others(pairs, -1))   # [i, j]: product without i and j
+    return back(np.sum(between * np.expand_dims(_lines(v, axis)[0], -2), axis=-1))
+
+
 def concatenated_into(v, xs, k, axis=0):
     """The adjoint of ``concatenated_part``: ``v`` in its place, zeros for the other parts."""
     parts = [np.zeros(np.shape(x)) for x in xs]
@@ -754,7 +800,7 @@ HELPERS = {"untake": untake, "concatenated_part": concatenated_part, "spread": s
 HELPERS.update({"times_each": times_each, "owned": owned, "with_item": with_item, "with_item_each": with_item_each, "item": item,
                 "item_each": item_each})
 HELPERS.update({f.__name__: f for f in (
-    each_axis, on_directions, each_shape, each_permutation, each_squeezed, concatenated_into, matmul_adjoint_x, matmul_adjoint_y, matmul_each_left,
+    _lines, prod_others, prod_others_jvp, each_axis, on_directions, each_shape, each_permutation, each_squeezed, concatenated_into, matmul_adjoint_x, matmul_adjoint_y, matmul_each_left,
     matmul_each_right, _contracted, tensordot_adjoint_x, tensordot_adjoint_y,
     tensordot_each_left, tensordot_each_right, inner_axes, _einsum_parts, einsum_adjoint,
     untrace, cast_like, kron_adjoint_x, kron_adjoint_y, untile, repeat_indices, unsplit, split_each,

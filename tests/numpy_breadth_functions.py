@@ -47,6 +47,10 @@ def prod_of(x):
     return np.prod(x)
 
 
+def cumprod_sum(x):
+    return np.sum(np.cumprod(x))
+
+
 def norm_inf(x):
     return np.linalg.norm(x, np.inf)
 

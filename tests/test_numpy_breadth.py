@@ -41,6 +41,8 @@ INPUTS = {
     "C": _rng.uniform(-1, 1, (2, 3, 2)),
     "T": _rng.uniform(0.5, 1.5, (2, 3, 2)) * np.array([1.0, -1.0]),
     "P": _rng.uniform(-1, 1, (4, 3)) + np.vstack([np.eye(3), np.zeros((1, 3))]),
+    "z": np.array([0.7, 0.0, -1.2, 1.5]),
+    "Z": np.array([[0.0, 1.3, 0.0], [0.0, -0.4, 2.0], [0.6, 0.8, 1.1]]),
 }
 
 # (label, expression over INPUTS names)
@@ -49,6 +51,8 @@ ROWS = [
     ("np.prod", "np.prod(v)"),
     ("np.prod axis", "np.prod(T, axis=(0, -1), keepdims=True)"),
     ("x.prod", "R.prod(axis=-1)"),
+    ("np.prod a zero", "np.prod(z)"),
+    ("np.prod zeros", "np.prod(Z, axis=0) + np.prod(Z, axis=(0, 1))"),
     ("np.cumprod", "np.cumprod(R)"),
     ("np.cumprod axis", "np.cumprod(T, axis=-2)"),
     ("x.cumprod", "R.cumprod(axis=0)"),
@@ -135,6 +139,7 @@ ROWS = [
     ("cholesky", "np.linalg.cholesky(S)"),
     ("eigh values", "np.linalg.eigh(S)[0]"),
     ("eigh vectors", "np.linalg.eigh(S)[1] ** 2"),
+    ("eigvalsh", "np.linalg.eigvalsh(S)"),
     ("eigh batched", "np.linalg.eigh(B + np.swapaxes(B, -1, -2))[0]"),
     ("svd values", "np.linalg.svd(P, compute_uv=False)"),
     ("svd values wide", "np.linalg.svd(R, False, False)"),
@@ -160,7 +165,7 @@ ROWS = [
 
 # rows whose gradient has no vector form yet: jacobian and hessian take one pass per direction
 ONE_DIRECTION_AT_A_TIME = {
-    "np.atleast_1d/2d", "np.cumprod", "np.cumprod axis", "x.cumprod", "x.cumsum", "np.einsum matmul",
+    "eigvalsh", "np.atleast_1d/2d", "np.cumprod", "np.cumprod axis", "x.cumprod", "x.cumsum", "np.einsum matmul",
     "np.einsum sum", "np.einsum outer", "np.einsum diagonal", "np.einsum batched",
     "np.einsum three", "np.kron", "np.kron 2-D", "np.hstack", "np.hstack 2-D", "np.vstack",
     "np.vstack 2-D", "np.concatenate flat", "np.tile", "np.tile reps", "np.repeat",

@@ -79,12 +79,27 @@ def test_largest_singular_value_gradient_is_u_v_outer(mode):
                                np.outer(u[:, 0], vh[0]).T, rtol=1e-10, atol=1e-12)
 
 
-def test_prod_gradient_and_its_zero_rule():
+def test_prod_gradient_is_exact_where_elements_are_zero():
     x = np.array([2.0, -0.5, 3.0])
-    np.testing.assert_allclose(sourcead.grad(nb.prod_of)(x), [-1.5, 6.0, -1.0])
-    with np.errstate(divide="ignore", invalid="ignore"):  # documented: NaN at a zero, never
-        got = sourcead.grad(nb.prod_of)(np.array([2.0, 0.0, 3.0]))  # a wrong finite value
-    assert np.isnan(got[1]) and got[0] == 0.0 and got[2] == 0.0
+    for mode in MODES:
+        np.testing.assert_allclose(sourcead.grad(nb.prod_of, mode=mode)(x), [-1.5, 6.0, -1.0])
+        np.testing.assert_allclose(sourcead.grad(nb.prod_of, mode=mode)(
+            np.array([2.0, 0.0, 3.0])), [0.0, 6.0, 0.0])
+    # second derivatives: x_k for the pair (i, j) not holding k, 0 on the diagonal
+    np.testing.assert_allclose(sourcead.hessian(nb.prod_of)(np.array([2.0, 0.0, 3.0])),
+                               [[0.0, 3.0, 0.0], [3.0, 0.0, 2.0], [0.0, 2.0, 0.0]])
+
+
+def test_third_derivative_of_prod_is_refused():
+    with pytest.raises(sourcead.SourceADError, match="prod_others_jvp"):
+        sourcead.grad(sourcead.grad(sourcead.grad(nb.prod_of)))(2.0)
+
+
+def test_cumprod_is_nan_at_a_zero_never_a_wrong_number():
+    with np.errstate(divide="ignore", invalid="ignore"):
+        got = sourcead.grad(nb.cumprod_sum)(np.array([2.0, 0.0, 3.0]))
+    # d/dx of x0 + x0 x1 + x0 x1 x2 = (1 + x1 + x1 x2, x0 + x0 x2, x0 x1) = (1, 8, 0)
+    assert got[0] == 1.0 and got[2] == 0.0 and np.isnan(got[1])
 
 
 def test_norm_orders_exact_and_ties():

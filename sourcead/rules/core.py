@@ -41,6 +41,9 @@ class Rule:
     # of the whole list, one entry per element
     list_adjoints: dict[str, str] = field(default_factory=dict)
     refuse: Callable[[dict[str, Any]], str | None] | None = None
+    # params the result depends on but whose derivative the row does not give (a derivative
+    # of a higher order than sourcead provides): differentiating through them is an error
+    underived: tuple[str, ...] = ()
 
     @property
     def differentiable(self) -> bool:
@@ -51,7 +54,8 @@ class Rule:
         the reverse) still lists the param, so the missing direction is an error, not a 0."""
         if self.partials is not None:
             return tuple(p for p, d in zip(self.params, self.partials) if d)
-        return tuple(p for p in self.params if p in self.adjoints or p in self.tangents)
+        return tuple(p for p in self.params
+                     if p in self.adjoints or p in self.tangents or p in self.underived)
 
 
 ZERO = Rule(params=(), integer=True)          # integer or boolean result: never active

@@ -176,10 +176,11 @@ def _array_rows() -> dict:
         np.std: _reduction("std", f"unreduce(g / out, x, axis, keepdims) * ({_centered})"
                                   " * (np.size(out) / np.size(x))",
                            f"np.mean(({_centered}) * x_dot, axis=axis, keepdims=keepdims) / out"),
-        # prod and cumprod divide by x: at an element equal to 0 their derivative is NaN
-        # (with NumPy's warning), never a wrong finite number
-        np.prod: _reduction("prod", "unreduce(g * out, x, axis, keepdims) / x",
-                            "out * np.sum(x_dot / x, axis=axis, keepdims=keepdims)"),
+        # prod: exact where elements are 0 (to second order; a third is refused). cumprod
+        # divides by x: at an element equal to 0 its derivative is NaN (with NumPy's
+        # warning), never a wrong finite number
+        np.prod: _reduction("prod", "unreduce(g, x, axis, keepdims) * prod_others(x, axis)",
+                            "np.sum(x_dot * prod_others(x, axis), axis=axis, keepdims=keepdims)"),
         np.cumprod: Rule(params=("x", "axis"), defaults={"axis": None}, shape="reduce",
                          adjoints={"x": "uncumsum(g * out, x, axis) / x"},
                          tangents={"x": "out * np.cumsum(x_dot / x, axis)"}),
@@ -430,6 +431,9 @@ def _linalg_rows() -> dict:
     eigh_bar = (f"fold_lower(np.matmul({v}, np.matmul(np.expand_dims(component(g, 0), -1) * "
                 f"eye_like({w}) + {gaps} * np.matmul({_T(v)}, component(g, 1) + np.zeros_like({v})), "
                 f"{_T(v)})))")
+    vectors = "np.linalg.eigh(x)[1]"  # eigvalsh: the eigenvalues alone, as eigh's first part
+    eigvals_dot = f"np.sum({vectors} * np.matmul({e}, {vectors}), axis=-2)"
+    eigvals_bar = f"fold_lower(np.matmul({vectors} * np.expand_dims(g, -2), {_T(vectors)}))"
     p, a = "out", "x"
     pinv_dot = (f"-np.matmul({p}, np.matmul(x_dot, {p})) + np.matmul(np.matmul({p}, {_T(p)}), "
                 f"{_T('x_dot')} - np.matmul({_T('x_dot')}, np.matmul({a}, {p}))) + np.matmul("
@@ -474,6 +478,9 @@ def _linalg_rows() -> dict:
                                       "hermitian": False}, refuse=_refused_svd, **_singular),
         np.linalg.svdvals: Rule(params=("x",), **_singular),
         np.linalg.lstsq: _lstsq(),
+        np.linalg.eigvalsh: Rule(params=("x",), shape="reduce", tangents={"x": eigvals_dot},
+                                 adjoints={"x": eigvals_bar}),
+        np.linalg.matrix_rank: ZERO,
         np.linalg.pinv: Rule(params=("x",), shape="reduce", tangents={"x": pinv_dot},
                              adjoints={"x": pinv_bar}),
     }
@@ -613,6 +620,13 @@ def _runtime_rows() -> dict:
                                     tangents={"v": "on_directions(f, v_dot, a, b)"},
                                     vector_tangents={"v": "on_directions(f, v_dot, a, b)"}),
         runtime.each_shape: ZERO, runtime.each_permutation: ZERO, runtime.each_squeezed: ZERO,
+        runtime.prod_others: Rule(params=("x", "axis"), defaults={"axis": None},
+                                  tangents={"x": "prod_others_jvp(x, x_dot, axis)"},
+                                  adjoints={"x": "prod_others_jvp(x, g, axis)"}),
+        runtime.prod_others_jvp: Rule(params=("x", "v", "axis"), defaults={"axis": None},
+                                      tangents={"v": "prod_others_jvp(x, v_dot, axis)"},
+                                      adjoints={"v": "prod_others_jvp(x, g, axis)"},
+                                      underived=("x",)),
         runtime.norm_curvature: ZERO, runtime.each_axis: ZERO, runtime.inner_axes: ZERO,
         runtime.repeat_indices: ZERO, runtime.eye_like: CONSTANT,
         runtime.matmul_each_left: Rule(params=("v", "x", "y"),
