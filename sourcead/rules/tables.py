@@ -444,7 +444,9 @@ def _linalg_rows() -> dict:
                 f"np.matmul({_T(p)}, {p}), {_T('g')} - np.matmul({_T('g')}, np.matmul({p}, {a})))")
     # singular values of x: the square roots of the eigenvalues of tall.T @ tall (tall is x
     # or its transpose), largest first; needs distinct, nonzero singular values
+    # (the templates act on the last two axes, so a leading axis of directions passes through)
     _singular = {"shape": "reduce", "tangents": {"x": _singular_tangent("x", "x_dot", "out")},
+                 "vector_tangents": {"x": _singular_tangent("x", "x_dot", "out")},
                  "adjoints": {"x": _singular_adjoint("x", "g", "out")}}
     return {
         np.linalg.inv: Rule(params=("x",), shape="reduce",
@@ -472,17 +474,17 @@ def _linalg_rows() -> dict:
                                  vector_tangents={"x": f"np.matmul(out, lower_half({solve_lower}))"},
                                  adjoints={"x": chol_adjoint}),
         np.linalg.eigh: Rule(params=("x",), shape="tuple", tangents={"x": eigh_dot},
-                             adjoints={"x": eigh_bar}),
+                             vector_tangents={"x": eigh_dot}, adjoints={"x": eigh_bar}),
         np.linalg.svd: Rule(params=("x", "full_matrices", "compute_uv", "hermitian"),
                             defaults={"full_matrices": True, "compute_uv": True,
                                       "hermitian": False}, refuse=_refused_svd, **_singular),
         np.linalg.svdvals: Rule(params=("x",), **_singular),
         np.linalg.lstsq: _lstsq(),
         np.linalg.eigvalsh: Rule(params=("x",), shape="reduce", tangents={"x": eigvals_dot},
-                                 adjoints={"x": eigvals_bar}),
+                                 vector_tangents={"x": eigvals_dot}, adjoints={"x": eigvals_bar}),
         np.linalg.matrix_rank: ZERO,
         np.linalg.pinv: Rule(params=("x",), shape="reduce", tangents={"x": pinv_dot},
-                             adjoints={"x": pinv_bar}),
+                             vector_tangents={"x": pinv_dot}, adjoints={"x": pinv_bar}),
     }
 
 
