@@ -184,9 +184,9 @@ def operation(value: gast.expr, env: Environment) -> Operation:
         rule = lookup_call(func) if func is not MISSING else None
         if rule is None and func is not MISSING and is_code(func):
             return Operation(user=func, what=callable_name(func))
-        reason = _refusal(rule, value, env)
-        if reason is not None:
-            return Operation(None, what=f"{_call_text(value)} {reason}")
+        rule = _specialized(rule, value, env)
+        if isinstance(rule, str):
+            return Operation(None, what=f"{_call_text(value)} {rule}")
         return Operation(rule, what=_call_text(value))
     if isinstance(value, gast.Attribute) and isinstance(value.value, gast.Name):
         return Operation(what=f"{value.value.id}.{value.attr}")
@@ -211,13 +211,15 @@ def hint_for(what: str, default: str) -> str:
     return LOCAL_CALL_HINT if what.startswith("call of the local") else default
 
 
-def _refusal(rule: Rule | None, call: gast.Call, env: Environment) -> str | None:
-    """Why a row that covers only some uses of its function does not cover this call."""
-    if rule is None or rule.refuse is None:
-        return None
+def _specialized(rule: Rule | None, call: gast.Call, env: Environment) -> Rule | str | None:
+    """The row for this call, given its arguments written as constants: the row itself, a
+    more specific one, or the reason (a str) this use of the function is not covered."""
+    if rule is None or rule.specialize is None:
+        return rule
     bound = bound_arguments(call, rule, env)
     constants = {p: a.value for p, a in bound.items() if isinstance(a, gast.Constant)}
-    return rule.refuse(constants)
+    special = rule.specialize(constants)
+    return rule if special is None else special
 
 
 def _call_text(call: gast.Call) -> str:

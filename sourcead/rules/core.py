@@ -22,8 +22,9 @@ class Rule:
         argument: a write into it), "container" (a container shaped like its first container
         argument), "tuple" (a tuple of values, whose adjoint is a tuple of adjoints or a plain
         zero), or "reduce" (anything else).
-    refuse: for rows that cover only some uses of a function: given the arguments written as
-        constants (by param), the reason this use is not differentiated, or None.
+    specialize: for rows whose derivative depends on arguments written as constants (by
+        param): the reason this use is not differentiated (a str), a more specific row for
+        it (einsum's adjoints written as einsums of the given subscripts), or None.
     """
     params: tuple[str, ...]
     partials: tuple[str | None, ...] | None = None
@@ -40,7 +41,7 @@ class Rule:
     # for a sequence param given as a list variable (not written in the call): the adjoint
     # of the whole list, one entry per element
     list_adjoints: dict[str, str] = field(default_factory=dict)
-    refuse: Callable[[dict[str, Any]], str | None] | None = None
+    specialize: Callable[[dict[str, Any]], "str | Rule | None"] | None = None
     # params the result depends on but whose derivative the row does not give (a derivative
     # of a higher order than sourcead provides): differentiating through them is an error
     underived: tuple[str, ...] = ()

@@ -5,6 +5,7 @@ and ``np.f`` becomes ``math.f`` when every operand is a Python scalar (faster, s
 from __future__ import annotations
 
 import builtins
+import functools
 import math
 
 import gast
@@ -185,7 +186,7 @@ def _array_rows() -> dict:
                          adjoints={"x": "uncumsum(g * out, x, axis) / x"},
                          tangents={"x": "out * np.cumsum(x_dot / x, axis)"}),
         np.linalg.norm: Rule(params=("x", "ord", "axis", "keepdims"), shape="reduction",
-                             defaults={"ord": None, **_REDUCE}, refuse=_refused_norm,
+                             defaults={"ord": None, **_REDUCE}, specialize=_refused_norm,
                              adjoints={"x": f"unreduce(g, x, axis, keepdims) * {_SLOPE}"},
                              tangents={"x": f"np.sum(x_dot * {_SLOPE}, axis=axis, "
                                             "keepdims=keepdims)"},
@@ -270,16 +271,49 @@ def _adjoint_of_bilinear(function: str, left: str, right: str, side: str, extra:
 
 
 _EINSUM_SLOTS = ("a", "b", "c")
+_EINSUM_TANGENTS = {s: "np.einsum(subscripts, " + ", ".join(
+    f"{t}_dot" if t == s else t for t in _EINSUM_SLOTS) + ")" for s in _EINSUM_SLOTS}
 
 
-def _refused_einsum(constants: dict) -> str | None:
+def _einsum_specialized(constants: dict) -> "str | Rule | None":
     subscripts = constants.get("subscripts")
     if not isinstance(subscripts, str):
         return "with subscripts that are not a string written in the call"
     if "->" not in subscripts or "." in subscripts:
         return ("in implicit mode or with '...' (write the output subscripts, e.g. "
                 "np.einsum('ij,jk->ik', a, b))")
-    return None
+    return _einsum_as_einsums(subscripts.replace(" ", ""))
+
+
+@functools.lru_cache(maxsize=None)
+def _einsum_as_einsums(subscripts: str) -> Rule | None:
+    """When no operand repeats a letter or sums one alone, operand k's adjoint is the einsum
+    of the output's adjoint with the other operands, written to k's subscripts
+    ('ij,jk->ik': a_bar = np.einsum('ik,jk->ij', g, b)): einsums all the way down, so every
+    order works. Vector mode adds a letter for the directions. Otherwise None (the general
+    row, through einsum_adjoint)."""
+    inputs, output = subscripts.split("->")
+    inputs = inputs.split(",")
+    if len(inputs) > len(_EINSUM_SLOTS):
+        return None
+    for k, own in enumerate(inputs):
+        others = set(output).union(*[set(s) for j, s in enumerate(inputs) if j != k])
+        if len(set(own)) != len(own) or not set(own) <= others:
+            return None
+    free = next(c for c in "zyxwvutsrqponmlkjihgfedcbaZYXWVUTSRQPONMLKJIHGFEDCBA"
+                if c not in subscripts)
+    slots = _EINSUM_SLOTS[:len(inputs)]
+    adjoints, vector = {}, {}
+    for k, (slot, own) in enumerate(zip(slots, inputs)):
+        spec = ",".join([output] + [s for j, s in enumerate(inputs) if j != k]) + "->" + own
+        rest = ", ".join(s for j, s in enumerate(slots) if j != k)
+        adjoints[slot] = f"np.einsum({spec!r}, g, {rest})" if rest else f"np.einsum({spec!r}, g)"
+        each = ",".join(free + s if j == k else s for j, s in enumerate(inputs)) + "->" + free + output
+        vector[slot] = "np.einsum(" + repr(each) + ", " + ", ".join(
+            f"{s}_dot" if j == k else s for j, s in enumerate(slots)) + ")"
+    return Rule(params=("subscripts",) + _EINSUM_SLOTS, shape="reduce",
+                defaults={"b": None, "c": None}, tangents=_EINSUM_TANGENTS,
+                adjoints=adjoints, vector_tangents=vector)
 
 
 def _einsum_adjoint(k: int) -> str:
@@ -308,10 +342,8 @@ def _product_rows() -> dict:
                            "y": "tensordot_each_right(x, y_dot, y, inner_axes(x, y))"}),
         np.kron: _bilinear("np.kron", "kron_adjoint_x", "kron_adjoint_y"),
         np.einsum: Rule(params=("subscripts",) + _EINSUM_SLOTS, shape="reduce",
-                        defaults={"b": None, "c": None}, refuse=_refused_einsum,
-                        tangents={s: "np.einsum(subscripts, " + ", ".join(
-                            f"{t}_dot" if t == s else t for t in _EINSUM_SLOTS) + ")"
-                            for s in _EINSUM_SLOTS},
+                        defaults={"b": None, "c": None}, specialize=_einsum_specialized,
+                        tangents=_EINSUM_TANGENTS,
                         adjoints={s: _einsum_adjoint(k) for k, s in enumerate(_EINSUM_SLOTS)}),
         np.trace: Rule(params=("x", "offset", "axis1", "axis2"), shape="reduce",
                        defaults={"offset": 0, "axis1": 0, "axis2": 1},
@@ -477,7 +509,7 @@ def _linalg_rows() -> dict:
                              vector_tangents={"x": eigh_dot}, adjoints={"x": eigh_bar}),
         np.linalg.svd: Rule(params=("x", "full_matrices", "compute_uv", "hermitian"),
                             defaults={"full_matrices": True, "compute_uv": True,
-                                      "hermitian": False}, refuse=_refused_svd, **_singular),
+                                      "hermitian": False}, specialize=_refused_svd, **_singular),
         np.linalg.svdvals: Rule(params=("x",), **_singular),
         np.linalg.lstsq: _lstsq(),
         np.linalg.eigvalsh: Rule(params=("x",), shape="reduce", tangents={"x": eigvals_dot},
