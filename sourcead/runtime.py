@@ -405,6 +405,39 @@ def on_directions(f, v, a=None, b=None):
     return f(v, *[arg for arg in (a, b) if arg is not None])
 
 
+def flat_each(v, axis):
+    """A vector-mode tangent and the axis of it that ``axis`` names in the value: where
+    ``axis`` is None (NumPy works on the flattened value), each direction flattened, axis 1."""
+    if axis is None:
+        return np.reshape(v, np.shape(v)[:1] + (-1,)), 1
+    return v, (axis % (np.ndim(v) - 1) + 1 if np.ndim(axis) == 0
+               else tuple(a % (np.ndim(v) - 1) + 1 for a in axis))
+
+
+def cumsum_each(v, axis=None):
+    """``np.cumsum(., axis)`` of each direction of a vector-mode tangent."""
+    if np.ndim(v) == 0:  # a constant's tangent is a plain zero
+        return v
+    v, axis = flat_each(v, axis)
+    return np.cumsum(v, axis)
+
+
+def take_each(v, indices, axis=None):
+    """``np.take(., indices, axis)`` of each direction of a vector-mode tangent."""
+    if np.ndim(v) == 0:  # a constant's tangent is a plain zero
+        return v
+    v, axis = flat_each(v, axis)
+    return np.take(v, indices, axis=axis)
+
+
+def roll_each(v, shift, axis=None):
+    """``np.roll(., shift, axis)`` of each direction of a vector-mode tangent."""
+    if np.ndim(v) == 0:  # a constant's tangent is a plain zero
+        return v
+    flat, moved = flat_each(v, axis)
+    return np.reshape(np.roll(flat, shift, moved), np.shape(v))
+
+
 def each_shape(v, shape):
     """``shape`` for each direction of the vector-mode tangent ``v``."""
     if np.ndim(v) == 0:
@@ -800,7 +833,7 @@ HELPERS = {"untake": untake, "concatenated_part": concatenated_part, "spread": s
 HELPERS.update({"times_each": times_each, "owned": owned, "with_item": with_item, "with_item_each": with_item_each, "item": item,
                 "item_each": item_each})
 HELPERS.update({f.__name__: f for f in (
-    _lines, prod_others, prod_others_jvp, each_axis, on_directions, each_shape, each_permutation, each_squeezed, concatenated_into, matmul_adjoint_x, matmul_adjoint_y, matmul_each_left,
+    flat_each, cumsum_each, take_each, roll_each, _lines, prod_others, prod_others_jvp, each_axis, on_directions, each_shape, each_permutation, each_squeezed, concatenated_into, matmul_adjoint_x, matmul_adjoint_y, matmul_each_left,
     matmul_each_right, _contracted, tensordot_adjoint_x, tensordot_adjoint_y,
     tensordot_each_left, tensordot_each_right, inner_axes, _einsum_parts, einsum_adjoint,
     untrace, cast_like, kron_adjoint_x, kron_adjoint_y, untile, repeat_indices, unsplit, split_each,

@@ -165,11 +165,10 @@ ROWS = [
 
 # rows whose gradient has no vector form yet: jacobian and hessian take one pass per direction
 ONE_DIRECTION_AT_A_TIME = {
-    "np.atleast_1d/2d", "np.cumprod", "np.cumprod axis", "x.cumprod", "x.cumsum",
-    "np.einsum sum", "np.einsum diagonal", "np.kron", "np.kron 2-D", "np.hstack",
-    "np.hstack 2-D", "np.vstack", "np.vstack 2-D", "np.concatenate flat", "np.tile",
-    "np.tile reps", "np.repeat", "np.repeat axis", "x.repeat", "solve", "solve matrix",
-    "lstsq", "lstsq matrix", "lstsq residuals", "lstsq all", "lstsq square"}
+    "np.atleast_1d/2d", "np.einsum sum", "np.einsum diagonal", "np.kron", "np.kron 2-D",
+    "np.hstack", "np.hstack 2-D", "np.vstack", "np.vstack 2-D", "np.concatenate flat",
+    "np.tile", "np.tile reps", "solve", "solve matrix", "lstsq", "lstsq matrix",
+    "lstsq residuals", "lstsq all", "lstsq square"}
 # einsums that sum a letter alone or repeat one: their adjoint is einsum_adjoint, and
 # reverse over reverse is refused for them (use hessian, forward over reverse)
 NO_REVERSE_OVER_REVERSE = {
