@@ -184,6 +184,9 @@ def operation(value: gast.expr, env: Environment) -> Operation:
         rule = lookup_call(func) if func is not MISSING else None
         if rule is None and func is not MISSING and is_code(func):
             return Operation(user=func, what=callable_name(func))
+        rule = _specialized(rule, value, env)
+        if isinstance(rule, str):
+            return Operation(None, what=f"{_call_text(value)} {rule}")
         return Operation(rule, what=_call_text(value))
     if isinstance(value, gast.Attribute) and isinstance(value.value, gast.Name):
         return Operation(what=f"{value.value.id}.{value.attr}")
@@ -206,6 +209,17 @@ def hint_for(what: str, default: str) -> str:
     if what.startswith("method call"):
         return METHOD_HINT
     return LOCAL_CALL_HINT if what.startswith("call of the local") else default
+
+
+def _specialized(rule: Rule | None, call: gast.Call, env: Environment) -> Rule | str | None:
+    """The row for this call, given its arguments written as constants: the row itself, a
+    more specific one, or the reason (a str) this use of the function is not covered."""
+    if rule is None or rule.specialize is None:
+        return rule
+    bound = bound_arguments(call, rule, env)
+    constants = {p: a.value for p, a in bound.items() if isinstance(a, gast.Constant)}
+    special = rule.specialize(constants)
+    return rule if special is None else special
 
 
 def _call_text(call: gast.Call) -> str:
@@ -393,6 +407,8 @@ def value_kind(value: gast.expr, kinds: Mapping[str, Kind], env: Environment,
             return shaped[0]
         if op.rule.shape == "broadcast":
             return broadcast(args)
+        if op.rule.shape == "tuple":
+            return OTHER
         if op.rule.shape == "reduction" and len(_data_args(value, env)) == 1 and not (
                 isinstance(value, gast.Call) and value.keywords):
             return SCALAR  # a full reduction

@@ -200,6 +200,13 @@ def kinds_of_arguments(args: tuple, params: list[str], wrt: tuple[int, ...]) -> 
     """Scalar, array or integer per argument; a differentiated integer counts as a float."""
     kinds = []
     for k, value in enumerate(args):
+        param = params[k] if k < len(params) else f"{k}"
+        if isinstance(value, complex) or (isinstance(value, (np.ndarray, np.generic))
+                                          and np.iscomplexobj(value)):
+            raise UsageError(f"argument `{param}` is complex ({np.asarray(value).dtype}); "
+                             "sourcead differentiates real values only",
+                             hint=f"pass the real and imaginary parts of `{param}` as two "
+                                  "float arguments")
         kind = kind_of_value(value, like=params[k] if k < len(params) else None)
         if k in wrt and kind.tag == "unknown" and hasattr(value, "__dict__"):
             raise UsageError(f"cannot differentiate with respect to argument {k}, a "
@@ -658,7 +665,8 @@ def _forward_grad(f: Callable, wrt, preserve_result: bool, verbose: bool):
             if isinstance(args[p], _CONTAINERS):
                 grads.append(_tree_of_columns(args[p], columns))
                 continue
-            g = np.reshape(np.array(columns, dtype=float), np.shape(args[p]))
+            dtype = np.result_type(args[p], 0.0)  # float32 stays float32
+            g = np.reshape(np.array(columns, dtype=dtype), np.shape(args[p]))
             grads.append(float(g) if np.ndim(args[p]) == 0 else g)
         out = tuple(grads) if isinstance(wrt, tuple) else grads[0]
         return (out, value) if preserve_result else out
@@ -740,7 +748,8 @@ def hessian(f: Callable, wrt=0):
             _, columns = _all_directions(gradient, q, args + (1.0,))
             for i, p in enumerate(positions):
                 parts = [_part(c, i, len(positions), args[p]) for c in columns]
-                stacked = np.moveaxis(np.array(parts, dtype=float), 0, -1)
+                dtype = np.result_type(args[p], 0.0)
+                stacked = np.moveaxis(np.array(parts, dtype=dtype), 0, -1)
                 blocks[i][j] = _shaped(stacked, np.shape(args[p]) + np.shape(args[q]))
         if isinstance(wrt, tuple):
             return tuple(tuple(row) for row in blocks)

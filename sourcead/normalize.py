@@ -102,6 +102,9 @@ def fence(fn: gast.FunctionDef, env: Environment) -> None:
         if kind in _REFUSED:
             what, hint = _REFUSED[kind]
             raise error(node, env, what, hint)
+        if kind is gast.Constant and isinstance(node.value, complex):
+            raise error(node, env, "complex constant", "sourcead differentiates real values "
+                        "only: keep the real and imaginary parts in separate float variables")
         if kind in (gast.For, gast.While) and node.orelse:
             raise error(node, env, "`else` clause of a loop", "set a flag before `break` instead")
 

@@ -35,15 +35,24 @@ def unbroadcast(g, x):
     return g if shape else float(g) if np.ndim(g) == 0 and isinstance(x, float) else g
 
 
+def cast_like(v, like):
+    """``v`` in the dtype of ``like`` (an array or a dtype): the tangent or adjoint of
+    ``x.astype(dtype)``. A cast to an integer or boolean type has a zero derivative."""
+    dtype = np.result_type(like)
+    if not np.issubdtype(dtype, np.floating):
+        return np.zeros(np.shape(v))
+    return np.asarray(v).astype(dtype)
+
+
 def zeros_like(x):
     """A zero gradient of the type and shape of ``x`` (a float for a Python number; the
     same structure for a list, tuple or dict)."""
     if isinstance(x, dict):  # a plain zero per element: it adds to anything
         return {k: 0.0 for k in x}
-    if isinstance(x, (list, tuple)):
-        return type(x)(0.0 for _ in x)
+    if isinstance(x, (list, tuple)):  # a named tuple (np.linalg's results) as a plain one
+        return [0.0 for _ in x] if isinstance(x, list) else tuple(0.0 for _ in x)
     if isinstance(x, np.ndarray):
-        return np.zeros(x.shape, dtype=np.result_type(x.dtype, np.float64))
+        return np.zeros(x.shape, dtype=np.result_type(x, 0.0))
     return 0.0
 
 
@@ -52,7 +61,7 @@ def scatter(g, x, index):
     (``x`` a plain zero: the adjoint of ``item``, which passes a zero through unindexed.)"""
     if np.ndim(x) == 0 and not isinstance(x, np.ndarray):
         return g
-    out = np.zeros(np.shape(x))
+    out = np.zeros(np.shape(x), dtype=np.result_type(x, 0.0))
     if _basic(index):
         out[index] += g  # a basic index names each element at most once
     else:
@@ -66,29 +75,39 @@ def _basic(index) -> bool:
 
 
 def dot_adjoint_x(g, x, y):
-    """The adjoint of ``np.dot(x, y)`` (or ``x @ y``) for ``x``, for arrays of up to 2 dims."""
+    """The adjoint of ``np.dot(x, y)`` for ``x`` (beyond 2 dims NumPy contracts x's last
+    axis with y's second to last)."""
     if np.ndim(x) == 0 or np.ndim(y) == 0:
         return unbroadcast(g * y, x)
+    if np.ndim(x) > 2 or np.ndim(y) > 2:
+        y = y if np.ndim(y) == 1 else np.moveaxis(y, -2, -1)
+        return np.tensordot(g, y, (list(range(np.ndim(x) - 1, np.ndim(g))),
+                                   list(range(np.ndim(y) - 1))))
     if np.ndim(y) == 1:
         return g * y if np.ndim(x) == 1 else np.outer(g, y)
     if np.ndim(x) == 1:
         return np.dot(y, g)
-    if np.ndim(x) == 2 and np.ndim(y) == 2:
-        return np.dot(g, y.T)
-    raise NotImplementedError("sourcead: dot/matmul of arrays with more than 2 dimensions")
+    return np.dot(g, y.T)
 
 
 def dot_adjoint_y(g, x, y):
-    """The adjoint of ``np.dot(x, y)`` (or ``x @ y``) for ``y``, for arrays of up to 2 dims."""
+    """The adjoint of ``np.dot(x, y)`` (or ``x @ y``) for ``y``."""
     if np.ndim(x) == 0 or np.ndim(y) == 0:
         return unbroadcast(g * x, y)
+    if np.ndim(x) > 2 or np.ndim(y) > 2:
+        free = list(range(np.ndim(x) - 1))
+        out = np.tensordot(x, g, (free, free))
+        return out if np.ndim(y) == 1 else np.moveaxis(out, 0, -2)
     if np.ndim(x) == 1:
         return g * x if np.ndim(y) == 1 else np.outer(x, g)
     if np.ndim(y) == 1:
         return np.dot(g, x)
-    if np.ndim(x) == 2 and np.ndim(y) == 2:
-        return np.dot(x.T, g)
-    raise NotImplementedError("sourcead: dot/matmul of arrays with more than 2 dimensions")
+    return np.dot(x.T, g)
+
+
+def _dot_axes(x, y):
+    """``np.dot(x, y)`` is ``np.tensordot(x, y, _dot_axes(x, y))`` for arrays."""
+    return [np.ndim(x) - 1], [max(np.ndim(y) - 2, 0)]
 
 
 # ---- vector mode: tangents carry a leading axis of directions -------------------------------
@@ -146,19 +165,22 @@ def unbroadcast_each(v_dot, x):
 
 
 def dot_each_left(x_dot, y):
-    """``x_dot @ y`` for each direction's tangent of ``x``."""
+    """``np.dot(x_dot, y)`` for each direction's tangent of ``x``."""
     if np.ndim(x_dot) == 0:  # a constant's tangent is a plain zero
         return x_dot
-    return np.matmul(x_dot, y)
+    if np.ndim(x_dot) == 1 or np.ndim(y) == 0:  # x is a number: dot is a product
+        return np.reshape(x_dot, np.shape(x_dot) + (1,) * (np.ndim(y) + 1 - np.ndim(x_dot))) * y
+    return np.dot(x_dot, y)
 
 
 def dot_each_right(x, y_dot, y):
-    """``x @ y_dot`` for each direction's tangent of ``y``."""
+    """``np.dot(x, y_dot)`` for each direction's tangent of ``y``."""
     if np.ndim(y_dot) == 0:  # a constant's tangent is a plain zero
         return y_dot
-    if np.ndim(y) == 1:
-        return np.matmul(x, y_dot[..., None])[..., 0]
-    return np.matmul(x, y_dot)
+    if np.ndim(x) == 0 or np.ndim(y) == 0:
+        return x * y_dot
+    left, right = _dot_axes(x, y)
+    return np.moveaxis(np.tensordot(x, y_dot, (left, [right[0] + 1])), np.ndim(x) - 1, 0)
 
 
 def scatter_each(v_dot, x, index):
@@ -182,11 +204,11 @@ def unreduce(v, x, axis=None, keepdims=False):
     if np.ndim(x) == 0:  # the sum of a number is the number: keep a float a float
         return v[()] if isinstance(v, np.ndarray) and v.ndim == 0 else v
     if axis is None:
-        return np.full(np.shape(x), v, dtype=float)
+        return np.full(np.shape(x), v, dtype=np.result_type(x, 0.0))
     if not keepdims:
         axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
         v = np.expand_dims(v, tuple(a % np.ndim(x) for a in axes))
-    return np.array(np.broadcast_to(v, np.shape(x)), dtype=float)  # a writable copy
+    return np.array(np.broadcast_to(v, np.shape(x)), dtype=np.result_type(x, 0.0))  # writable copy
 
 
 def extreme_mask(x, out, axis=None, keepdims=False):
@@ -204,10 +226,18 @@ def uncumsum(v, x, axis=None):
 
 
 def concatenated_part(v, xs, k, axis=0):
-    """The adjoint of the k-th array of ``np.concatenate(xs, axis)``: its slice of ``v``."""
-    sizes = [np.shape(np.atleast_1d(x))[axis] for x in xs]
+    """The adjoint of the k-th array of ``np.concatenate(xs, axis)``: its slice of ``v``,
+    in its own shape. ``axis`` may also say "hstack" or "vstack" (their joining axis), or
+    None (the arrays were flattened)."""
+    shape = np.shape(xs[k])
+    if axis == "vstack":
+        xs, axis = [np.atleast_2d(x) for x in xs], 0
+    elif axis == "hstack":
+        axis = 0 if np.ndim(xs[0]) <= 1 else 1
+    sizes = [np.size(x) if axis is None else np.shape(np.atleast_1d(x))[axis] for x in xs]
     start = sum(sizes[:k])
-    return np.take(v, np.arange(start, start + sizes[k]), axis=axis)
+    part = np.take(v, np.arange(start, start + sizes[k]), axis=axis)
+    return np.reshape(part, shape)
 
 
 def untake(v, x, indices, axis=None):
@@ -357,9 +387,455 @@ def item_each(g, index):
     return g[(slice(None),) + (index if isinstance(index, tuple) else (index,))]
 
 
+def each_axis(axis, x):
+    """The axes of a vector-mode tangent of ``x`` (axis 0 holds directions) that ``axis``
+    names in ``x`` itself; None names them all."""
+    if axis is None:
+        return tuple(range(1, np.ndim(x) + 1))
+    if np.ndim(axis) == 0:
+        return axis % np.ndim(x) + 1
+    return tuple(a % np.ndim(x) + 1 for a in axis)
+
+
+def on_directions(f, v, a=None, b=None):
+    """``f(v, a, b)`` on a vector-mode tangent whose axes ``a``, ``b`` already count the
+    directions' axis; a constant's tangent is a plain zero and stays one."""
+    if np.ndim(v) == 0:
+        return v
+    return f(v, *[arg for arg in (a, b) if arg is not None])
+
+
+def flat_each(v, axis):
+    """A vector-mode tangent and the axis of it that ``axis`` names in the value: where
+    ``axis`` is None (NumPy works on the flattened value), each direction flattened, axis 1."""
+    if axis is None:
+        return np.reshape(v, np.shape(v)[:1] + (-1,)), 1
+    return v, (axis % (np.ndim(v) - 1) + 1 if np.ndim(axis) == 0
+               else tuple(a % (np.ndim(v) - 1) + 1 for a in axis))
+
+
+def cumsum_each(v, axis=None):
+    """``np.cumsum(., axis)`` of each direction of a vector-mode tangent."""
+    if np.ndim(v) == 0:  # a constant's tangent is a plain zero
+        return v
+    v, axis = flat_each(v, axis)
+    return np.cumsum(v, axis)
+
+
+def take_each(v, indices, axis=None):
+    """``np.take(., indices, axis)`` of each direction of a vector-mode tangent."""
+    if np.ndim(v) == 0:  # a constant's tangent is a plain zero
+        return v
+    v, axis = flat_each(v, axis)
+    return np.take(v, indices, axis=axis)
+
+
+def roll_each(v, shift, axis=None):
+    """``np.roll(., shift, axis)`` of each direction of a vector-mode tangent."""
+    if np.ndim(v) == 0:  # a constant's tangent is a plain zero
+        return v
+    flat, moved = flat_each(v, axis)
+    return np.reshape(np.roll(flat, shift, moved), np.shape(v))
+
+
+def each_shape(v, shape):
+    """``shape`` for each direction of the vector-mode tangent ``v``."""
+    if np.ndim(v) == 0:
+        return shape
+    return np.shape(v)[:1] + ((shape,) if np.ndim(shape) == 0 else tuple(shape))
+
+
+def each_permutation(axes, x):
+    """``np.transpose``'s ``axes`` for a vector-mode tangent of ``x`` (directions first)."""
+    if axes is None:
+        return (0,) + tuple(range(np.ndim(x), 0, -1))
+    return (0,) + tuple(a % np.ndim(x) + 1 for a in axes)
+
+
+def each_squeezed(axis, x):
+    """The axes ``np.squeeze(x, axis)`` removes, in a vector-mode tangent of ``x``."""
+    if axis is None:
+        return tuple(k + 1 for k, size in enumerate(np.shape(x)) if size == 1)
+    return each_axis(axis, x)
+
+
+def _lines(x, axis):
+    """``x`` with the axes ``axis`` names (None: all) moved last and merged into one, and
+    the function that puts an array of that layout back."""
+    x = np.asarray(x)
+    axes = list(range(np.ndim(x))) if axis is None else [
+        a % np.ndim(x) for a in ((axis,) if np.ndim(axis) == 0 else axis)]
+    order = [a for a in range(np.ndim(x)) if a not in axes] + axes
+    moved = np.transpose(x, order)
+    kept = np.shape(moved)[:np.ndim(x) - len(axes)]
+
+    def back(lines):
+        return np.transpose(np.reshape(lines, np.shape(moved)), np.argsort(order))
+    return np.reshape(moved, kept + (-1,)), back
+
+
+def prod_others(x, axis=None):
+    """For each element, the product of the others that ``np.prod(x, axis)`` multiplies it
+    with: d prod / d x, exact where elements are 0 (products from both ends, no division)."""
+    if np.ndim(x) == 0:
+        return np.ones_like(x, dtype=np.result_type(x, 0.0))
+    lines, back = _lines(x, axis)
+    ones = np.ones(np.shape(lines)[:-1] + (1,), dtype=np.result_type(x, 0.0))
+    before = np.concatenate([ones, np.cumprod(lines, -1)[..., :-1]], -1)
+    after = np.flip(np.concatenate([ones, np.cumprod(np.flip(lines, -1), -1)[..., :-1]], -1), -1)
+    return back(before * after)
+
+
+def prod_others_jvp(x, v, axis=None):
+    """The tangent of ``prod_others(x, axis)`` along ``v``: sum over j != i of v_j times the
+    product of the elements other than i and j (symmetric in i, j, so it is its own adjoint).
+    Without zeros by division; with zeros from the pairwise products (n^2 per line)."""
+    if np.ndim(x) == 0:
+        return np.zeros_like(v, dtype=np.result_type(x, v, 0.0))
+    v = np.broadcast_to(v, np.shape(x))
+    if np.all(x != 0):
+        others = prod_others(x, axis)
+        ratio = v / x
+        return others * (unreduce(np.sum(ratio, axis=axis, keepdims=True), x, axis, True) - ratio)
+    lines, back = _lines(x, axis)
+    n = np.shape(lines)[-1]
+    eye = np.eye(n, dtype=bool)
+    pairs = np.where(eye, 1.0, np.expand_dims(lines, -2))   # row i: x with x_i set to 1
+    between = np.where(eye, 0.0, prod_others(pairs, -1))   # [i, j]: product without i and j
+    return back(np.sum(between * np.expand_dims(_lines(v, axis)[0], -2), axis=-1))
+
+
+def concatenated_into(v, xs, k, axis=0):
+    """The adjoint of ``concatenated_part``: ``v`` in its place, zeros for the other parts."""
+    parts = [np.zeros(np.shape(x)) for x in xs]
+    parts[k] = v
+    if axis == "hstack":
+        return np.hstack(parts)
+    if axis == "vstack":
+        return np.vstack(parts)
+    return np.concatenate(parts, axis=axis)
+
+
+# ---- products ------------------------------------------------------------------------------------
+
+def matmul_adjoint_x(g, x, y):
+    """The adjoint of ``x @ y`` for ``x``: vectors are promoted as matmul promotes them, and
+    a stack of matrices broadcast against ``x`` is summed back to ``x``'s shape."""
+    if np.ndim(x) == 1 and np.ndim(y) == 1:
+        return g * y
+    if np.ndim(x) == 1:
+        g = np.expand_dims(g, -2)
+    if np.ndim(y) == 1:
+        g, y = np.expand_dims(g, -1), np.expand_dims(y, 0)
+    else:
+        y = np.swapaxes(y, -1, -2)
+    g = np.matmul(g, y)
+    return unbroadcast(g[..., 0, :] if np.ndim(x) == 1 else g, x)
+
+
+def matmul_adjoint_y(g, x, y):
+    """The adjoint of ``x @ y`` for ``y`` (see ``matmul_adjoint_x``)."""
+    if np.ndim(x) == 1 and np.ndim(y) == 1:
+        return g * x
+    if np.ndim(y) == 1:
+        g = np.expand_dims(g, -1)
+    if np.ndim(x) == 1:
+        g, x = np.expand_dims(g, -2), np.expand_dims(x, -1)
+    else:
+        x = np.swapaxes(x, -1, -2)
+    g = np.matmul(x, g)
+    return unbroadcast(g[..., 0] if np.ndim(y) == 1 else g, y)
+
+
+def matmul_each_left(x_dot, x, y):
+    """``x_dot @ y`` for each direction's tangent of ``x`` (axis 0 holds directions)."""
+    if np.ndim(x_dot) == 0:  # a constant's tangent is a plain zero
+        return x_dot
+    x_dot = x_dot if np.ndim(x) > 1 else np.expand_dims(x_dot, -2)
+    pad = max(np.ndim(y), 2) - max(np.ndim(x), 2)
+    x_dot = np.reshape(x_dot, np.shape(x_dot)[:1] + (1,) * max(pad, 0) + np.shape(x_dot)[1:])
+    out = np.matmul(x_dot, y if np.ndim(y) > 1 else np.expand_dims(y, -1))
+    out = out[..., 0] if np.ndim(y) == 1 else out
+    if np.ndim(x) == 1:
+        out = out[..., 0] if np.ndim(y) == 1 else out[..., 0, :]
+    return out
+
+
+def matmul_each_right(x, y_dot, y):
+    """``x @ y_dot`` for each direction's tangent of ``y`` (axis 0 holds directions)."""
+    if np.ndim(y_dot) == 0:  # a constant's tangent is a plain zero
+        return y_dot
+    y_dot = y_dot if np.ndim(y) > 1 else np.expand_dims(y_dot, -1)
+    pad = max(np.ndim(x), 2) - max(np.ndim(y), 2)
+    y_dot = np.reshape(y_dot, np.shape(y_dot)[:1] + (1,) * max(pad, 0) + np.shape(y_dot)[1:])
+    out = np.matmul(x if np.ndim(x) > 1 else np.expand_dims(x, 0), y_dot)
+    out = out[..., 0] if np.ndim(y) == 1 else out
+    if np.ndim(x) == 1:
+        out = out[..., 0] if np.ndim(y) == 1 else out[..., 0, :]
+    return out
+
+
+def _contracted(x, y, axes):
+    """``np.tensordot``'s ``axes`` as two lists of non-negative axes of ``x`` and ``y``."""
+    if np.ndim(axes) == 0:
+        return list(range(np.ndim(x) - axes, np.ndim(x))), list(range(axes))
+    left, right = axes
+    left = [left] if np.ndim(left) == 0 else list(left)
+    right = [right] if np.ndim(right) == 0 else list(right)
+    return [a % np.ndim(x) for a in left], [a % np.ndim(y) for a in right]
+
+
+def tensordot_adjoint_x(g, x, y, axes=2):
+    """The adjoint of ``np.tensordot(x, y, axes)`` for ``x``: ``g`` contracted with ``y``
+    over y's free axes, then x's axes put back in order."""
+    left, right = _contracted(x, y, axes)
+    free_y = [a for a in range(np.ndim(y)) if a not in right]
+    free_x = np.ndim(x) - len(left)
+    out = np.tensordot(g, y, (list(range(free_x, np.ndim(g))), free_y))
+    # out holds x's free axes, then y's contracted axes in increasing order
+    order = [left[right.index(a)] for a in sorted(right)]
+    placed = [a for a in range(np.ndim(x)) if a not in left] + order
+    return np.transpose(out, np.argsort(placed))
+
+
+def tensordot_adjoint_y(g, x, y, axes=2):
+    """The adjoint of ``np.tensordot(x, y, axes)`` for ``y``."""
+    left, right = _contracted(x, y, axes)
+    free_x = [a for a in range(np.ndim(x)) if a not in left]
+    out = np.tensordot(x, g, (free_x, list(range(len(free_x)))))
+    # out holds x's contracted axes in increasing order, then y's free axes
+    order = [right[left.index(a)] for a in sorted(left)]
+    placed = order + [a for a in range(np.ndim(y)) if a not in right]
+    return np.transpose(out, np.argsort(placed))
+
+
+def tensordot_each_left(x_dot, x, y, axes=2):
+    """``np.tensordot(x_dot, y, axes)`` for each direction's tangent of ``x``."""
+    if np.ndim(x_dot) == 0:  # a constant's tangent is a plain zero
+        return x_dot
+    left, right = _contracted(x, y, axes)
+    return np.tensordot(x_dot, y, ([a + 1 for a in left], right))
+
+
+def tensordot_each_right(x, y_dot, y, axes=2):
+    """``np.tensordot(x, y_dot, axes)`` for each direction's tangent of ``y``."""
+    if np.ndim(y_dot) == 0:  # a constant's tangent is a plain zero
+        return y_dot
+    left, right = _contracted(x, y, axes)
+    out = np.tensordot(x, y_dot, (left, [a + 1 for a in right]))
+    return np.moveaxis(out, np.ndim(x) - len(left), 0)
+
+
+def inner_axes(x, y):
+    """``np.inner(x, y)`` is ``np.tensordot(x, y, inner_axes(x, y))``."""
+    if np.ndim(x) == 0 or np.ndim(y) == 0:
+        return 0
+    return ([np.ndim(x) - 1], [np.ndim(y) - 1])
+
+
+def _einsum_parts(subscripts):
+    """'ij,jk->ik' -> (['ij', 'jk'], 'ik'); only explicit subscripts without '...'."""
+    text = subscripts.replace(" ", "")
+    if "->" not in text or "." in text:
+        raise ValueError(f"sourcead: np.einsum({subscripts!r}, ...): write explicit output "
+                         "subscripts ('ij,jk->ik') without '...' to differentiate it")
+    inputs, output = text.split("->")
+    return inputs.split(","), output
+
+
+def einsum_adjoint(g, subscripts, k, a, b=None, c=None):
+    """The adjoint of ``np.einsum(subscripts, a, b, c)`` for operand ``k``: the einsum of
+    ``g`` with the other operands, written to operand k's subscripts. Operand k itself is
+    only read for its shape (a letter it sums alone is spread back over its length; a letter
+    repeated in it, a diagonal, gets the adjoint on that diagonal)."""
+    operands = [o for o in (a, b, c) if o is not None]
+    inputs, output = _einsum_parts(subscripts)
+    own = inputs[k]
+    others = [(s, o) for j, (s, o) in enumerate(zip(inputs, operands)) if j != k]
+    present = set(output).union(*[set(s) for s, _ in others])
+    letters = "".join(sorted(set(own) & present, key=own.index))
+    spec = ",".join([output] + [s for s, _ in others]) + "->" + letters
+    part = np.einsum(spec, g, *[o for _, o in others])
+    shape = tuple(operands[k]) if isinstance(operands[k], tuple) else np.shape(operands[k])
+    sizes = dict(zip(own, shape))
+    full = "".join(dict.fromkeys(own))  # own letters, each once
+    part = np.einsum(letters + "->" + letters, part)
+    for letter in full:  # letters summed in operand k alone: the adjoint is spread over them
+        if letter not in letters:
+            part = np.broadcast_to(np.expand_dims(part, -1), np.shape(part) + (sizes[letter],))
+            letters = letters + letter
+    part = np.einsum(letters + "->" + full, part)
+    if len(full) == len(own):
+        return np.array(part, dtype=float)
+    out = np.zeros(shape)  # repeated letters: the adjoint sits on the diagonal
+    np.einsum(own + "->" + full, out)[...] = part
+    return out
+
+
+# ---- shapes, continued ------------------------------------------------------------------------
+
+def untrace(g, x, offset=0, axis1=0, axis2=1):
+    """The adjoint of ``np.trace(x, offset, axis1, axis2)``: ``g`` on that diagonal."""
+    out = np.zeros(np.shape(x))
+    view = np.moveaxis(out, (axis1, axis2), (-2, -1))
+    n, m = np.shape(view)[-2:]
+    rows = np.arange(max(0, -offset), min(n, m - offset))
+    view[..., rows, rows + offset] = np.expand_dims(g, -1)
+    return out
+
+
+def kron_adjoint_x(g, x, y):
+    """The adjoint of ``np.kron(x, y)`` for ``x``: each block of ``g`` contracted with ``y``."""
+    n = max(np.ndim(x), np.ndim(y))
+    xs = (1,) * (n - np.ndim(x)) + np.shape(x)
+    ys = (1,) * (n - np.ndim(y)) + np.shape(y)
+    blocks = np.reshape(g, [s for pair in zip(xs, ys) for s in pair])
+    y_axes = tuple(range(1, 2 * n, 2))
+    return np.reshape(np.sum(blocks * np.reshape(y, [s for t in ys for s in (1, t)]),
+                             axis=y_axes), np.shape(x))
+
+
+def kron_adjoint_y(g, x, y):
+    """The adjoint of ``np.kron(x, y)`` for ``y``: the blocks of ``g`` weighted by ``x``."""
+    n = max(np.ndim(x), np.ndim(y))
+    xs = (1,) * (n - np.ndim(x)) + np.shape(x)
+    ys = (1,) * (n - np.ndim(y)) + np.shape(y)
+    blocks = np.reshape(g, [s for pair in zip(xs, ys) for s in pair])
+    x_axes = tuple(range(0, 2 * n, 2))
+    return np.reshape(np.sum(blocks * np.reshape(x, [s for t in xs for s in (t, 1)]),
+                             axis=x_axes), np.shape(y))
+
+
+def untile(g, x, reps):
+    """The adjoint of ``np.tile(x, reps)``: the copies of each element summed."""
+    reps = (reps,) if np.ndim(reps) == 0 else tuple(reps)
+    n = max(len(reps), np.ndim(x))
+    reps = (1,) * (n - len(reps)) + reps
+    shape = (1,) * (n - np.ndim(x)) + np.shape(x)
+    blocks = np.reshape(g, [s for pair in zip(reps, shape) for s in pair])
+    return np.reshape(np.sum(blocks, axis=tuple(range(0, 2 * n, 2))), np.shape(x))
+
+
+def repeat_indices(x, repeats, axis=None):
+    """``np.repeat(x, repeats, axis)`` is ``np.take(x, repeat_indices(...), axis)``."""
+    length = np.size(x) if axis is None else np.shape(x)[axis]
+    return np.repeat(np.arange(length), repeats)
+
+
+def unsplit(g, x, indices_or_sections, axis=0):
+    """The adjoint of ``np.split(x, ...)`` (or ``np.array_split``): the parts' adjoints put
+    side by side; a part nobody used has a plain zero adjoint."""
+    parts = np.array_split(np.zeros(np.shape(x)), indices_or_sections, axis)
+    if isinstance(g, (tuple, list)):
+        parts = [p + q for p, q in zip(parts, g)]
+    return np.concatenate(parts, axis=axis)
+
+
+def split_parts(x, indices_or_sections, axis=0):
+    """``np.split`` (or ``np.array_split``) as a tuple: the tangent of the parts."""
+    return tuple(np.array_split(x, indices_or_sections, axis))
+
+
+def split_each(x_dot, indices_or_sections, axis=0):
+    """``np.split`` of each direction's tangent."""
+    if np.ndim(x_dot) == 0:  # a constant's tangent is a plain zero
+        return x_dot
+    return np.array_split(x_dot, indices_or_sections, axis % (np.ndim(x_dot) - 1) + 1)
+
+
+def eye_like(w):
+    """An identity matrix as large as the last axis of ``w``."""
+    return np.eye(np.shape(w)[-1])
+
+
+# ---- linear algebra: the lower triangle (what cholesky and eigh read) -----------------------------
+
+def lower_symmetric(x):
+    """The symmetric matrix whose lower triangle is ``x``'s (what cholesky and eigh see)."""
+    return np.tril(x) + np.swapaxes(np.tril(x, -1), -1, -2)
+
+
+def fold_lower(g):
+    """The adjoint of ``lower_symmetric``: the upper triangle's share folded onto the lower."""
+    return np.tril(g) + np.tril(np.swapaxes(g, -1, -2), -1)
+
+
+def lower_half(x):
+    """The strict lower triangle of ``x`` and half its diagonal."""
+    return 0.5 * (np.tril(x) + np.tril(x, -1))
+
+
+def shaped_like(v, like):
+    """``v`` in the shape of ``like`` (lstsq's residuals: one per column, or none at all when
+    the system is square, where they and their derivative are zero)."""
+    if np.size(v) != np.size(like):
+        return np.zeros(np.shape(like))
+    return np.reshape(v, np.shape(like))
+
+
+def untall(v, x):
+    """``v``, or its (matrix) transpose when ``x`` has more columns than rows: a matrix and its
+    transpose have the same singular values, and the tall one's come from its Gram matrix."""
+    return v if np.shape(x)[-2] >= np.shape(x)[-1] else np.swapaxes(v, -1, -2)
+
+
+def sinc_derivative(x, n=1):
+    """The n-th derivative of ``np.sinc`` (exact at 0 too): for |x| < 1 by Gauss-Legendre
+    quadrature of sinc(x) = integral of cos(pi x t) over [0, 1], else by the recurrence
+    x s(n) + n s(n-1) = -pi^2 (x s(n-2) + (n-2) s(n-3)) from x s(x) = sin(pi x) / pi."""
+    x = np.asarray(x, dtype=float)
+    nodes, weights = np.polynomial.legendre.leggauss(40)
+    t, w = (nodes + 1) / 2, weights / 2
+    near = np.sum(w * (np.pi * t) ** n * np.cos(np.pi * np.multiply.outer(x, t) + n * np.pi / 2),
+                  axis=-1)
+    safe = np.where(np.abs(x) < 1, 1.0, x)
+    values = [np.sinc(safe), (np.cos(np.pi * safe) - np.sinc(safe)) / safe]
+    for m in range(2, n + 1):
+        before = values[m - 3] if m >= 3 else 0.0
+        values.append((-np.pi ** 2 * (safe * values[m - 2] + (m - 2) * before)
+                       - m * values[m - 1]) / safe)
+    out = np.where(np.abs(x) < 1, near, values[n])
+    return out if out.ndim else float(out)
+
+
+# ---- norms ---------------------------------------------------------------------------------------
+
+def norm_slope(x, norm, ord=None, axis=None, keepdims=False):
+    """d norm / d x for the norms sourcead differentiates: the 2-norm (and Frobenius),
+    1, inf and -inf (ties share the derivative equally), 0 (a count). Others are refused."""
+    matrix = (axis is None and np.ndim(x) == 2) or (np.ndim(axis) == 1 and len(axis) == 2)
+    if ord in (None, "fro") or (ord == 2 and not matrix):
+        return x / unreduce(norm, x, axis, keepdims)
+    if ord == 0 and not matrix:
+        return np.zeros(np.shape(x))
+    if ord in (1, np.inf, -np.inf) and not matrix:
+        if ord == 1:
+            return np.sign(x)
+        size = np.abs(x)
+        return np.sign(x) * extreme_mask(size, np.max(size, axis=axis, keepdims=keepdims)
+                                         if ord == np.inf else
+                                         np.min(size, axis=axis, keepdims=keepdims), axis, keepdims)
+    raise ValueError(f"sourcead: no derivative of np.linalg.norm with ord={ord!r} for "
+                     f"{'matrices' if matrix else 'vectors'}; the 2-norm, 'fro', 1, inf and "
+                     "-inf of vectors and 'fro' of matrices are differentiated")
+
+
+def norm_curvature(ord=None, x=None, axis=None):
+    """1.0 where ``norm_slope`` has a nonzero derivative (the 2-norm), else 0.0."""
+    matrix = (axis is None and np.ndim(x) == 2) or (np.ndim(axis) == 1 and len(axis) == 2)
+    return 1.0 if ord in (None, "fro") or (ord == 2 and not matrix) else 0.0
+
+
 HELPERS = {"untake": untake, "concatenated_part": concatenated_part, "spread": spread, "uncumsum": uncumsum, "unreduce": unreduce, "extreme_mask": extreme_mask, "untranspose": untranspose,
            "_basic": _basic, "component": component, "with_component": with_component, "add_tree": add_tree, "with_key": with_key, "without_key": without_key, "keys_of": keys_of, "unsum": unsum, "unstack": unstack, "lift": lift, "sum_each": sum_each, "unbroadcast_each": unbroadcast_each,
            "dot_each_left": dot_each_left, "dot_each_right": dot_each_right, "scatter_each": scatter_each, "dot_adjoint_x": dot_adjoint_x, "dot_adjoint_y": dot_adjoint_y, "unbroadcast": unbroadcast, "zeros_like": zeros_like, "scatter": scatter,
            "stop_gradient": stop_gradient}
 HELPERS.update({"times_each": times_each, "owned": owned, "with_item": with_item, "with_item_each": with_item_each, "item": item,
                 "item_each": item_each})
+HELPERS.update({f.__name__: f for f in (
+    flat_each, cumsum_each, take_each, roll_each, _lines, prod_others, prod_others_jvp, each_axis, on_directions, each_shape, each_permutation, each_squeezed, concatenated_into, matmul_adjoint_x, matmul_adjoint_y, matmul_each_left,
+    matmul_each_right, _contracted, tensordot_adjoint_x, tensordot_adjoint_y,
+    tensordot_each_left, tensordot_each_right, inner_axes, _einsum_parts, einsum_adjoint,
+    untrace, cast_like, kron_adjoint_x, kron_adjoint_y, untile, repeat_indices, unsplit, split_each,
+    eye_like, _dot_axes, norm_slope, norm_curvature, lower_symmetric, fold_lower, lower_half,
+    sinc_derivative, split_parts, untall, shaped_like)})

@@ -119,11 +119,23 @@ async def with_async(x):  # <-
 
 
 def with_unknown_positional_argument(x):
-    return np.linalg.norm(x * 2.0, 1)  # <-
+    return np.cumsum(x * 2.0, 0, float)  # <-
 
 
 def with_unknown_keyword(x):
-    return np.linalg.norm(x * 2.0, ord=1)  # <-
+    return np.sum(x * 2.0, dtype=float)  # <-
+
+
+def with_unsupported_norm(x):
+    return np.linalg.norm(x * 2.0, 3)  # <-
+
+
+def with_implicit_einsum(x):
+    return np.einsum("i,i", x * 2.0, x)  # <-
+
+
+def with_eig(x):
+    return np.linalg.eig(x * 2.0)  # <-
 
 
 def with_array_of_a_list_variable(x):

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import sourcead
+import rule_check
 from sourcead.rules.tables import CALLS, OPERATORS
 
 POSITIVE, UNIT, ANY, ABOVE_ONE = (0.2, 2.0), (-0.9, 0.9), (-2.0, 2.0), (1.1, 3.0)
@@ -22,9 +23,12 @@ UNARY = {
     "sinh": ANY, "cosh": ANY, "tanh": ANY, "arcsin": UNIT, "arccos": UNIT, "arctan": ANY,
     "arcsinh": ANY, "arccosh": ABOVE_ONE, "arctanh": UNIT, "abs": POSITIVE, "square": ANY,
     "reciprocal": POSITIVE, "negative": ANY, "positive": ANY, "absolute": POSITIVE,
+    "fabs": POSITIVE, "deg2rad": ANY, "radians": ANY, "rad2deg": ANY, "degrees": ANY,
+    "sinc": (-3.0, 3.0),
 }
 BINARY = {"add": ANY, "subtract": ANY, "multiply": ANY, "divide": POSITIVE,
-          "true_divide": POSITIVE, "power": POSITIVE, "arctan2": POSITIVE, "hypot": POSITIVE}
+          "true_divide": POSITIVE, "power": POSITIVE, "arctan2": POSITIVE, "hypot": POSITIVE,
+          "logaddexp": ANY, "logaddexp2": ANY, "float_power": POSITIVE}
 OPERATOR_EXPRESSIONS = {"Add": "x + y", "Sub": "x - y", "Mult": "x * y", "Div": "x / y",
                         "Pow": "x ** y", "Mod": "x % y", "USub": "-x", "UAdd": "+x",
                         "MatMult": "x @ y"}
@@ -32,7 +36,7 @@ MATH_UNARY = {"sin": ANY, "cos": ANY, "tan": UNIT, "exp": ANY, "expm1": ANY, "lo
               "log2": POSITIVE, "log10": POSITIVE, "log1p": POSITIVE, "sqrt": POSITIVE,
               "sinh": ANY, "cosh": ANY, "tanh": ANY, "asin": UNIT, "acos": UNIT, "atan": ANY,
               "asinh": ANY, "acosh": ABOVE_ONE, "atanh": UNIT, "fabs": POSITIVE, "erf": ANY,
-              "exp2": ANY, "cbrt": POSITIVE}
+              "exp2": ANY, "cbrt": POSITIVE, "radians": ANY, "degrees": ANY}
 
 
 def _rows():
@@ -41,6 +45,9 @@ def _rows():
     rows += [(f"op.{n}", f"np.sum({e})", POSITIVE, POSITIVE) for n, e in OPERATOR_EXPRESSIONS.items()
              if n not in ("Mod", "MatMult")]
     rows += [("op.Mod", "np.sum(x % y)", (0.2, 0.9), (1.0, 1.5))]
+    rows += [(f"np.{n}", f"np.sum(np.{n}(x, y))", (0.2, 0.9), (1.0, 1.5))
+             for n in ("mod", "remainder", "fmod")]
+    rows += [("np.sinc", "np.sinc(x[0] * 0.0) + np.sum(np.sinc(x) * y)", ANY, ANY)]  # at 0 too
     rows += [("op.MatMult", "x @ y", ANY, ANY), ("np.dot", "np.dot(x, y)", ANY, ANY),
              ("np.sum", "np.sum(x * y)", ANY, ANY)]
     rows += [("np.maximum", "np.sum(np.maximum(x, y))", ANY, ANY),
@@ -138,3 +145,35 @@ def test_every_elementwise_numpy_and_math_row_is_covered():
             assert key in named or func.__name__ in named, f"no test row for {key}"
     for op in OPERATORS:
         assert f"op.{op.__name__}" in named or not OPERATORS[op].differentiable
+
+
+def _arguments(label, dx, dy, rng):
+    scalar = label.startswith(("math.", "abs", "float", "pow"))
+    return (_point(dx, scalar, rng),) + ((_point(dy, scalar, rng),) if dy else ())
+
+
+@pytest.mark.parametrize("label, expression, dx, dy", ROWS, ids=[f"{r[0]}:{r[1]}" for r in ROWS])
+def test_row_to_second_order(tmp_path, label, expression, dx, dy):
+    """Hessian (forward over reverse) against differences of the gradient, and reverse over
+    reverse against the Hessian."""
+    rng = np.random.default_rng(11)
+    f = _function(tmp_path, expression, dy is not None)
+    args = _arguments(label, dx, dy, rng)
+    rule_check.check_second_order(f, args, tuple(range(len(args))), rng)
+
+
+# rows without a vector form: jacobian and hessian run them once per direction instead
+ONE_DIRECTION_AT_A_TIME = {
+    "np.ravel", "np.broadcast_to", "np.array", "np.stack", "np.concatenate"}
+
+
+@pytest.mark.parametrize("label, expression, dx, dy", ROWS, ids=[f"{r[0]}:{r[1]}" for r in ROWS])
+def test_row_in_vector_mode(tmp_path, label, expression, dx, dy):
+    rng = np.random.default_rng(5)
+    f = _function(tmp_path, expression, dy is not None)
+    args, wrt = _arguments(label, dx, dy, rng), tuple(range(1 + (dy is not None)))
+    if label in ONE_DIRECTION_AT_A_TIME:
+        with pytest.raises(sourcead.SourceADError):
+            rule_check.check_vector(f, args, wrt)
+        return
+    rule_check.check_vector(f, args, wrt)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import gast
 
@@ -20,7 +20,11 @@ class Rule:
     shape: how the output's shape relates to the inputs': "broadcast" (elementwise),
         "reduction" (a scalar when called with the array alone), "first" (like the first
         argument: a write into it), "container" (a container shaped like its first container
-        argument), or "reduce" (anything else).
+        argument), "tuple" (a tuple of values, whose adjoint is a tuple of adjoints or a plain
+        zero), or "reduce" (anything else).
+    specialize: for rows whose derivative depends on arguments written as constants (by
+        param): the reason this use is not differentiated (a str), a more specific row for
+        it (einsum's adjoints written as einsums of the given subscripts), or None.
     """
     params: tuple[str, ...]
     partials: tuple[str | None, ...] | None = None
@@ -37,6 +41,10 @@ class Rule:
     # for a sequence param given as a list variable (not written in the call): the adjoint
     # of the whole list, one entry per element
     list_adjoints: dict[str, str] = field(default_factory=dict)
+    specialize: Callable[[dict[str, Any]], "str | Rule | None"] | None = None
+    # params the result depends on but whose derivative the row does not give (a derivative
+    # of a higher order than sourcead provides): differentiating through them is an error
+    underived: tuple[str, ...] = ()
 
     @property
     def differentiable(self) -> bool:
@@ -47,7 +55,8 @@ class Rule:
         the reverse) still lists the param, so the missing direction is an error, not a 0."""
         if self.partials is not None:
             return tuple(p for p, d in zip(self.params, self.partials) if d)
-        return tuple(p for p in self.params if p in self.adjoints or p in self.tangents)
+        return tuple(p for p in self.params
+                     if p in self.adjoints or p in self.tangents or p in self.underived)
 
 
 ZERO = Rule(params=(), integer=True)          # integer or boolean result: never active

@@ -1,28 +1,33 @@
 import numpy as np
 
 def dot_adjoint_x(g, x, y):
-    """The adjoint of ``np.dot(x, y)`` (or ``x @ y``) for ``x``, for arrays of up to 2 dims."""
+    """The adjoint of ``np.dot(x, y)`` for ``x`` (beyond 2 dims NumPy contracts x's last
+    axis with y's second to last)."""
     if np.ndim(x) == 0 or np.ndim(y) == 0:
         return unbroadcast(g * y, x)
+    if np.ndim(x) > 2 or np.ndim(y) > 2:
+        y = y if np.ndim(y) == 1 else np.moveaxis(y, -2, -1)
+        return np.tensordot(g, y, (list(range(np.ndim(x) - 1, np.ndim(g))),
+                                   list(range(np.ndim(y) - 1))))
     if np.ndim(y) == 1:
         return g * y if np.ndim(x) == 1 else np.outer(g, y)
     if np.ndim(x) == 1:
         return np.dot(y, g)
-    if np.ndim(x) == 2 and np.ndim(y) == 2:
-        return np.dot(g, y.T)
-    raise NotImplementedError("sourcead: dot/matmul of arrays with more than 2 dimensions")
+    return np.dot(g, y.T)
 
 def dot_adjoint_y(g, x, y):
-    """The adjoint of ``np.dot(x, y)`` (or ``x @ y``) for ``y``, for arrays of up to 2 dims."""
+    """The adjoint of ``np.dot(x, y)`` (or ``x @ y``) for ``y``."""
     if np.ndim(x) == 0 or np.ndim(y) == 0:
         return unbroadcast(g * x, y)
+    if np.ndim(x) > 2 or np.ndim(y) > 2:
+        free = list(range(np.ndim(x) - 1))
+        out = np.tensordot(x, g, (free, free))
+        return out if np.ndim(y) == 1 else np.moveaxis(out, 0, -2)
     if np.ndim(x) == 1:
         return g * x if np.ndim(y) == 1 else np.outer(x, g)
     if np.ndim(y) == 1:
         return np.dot(g, x)
-    if np.ndim(x) == 2 and np.ndim(y) == 2:
-        return np.dot(x.T, g)
-    raise NotImplementedError("sourcead: dot/matmul of arrays with more than 2 dimensions")
+    return np.dot(x.T, g)
 
 def unbroadcast(g, x):
     """Sum ``g`` down to the shape of ``x``: the adjoint of NumPy broadcasting."""
