@@ -713,7 +713,7 @@ def _jacobian_at(f: Callable, position: int, args: tuple, mode: str):
         stacked = np.moveaxis(np.array(parts, dtype=float), 0, -1)
         return _shaped(stacked, np.shape(value) + np.shape(x))
     pullback = vjp(f, wrt=position)
-    value = f(*args)
+    value = f(*copy.deepcopy(args))  # f may write into its arguments
     rows = [pullback(*args, e)[1] for _, e in _basis(value)]
     return _shaped(np.array(rows, dtype=float), np.shape(value) + np.shape(x))
 

@@ -140,3 +140,18 @@ def test_second_order_of_an_array_rebuilt_every_step():
     assert second == pytest.approx(sourcead.hessian(wf.heat, wrt=1)(u0, k), rel=1e-10)
     first = sourcead.grad(wf.heat, wrt=1)
     assert second == pytest.approx(sourcead.numeric_grad(lambda c: first(u0, c), k), rel=1e-6)
+
+
+def test_no_mode_changes_an_argument_the_function_writes_into():
+    x = np.array([1.5, 2.0, -3.0])
+    before = x.copy()
+    exact_jacobian = np.diag([2 * x[0], 1.0, 1.0])
+    np.testing.assert_allclose(sourcead.jacobian(wf.square_first_vector, mode="reverse")(x),
+                               exact_jacobian, rtol=1e-14)
+    np.testing.assert_allclose(sourcead.jacobian(wf.square_first_vector)(x), exact_jacobian,
+                               rtol=1e-14)
+    hessian = sourcead.hessian(wf.square_first)(x)
+    np.testing.assert_allclose(hessian, np.diag([2.0, 0.0, 0.0]), atol=1e-14)
+    sourcead.vjp(wf.square_first_vector)(x, np.ones(3))
+    sourcead.jvp(wf.square_first)(x, np.ones(3))
+    np.testing.assert_array_equal(x, before)

@@ -130,3 +130,8 @@ def heat(u0, k):
             new[i] = u[i] + k * (u[i - 1] - 2.0 * u[i] + u[i + 1])
         u = new
     return np.sum(u * u)
+
+
+def square_first_vector(x):
+    x[0] = x[0] ** 2
+    return x
