@@ -987,6 +987,12 @@ class Flattener:
 
     def call(self, node: gast.Call) -> tuple[list[gast.stmt], gast.expr]:
         func = node.func
+        if (len(node.args) > 2 and not node.keywords and self.env.resolve(func) in (min, max)
+                and not any(isinstance(a, gast.Starred) for a in node.args)):
+            # min(a, b, c) is min(min(a, b), c): the rule is for two values
+            pair = gast.Call(func=func, args=node.args[:2], keywords=[])
+            return self.call(gast.Call(func=copy.deepcopy(func), args=[pair] + node.args[2:],
+                                       keywords=[]))
         if _is_sum_of_literal(node, self.env):  # sum((a, b, c)) is a + b + c
             values = node.args[0].elts if not node.args[1:] else node.args[1:] + node.args[0].elts
             total = values[0] if values else const(0)

@@ -100,3 +100,7 @@ def spring_chain(x0, k):
         v = v + 0.1 * a
         x = x + 0.1 * v
     return np.sum(x * x)
+
+
+def min_max_of_three(x, y):
+    return min(x, y, 0.5) + max(x, 2.0 * y, -1.0)

@@ -140,3 +140,11 @@ def test_jacobian_with_respect_to_a_number_read_by_index():
     for mode in ("forward", "reverse"):
         assert sourcead.jacobian(af.spring_chain, wrt=1, mode=mode)(x0, k) == pytest.approx(g, rel=1e-7)
         assert sourcead.grad(af.spring_chain, wrt=1, mode=mode)(x0, k) == pytest.approx(g, rel=1e-7)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_min_and_max_of_more_than_two_values(mode):
+    # was refused with a garbled message; min(a, b, c) is min(min(a, b), c)
+    df = sourcead.grad(af.min_max_of_three, wrt=(0, 1), mode=mode)
+    assert df(0.3, 0.1) == (1.0, 1.0)    # min picks y, max picks x
+    assert df(0.7, 0.9) == (0.0, 2.0)    # min picks 0.5, max picks 2 y
