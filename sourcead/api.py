@@ -346,7 +346,7 @@ def grad(f: Callable | None = None, wrt=0, *, mode: str = "reverse",
             _check_scalar_output(f, args, kwargs)
             state["emitted"] = emitted
             finished = _finish(impl, kinds, concrete, isinstance(wrt, tuple), preserve_result,
-                               emitted)
+                               emitted, _numpy_scalars(values, concrete))
             by_types[key] = finished if not kwargs else (
                 lambda *a, **k: finished(*_concrete_call(f, positions, a, k)[1]))
         return by_types[key]
@@ -411,12 +411,20 @@ def _fixed_arity(f: Callable, lookup: Callable, build: Callable) -> Callable | N
     return namespace["dispatch"]
 
 
+def _numpy_scalars(values: tuple, positions: tuple[int, ...]) -> bool:
+    """Differentiated arguments that are NumPy numbers or 0-d arrays, whose gradient must be
+    one too (arithmetic on them may give another type)."""
+    return any(isinstance(values[p], (np.generic, np.ndarray)) for p in positions
+               if p < len(values))
+
+
 def _finish(impl: Callable, kinds: Kinds, positions: tuple[int, ...], as_tuple: bool,
-            preserve_result: bool, emitted: Emitted | None = None) -> Callable:
+            preserve_result: bool, emitted: Emitted | None = None,
+            numpy_scalars: bool = False) -> Callable:
     """The generated function itself, or a thin wrapper where the API promises more:
-    array-shaped gradients for array arguments, a tuple for a tuple ``wrt``, and the
-    module-level values the code reads, as they are now."""
-    arrays = any(kinds[p].tag != "scalar" for p in positions)
+    gradients of their argument's type and shape (arrays, NumPy numbers), a tuple for a
+    tuple ``wrt``, and the module-level values the code reads, as they are now."""
+    arrays = numpy_scalars or any(kinds[p].tag != "scalar" for p in positions)
     wrap = as_tuple and len(positions) == 1
     refresh = emitted.refresh if emitted is not None and emitted.data_globals else None
     if not arrays and not wrap and refresh is None:
@@ -442,8 +450,8 @@ def _shaped_like(out, args, positions, preserve_result):
     for k, p in enumerate(positions):
         if isinstance(args[p], _CONTAINERS):
             items[k] = tree_like(items[k], args[p])
-        elif isinstance(args[p], np.ndarray) and np.shape(items[k]) != args[p].shape:
-            items[k] = items[k] + np.zeros(args[p].shape)
+        elif isinstance(args[p], (np.ndarray, np.generic)):
+            items[k] = tree_like(items[k], args[p])
     grads = tuple(items) if many else items[0]
     return (grads, value) if preserve_result else grads
 
@@ -458,8 +466,12 @@ def tree_like(g, x):
     if isinstance(x, (list, tuple)):
         parts = [tree_like(component(g, i), v) for i, v in enumerate(x)]
         return type(x)(*parts) if hasattr(x, "_fields") else type(x)(parts)
-    if isinstance(x, np.ndarray):
-        dtype = x.dtype if np.issubdtype(x.dtype, np.floating) else np.float64
+    if isinstance(x, (np.ndarray, np.generic)):
+        dtype = x.dtype if np.issubdtype(x.dtype, np.floating) else np.dtype(np.float64)
+        if isinstance(x, np.generic):  # a NumPy number: the same type of number
+            return dtype.type(g)
+        if isinstance(g, np.ndarray) and g.shape == x.shape and g.dtype == dtype:
+            return g
         return np.asarray(np.zeros(x.shape) + g, dtype=dtype)
     if isinstance(x, (int, float, np.number)) and not isinstance(x, bool):
         return float(g)
@@ -667,7 +679,7 @@ def _forward_grad(f: Callable, wrt, preserve_result: bool, verbose: bool):
                 continue
             dtype = np.result_type(args[p], 0.0)  # float32 stays float32
             g = np.reshape(np.array(columns, dtype=dtype), np.shape(args[p]))
-            grads.append(float(g) if np.ndim(args[p]) == 0 else g)
+            grads.append(tree_like(g, args[p]))
         out = tuple(grads) if isinstance(wrt, tuple) else grads[0]
         return (out, value) if preserve_result else out
 

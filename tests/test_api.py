@@ -131,3 +131,22 @@ def test_command_line_reports_refusals_on_stderr(tmp_path):
 def test_gradient_accepts_keyword_arguments():
     assert sourcead.grad(poly, wrt=(0, 1))(x=3.0, y=4.0) == (24.0, 10.0)
     assert sourcead.grad(poly, wrt="y")(3.0, y=4.0) == 10.0
+
+
+def _sin_times(x, y):
+    return np.sum(np.sin(x) * y + x * x)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("x, kind", [
+    (0.5, float), (np.float64(0.5), np.float64), (np.float32(0.5), np.float32),
+    (np.array(0.5), np.ndarray), (np.int64(2), np.float64), (2, float),
+    (np.array([0.5, 1.0], dtype=np.float32), np.ndarray), (np.array([1, 2]), np.ndarray)])
+def test_a_gradient_has_the_type_dtype_and_shape_of_its_argument(x, kind, mode):
+    g = sourcead.grad(_sin_times, mode=mode)(x, 2.0)
+    assert type(g) is kind and np.shape(g) == np.shape(x)
+    if isinstance(x, (np.ndarray, np.generic)):
+        expected_dtype = x.dtype if np.issubdtype(x.dtype, np.floating) else np.float64
+        assert g.dtype == expected_dtype
+    exact = 2.0 * np.cos(np.asarray(x, dtype=float)) + 2 * np.asarray(x, dtype=float)
+    np.testing.assert_allclose(g, exact, rtol=1e-6 if np.asarray(x).dtype == np.float32 else 1e-14)
