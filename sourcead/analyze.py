@@ -313,8 +313,7 @@ def analyze_activity(fn: gast.FunctionDef, env: Environment, param_kinds: Mappin
     # a stack shared with the caller lives on after we return: it is an output, whether
     # this function pushes to it or pops from it (every push and pop needs its derivative)
     # stacks: made or used here, or handed over by a caller (their kind says so)
-    stacks = stack_names(assigns, stack_pushes) | {p for p, k in param_kinds.items()
-                                                   if k == STACK}
+    stacks = stack_names(assigns, stack_pushes) | stack_parameters(fn, param_kinds)
     lists = container_lists(fn, env, stacks - set(param_kinds))
     kinds.update({v: LIST for v in lists})
     stacks -= lists
@@ -566,6 +565,15 @@ def container_lists(fn: gast.FunctionDef, env: Environment, candidates: set[str]
 def _is_generated(func) -> bool:
     code = getattr(func, "__code__", None)
     return code is not None and code.co_filename.startswith("<sourcead")
+
+
+def stack_parameters(fn: gast.FunctionDef, param_kinds: Mapping[str, Kind]) -> set[str]:
+    """Parameters ``fn`` uses as stacks (pushes to or pops from), or that are stacks already.
+    Their adjoints are stacks shared with the caller by reference, even where the caller
+    holds the list as a container: a pop's adjoint pushes back onto the caller's adjoint,
+    which is element-aligned with the caller's list, so it stays aligned."""
+    used = stack_names(assignments(fn.body), pushes(fn.body))
+    return {p for p, k in param_kinds.items() if p in used or k == STACK}
 
 
 def stack_names(assigns, stack_pushes) -> set[str]:

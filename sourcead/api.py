@@ -19,7 +19,7 @@ import gast
 import numpy as np
 
 from .analyze import (INT, NONE, SCALAR, UNKNOWN, Kind, UserCall, analyze_activity, join,
-                      kind_of_annotation, kind_of_value)
+                      kind_of_annotation, kind_of_value, stack_parameters)
 from .emit import Emitted, compile_module, module_text
 from .errors import SourceADError, UsageError
 from .naming import Namer, Spelling
@@ -42,7 +42,8 @@ class Session:
     """Everything generated for one top-level request: the functions and who they belong to."""
     functions: list[gast.FunctionDef] = field(default_factory=list)
     owners: dict[str, Environment] = field(default_factory=dict)
-    callees: dict[tuple, tuple[str, str]] = field(default_factory=dict)
+    # (forward, adjoint, positions whose adjoint is a stack shared by reference); jvp: (name, "")
+    callees: dict[tuple, tuple] = field(default_factory=dict)
     spellings: dict[int, Spelling] = field(default_factory=dict)
     taken: set[str] = field(default_factory=set)
     temporaries: set[str] = field(default_factory=set)   # adjoint names, for copy propagation
@@ -89,8 +90,9 @@ def derive(fn: Callable, wrt: tuple[int, ...], kinds: Kinds, *, mode: str = "rev
     return compile_module(text, entry, session.owners), entry
 
 
-def _analyzed(parsed: Parsed, wrt: tuple[int, ...], kinds: Kinds, session: Session):
-    core = normalize(parsed)
+def _analyzed(parsed: Parsed, wrt: tuple[int, ...], kinds: Kinds, session: Session,
+              core: gast.FunctionDef | None = None):
+    core = core if core is not None else normalize(parsed)
     params = [a.id for a in core.args.args]
     refuse_dict_iteration(parsed, dict(zip(params, kinds)))
     wrt_names = [params[k] for k in wrt]
@@ -103,8 +105,9 @@ def _analyzed(parsed: Parsed, wrt: tuple[int, ...], kinds: Kinds, session: Sessi
     return core, activity, namer, session.spelling(parsed.env, used), wrt_names
 
 
-def _prepare(parsed: Parsed, wrt: tuple[int, ...], kinds: Kinds, session: Session):
-    core, activity, namer, spelling, wrt_names = _analyzed(parsed, wrt, kinds, session)
+def _prepare(parsed: Parsed, wrt: tuple[int, ...], kinds: Kinds, session: Session,
+             core: gast.FunctionDef | None = None):
+    core, activity, namer, spelling, wrt_names = _analyzed(parsed, wrt, kinds, session, core)
     rev = Reverse(core, parsed.env, activity, namer, spelling,
                   functools.partial(_request_callee, session), _lines(parsed))
     return rev, wrt_names
@@ -164,17 +167,22 @@ def result_kind(call: UserCall, arg_kinds: list[Kind]) -> Kind:
 
 
 def _request_callee(session: Session, call: UserCall, positions: tuple[int, ...],
-                    kinds: Kinds) -> tuple[str, str]:
-    """Names of the callee's forward/adjoint sweep pair, generating them on first request."""
+                    kinds: Kinds) -> tuple[str, str, tuple[int, ...]]:
+    """Names of the callee's forward/adjoint sweep pair, generating them on first request,
+    and the active positions whose adjoint the adjoint sweep shares (a stack it pops)."""
     key = (call.func, call.shape, positions, kinds)
     if key in session.callees:
         return session.callees[key]
     parsed = parse_function(call.func, call.shape)
     refuse_parameter_writes(parsed)
+    core = normalize(parsed)
+    params = [a.id for a in core.args.args]
+    stacks = stack_parameters(core, dict(zip(params, kinds)))
     base = callable_name(call.func)
-    names = (session.unique(f"{base}_fwd", parsed.env), session.unique(f"{base}_adj", parsed.env))
+    names = (session.unique(f"{base}_fwd", parsed.env), session.unique(f"{base}_adj", parsed.env),
+             tuple(k for k in positions if params[k] in stacks))
     session.callees[key] = names  # registered first, so recursion finds it
-    rev, wrt_names = _prepare(parsed, positions, kinds, session)
+    rev, wrt_names = _prepare(parsed, positions, kinds, session, core)
     for generated in split_functions(rev, names[0], names[1], wrt_names):
         session.add(generated, parsed.env)
     session.temporaries |= set(rev.bars.values())

@@ -34,7 +34,8 @@ from .rules.template import (walk, assign, const, default_marker, expr, index_sy
                              stmts as template_stmts, substitute, times, total, without_defaults)
 from .naming import Spelling
 
-RequestCallee = Callable[[object, tuple[int, ...], tuple[Kind, ...]], tuple[str, str]]
+RequestCallee = Callable[[object, tuple[int, ...], tuple[Kind, ...]],
+                         tuple[str, str, tuple[int, ...]]]
 
 COMMENT = "# "
 
@@ -170,7 +171,8 @@ class Reverse:
         """A list's adjoint is always a list as long as the list (appends pop from it): where
         a list variable is rebound, the old list's adjoint restarts as zeros shaped like it."""
         primal, adjoint = self.recorded(target, primal, adjoint, restore_first=self_reference)
-        if target in self.activity.active and _store_count(self.fn.body, target) > 1:
+        if (target in self.activity.active and _store_count(self.fn.body, target) > 1
+                and not _assigns(adjoint, self.bar(target))):  # `xs = f(xs)` replaced it
             adjoint = adjoint + [assign(self.bar(target), expr("zeros_like(x)", x=target))]
         return primal, adjoint
 
@@ -467,8 +469,9 @@ class Reverse:
         """Primal: ``y = g_fwd(tape, ...)``; adjoint: ``a_bar += g_adj(tape, y_bar)``.
 
         Arguments are passed by position, in the order of the callee's concrete signature.
-        A stack argument (the tape of generated code) is not given a gradient back: its
-        adjoint is a stack too, shared by reference, which the callee's adjoint uses in place.
+        An argument the callee uses as a stack (the tape of generated code, or a list's
+        adjoint that it pops) is not given a gradient back: its adjoint is a stack too,
+        shared by reference, which the callee's adjoint uses in place.
         """
         target = s.targets[0].id
         call = user_call(s.value, self.env, self.activity.kinds)
@@ -478,11 +481,11 @@ class Reverse:
         positions = tuple(k for k, a in enumerate(atoms) if self.active(a))
         kinds = tuple(self.activity.kind(a.id) if isinstance(a, gast.Name) else Kind("scalar")
                       for a in atoms)
-        fwd, adj = self.request_callee(call, positions, kinds)
+        fwd, adj, shared = self.request_callee(call, positions, kinds)
         primal = assign(target, gast.Call(func=name(fwd), args=[name(self.tape)] + list(atoms),
                                           keywords=[]))
-        stacks = [atoms[k].id for k in positions if self.is_stack(atoms[k])]
-        args = [atoms[k].id for k in positions if not self.is_stack(atoms[k])]
+        stacks = [atoms[k].id for k in positions if k in shared]
+        args = [atoms[k].id for k in positions if k not in shared]
         seed = name(self.bar(target)) if target in self.activity.active else const(0.0)
         result = gast.Call(func=name(adj), args=[name(self.tape), seed]
                            + [name(self.bar(t)) for t in stacks], keywords=[])
@@ -495,9 +498,6 @@ class Reverse:
         unpack = gast.Assign(targets=[gast.Tuple(elts=[name(p, store=True) for p in parts],
                                                  ctx=gast.Store())], value=result, type_comment=None)
         return [primal], [unpack] + self.accumulate(target, [(a, name(p)) for a, p in zip(args, parts)])
-
-    def is_stack(self, node: gast.expr) -> bool:
-        return isinstance(node, gast.Name) and node.id in self.activity.stacks
 
 
     # ---- kinds -------------------------------------------------------------------------------
