@@ -14,7 +14,7 @@ Nothing is stored on the nodes; every result is a value of its own.
 from __future__ import annotations
 
 import inspect
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import FunctionType
 from typing import Any, Callable, Iterable, Mapping
 
@@ -30,9 +30,12 @@ from .rules.template import walk, loaded_names
 
 @dataclass(frozen=True)
 class Kind:
-    """What a value is, as far as shapes go. ``like`` names a parameter of the same shape."""
+    """What a value is, as far as shapes go. ``like`` names the *shape anchors* whose shapes,
+    broadcast together, give this value's shape: a parameter (its shape on entry) or a
+    variable assigned once outside loops; a sorted tuple for several. Two values with the
+    same ``like`` have the same shape; None: not known."""
     tag: str                 # "none" < "int" < "scalar" | "array" | "unknown" | "other"
-    like: str | None = None
+    like: str | tuple[str, ...] | None = None
     # a container argument's structure: ("dict", ((key, Kind), ...)) or ("list"|"tuple",
     # (Kind, ...)), so a read ``params["w"]`` knows its element's kind (a JIT's shape guard)
     structure: tuple | None = None
@@ -86,7 +89,9 @@ def join(a: Kind, b: Kind) -> Kind:
 
 
 def broadcast(kinds: Iterable[Kind]) -> Kind:
-    """The kind of an elementwise result: scalars take the shape of the other operands."""
+    """The kind of an elementwise result: scalars take the shape of the other operands, and
+    the shape is the broadcast of the operands' anchors (broadcasting is associative,
+    commutative and idempotent, so a set of anchors names one shape)."""
     shaped = [k for k in kinds if k.tag not in ("none", "int", "scalar")]
     if not shaped:
         return SCALAR
@@ -95,7 +100,21 @@ def broadcast(kinds: Iterable[Kind]) -> Kind:
     first = shaped[0]
     if all(k == first for k in shaped):
         return first
-    return Kind("array" if any(k.tag == "array" for k in shaped) else "unknown")
+    tag = "array" if any(k.tag == "array" for k in shaped) else "unknown"
+    return Kind(tag, anchors_union([k.like for k in shaped]))
+
+
+def anchors_of(like: str | tuple[str, ...] | None) -> tuple[str, ...]:
+    return () if like is None else (like,) if isinstance(like, str) else like
+
+
+def anchors_union(likes: Iterable[str | tuple[str, ...] | None]):
+    """The ``like`` of a broadcast of values with these ``like``s (None if one is unknown)."""
+    likes = list(likes)
+    if not likes or any(like is None for like in likes):
+        return None
+    names = sorted({a for like in likes for a in anchors_of(like)})
+    return names[0] if len(names) == 1 else tuple(names)
 
 
 def kind_of_value(value: Any, like: str | None = None) -> Kind:
@@ -284,6 +303,9 @@ class Activity:
     kinds: Mapping[str, Kind]
     active: frozenset[str]
     stacks: frozenset[str] = frozenset()   # lists used only through [], append and pop
+    # per shape (a kind's ``like``), a variable bound to a value of that shape from where it
+    # is assigned to the end of the call: what shape-only arguments can read instead
+    shapes: Mapping[Any, str] = field(default_factory=dict)
 
     def kind(self, var: str) -> Kind:
         return self.kinds.get(var, UNKNOWN)
@@ -309,7 +331,9 @@ def analyze_activity(fn: gast.FunctionDef, env: Environment, param_kinds: Mappin
     assigns = assignments(fn.body)
     loop_targets = {n.target.id for n in walk(fn) if isinstance(n, gast.For)}
     stack_pushes = pushes(fn.body)
-    kinds = _infer_kinds(assigns, env, dict(param_kinds), loop_targets, result_kind, stack_pushes)
+    anchors = shape_anchors(fn, param_kinds)
+    kinds = _infer_kinds(assigns, env, dict(param_kinds), loop_targets, result_kind, stack_pushes,
+                         anchors)
     # a stack shared with the caller lives on after we return: it is an output, whether
     # this function pushes to it or pops from it (every push and pop needs its derivative)
     # stacks: made or used here, or handed over by a caller (their kind says so)
@@ -324,10 +348,91 @@ def analyze_activity(fn: gast.FunctionDef, env: Environment, param_kinds: Mappin
     numeric = {v for v, k in kinds.items() if k.tag not in ("int", "none")}
     varied = _propagate_forward(assigns, env, set(wrt) & numeric, numeric, stack_pushes, stacks)
     useful = _propagate_backward(assigns, set(outputs), stack_pushes, env, stacks)
-    return Activity(kinds=dict(kinds), active=frozenset(varied & useful), stacks=frozenset(stacks))
+    return Activity(kinds=dict(kinds), active=frozenset(varied & useful), stacks=frozenset(stacks),
+                    shapes=shape_sources(fn, param_kinds, kinds, anchors))
 
 
-def _infer_kinds(assigns, env, kinds, loop_targets, result_kind, stack_pushes=()) -> dict[str, Kind]:
+def shape_sources(fn: gast.FunctionDef, params: Iterable[str], kinds: Mapping[str, Kind],
+                  anchors: Anchors) -> dict[Any, str]:
+    """The first parameter never reassigned, or variable assigned once at the top level (so
+    bound until the call returns), of each shape."""
+    candidates = [p for p in params if p in anchors.fixed] + [
+        s.targets[0].id for s in fn.body if isinstance(s, gast.Assign)
+        and isinstance(s.targets[0], gast.Name) and s.targets[0].id in anchors.assigned]
+    sources: dict[Any, str] = {}
+    for var in candidates:
+        if var in kinds and kinds[var].like is not None:
+            sources.setdefault(kinds[var].like, var)
+    return sources
+
+
+@dataclass(frozen=True)
+class Anchors:
+    """Variables whose shape is one per call: ``assigned`` once outside loops (a value of
+    unknown shape put there names its own shape, so what is computed from it elementwise is
+    known to share it) and ``fixed`` (those and the parameters never reassigned)."""
+    assigned: frozenset[str]
+    fixed: frozenset[str]
+
+
+def shape_anchors(fn: gast.FunctionDef, params: Iterable[str]) -> Anchors:
+    counts: dict[str, int] = {}
+    in_loops: set[str] = set()
+    for node in walk(fn):
+        if isinstance(node, (gast.For, gast.While)):
+            in_loops |= {n.id for n in walk(node)
+                         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+        elif isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+            counts[node.id] = counts.get(node.id, 0) + 1
+    assigned = {v for v, k in counts.items() if k == 1} - in_loops - set(params)
+    return Anchors(frozenset(assigned), frozenset(assigned | (set(params) - set(counts))))
+
+
+def _anchored(kind: Kind, value: gast.expr, target: str, anchors: Anchors | None) -> Kind:
+    """A value of unknown shape: a part of an array of fixed shape (``x[1:]``, ``xs[t]``),
+    or an anchor of its own."""
+    if anchors is None or kind.like is not None or kind.tag not in ("array", "unknown"):
+        return kind
+    like = _part_shape(value, anchors.fixed)
+    if like is None and target in anchors.assigned:
+        like = target
+    return kind if like is None else Kind(kind.tag, like)
+
+
+def _part_shape(value: gast.expr, fixed: frozenset[str]) -> str | None:
+    """A name for the shape of ``x[index]`` when ``x``'s shape is fixed and the index is a
+    number or a constant slice with step 1: slices with the same length for every length of
+    ``x`` share a name (``x[1:]`` and ``x[:-1]``). Not an identifier, so it never collides."""
+    if not (isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name)
+            and value.value.id in fixed):
+        return None
+    index, base = value.slice, value.value.id
+    if isinstance(index, gast.Constant) and type(index.value) is int:
+        return f"{base}[int]"
+    if not isinstance(index, gast.Slice) or not all(
+            part is None or _constant_int(part) is not None for part in (index.lower, index.upper)):
+        return None
+    if index.step is not None and _constant_int(index.step) != 1:
+        return None
+    lower, upper = _constant_int(index.lower), _constant_int(index.upper)
+    bound = max(abs(lower or 0), abs(upper or 0))
+    # lengths are piecewise linear in len(x) with corners below `bound`: equal on 0 .. 2 bound
+    # + 2 means equal everywhere
+    lengths = [len(range(n)[lower:upper]) for n in range(2 * bound + 3)]
+    return f"{base}[{','.join(map(str, lengths))}]"
+
+
+def _constant_int(node: gast.expr | None) -> int | None:
+    if isinstance(node, gast.Constant) and type(node.value) is int:
+        return node.value
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
+        inner = _constant_int(node.operand)
+        return None if inner is None else -inner
+    return None
+
+
+def _infer_kinds(assigns, env, kinds, loop_targets, result_kind, stack_pushes=(),
+                 anchors: Anchors | None = None) -> dict[str, Kind]:
     """Kinds to a fixed point. ``v = tape.pop()`` restores a value ``v`` had, and the tape
     mixes values of every kind: such a pop counts only for a ``v`` nothing else gives a kind."""
     for a in assigns:  # every local is known as one from the start (it shadows a global)
@@ -336,14 +441,14 @@ def _infer_kinds(assigns, env, kinds, loop_targets, result_kind, stack_pushes=()
         kinds[t] = INT
     pops = {id(a) for a in assigns if stack_pop(a.value) is not None}
     _fixed_point_kinds([a for a in assigns if id(a) not in pops], env, kinds, result_kind,
-                       stack_pushes)
+                       stack_pushes, anchors)
     unknown = {a.targets[0].id for a in assigns if kinds.get(a.targets[0].id) == NONE}
     _fixed_point_kinds([a for a in assigns if id(a) not in pops or a.targets[0].id in unknown],
-                       env, kinds, result_kind, stack_pushes)
+                       env, kinds, result_kind, stack_pushes, anchors)
     return kinds
 
 
-def _fixed_point_kinds(assigns, env, kinds, result_kind, stack_pushes) -> None:
+def _fixed_point_kinds(assigns, env, kinds, result_kind, stack_pushes, anchors=None) -> None:
     changed = True
     while changed:
         changed = False
@@ -353,7 +458,8 @@ def _fixed_point_kinds(assigns, env, kinds, result_kind, stack_pushes) -> None:
                 kinds[elements(stack)], changed = new, True
         for a in assigns:
             target = a.targets[0].id
-            new = join(kinds.get(target, NONE), value_kind(a.value, kinds, env, result_kind))
+            new = join(kinds.get(target, NONE), _anchored(
+                value_kind(a.value, kinds, env, result_kind), a.value, target, anchors))
             if kinds.get(target) != new:
                 kinds[target], changed = new, True
 
@@ -373,7 +479,9 @@ def value_kind(value: gast.expr, kinds: Mapping[str, Kind], env: Environment,
             return OTHER if value.attr == "shape" else INT
         obj = env.resolve(value)
         return kind_of_value(obj) if obj is not MISSING else UNKNOWN
-    if isinstance(value, (gast.Compare, gast.BoolOp)) or (
+    if isinstance(value, gast.Compare):
+        return _comparison_kind(value, kinds, env, result_kind)
+    if isinstance(value, gast.BoolOp) or (
             isinstance(value, gast.UnaryOp) and isinstance(value.op, gast.Not)):
         return INT
     if isinstance(value, gast.List) and not value.elts:
@@ -394,7 +502,7 @@ def value_kind(value: gast.expr, kinds: Mapping[str, Kind], env: Environment,
     op = operation(value, env)
     if op.rule is not None:
         if op.rule.integer:
-            return INT
+            return _integer_kind(value, args, env)
         if isinstance(value, gast.BinOp) and all(k.tag in ("int", "none") for k in args):
             return SCALAR if isinstance(value.op, gast.Div) else INT
         if op.rule.shape == "first":  # a write keeps the array it writes into
@@ -466,6 +574,30 @@ def _is_function(obj: Any) -> bool:
     from types import BuiltinFunctionType, MethodType
     return isinstance(obj, (FunctionType, BuiltinFunctionType, MethodType, functools.partial,
                             np.ufunc))
+
+
+_ELEMENTWISE_COMPARISONS = (gast.Eq, gast.NotEq, gast.Lt, gast.LtE, gast.Gt, gast.GtE)
+
+
+def _comparison_kind(value: gast.Compare, kinds, env, result_kind) -> Kind:
+    """``x > 0`` is a number for numbers and a mask shaped like ``x`` for arrays: a mask is
+    never differentiated, but it shapes what it is broadcast with (``np.where(A > 0, x, 0)``)."""
+    operands_ = [value.left] + list(value.comparators)
+    shaped = broadcast([value_kind(o, kinds, env, result_kind) for o in operands_])
+    if shaped.tag == "scalar":
+        return INT
+    elementwise = all(isinstance(op, _ELEMENTWISE_COMPARISONS) for op in value.ops)
+    return Kind("unknown", shaped.like if elementwise else None)
+
+
+def _integer_kind(value: gast.expr, args: list[Kind], env: Environment) -> Kind:
+    """An integer-valued call (``np.sign(x)``, ``np.argmax(x, axis=0)``, ``len(xs)``): a plain
+    integer from numbers; from arrays, an array shaped like them for ufuncs, else unknown."""
+    shaped = broadcast(args)
+    if shaped.tag == "scalar":
+        return INT
+    return Kind("unknown", shaped.like if isinstance(
+        operation_function(value, env), np.ufunc) else None)
 
 
 def _data_args(value: gast.expr, env: Environment | None = None) -> list[gast.expr]:

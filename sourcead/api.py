@@ -9,6 +9,7 @@ array shapes may differ) and caches every derivative it builds.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 import inspect
 from dataclasses import dataclass, field
@@ -18,8 +19,9 @@ from typing import Any, Callable
 import gast
 import numpy as np
 
-from .analyze import (INT, NONE, SCALAR, UNKNOWN, Kind, UserCall, analyze_activity, join,
-                      kind_of_annotation, kind_of_value, stack_parameters)
+from .analyze import (INT, NONE, SCALAR, UNKNOWN, Kind, UserCall, analyze_activity,
+                      anchors_of, anchors_union, join, kind_of_annotation, kind_of_value,
+                      stack_parameters)
 from .emit import Emitted, compile_module, module_text
 from .errors import SourceADError, UsageError
 from .naming import Namer, Spelling
@@ -123,6 +125,7 @@ def _prepare_forward(parsed: Parsed, wrt: tuple[int, ...], kinds: Kinds, session
 def _request_jvp(session: Session, call: UserCall, positions: tuple[int, ...],
                  kinds: Kinds) -> str:
     """Name of the callee's forward derivative for these active positions."""
+    kinds = callee_kinds(call, kinds)
     key = ("jvp", call.func, call.shape, positions, kinds)
     if key in session.callees:
         return session.callees[key][0]
@@ -139,8 +142,41 @@ def _request_jvp(session: Session, call: UserCall, positions: tuple[int, ...],
 _RESULT_KINDS: dict[tuple, Kind] = {}
 
 
+def _callee_parameters(call: UserCall) -> list[str]:
+    return [a.id for a in parse_function(call.func, call.shape).tree.args.args]
+
+
+def callee_kinds(call: UserCall, kinds: Kinds) -> Kinds:
+    """Argument kinds in the callee's own names: a shape the caller knows (``like``) becomes
+    the first parameter that has it, so it never collides with a name of the callee's."""
+    first: dict = {}
+    for param, kind in zip(_callee_parameters(call), kinds):
+        if kind.like is not None:
+            first.setdefault(kind.like, param)
+    return tuple(dataclasses.replace(k, like=first.get(k.like)) if k.like is not None else k
+                 for k in kinds)
+
+
+def _in_caller(kind: Kind, call: UserCall, arg_kinds: list[Kind]) -> Kind:
+    """A callee's result kind in the caller's names (unknown shape unless made of parameters)."""
+    by_param = dict(zip(_callee_parameters(call), arg_kinds))
+    names = anchors_of(kind.like)
+    if not names or any(n not in by_param for n in names):
+        return dataclasses.replace(kind, like=None) if kind.like is not None else kind
+    return dataclasses.replace(kind, like=anchors_union([by_param[n].like for n in names]))
+
+
 def result_kind(call: UserCall, arg_kinds: list[Kind]) -> Kind:
-    """The kind a user function returns for arguments of these kinds.
+    """The kind a user function returns for arguments of these kinds (in the caller's names)."""
+    try:
+        own = callee_kinds(call, tuple(arg_kinds))
+    except SourceADError:
+        return UNKNOWN
+    return _in_caller(_result_kind(call, list(own)), call, arg_kinds)
+
+
+def _result_kind(call: UserCall, arg_kinds: list[Kind]) -> Kind:
+    """The kind a user function returns, in its own names.
 
     Recursion is solved by iteration: assume nothing (``none``), analyze, and repeat with
     the answer until it no longer changes.
@@ -170,6 +206,7 @@ def _request_callee(session: Session, call: UserCall, positions: tuple[int, ...]
                     kinds: Kinds) -> tuple[str, str, tuple[int, ...]]:
     """Names of the callee's forward/adjoint sweep pair, generating them on first request,
     and the active positions whose adjoint the adjoint sweep shares (a stack it pops)."""
+    kinds = callee_kinds(call, kinds)
     key = (call.func, call.shape, positions, kinds)
     if key in session.callees:
         return session.callees[key]

@@ -382,11 +382,11 @@ class Reverse:
                                            operation_function(s.value, self.env))
                 term = times(g, self.spelling.spell(partial, self.all_scalar(value)))
                 if self.needs_unbroadcast(arg.id, target):
-                    term = expr("unbroadcast(t, x)", t=term, x=arg)
+                    term = expr("unbroadcast(t, x)", t=term, x=self.shape_source(arg.id))
             elif param in rule.adjoints:
-                term = self.spelling.spell(
+                term = self.spelling.spell(self.shapes_from_anchors(
                     without_defaults(expr(rule.adjoints[param], **subs), rule.defaults,
-                                           operation_function(s.value, self.env)),
+                                           operation_function(s.value, self.env))),
                     self.all_scalar(value))
             else:
                 raise self.no_rule(s, f"reverse mode of {operation(value, self.env).what} "
@@ -438,7 +438,7 @@ class Reverse:
                                   ctx=gast.Load())
             return [_write(self.bar(array), value.slice,
                            gast.BinOp(left=part, op=gast.Add(), right=name(self.bar(target))))]
-        term = expr("scatter(g, x, i)", g=self.bar(target), x=value.value,
+        term = expr("scatter(g, x, i)", g=self.bar(target), x=self.shape_source(array),
                     i=_index_value(value.slice))
         return self.accumulate(target, [(array, term)])
 
@@ -510,6 +510,34 @@ class Reverse:
         if a.tag == "scalar" and o.tag == "scalar":
             return False
         return not (a == o and a.like is not None)
+
+    def shape_source(self, var: str) -> str:
+        """A variable of the same shape as ``var`` that outlives it: the anchor its kind
+        names. Reading shapes from anchors leaves intermediate values that only the adjoint
+        sweep's shape arguments read (a loss's ``np.log(p)``) dead, so they are not computed."""
+        like = self.activity.kind(var).like
+        if like in self.activity.shapes:
+            return self.activity.shapes[like]
+        if isinstance(like, str) and self.activity.kind(like).like == like:
+            return like
+        return var
+
+    def shapes_from_anchors(self, term: gast.expr) -> gast.expr:
+        """Shape-only arguments of helpers (``unreduce(g, x)``, ``np.size(x)``) read from
+        anchors; the size of a number is 1."""
+        rev = self
+
+        class Shapes(gast.NodeTransformer):
+            def visit_Call(self, n: gast.Call):
+                self.generic_visit(n)
+                for k in _shape_arguments(n):
+                    if k < len(n.args) and isinstance(n.args[k], gast.Name):
+                        var = n.args[k].id
+                        if rev.activity.kind(var).tag == "scalar" and _is_numpy(n, "size"):
+                            return const(1)
+                        n.args[k] = name(rev.shape_source(var))
+                return n
+        return Shapes().visit(term)
 
     def zero(self, var: str) -> gast.expr:
         return const(0.0) if self.activity.kind(var).tag == "scalar" else expr(
@@ -613,6 +641,22 @@ def _is_record(s: gast.stmt) -> bool:
 
 def _is_break_trailer(s: gast.stmt) -> bool:
     return isinstance(s, gast.If) and len(s.body) == 1 and isinstance(s.body[0], gast.Break)
+
+
+# helpers that read only the shape of some arguments (by position)
+_SHAPE_ONLY = {"unbroadcast": (1,), "unreduce": (1,), "scatter": (1,), "untake": (1,)}
+_NUMPY_SHAPE_ONLY = ("size", "shape", "ndim")
+
+
+def _is_numpy(call: gast.Call, attr: str) -> bool:
+    return (isinstance(call.func, gast.Attribute) and call.func.attr == attr
+            and isinstance(call.func.value, gast.Name) and call.func.value.id == "np")
+
+
+def _shape_arguments(call: gast.Call) -> tuple[int, ...]:
+    if isinstance(call.func, gast.Name):
+        return _SHAPE_ONLY.get(call.func.id, ())
+    return (0,) if any(_is_numpy(call, a) for a in _NUMPY_SHAPE_ONLY) else ()
 
 
 def _index_value(index: gast.expr) -> gast.expr:

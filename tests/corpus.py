@@ -1131,3 +1131,111 @@ def np_sum_of_float(v, y):
 
 # The sum of a float is that float: its gradient must stay a float, not a 0-d array.
 case(np_sum_of_float, (vec(0.3, -1.2), 0.7), (0, 1), lambda v, y: (np.ones(2), 2.0))
+
+
+# ---- shapes: which values share a shape (the kinds' anchors) ---------------------------------
+# An array's mask, a callee's result, slices of one array and matrix products each name a
+# shape; a wrong "same shape" would drop a needed sum over broadcast axes.
+
+MAT = np.array([[1.0, -1.0, 2.0], [3.0, 4.0, -5.0], [0.5, 1.5, -0.25]])
+XM = np.array([[0.2, -0.4, 1.0], [0.7, 0.1, -0.3], [-0.5, 0.9, 0.4], [0.3, 0.3, -0.8]])
+
+
+def masked_by_a_matrix(x, A):
+    return np.sum(np.where(A > 0.0, x, 0.0) * A)
+
+
+case(masked_by_a_matrix, (vec(1.0, 2.0, 3.0), MAT.copy()), (0, 1),
+     lambda x, A: (np.sum(np.where(A > 0, A, 0.0), axis=0),
+                   np.where(A > 0, 1.0, 0.0) * x + np.zeros((3, 3))))
+
+
+def times_a_matrix_mask(x, A):
+    m = A > 0.0
+    return np.sum(x * m * x)
+
+
+case(times_a_matrix_mask, (vec(1.0, -2.0, 0.5), MAT.copy()), 0,
+     lambda x, A: 2 * x * np.sum(A > 0, axis=0))
+
+
+def times_a_matrix_sign(x, A):
+    return np.sum(x * np.sign(A) * x)
+
+
+case(times_a_matrix_sign, (vec(1.0, -2.0, 0.5), MAT.copy()), 0,
+     lambda x, A: 2 * x * np.sum(np.sign(A), axis=0))
+
+
+def matrix_times_vector(a, b):
+    t = a @ b
+    return t
+
+
+def callee_result_beside_a_parameter_named_like_its_local(x, W, t):
+    s = matrix_times_vector(W, x)
+    u = s * t
+    return np.sum(u * u)
+
+
+def _callee_result_grads(x, W, t):
+    s = W @ x
+    u = s * t
+    ds = np.sum(2 * u * t, axis=0)
+    return W.T @ ds, np.outer(ds, x), 2 * u * s
+
+
+case(callee_result_beside_a_parameter_named_like_its_local,
+     (vec(1.0, 0.5, -0.3), XM[:2].copy(), np.arange(8.0).reshape(4, 2) / 4), (0, 1, 2),
+     _callee_result_grads)
+
+
+def slices_of_one_length(x):
+    d = x[1:] - x[:-1]
+    return np.sum(d * d)
+
+
+def _slices_of_one_length_grad(x):
+    d = np.diff(x)
+    g = np.zeros_like(x)
+    g[1:] += 2 * d
+    g[:-1] -= 2 * d
+    return g
+
+
+case(slices_of_one_length, (vec(0.3, -1.2, 0.9, 0.45, 2.0),), 0, _slices_of_one_length_grad)
+
+
+def slices_that_broadcast(x):
+    return np.sum(x[:1] * x[1:] * x[:-1])
+
+
+def _slices_that_broadcast_grad(x):
+    g = np.zeros_like(x)
+    g[0] = np.sum(x[1:] * x[:-1])
+    g[1:] += x[0] * x[:-1]
+    g[:-1] += x[0] * x[1:]
+    return g
+
+
+case(slices_that_broadcast, (vec(0.3, -1.2, 0.9, 0.45),), 0, _slices_that_broadcast_grad)
+
+
+def product_broadcast_against_a_column(x, c):
+    v = XM @ x
+    return np.sum(v * c * v)
+
+
+case(product_broadcast_against_a_column, (vec(0.5, -1.0, 2.0), np.array([[1.0], [-2.0], [0.5]])),
+     (0, 1),
+     lambda x, c: (XM.T @ (2 * (XM @ x) * np.sum(c)), np.full((3, 1), np.sum((XM @ x) ** 2))))
+
+
+def mean_of_a_loss(w, y):
+    z = XM @ w
+    return np.mean(y * np.log(1.0 + z * z))
+
+
+case(mean_of_a_loss, (vec(0.4, -0.2, 0.9), vec(1.0, 0.0, 1.0, 1.0)), (0, 1),
+     lambda w, y: (XM.T @ (y * 2 * (XM @ w) / (1 + (XM @ w) ** 2)) / 4,
+                   np.log(1 + (XM @ w) ** 2) / 4))

@@ -156,7 +156,7 @@ def _array_rows() -> dict:
     extreme = _reduction("max", f"{unreduce} * {mask}",
                          f"np.sum(x_dot * {mask}, axis=axis, keepdims=keepdims)")
     return {
-        np.mean: _reduction("mean", f"{unreduce} * (np.size(out) / np.size(x))",
+        np.mean: _reduction("mean", "unreduce(g * (np.size(out) / np.size(x)), x, axis, keepdims)",
                             "np.mean(x_dot, axis=axis, keepdims=keepdims)"),
         np.max: extreme, np.min: extreme, np.amax: extreme, np.amin: extreme,
         np.reshape: _reshaping("np.reshape(x_dot, shape)", ("x", "shape"), vector=(

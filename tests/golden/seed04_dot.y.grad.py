@@ -45,8 +45,7 @@ def unbroadcast(g, x):
     return g if shape else float(g) if np.ndim(g) == 0 and isinstance(x, float) else g
 
 def y_grad(x, out_bar=1.0):
-    dot_x_x = np.dot(x, x)
     # adjoint of line 9: return 2 * np.dot(x, x)
-    dot_x_x_bar = unbroadcast(out_bar * 2, dot_x_x)
+    dot_x_x_bar = out_bar * 2
     x_bar = dot_adjoint_x(dot_x_x_bar, x, x) + dot_adjoint_y(dot_x_x_bar, x, x)
     return x_bar
