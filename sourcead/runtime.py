@@ -74,9 +74,16 @@ def _basic(index) -> bool:
     return all(isinstance(p, (int, slice, type(None), type(Ellipsis))) for p in parts)
 
 
+def _plain_zero(v) -> bool:
+    """A number equal to 0: stands for a zero of any shape (``x * 0`` is 0 whatever the shape)."""
+    return isinstance(v, (int, float)) and v == 0
+
+
 def dot_adjoint_x(g, x, y):
     """The adjoint of ``np.dot(x, y)`` for ``x`` (beyond 2 dims NumPy contracts x's last
     axis with y's second to last)."""
+    if _plain_zero(y):  # a constant's tangent (the Hessian of a product): no contribution
+        return np.zeros(np.shape(x))
     if np.ndim(x) == 0 or np.ndim(y) == 0:
         return unbroadcast(g * y, x)
     if np.ndim(x) > 2 or np.ndim(y) > 2:
@@ -87,11 +94,13 @@ def dot_adjoint_x(g, x, y):
         return g * y if np.ndim(x) == 1 else np.outer(g, y)
     if np.ndim(x) == 1:
         return np.dot(y, g)
-    return np.dot(g, y.T)
+    return g @ y.T  # matmul multiplies a transposed matrix without copying it (np.dot may)
 
 
 def dot_adjoint_y(g, x, y):
     """The adjoint of ``np.dot(x, y)`` (or ``x @ y``) for ``y``."""
+    if _plain_zero(x):  # a constant's tangent (the Hessian of a product): no contribution
+        return np.zeros(np.shape(y))
     if np.ndim(x) == 0 or np.ndim(y) == 0:
         return unbroadcast(g * x, y)
     if np.ndim(x) > 2 or np.ndim(y) > 2:
@@ -102,7 +111,7 @@ def dot_adjoint_y(g, x, y):
         return g * x if np.ndim(y) == 1 else np.outer(x, g)
     if np.ndim(y) == 1:
         return np.dot(g, x)
-    return np.dot(x.T, g)
+    return x.T @ g  # matmul multiplies a transposed matrix without copying it (np.dot may)
 
 
 def _dot_axes(x, y):
@@ -827,7 +836,7 @@ def norm_curvature(ord=None, x=None, axis=None):
 
 
 HELPERS = {"untake": untake, "concatenated_part": concatenated_part, "spread": spread, "uncumsum": uncumsum, "unreduce": unreduce, "extreme_mask": extreme_mask, "untranspose": untranspose,
-           "_basic": _basic, "component": component, "with_component": with_component, "add_tree": add_tree, "with_key": with_key, "without_key": without_key, "keys_of": keys_of, "unsum": unsum, "unstack": unstack, "lift": lift, "sum_each": sum_each, "unbroadcast_each": unbroadcast_each,
+           "_basic": _basic, "_plain_zero": _plain_zero, "component": component, "with_component": with_component, "add_tree": add_tree, "with_key": with_key, "without_key": without_key, "keys_of": keys_of, "unsum": unsum, "unstack": unstack, "lift": lift, "sum_each": sum_each, "unbroadcast_each": unbroadcast_each,
            "dot_each_left": dot_each_left, "dot_each_right": dot_each_right, "scatter_each": scatter_each, "dot_adjoint_x": dot_adjoint_x, "dot_adjoint_y": dot_adjoint_y, "unbroadcast": unbroadcast, "zeros_like": zeros_like, "scatter": scatter,
            "stop_gradient": stop_gradient}
 HELPERS.update({"times_each": times_each, "owned": owned, "with_item": with_item, "with_item_each": with_item_each, "item": item,
