@@ -19,7 +19,7 @@ from .reverse import is_comment, without
 from .rules.template import walk, clone
 
 # calls that only compute a value (so an unused result can be dropped)
-PURE_FUNCTIONS = {"unbroadcast", "zeros_like", "scatter", "dot_adjoint_x", "dot_adjoint_y",
+PURE_FUNCTIONS = {"unbroadcast", "zeros_like", "scatter", "scatter_into", "dot_adjoint_x", "dot_adjoint_y",
                   "lift", "spread", "sum_each", "unbroadcast_each", "dot_each_left", "dot_each_right",
                   "scatter_each",
                   "component", "with_component", "unreduce", "extreme_mask", "untranspose", "uncumsum",
@@ -38,6 +38,7 @@ def optimize(functions: list[gast.FunctionDef], modules: set[str],
         for _ in range(MAX_ROUNDS):
             changes = Changes()
             fn.body, _ = fold_zeros(fn.body, set(), changes)
+            fn.body = fuse_scatters(fn.body, changes)
             fn.body = propagate_copies(fn.body, temporaries, changes)
             fn.body = remove_dead(fn.body, modules, changes)
             fn.body = clean(fn.body, changes)
@@ -169,6 +170,90 @@ def _without_leading(value: gast.expr, zero: str) -> gast.expr:
 
 def _assigned(s: gast.stmt) -> set[str]:
     return {n.id for n in walk(s) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+
+
+# ---- scatters into one buffer ----------------------------------------------------------------
+
+def _fresh_scatter(s: gast.stmt) -> tuple[str, str] | None:
+    """``v = scatter(g, x, i)`` or ``v = scatter_into(v, g, i)``: v holds a buffer made here
+    -> (v, the array x whose shape it has, or v itself)."""
+    if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+            and isinstance(s.value, gast.Call) and isinstance(s.value.func, gast.Name)
+            and len(s.value.args) == 3 and isinstance(s.value.args[1 if s.value.func.id ==
+                                                                   "scatter" else 0], gast.Name)):
+        return None
+    target, func = s.targets[0].id, s.value.func.id
+    if func == "scatter":
+        return target, s.value.args[1].id
+    if func == "scatter_into" and s.value.args[0].id == target:
+        return target, ""
+    return None
+
+
+def _accumulated_scatter(s: gast.stmt) -> tuple[str, gast.Call] | None:
+    """``v = v + scatter(g, x, i)`` -> (v, the scatter call)."""
+    if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+            and isinstance(s.value, gast.BinOp) and isinstance(s.value.op, gast.Add)
+            and isinstance(s.value.left, gast.Name) and s.value.left.id == s.targets[0].id):
+        return None
+    call = s.value.right
+    if (isinstance(call, gast.Call) and isinstance(call.func, gast.Name)
+            and call.func.id == "scatter" and len(call.args) == 3 and not call.keywords
+            and isinstance(call.args[1], gast.Name)):
+        return s.targets[0].id, call
+    return None
+
+
+def fuse_scatters(stmts: list[gast.stmt], changes: Changes | None = None) -> list[gast.stmt]:
+    """``v = scatter(a, x, i) ... v = v + scatter(b, x, j)`` -> the two side by side, the second
+    as ``v = scatter_into(v, b, j)``: one buffer instead of a zeros array and a sum per part.
+
+    The first is moved down only past statements that neither use ``v`` nor assign what it
+    reads, so between them nothing can read or copy the buffer that ``scatter_into`` fills."""
+    changes = changes or Changes()
+    out: list = []
+    chains: dict[str, list] = {}   # v -> [slot in out, shape source, its statements]
+
+    def flush(var: str) -> None:
+        slot, _, chain = chains.pop(var)
+        if len(chain) == 1:
+            out[slot] = chain[0]
+        else:
+            out[slot] = None
+            out.extend(chain)
+
+    for s in stmts:
+        accumulated = _accumulated_scatter(s)
+        if accumulated is not None and accumulated[0] in chains and \
+                chains[accumulated[0]][1] == accumulated[1].args[1].id:
+            var, call = accumulated
+            g, index = call.args[0], call.args[2]
+            chains[var][2].append(gast.Assign(
+                targets=[s.targets[0]], value=gast.Call(func=gast.Name(
+                    id="scatter_into", ctx=gast.Load(), annotation=None, type_comment=None),
+                    args=[s.value.left, g, index], keywords=[]), type_comment=None))
+            changes.add()
+            continue
+        touched = _assigned(s) | reads_of(s)
+        for var in [v for v, (_, _, chain) in chains.items()
+                    if v in touched or _assigned(s) & set().union(*map(reads_of, chain))]:
+            flush(var)
+        for field_name in ("body", "orelse"):
+            if hasattr(s, field_name):
+                setattr(s, field_name, fuse_scatters(getattr(s, field_name), changes))
+        fresh = _fresh_scatter(s)
+        if fresh is not None and not isinstance(s, (gast.For, gast.While, gast.If)):
+            chains[fresh[0]] = [len(out), fresh[1] or fresh[0], [s]]
+            out.append(None)
+            continue
+        out.append(s)
+    for var in list(chains):
+        flush(var)
+    return [s for s in out if s is not None]
+
+
+def reads_of(s: gast.stmt) -> set[str]:
+    return {n.id for n in walk(s) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
 
 
 # ---- copy propagation -------------------------------------------------------------------

@@ -69,6 +69,17 @@ def scatter(g, x, index):
     return out
 
 
+def scatter_into(acc, g, index):
+    """``acc`` with ``g`` added at ``index``, in place: generated code calls it only on a
+    buffer that the statement before made (by ``scatter`` or ``scatter_into``) and that
+    nothing else references, so adjoints of several parts of one array share one buffer."""
+    if _basic(index):
+        acc[index] += g
+    else:
+        np.add.at(acc, index, g)
+    return acc
+
+
 def _basic(index) -> bool:
     parts = index if isinstance(index, tuple) else (index,)
     return all(isinstance(p, (int, slice, type(None), type(Ellipsis))) for p in parts)
@@ -848,3 +859,4 @@ HELPERS.update({f.__name__: f for f in (
     untrace, cast_like, kron_adjoint_x, kron_adjoint_y, untile, repeat_indices, unsplit, split_each,
     eye_like, _dot_axes, norm_slope, norm_curvature, lower_symmetric, fold_lower, lower_half,
     sinc_derivative, split_parts, untall, shaped_like)})
+HELPERS.update({"scatter_into": scatter_into})  # the adjoints of parts of one array
