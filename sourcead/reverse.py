@@ -21,7 +21,7 @@ from typing import Callable
 
 import gast
 
-from .analyze import (Activity, Kind, bound_arguments, container_operand, definitely_assigned, is_container,
+from .analyze import (Activity, Kind, assignments, broadcast, shape_anchors, bound_arguments, container_operand, definitely_assigned, is_container,
                       differentiable_operands, live_before, operands, operation,
                       hint_for, operation_function, reads, stack_pop, stack_push, user_call)
 from .errors import NoDerivativeError
@@ -70,8 +70,11 @@ class Reverse:
     records: Records = field(default_factory=Records)
     in_place: frozenset = frozenset()  # arrays whose adjoint is updated in place here
 
+    lazy: frozenset[str] = frozenset()
+
     def __post_init__(self):
         self.tape = self.namer.fresh("tape")
+        self.lazy = scalar_adjoints(self)
 
     # ---- names -------------------------------------------------------------------------------
     def bar(self, var: str) -> str:
@@ -377,10 +380,12 @@ class Reverse:
                 continue
             subs = {**_defaults(rule), **bound, "out": out, "g": g}
             if rule.partials is not None:
-                partial = without_defaults(expr(rule.partials[rule.params.index(param)], **subs),
-                                           rule.defaults,
-                                           operation_function(s.value, self.env))
-                term = times(g, self.spelling.spell(partial, self.all_scalar(value)))
+                partial = self.partial(s, rule, param, subs)
+                spread = g
+                if target in self.lazy and arg.id not in self.lazy \
+                        and not self.covers(partial, arg.id, target):
+                    spread = expr("unreduce(g, x)", g=g, x=self.shape_source(target))
+                term = times(spread, self.spelling.spell(partial, self.all_scalar(value)))
                 if self.needs_unbroadcast(arg.id, target):
                     term = expr("unbroadcast(t, x)", t=term, x=self.shape_source(arg.id))
             elif param in rule.adjoints:
@@ -388,6 +393,8 @@ class Reverse:
                     without_defaults(expr(rule.adjoints[param], **subs), rule.defaults,
                                            operation_function(s.value, self.env))),
                     self.all_scalar(value))
+                if arg.id in self.lazy:  # a full sum or mean: every element gets one number
+                    term = _spread_value(term)
             else:
                 raise self.no_rule(s, f"reverse mode of {operation(value, self.env).what} "
                                       f"with respect to its argument `{param}`")
@@ -403,6 +410,20 @@ class Reverse:
                 lineno=getattr(s, "lineno", None), construct=f"`{v}` in an operation on values",
                 hint="operate on the elements (index them, or loop over them); to join "
                      "lists, append to one")
+
+    def partial(self, s: gast.Assign, rule: Rule, param: str, subs: dict) -> gast.expr:
+        return without_defaults(expr(rule.partials[rule.params.index(param)], **subs),
+                                rule.defaults, operation_function(s.value, self.env))
+
+    def covers(self, partial: gast.expr, arg: str, target: str) -> bool:
+        """Whether ``g * partial`` gives the argument's whole adjoint even when ``g`` is a
+        number: the partial has the target's shape, or (where the term is summed down to the
+        argument's shape) the partial and the argument together do."""
+        like = self.activity.kind(target).like
+        names = [n.id for n in walk(partial) if isinstance(n, gast.Name)]
+        if self.needs_unbroadcast(arg, target):
+            names.append(arg)
+        return like is not None and broadcast([self.activity.kind(n) for n in names]).like == like
 
     def element_adjoints(self, s: gast.Assign, rule: Rule, param: str, subs: dict):
         """Each active element of a list argument receives its part of the adjoint."""
@@ -550,6 +571,95 @@ class Reverse:
             hint=hint_for(what, "write it with operations sourcead knows (the README lists "
                                 "them), or wrap the value in sourcead.stop_gradient(...) to "
                                 "treat it as a constant"))
+
+
+# ---- adjoints that stay numbers -----------------------------------------------------------------
+
+def scalar_adjoints(rev: Reverse) -> frozenset[str]:
+    """Array values whose adjoint is the same number in every element, kept as that number.
+
+    The adjoint of ``np.sum(v)`` is its output's adjoint spread over ``v``; spreading it into
+    an array (and scaling that array by 100 in ``100 * v``) costs a pass over memory each.
+    A value qualifies when it is computed elementwise, assigned once outside loops, and every
+    use is a full sum or mean, or an elementwise operation of the same shape whose result
+    qualifies and whose partial derivative is a number. Where such an adjoint meets an
+    argument that does not qualify, it is spread (``unreduce``)."""
+    fn, activity = rev.fn, rev.activity
+    defs = {a.targets[0].id: a for a in assignments(fn.body)}
+    result = fn.body[-1].value.id if isinstance(fn.body[-1], gast.Return) and isinstance(
+        fn.body[-1].value, gast.Name) else None
+    once = shape_anchors(fn, [a.id for a in fn.args.args]).assigned
+    lazy = {v for v in activity.active & once if v in defs and v != result
+            and activity.kind(v).tag in ("array", "unknown") and _elementwise(rev, defs[v])}
+    uses = _uses(rev, lazy)
+    changed = True
+    while changed:
+        changed = False
+        for v in sorted(lazy):
+            if not all(use is not None and _keeps_number(rev, use, v, lazy) for use in uses[v]):
+                lazy.discard(v)
+                changed = True
+    return frozenset(lazy)
+
+
+def _elementwise(rev: Reverse, s: gast.Assign) -> bool:
+    op = operation(s.value, rev.env)
+    return op.rule is not None and op.rule.partials is not None and op.user is None
+
+
+def _uses(rev: Reverse, names: set[str]) -> dict[str, list]:
+    """Per name, the assignments that differentiate through it (None: read anywhere else)."""
+    uses: dict[str, list] = {v: [] for v in names}
+    for s in [n for n in walk(rev.fn) if isinstance(n, gast.stmt)]:
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+            through = differentiable_operands(s.value, rev.env) \
+                if s.targets[0].id in rev.activity.active else set()
+            for v in through & names:
+                uses[v].append(s)
+            continue
+        if isinstance(s, gast.FunctionDef):
+            continue
+        parts = [getattr(s, f) for f in ("value", "test", "iter", "targets")
+                 if getattr(s, f, None) is not None]
+        parts = [p for part in parts for p in (part if isinstance(part, list) else [part])]
+        for v in {n.id for p in parts for n in walk(p) if isinstance(n, gast.Name)} & names:
+            uses[v].append(None)
+    return uses
+
+
+def _keeps_number(rev: Reverse, use: gast.Assign, v: str, lazy: set[str]) -> bool:
+    """A full sum or mean of ``v``, or an elementwise result of v's shape that stays a number
+    with a partial that is a number."""
+    op = operation(use.value, rev.env)
+    rule, target = op.rule, use.targets[0].id
+    if rule is None or op.user is not None:
+        return False
+    bound = bound_arguments(use.value, rule, rev.env)
+    if rule.partials is None:
+        return (rule.shape == "reduction" and set(bound) == {"x"} and bound["x"].id == v
+                and _is_unreduce(expr(rule.adjoints.get("x", "0"))))
+    if target not in lazy or rev.needs_unbroadcast(v, target):
+        return False
+    for param, arg in bound.items():
+        if isinstance(arg, gast.Name) and arg.id == v and param in rule.params:
+            subs = {**_defaults(rule), **bound, "out": name(target), "g": name("g")}
+            names = {n.id for n in walk(rev.partial(use, rule, param, subs))
+                     if isinstance(n, gast.Name)}
+            if any(rev.activity.kind(n).tag not in ("scalar", "int") for n in names):
+                return False
+    return True
+
+
+def _is_unreduce(term: gast.expr) -> bool:
+    return (isinstance(term, gast.Call) and isinstance(term.func, gast.Name)
+            and term.func.id == "unreduce")
+
+
+def _spread_value(term: gast.expr) -> gast.expr:
+    """``unreduce(e, x)`` (a full reduction's adjoint) -> ``e``, the number every element gets."""
+    if _is_unreduce(term) and len(term.args) == 2 and not term.keywords:
+        return term.args[0]
+    raise AssertionError("sourcead: a full reduction's adjoint is not unreduce(e, x)")
 
 
 # ---- assembling functions --------------------------------------------------------------------

@@ -25,13 +25,14 @@ def unbroadcast(g, x):
     if np.shape(g) == shape:
         return g
     g = np.asarray(g)
+    full = np.broadcast_shapes(g.shape, shape)
+    if g.shape != full:  # g stands for its broadcast (a zero, a number per row): spread it
+        g = g + np.zeros(full)
     while g.ndim > len(shape):
         g = g.sum(axis=0)
     for axis, size in enumerate(shape):
-        if size == 1 and g.ndim == len(shape) and g.shape[axis] != 1:
+        if size == 1 and g.shape[axis] != 1:
             g = g.sum(axis=axis, keepdims=True)
-    if g.shape != shape:  # g was a scalar zero: spread it to x's shape
-        g = g + np.zeros(shape)
     return g if shape else float(g) if np.ndim(g) == 0 and isinstance(x, float) else g
 
 
@@ -174,13 +175,15 @@ def unbroadcast_each(v_dot, x):
         return v_dot
     shape = np.shape(x)
     v_dot = np.asarray(v_dot)
+    full = np.broadcast_shapes(v_dot.shape[1:], shape)
+    if v_dot.shape[1:] != full:  # each tangent stands for its broadcast: spread it
+        v_dot = np.reshape(v_dot, v_dot.shape[:1] + (1,) * (len(full) + 1 - v_dot.ndim)
+                           + v_dot.shape[1:]) + np.zeros((v_dot.shape[0],) + full)
     while v_dot.ndim > len(shape) + 1:
         v_dot = v_dot.sum(axis=1)
     for axis, size in enumerate(shape, start=1):
         if size == 1 and v_dot.shape[axis] != 1:
             v_dot = v_dot.sum(axis=axis, keepdims=True)
-    if v_dot.shape[1:] != shape:
-        v_dot = v_dot + np.zeros((v_dot.shape[0],) + shape)
     return v_dot
 
 

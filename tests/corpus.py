@@ -1239,3 +1239,37 @@ def mean_of_a_loss(w, y):
 case(mean_of_a_loss, (vec(0.4, -0.2, 0.9), vec(1.0, 0.0, 1.0, 1.0)), (0, 1),
      lambda w, y: (XM.T @ (y * 2 * (XM @ w) / (1 + (XM @ w) ** 2)) / 4,
                    np.log(1 + (XM @ w) ** 2) / 4))
+
+
+# ---- adjoints kept as one number (the adjoint of a full sum is the same in every element) ----
+
+def number_adjoint_meets_an_array_one(x):
+    v = np.sin(x)
+    u = v * 2.0
+    return np.sum(u) + np.dot(v, v)
+
+
+case(number_adjoint_meets_an_array_one, (vec(0.3, -1.2, 0.9),), 0,
+     lambda x: np.cos(x) * (2.0 + 2.0 * np.sin(x)))
+
+
+def number_adjoint_in_a_branch(x, c):
+    v = x * 3.0
+    if c > 0:
+        s = np.sum(v)
+    else:
+        s = np.sum(v * v)
+    return s
+
+
+case(number_adjoint_in_a_branch, (vec(0.3, -1.2), 1.0), 0, lambda x, c: np.full(2, 3.0),
+     label="sum")
+case(number_adjoint_in_a_branch, (vec(0.3, -1.2), -1.0), 0, lambda x, c: 18.0 * x, label="square")
+
+
+def number_adjoint_summed_down(x, col):
+    return np.mean(x * col - 2.0 * x)
+
+
+case(number_adjoint_summed_down, (vec(0.3, -1.2, 0.9), np.array([[0.5], [-2.0]])), (0, 1),
+     lambda x, col: (np.full(3, (np.sum(col) - 4.0) / 6), np.full((2, 1), np.sum(x) / 6)))

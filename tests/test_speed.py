@@ -108,3 +108,14 @@ def test_a_filled_buffer_is_the_callers_own():
     assert first is not second and not np.shares_memory(first, x)
     first[:] = 0.0
     np.testing.assert_array_equal(second, df(x))
+
+
+def test_a_full_sums_adjoint_stays_a_number():
+    body = _source(models.rosen, (np.linspace(-1, 1, 5),), 0).split("def rosen_grad")[1]
+    assert "unreduce(" not in body and "out_bar * 100.0" in body
+
+
+def test_a_number_adjoint_is_spread_where_an_array_needs_it():
+    import corpus
+    text = _source(corpus.number_adjoint_meets_an_array_one, (np.ones(3),), 0)
+    assert "v_bar + unreduce(sum_u_bar, x) * 2.0" in text

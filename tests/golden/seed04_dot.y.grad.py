@@ -35,13 +35,14 @@ def unbroadcast(g, x):
     if np.shape(g) == shape:
         return g
     g = np.asarray(g)
+    full = np.broadcast_shapes(g.shape, shape)
+    if g.shape != full:  # g stands for its broadcast (a zero, a number per row): spread it
+        g = g + np.zeros(full)
     while g.ndim > len(shape):
         g = g.sum(axis=0)
     for axis, size in enumerate(shape):
-        if size == 1 and g.ndim == len(shape) and g.shape[axis] != 1:
+        if size == 1 and g.shape[axis] != 1:
             g = g.sum(axis=axis, keepdims=True)
-    if g.shape != shape:  # g was a scalar zero: spread it to x's shape
-        g = g + np.zeros(shape)
     return g if shape else float(g) if np.ndim(g) == 0 and isinstance(x, float) else g
 
 def y_grad(x, out_bar=1.0):
