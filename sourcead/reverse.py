@@ -30,7 +30,7 @@ from .parse import Environment
 from . import runtime
 from .normalize import is_write, refused_container_write
 from .rules import Rule, lookup_call
-from .rules.template import (walk, assign, const, default_marker, expr, index_syntax, name,
+from .rules.template import (walk, clone, assign, const, default_marker, expr, index_syntax, name,
                              stmts as template_stmts, substitute, times, total, without_defaults)
 from .naming import Spelling
 
@@ -385,9 +385,12 @@ class Reverse:
                 if target in self.lazy and arg.id not in self.lazy \
                         and not self.covers(partial, arg.id, target):
                     spread = expr("unreduce(g, x)", g=g, x=self.shape_source(target))
-                term = times(spread, self.spelling.spell(partial, self.all_scalar(value)))
+                partial = self.spelling.spell(partial, self.all_scalar(value))
+                term = times(spread, partial)
+                if spread is g and target in self.lazy:
+                    term = _number_first(g, partial, term)
                 if self.needs_unbroadcast(arg.id, target):
-                    term = expr("unbroadcast(t, x)", t=term, x=self.shape_source(arg.id))
+                    term = self.summed_down(term, arg.id)
             elif param in rule.adjoints:
                 term = self.spelling.spell(self.shapes_from_anchors(
                     without_defaults(expr(rule.adjoints[param], **subs), rule.defaults,
@@ -410,6 +413,12 @@ class Reverse:
                 lineno=getattr(s, "lineno", None), construct=f"`{v}` in an operation on values",
                 hint="operate on the elements (index them, or loop over them); to join "
                      "lists, append to one")
+
+    def summed_down(self, term: gast.expr, arg: str) -> gast.expr:
+        """A term summed down to the argument's shape: to a number, that is ``np.sum``."""
+        if self.activity.kind(arg).tag == "scalar":
+            return self.spelling.spell(expr("np.sum(t)", t=term), False)
+        return expr("unbroadcast(t, x)", t=term, x=self.shape_source(arg))
 
     def partial(self, s: gast.Assign, rule: Rule, param: str, subs: dict) -> gast.expr:
         return without_defaults(expr(rule.partials[rule.params.index(param)], **subs),
@@ -532,16 +541,26 @@ class Reverse:
             return False
         return not (a == o and a.like is not None)
 
-    def shape_source(self, var: str) -> str:
-        """A variable of the same shape as ``var`` that outlives it: the anchor its kind
-        names. Reading shapes from anchors leaves intermediate values that only the adjoint
-        sweep's shape arguments read (a loss's ``np.log(p)``) dead, so they are not computed."""
+    def shape_source(self, var: str) -> str | gast.expr:
+        """What to read ``var``'s shape from: a variable of that shape that outlives it, or
+        ``np.broadcast(a, b)`` of the anchors whose broadcast it is. Reading shapes from
+        anchors leaves values that only the adjoint sweep's shape arguments read (a loss's
+        ``np.log(p)``) dead, so they are not computed."""
         like = self.activity.kind(var).like
+        if isinstance(like, tuple) and len(like) <= 8:
+            sources = [self.anchor_source(a) for a in like]
+            if all(sources):
+                return self.spelling.spell(gast.Call(
+                    func=expr("np.broadcast"), args=[name(a) for a in sources], keywords=[]),
+                    False)
+        return self.anchor_source(like) or var
+
+    def anchor_source(self, like) -> str | None:
         if like in self.activity.shapes:
             return self.activity.shapes[like]
         if isinstance(like, str) and self.activity.kind(like).like == like:
             return like
-        return var
+        return None
 
     def shapes_from_anchors(self, term: gast.expr) -> gast.expr:
         """Shape-only arguments of helpers (``unreduce(g, x)``, ``np.size(x)``) read from
@@ -556,7 +575,8 @@ class Reverse:
                         var = n.args[k].id
                         if rev.activity.kind(var).tag == "scalar" and _is_numpy(n, "size"):
                             return const(1)
-                        n.args[k] = name(rev.shape_source(var))
+                        source = rev.shape_source(var)
+                        n.args[k] = name(source) if isinstance(source, str) else source
                 return n
         return Shapes().visit(term)
 
@@ -648,6 +668,18 @@ def _keeps_number(rev: Reverse, use: gast.Assign, v: str, lazy: set[str]) -> boo
             if any(rev.activity.kind(n).tag not in ("scalar", "int") for n in names):
                 return False
     return True
+
+
+def _number_first(g: gast.expr, partial: gast.expr, term: gast.expr) -> gast.expr:
+    """``g * (2 * x)`` with ``g`` a number -> ``g * 2 * x``: the two numbers are multiplied
+    first, one pass over the array instead of two (``2 * x ** (2 - 1)`` counts as ``2 * x``)."""
+    from .optimize import fold_constants
+    partial = fold_constants(clone(partial))
+    if isinstance(partial, gast.BinOp) and isinstance(partial.op, gast.Mult) \
+            and isinstance(partial.left, gast.Constant):
+        return gast.BinOp(left=gast.BinOp(left=clone(g), op=gast.Mult(), right=partial.left),
+                          op=gast.Mult(), right=partial.right)
+    return term
 
 
 def _is_unreduce(term: gast.expr) -> bool:

@@ -82,6 +82,8 @@ def scatter_into(acc, g, index):
 
 
 def _basic(index) -> bool:
+    if type(index) in (int, slice):  # the common case, without building a tuple
+        return True
     parts = index if isinstance(index, tuple) else (index,)
     return all(isinstance(p, (int, slice, type(None), type(Ellipsis))) for p in parts)
 

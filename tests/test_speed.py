@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import sourcead
-from sourcead.optimize import fuse_scatters
+from sourcead.optimize import fold_negations, fuse_scatters
 
 import models
 
@@ -91,8 +91,59 @@ Y = (RNG.random(6) > 0.5).astype(float)
 
 def test_nothing_is_computed_only_for_its_shape():
     text = _source(models.logistic, (RNG.standard_normal(3), 0.1, X, Y), (0, 1))
-    assert "np.log(t1_minus_p)" not in text   # log(1 - p): only its shape was needed
-    assert "unbroadcast(z_bar, X_matmul_w)" not in text  # X @ w + b has the shape of X @ w
+    body = text.split("def logistic_grad")[1]
+    assert "= np.log(" not in body    # the loss's logs: only their shape was needed
+    assert "np.size(np.broadcast(X_matmul_w, y))" in body
+    assert "unbroadcast(z_bar, X_matmul_w)" not in body  # X @ w + b has the shape of X @ w
+    assert "b_bar = np.sum(z_bar)" in body   # summed down to a number
+
+
+def test_numbers_are_multiplied_before_arrays():
+    body = _source(models.rosen, (np.linspace(-1, 1, 5),), 0).split("def rosen_grad")[1]
+    assert "t1_minus_x_bar = out_bar * 2 * t1_minus_x" in body
+
+
+NEGATIONS = {
+    "a negated first contribution is subtracted instead": (
+        """
+        def f(a, b):
+            v_bar = -a
+            w = b * 2
+            v_bar = v_bar + w
+            return v_bar
+        """,
+        """
+        def f(a, b):
+            w = b * 2
+            v_bar = w - a
+            return v_bar
+        """),
+    "not past a use": (
+        """
+        def f(a, b):
+            v_bar = -a
+            w = v_bar * 2
+            v_bar = v_bar + w
+            return v_bar
+        """,
+        None),
+    "not past a change of what was negated": (
+        """
+        def f(a, b):
+            v_bar = -a
+            a = b * 2
+            v_bar = v_bar + a
+            return v_bar
+        """,
+        None),
+}
+
+
+@pytest.mark.parametrize("source, expected", NEGATIONS.values(), ids=list(NEGATIONS))
+def test_fold_negations(source, expected):
+    fn = gast.parse(textwrap.dedent(source)).body[0]
+    fn.body = fold_negations(fn.body, {"v_bar"})
+    assert astor.to_source(gast.gast_to_ast(fn)).strip() == textwrap.dedent(expected or source).strip()
 
 
 def test_rosenbrock_adjoint_fills_one_buffer():

@@ -101,6 +101,7 @@ def _numpy_rows() -> dict:
     rows.update({getattr(np, n): ew(*d) for n, d in _BINARY.items() if hasattr(np, n)})
     rows.update({getattr(np, n): ZERO for n in _INTEGER_VALUED if hasattr(np, n)})
     rows[np.sinc] = ew("sinc_derivative(x)")
+    rows[np.broadcast] = ZERO  # a shape, read by shape-only arguments
     rows.update(_array_rows())
     rows.update(_product_rows())
     rows.update(_shape_rows())
