@@ -49,6 +49,8 @@ class Session:
     spellings: dict[int, Spelling] = field(default_factory=dict)
     taken: set[str] = field(default_factory=set)
     temporaries: set[str] = field(default_factory=set)   # adjoint names, for copy propagation
+    inlinable: set[str] = field(default_factory=set)     # adjoints of values sourcead named
+    broadcasts: dict = field(default_factory=dict)  # per function, shapes as np.broadcast(a, b)
     vector: bool = False   # forward mode with a leading axis of directions on every tangent
 
     def unique(self, base: str, env: Environment) -> str:
@@ -79,7 +81,9 @@ def derive(fn: Callable, wrt: tuple[int, ...], kinds: Kinds, *, mode: str = "rev
         entry = session.unique(f"{base}_grad", parsed.env)
         rev, wrt_names = _prepare(parsed, wrt, kinds, session)      # normalize, analyze
         session.add(grad_function(rev, entry, wrt_names, preserve_result), parsed.env)  # reverse
-        session.temporaries |= set(rev.bars.values())
+        _adjoint_names(session, rev, parsed)
+        # (a callee's adjoint sweep reads only what its forward sweep saved: not there)
+        session.broadcasts[entry] = rev.broadcasts
     else:
         session.vector = mode == "vector"
         entry = session.unique(f"{base}_jvp", parsed.env)
@@ -87,7 +91,8 @@ def derive(fn: Callable, wrt: tuple[int, ...], kinds: Kinds, *, mode: str = "rev
         fwd, wrt_names = _prepare_forward(parsed, wrt, kinds, session)
         session.add(jvp_function(fwd, entry, wrt_names), parsed.env)                    # forward
         session.temporaries |= set(fwd.dots.values())
-    functions = optimize(session.functions, _module_aliases(session), session.temporaries)
+    functions = optimize(session.functions, _module_aliases(session), session.temporaries,
+                         session.inlinable, session.broadcasts)
     text = module_text(functions, _import_lines(session))           # emit
     return compile_module(text, entry, session.owners), entry
 
@@ -222,8 +227,16 @@ def _request_callee(session: Session, call: UserCall, positions: tuple[int, ...]
     rev, wrt_names = _prepare(parsed, positions, kinds, session, core)
     for generated in split_functions(rev, names[0], names[1], wrt_names):
         session.add(generated, parsed.env)
-    session.temporaries |= set(rev.bars.values())
+    _adjoint_names(session, rev, parsed)
     return names
+
+
+def _adjoint_names(session: Session, rev: Reverse, parsed: Parsed) -> None:
+    """Adjoint names may be propagated; those of values normalize named (not the user) may
+    also be folded into their single use."""
+    session.temporaries |= set(rev.bars.values())
+    users = names_in(parsed.tree)
+    session.inlinable |= {bar for var, bar in rev.bars.items() if var not in users}
 
 
 def _lines(parsed: Parsed) -> list[str]:

@@ -29,8 +29,11 @@ MAX_ROUNDS = 8
 
 
 def optimize(functions: list[gast.FunctionDef], modules: set[str],
-             temporaries: set[str]) -> list[gast.FunctionDef]:
-    """``temporaries``: generated names (adjoints) that copy propagation may replace."""
+             temporaries: set[str], inlinable: set[str] = frozenset(),
+             broadcasts: dict | None = None) -> list[gast.FunctionDef]:
+    """``temporaries``: generated names (adjoints) that copy propagation may replace;
+    ``inlinable``: those that may be folded into their single use; ``broadcasts``: per
+    function name and variable, ``np.broadcast(...)`` of values that give its shape."""
     out = []
     for fn in functions:
         fn = clone(fn)  # every position its own node: the passes rewrite names in place
@@ -41,10 +44,13 @@ def optimize(functions: list[gast.FunctionDef], modules: set[str],
             fn.body = fuse_scatters(fn.body, changes)
             fn.body = fold_negations(fn.body, temporaries, changes)
             fn.body = propagate_copies(fn.body, temporaries, changes)
+            fn.body = shapes_from_broadcasts(fn.body, (broadcasts or {}).get(fn.name, {}),
+                                             modules, changes)
             fn.body = remove_dead(fn.body, modules, changes)
             fn.body = clean(fn.body, changes)
             if not changes.count:
                 break
+        fn.body = inline_single_uses(fn.body, inlinable, modules)
         out.append(fn)
     return out
 
@@ -284,6 +290,104 @@ def fold_negations(stmts: list[gast.stmt], temporaries: set[str],
             if var in _assigned(later) | reads_of(later) or _assigned(later) & reads_of(s):
                 break
     return [s for s in stmts if id(s) not in dropped]
+
+
+# ---- shapes ------------------------------------------------------------------------------------
+
+_SHAPE_ONLY = {"unbroadcast": 1, "unreduce": 1, "scatter": 1, "untake": 1}
+
+
+def _shape_position(call: gast.Call, modules: set[str]) -> int | None:
+    """Which argument of this call only gives a shape (``unreduce(g, x)``, ``np.size(x)``)."""
+    func = call.func
+    if isinstance(func, gast.Name):
+        return _SHAPE_ONLY.get(func.id)
+    if isinstance(func, gast.Attribute) and func.attr in ("size", "shape", "ndim") \
+            and isinstance(func.value, gast.Name) and func.value.id in modules:
+        return 0
+    return None
+
+
+def shapes_from_broadcasts(stmts: list[gast.stmt], broadcasts: dict, modules: set[str],
+                           changes: Changes | None = None) -> list[gast.stmt]:
+    """A variable read only for its shape is read as ``np.broadcast(a, b)`` of the values
+    whose broadcast it is, so that it is not computed (a loss's ``y * np.log(p)``)."""
+    if not broadcasts:
+        return stmts
+    shape_reads: dict[str, list] = {}
+    other_reads: set[str] = set()
+    for s in stmts:
+        for n in walk(s):
+            if isinstance(n, gast.Call):
+                k = _shape_position(n, modules)
+                if k is not None and k < len(n.args) and isinstance(n.args[k], gast.Name):
+                    shape_reads.setdefault(n.args[k].id, []).append((n, k))
+        other_reads |= {n.id for n in walk(s) if isinstance(n, gast.Name)
+                        and isinstance(n.ctx, gast.Load)}
+    for var, places in shape_reads.items():
+        if var in broadcasts and len(places) == sum(
+                1 for s in stmts for n in walk(s) if isinstance(n, gast.Name)
+                and n.id == var and isinstance(n.ctx, gast.Load)):
+            for call, k in places:
+                call.args[k] = clone(broadcasts[var])
+            (changes or Changes()).add(len(places))
+    return stmts
+
+
+MAX_INLINED_OPERATIONS = 4
+
+
+def inline_single_uses(body: list[gast.stmt], inlinable: set[str], modules: set[str]) -> list[gast.stmt]:
+    """``t_bar = e ... y = f(t_bar)`` -> ``y = f(e)`` for the adjoint of a value normalize
+    named, read once, later in the same block, with nothing in between changing what ``e``
+    reads, while the result stays short. The array ``t_bar`` held is then freed as soon as
+    it is used (NumPy reuses such temporaries in place) instead of living to the return."""
+    loads: dict[str, int] = {}
+    stores: dict[str, int] = {}
+    for n in (n for s in body for n in walk(s) if isinstance(n, gast.Name)):
+        counts = loads if isinstance(n.ctx, gast.Load) else stores
+        counts[n.id] = counts.get(n.id, 0) + 1
+    single = {v for v in inlinable if loads.get(v) == 1 and stores.get(v) == 1}
+    return _inline_block(body, single, modules) if single else body
+
+
+def _inline_block(stmts: list[gast.stmt], single: set[str], modules: set[str]) -> list[gast.stmt]:
+    stmts = list(stmts)
+    for s in stmts:
+        for field_name in ("body", "orelse"):
+            if hasattr(s, field_name):
+                setattr(s, field_name, _inline_block(getattr(s, field_name), single, modules))
+    dropped: set[int] = set()
+    for i, s in enumerate(stmts):
+        if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+                and s.targets[0].id in single and not has_effect(s, modules)):
+            continue
+        var, reads = s.targets[0].id, reads_of(s)
+        for later in stmts[i + 1:]:
+            if id(later) in dropped:
+                continue
+            if isinstance(later, gast.Assign) and var in reads_of(later.value) \
+                    and isinstance(later.targets[0], gast.Name):
+                new = _replaced(later.value, var, s.value)
+                if _operations(new) <= MAX_INLINED_OPERATIONS:
+                    later.value = new
+                    dropped.add(id(s))
+                break
+            if var in reads_of(later) or _assigned(later) & (reads | {var}):
+                break
+    return [s for s in stmts if id(s) not in dropped]
+
+
+def _replaced(node: gast.expr, var: str, value: gast.expr) -> gast.expr:
+    class Replace(gast.NodeTransformer):
+        def visit_Name(self, n):
+            return clone(value) if n.id == var and isinstance(n.ctx, gast.Load) else n
+    return Replace().visit(clone(node))
+
+
+def _operations(node: gast.expr) -> int:
+    return sum(1 for n in walk(node) if isinstance(n, (gast.BinOp, gast.UnaryOp)) or (
+        isinstance(n, gast.Call) and not (isinstance(n.func, gast.Name) and n.func.id == "slice")))
 
 
 def reads_of(s: gast.stmt) -> set[str]:

@@ -71,6 +71,9 @@ class Reverse:
     in_place: frozenset = frozenset()  # arrays whose adjoint is updated in place here
 
     lazy: frozenset[str] = frozenset()
+    # per variable read for its shape: ``np.broadcast(a, b)`` of the anchors that give it,
+    # for optimize to read instead where nothing else needs the variable
+    broadcasts: dict[str, gast.expr] = field(default_factory=dict)
 
     def __post_init__(self):
         self.tape = self.namer.fresh("tape")
@@ -547,13 +550,13 @@ class Reverse:
         anchors leaves values that only the adjoint sweep's shape arguments read (a loss's
         ``np.log(p)``) dead, so they are not computed."""
         like = self.activity.kind(var).like
-        if isinstance(like, tuple) and len(like) <= 8:
-            sources = [self.anchor_source(a) for a in like]
-            if all(sources):
-                return self.spelling.spell(gast.Call(
-                    func=expr("np.broadcast"), args=[name(a) for a in sources], keywords=[]),
-                    False)
-        return self.anchor_source(like) or var
+        source = self.anchor_source(like) or var
+        # anchors that are variables of their own are bound wherever a value made from them is
+        if isinstance(like, tuple) and len(like) <= 8 and all(
+                self.anchor_source(a) == a for a in like):
+            self.broadcasts[source] = self.spelling.spell(gast.Call(
+                func=expr("np.broadcast"), args=[name(a) for a in like], keywords=[]), False)
+        return source
 
     def anchor_source(self, like) -> str | None:
         if like in self.activity.shapes:
