@@ -487,6 +487,8 @@ def _finish(impl: Callable, kinds: Kinds, positions: tuple[int, ...], as_tuple: 
     refresh = emitted.refresh if emitted is not None and emitted.data_globals else None
     if not arrays and not wrap and refresh is None:
         return impl
+    if arrays and not wrap and refresh is None and not preserve_result and len(positions) == 1:
+        return _one_array_gradient(impl, positions[0])
 
     def finished(*args):
         if refresh is not None:
@@ -497,6 +499,17 @@ def _finish(impl: Callable, kinds: Kinds, positions: tuple[int, ...], as_tuple: 
         if wrap:
             return ((out[0],), out[1]) if preserve_result else (out,)
         return out
+    return finished
+
+
+def _one_array_gradient(impl: Callable, position: int) -> Callable:
+    """The common case, checked without packing anything: one gradient, of an array."""
+    def finished(*args):
+        out = impl(*args)
+        arg = args[position]
+        if type(out) is np.ndarray and type(arg) is np.ndarray and out.shape == arg.shape:
+            return out
+        return _shaped_like(out, args, (position,), False)
     return finished
 
 

@@ -64,7 +64,7 @@ def scatter(g, x, index):
         return g
     out = np.zeros(np.shape(x), dtype=np.result_type(x, 0.0))
     if _basic(index):
-        out[index] += g  # a basic index names each element at most once
+        out[index] = g  # a basic index names each element at most once
     else:
         np.add.at(out, index, g)  # repeated fancy indices accumulate
     return out
