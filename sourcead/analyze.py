@@ -305,7 +305,9 @@ class Activity:
     stacks: frozenset[str] = frozenset()   # lists used only through [], append and pop
     # per shape (a kind's ``like``), a variable bound to a value of that shape from where it
     # is assigned to the end of the call: what shape-only arguments can read instead
-    shapes: Mapping[Any, str] = field(default_factory=dict)
+    shapes: Mapping[Any, tuple[str, ...]] = field(default_factory=dict)
+    # per variable, the top-level statement its first assignment is in (parameters: -1)
+    order: Mapping[str, int] = field(default_factory=dict)
 
     def kind(self, var: str) -> Kind:
         return self.kinds.get(var, UNKNOWN)
@@ -349,21 +351,33 @@ def analyze_activity(fn: gast.FunctionDef, env: Environment, param_kinds: Mappin
     varied = _propagate_forward(assigns, env, set(wrt) & numeric, numeric, stack_pushes, stacks)
     useful = _propagate_backward(assigns, set(outputs), stack_pushes, env, stacks)
     return Activity(kinds=dict(kinds), active=frozenset(varied & useful), stacks=frozenset(stacks),
-                    shapes=shape_sources(fn, param_kinds, kinds, anchors))
+                    shapes=shape_sources(fn, param_kinds, kinds, anchors),
+                    order=statement_order(fn, param_kinds))
 
 
 def shape_sources(fn: gast.FunctionDef, params: Iterable[str], kinds: Mapping[str, Kind],
-                  anchors: Anchors) -> dict[Any, str]:
-    """The first parameter never reassigned, or variable assigned once at the top level (so
-    bound until the call returns), of each shape."""
+                  anchors: Anchors) -> dict[Any, tuple[str, ...]]:
+    """Per shape, the parameters never reassigned and the variables assigned once at the top
+    level (bound, unchanged, until the call returns) that have it, in program order."""
     candidates = [p for p in params if p in anchors.fixed] + [
         s.targets[0].id for s in fn.body if isinstance(s, gast.Assign)
         and isinstance(s.targets[0], gast.Name) and s.targets[0].id in anchors.assigned]
-    sources: dict[Any, str] = {}
+    sources: dict[Any, tuple[str, ...]] = {}
     for var in candidates:
         if var in kinds and kinds[var].like is not None:
-            sources.setdefault(kinds[var].like, var)
+            sources[kinds[var].like] = sources.get(kinds[var].like, ()) + (var,)
     return sources
+
+
+def statement_order(fn: gast.FunctionDef, params: Iterable[str]) -> dict[str, int]:
+    """The top-level statement each variable is first assigned in (parameters: -1): the
+    adjoint sweep may read a variable of the same shape only if it was assigned before."""
+    order = {p: -1 for p in params}
+    for k, s in enumerate(fn.body):
+        for n in walk(s):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+                order.setdefault(n.id, k)
+    return order
 
 
 @dataclass(frozen=True)
@@ -388,19 +402,22 @@ def shape_anchors(fn: gast.FunctionDef, params: Iterable[str]) -> Anchors:
     return Anchors(frozenset(assigned), frozenset(assigned | (set(params) - set(counts))))
 
 
-def _anchored(kind: Kind, value: gast.expr, target: str, anchors: Anchors | None) -> Kind:
+def _anchored(kind: Kind, value: gast.expr, target: str, anchors: Anchors | None,
+              kinds: Mapping[str, Kind]) -> Kind:
     """A value of unknown shape: a part of an array of fixed shape (``x[1:]``, ``xs[t]``),
     or an anchor of its own."""
     if anchors is None or kind.like is not None or kind.tag not in ("array", "unknown"):
         return kind
-    like = _part_shape(value, anchors.fixed)
+    arrays = frozenset(v for v in anchors.fixed if kinds.get(v, NONE).tag == "array")
+    like = _part_shape(value, arrays)
     if like is None and target in anchors.assigned:
         like = target
     return kind if like is None else Kind(kind.tag, like)
 
 
 def _part_shape(value: gast.expr, fixed: frozenset[str]) -> str | None:
-    """A name for the shape of ``x[index]`` when ``x``'s shape is fixed and the index is a
+    """A name for the shape of ``x[index]`` when ``x`` is an array (not a list, whose
+    elements may differ) of fixed shape and the index is a
     number or a constant slice with step 1: slices with the same length for every length of
     ``x`` share a name (``x[1:]`` and ``x[:-1]``). Not an identifier, so it never collides."""
     if not (isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name)
@@ -459,7 +476,7 @@ def _fixed_point_kinds(assigns, env, kinds, result_kind, stack_pushes, anchors=N
         for a in assigns:
             target = a.targets[0].id
             new = join(kinds.get(target, NONE), _anchored(
-                value_kind(a.value, kinds, env, result_kind), a.value, target, anchors))
+                value_kind(a.value, kinds, env, result_kind), a.value, target, anchors, kinds))
             if kinds.get(target) != new:
                 kinds[target], changed = new, True
 

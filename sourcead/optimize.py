@@ -179,6 +179,12 @@ def _assigned(s: gast.stmt) -> set[str]:
     return {n.id for n in walk(s) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
 
 
+def _written(s: gast.stmt) -> set[str]:
+    """Names whose value a statement changes: assigned, or written into (``a[i] = v``)."""
+    return _assigned(s) | {n.value.id for n in walk(s) if isinstance(n, gast.Subscript)
+                           and isinstance(n.ctx, gast.Store) and isinstance(n.value, gast.Name)}
+
+
 # ---- scatters into one buffer ----------------------------------------------------------------
 
 def _fresh_scatter(s: gast.stmt) -> tuple[str, str] | None:
@@ -241,9 +247,9 @@ def fuse_scatters(stmts: list[gast.stmt], changes: Changes | None = None) -> lis
                     args=[s.value.left, g, index], keywords=[]), type_comment=None))
             changes.add()
             continue
-        touched = _assigned(s) | reads_of(s)
+        touched = _written(s) | reads_of(s)
         for var in [v for v, (_, _, chain) in chains.items()
-                    if v in touched or _assigned(s) & set().union(*map(reads_of, chain))]:
+                    if v in touched or _written(s) & set().union(*map(reads_of, chain))]:
             flush(var)
         for field_name in ("body", "orelse"):
             if hasattr(s, field_name):
@@ -287,7 +293,7 @@ def fold_negations(stmts: list[gast.stmt], temporaries: set[str],
                 dropped.add(id(s))
                 changes.add()
                 break
-            if var in _assigned(later) | reads_of(later) or _assigned(later) & reads_of(s):
+            if var in _written(later) | reads_of(later) or _written(later) & reads_of(s):
                 break
     return [s for s in stmts if id(s) not in dropped]
 
@@ -373,7 +379,7 @@ def _inline_block(stmts: list[gast.stmt], single: set[str], modules: set[str]) -
                     later.value = new
                     dropped.add(id(s))
                 break
-            if var in reads_of(later) or _assigned(later) & (reads | {var}):
+            if var in reads_of(later) or _written(later) & (reads | {var}):
                 break
     return [s for s in stmts if id(s) not in dropped]
 

@@ -550,7 +550,7 @@ class Reverse:
         anchors leaves values that only the adjoint sweep's shape arguments read (a loss's
         ``np.log(p)``) dead, so they are not computed."""
         like = self.activity.kind(var).like
-        source = self.anchor_source(like) or var
+        source = self.anchor_source(like, var) or var
         # anchors that are variables of their own are bound wherever a value made from them is
         if isinstance(like, tuple) and len(like) <= 8 and all(
                 self.anchor_source(a) == a for a in like):
@@ -558,11 +558,16 @@ class Reverse:
                 func=expr("np.broadcast"), args=[name(a) for a in like], keywords=[]), False)
         return source
 
-    def anchor_source(self, like) -> str | None:
-        if like in self.activity.shapes:
-            return self.activity.shapes[like]
+    def anchor_source(self, like, reader: str | None = None) -> str | None:
+        """A variable with shape ``like`` that is bound, unchanged, wherever the adjoint of
+        ``reader`` runs: one assigned before it (the adjoint sweep restores later ones)."""
+        order = self.activity.order
+        before = order.get(reader, len(order) + 1) if reader is not None else -1
+        for var in self.activity.shapes.get(like, ()):
+            if order.get(var, before) < before or var == reader:
+                return var
         if isinstance(like, str) and self.activity.kind(like).like == like:
-            return like
+            return like  # an anchor: what has its shape was made from it
         return None
 
     def shapes_from_anchors(self, term: gast.expr) -> gast.expr:

@@ -1273,3 +1273,23 @@ def number_adjoint_summed_down(x, col):
 
 case(number_adjoint_summed_down, (vec(0.3, -1.2, 0.9), np.array([[0.5], [-2.0]])), (0, 1),
      lambda x, col: (np.full(3, (np.sum(col) - 4.0) / 6), np.full((2, 1), np.sum(x) / 6)))
+
+
+def part_read_in_a_loop_before_its_twin(x, n):
+    s = 0.0
+    for i in range(n):
+        a = x[1:]
+        s = s + np.sum(a * a)
+    b = x[:-1]
+    return s + np.sum(b * b * b)
+
+
+def _part_read_in_a_loop_grad(x, n):
+    g = np.zeros_like(x)
+    g[1:] += 2 * n * x[1:]
+    g[:-1] += 3 * x[:-1] ** 2
+    return g
+
+
+# the adjoint loop may not read b for a's shape: the reverse sweep reaches it after b is undone
+case(part_read_in_a_loop_before_its_twin, (vec(0.3, -1.2, 0.9, 0.5), 2), 0, _part_read_in_a_loop_grad)
