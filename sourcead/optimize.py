@@ -51,6 +51,8 @@ def optimize(functions: list[gast.FunctionDef], modules: set[str],
             if not changes.count:
                 break
         fn.body = inline_single_uses(fn.body, inlinable, modules)
+        for s in (n for n in walk(fn) if isinstance(n, gast.Assign)):
+            s.value = simplify_signs(s.value)
         out.append(fn)
     return out
 
@@ -340,6 +342,55 @@ def shapes_from_broadcasts(stmts: list[gast.stmt], broadcasts: dict, modules: se
     return stmts
 
 
+# ---- signs ---------------------------------------------------------------------------------------
+
+def _product_sign(node: gast.expr) -> tuple[bool, gast.expr, int]:
+    """A product or quotient without its negations -> (negative?, the product, negations)."""
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
+        negative, inner, count = _product_sign(node.operand)
+        return not negative, inner, count + 1
+    if isinstance(node, gast.BinOp) and isinstance(node.op, (gast.Mult, gast.Div)):
+        nl, left, cl = _product_sign(node.left)
+        nr, right, cr = _product_sign(node.right)
+        return nl != nr, gast.BinOp(left=left, op=node.op, right=right), cl + cr
+    return False, node, 0
+
+
+def _negate_a_constant(node: gast.expr) -> bool:
+    """Negate a number factor of a product in place (exact, like every negation)."""
+    if isinstance(node, gast.Constant) and type(node.value) in (int, float):
+        node.value = -node.value
+        return True
+    if isinstance(node, gast.BinOp) and isinstance(node.op, (gast.Mult, gast.Div)):
+        return _negate_a_constant(node.left) or _negate_a_constant(node.right)
+    return False
+
+
+def simplify_signs(node: gast.expr) -> gast.expr:
+    """``-(g * 2 * x)`` -> ``g * -2 * x``, ``-(a * (-b / c))`` -> ``a * (b / c)``: negations
+    of a product cancel, or go into a number factor; each one left is a pass over an array."""
+    class Signs(gast.NodeTransformer):
+        def visit_UnaryOp(self, n):
+            return self.product(n)
+
+        def visit_BinOp(self, n):
+            return self.product(n)
+
+        def product(self, n):
+            self.generic_visit(n)
+            negative, bare, count = _product_sign(n)
+            if count == 0 or (count == 1 and negative and not _has_constant(bare)):
+                return n
+            if negative and not _negate_a_constant(bare):
+                bare = gast.UnaryOp(op=gast.USub(), operand=bare)
+            return bare
+    return Signs().visit(node)
+
+
+def _has_constant(node: gast.expr) -> bool:
+    return _negate_a_constant(clone(node))
+
+
 MAX_INLINED_OPERATIONS = 4
 
 
@@ -374,7 +425,7 @@ def _inline_block(stmts: list[gast.stmt], single: set[str], modules: set[str]) -
                 continue
             if isinstance(later, gast.Assign) and var in reads_of(later.value) \
                     and isinstance(later.targets[0], gast.Name):
-                new = _replaced(later.value, var, s.value)
+                new = simplify_signs(_replaced(later.value, var, s.value))
                 if _operations(new) <= MAX_INLINED_OPERATIONS:
                     later.value = new
                     dropped.add(id(s))

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import sourcead
-from sourcead.optimize import fold_negations, fuse_scatters
+from sourcead.optimize import fold_negations, fuse_scatters, simplify_signs
 
 import models
 
@@ -101,7 +101,7 @@ def test_nothing_is_computed_only_for_its_shape():
 
 def test_numbers_are_multiplied_before_arrays():
     body = _source(models.rosen, (np.linspace(-1, 1, 5),), 0).split("def rosen_grad")[1]
-    assert "scatter(-(out_bar * 2 * t1_minus_x), x, " in body
+    assert "scatter(out_bar * -2 * t1_minus_x, x, " in body
 
 
 NEGATIONS = {
@@ -176,3 +176,23 @@ def test_a_number_adjoint_is_spread_where_an_array_needs_it():
 def test_adjoints_of_sourceads_own_temporaries_fold_into_their_use():
     body = _source(models.rosen, (np.linspace(-1, 1, 5),), 0).split("def rosen_grad")[1]
     assert not re.search(r"\bx__pow_2_bar\b", body) and not re.search(r"\bx_3_bar\b", body)
+
+
+SIGNS = {
+    "-(g * 2 * x)": "g * -2 * x",
+    "-(a * (-b / c))": "a * (b / c)",
+    "-a * (2 * b)": "a * (-2 * b)",
+    "-(a * b)": "-(a * b)",                 # nothing to cancel or absorb: as it was
+    "-(a ** 2)": "-a ** 2",
+    "(-a) ** 2": "(-a) ** 2",               # not a product: the sign stays inside
+    "f(-(a * 3))": "f(a * -3)",
+}
+
+
+@pytest.mark.parametrize("before, after", SIGNS.items(), ids=list(SIGNS))
+def test_simplify_signs(before, after):
+    module = gast.parse(f"y = {before}")
+    module.body[0].value = simplify_signs(module.body[0].value)
+    assert astor.to_source(gast.gast_to_ast(module)).strip() == f"y = {after}"
+    env = {"a": 1.5, "b": -0.25, "c": 3.0, "g": 0.5, "x": 2.0, "f": lambda v: v + 1}
+    assert eval(after, env) == eval(before, env)  # negation is exact: bit-identical values
