@@ -38,10 +38,12 @@ def optimize(functions: list[gast.FunctionDef], modules: set[str],
     for fn in functions:
         fn = clone(fn)  # every position its own node: the passes rewrite names in place
         fn = fold_constants(fn)  # only rule templates make constant arithmetic: once is enough
+        scatters = any(isinstance(n, gast.Name) and n.id == "scatter" for n in walk(fn))
         for _ in range(MAX_ROUNDS):
             changes = Changes()
             fn.body, _ = fold_zeros(fn.body, set(), changes)
-            fn.body = fuse_scatters(fn.body, changes)
+            if scatters:
+                fn.body = fuse_scatters(fn.body, changes)
             fn.body = fold_negations(fn.body, temporaries, changes)
             fn.body = propagate_copies(fn.body, temporaries, changes)
             fn.body = shapes_from_broadcasts(fn.body, (broadcasts or {}).get(fn.name, {}),
@@ -52,7 +54,9 @@ def optimize(functions: list[gast.FunctionDef], modules: set[str],
                 break
         fn.body = inline_single_uses(fn.body, inlinable, modules)
         for s in (n for n in walk(fn) if isinstance(n, gast.Assign)):
-            s.value = simplify_signs(s.value)
+            if any(isinstance(n, gast.UnaryOp) and isinstance(n.op, gast.USub)
+                   for n in walk(s.value)):
+                s.value = simplify_signs(s.value)
         out.append(fn)
     return out
 
@@ -249,10 +253,12 @@ def fuse_scatters(stmts: list[gast.stmt], changes: Changes | None = None) -> lis
                     args=[s.value.left, g, index], keywords=[]), type_comment=None))
             changes.add()
             continue
-        touched = _written(s) | reads_of(s)
-        for var in [v for v, (_, _, chain) in chains.items()
-                    if v in touched or _written(s) & set().union(*map(reads_of, chain))]:
-            flush(var)
+        if chains:
+            written = _written(s)
+            touched = written | reads_of(s)
+            for var in [v for v, (_, _, chain) in chains.items()
+                        if v in touched or written & set().union(*map(reads_of, chain))]:
+                flush(var)
         for field_name in ("body", "orelse"):
             if hasattr(s, field_name):
                 setattr(s, field_name, fuse_scatters(getattr(s, field_name), changes))
@@ -425,7 +431,9 @@ def _inline_block(stmts: list[gast.stmt], single: set[str], modules: set[str]) -
                 continue
             if isinstance(later, gast.Assign) and var in reads_of(later.value) \
                     and isinstance(later.targets[0], gast.Name):
-                new = simplify_signs(_replaced(later.value, var, s.value))
+                new = _replaced(later.value, var, s.value)
+                if any(isinstance(n, gast.UnaryOp) for n in walk(new)):
+                    new = simplify_signs(new)
                 if _operations(new) <= MAX_INLINED_OPERATIONS:
                     later.value = new
                     dropped.add(id(s))
