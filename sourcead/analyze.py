@@ -530,7 +530,12 @@ def value_kind(value: gast.expr, kinds: Mapping[str, Kind], env: Environment,
         if operation_function(value, env) is _zeros_like() and shaped:
             return shaped[0]
         if op.rule.shape == "broadcast":
-            return broadcast(args)
+            kind = broadcast(args)
+            if op.rule.partials is None and kind.like is not None:
+                # not elementwise (a helper such as unbroadcast(g, x), shaped like x): its
+                # shape is not the broadcast of its arguments'
+                return Kind(kind.tag)
+            return kind
         if op.rule.shape == "tuple":
             return OTHER
         if op.rule.shape == "reduction" and len(_data_args(value, env)) == 1 and not (

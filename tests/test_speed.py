@@ -196,3 +196,11 @@ def test_simplify_signs(before, after):
     assert astor.to_source(gast.gast_to_ast(module)).strip() == f"y = {after}"
     env = {"a": 1.5, "b": -0.25, "c": 3.0, "g": 0.5, "x": 2.0, "f": lambda v: v + 1}
     assert eval(after, env) == eval(before, env)  # negation is exact: bit-identical values
+
+
+def test_helpers_are_not_shaped_like_their_arguments_broadcast():
+    """unbroadcast(g, x) has x's shape, not that of g broadcast with x: the kinds of generated
+    code said otherwise and reverse over reverse was silently wrong (fuzzer seed 1030)."""
+    import random_programs_more as rpm
+    source, args = rpm.program(1030)
+    assert rpm.check(source, args, second_order=True, twice=True) == "ok"
