@@ -308,7 +308,7 @@ def fold_negations(stmts: list[gast.stmt], temporaries: set[str],
 
 # ---- shapes ------------------------------------------------------------------------------------
 
-_SHAPE_ONLY = {"unbroadcast": 1, "unreduce": 1, "scatter": 1, "untake": 1}
+_SHAPE_ONLY = {"unbroadcast": 1}  # (unreduce and scatter also take the dtype of theirs)
 
 
 def _shape_position(call: gast.Call, modules: set[str]) -> int | None:

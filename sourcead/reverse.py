@@ -387,7 +387,7 @@ class Reverse:
                 spread = g
                 if target in self.lazy and arg.id not in self.lazy \
                         and not self.covers(partial, arg.id, target):
-                    spread = expr("unreduce(g, x)", g=g, x=self.shape_source(target))
+                    spread = expr("unreduce(g, x)", g=g, x=target)
                 partial = self.spelling.spell(partial, self.all_scalar(value))
                 term = times(spread, partial)
                 if spread is g and target in self.lazy:
@@ -471,7 +471,7 @@ class Reverse:
                                   ctx=gast.Load())
             return [_write(self.bar(array), value.slice,
                            gast.BinOp(left=part, op=gast.Add(), right=name(self.bar(target))))]
-        term = expr("scatter(g, x, i)", g=self.bar(target), x=self.shape_source(array),
+        term = expr("scatter(g, x, i)", g=self.bar(target), x=value.value,
                     i=_index_value(value.slice))
         return self.accumulate(target, [(array, term)])
 
@@ -794,7 +794,8 @@ def _is_break_trailer(s: gast.stmt) -> bool:
 
 
 # helpers that read only the shape of some arguments (by position)
-_SHAPE_ONLY = {"unbroadcast": (1,), "unreduce": (1,), "scatter": (1,), "untake": (1,)}
+# (unreduce and scatter also take the dtype of theirs: float32 stays float32)
+_SHAPE_ONLY = {"unbroadcast": (1,)}
 _NUMPY_SHAPE_ONLY = ("size", "shape", "ndim")
 
 

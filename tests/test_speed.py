@@ -170,7 +170,7 @@ def test_a_full_sums_adjoint_stays_a_number():
 def test_a_number_adjoint_is_spread_where_an_array_needs_it():
     import corpus
     text = _source(corpus.number_adjoint_meets_an_array_one, (np.ones(3),), 0)
-    assert "v_bar + unreduce(np.sum(out_bar), x) * 2.0" in text
+    assert "v_bar + unreduce(np.sum(out_bar), u) * 2.0" in text
 
 
 def test_adjoints_of_sourceads_own_temporaries_fold_into_their_use():

@@ -585,7 +585,8 @@ def _runtime_rows() -> dict:
         runtime.zeros_like: CONSTANT,
         runtime.unbroadcast: Rule(params=("v", "x"), tangents={"v": "unbroadcast(v_dot, x)"},
                                   vector_tangents={"v": "unbroadcast_each(v_dot, x)"},
-                                  adjoints={"v": "g * np.ones_like(v)"}),
+                                  # spread back, or summed back where v was spread
+                                  adjoints={"v": "unbroadcast(g, v)"}),
         runtime.scatter: Rule(params=("v", "x", "index"),
                               tangents={"v": "scatter(v_dot, x, index)"},
                               vector_tangents={"v": "scatter_each(v_dot, x, index)"},

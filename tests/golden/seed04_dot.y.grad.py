@@ -1,8 +1,14 @@
 import numpy as np
 
+def _plain_zero(v) -> bool:
+    """A number equal to 0: stands for a zero of any shape (``x * 0`` is 0 whatever the shape)."""
+    return isinstance(v, (int, float)) and v == 0
+
 def dot_adjoint_x(g, x, y):
     """The adjoint of ``np.dot(x, y)`` for ``x`` (beyond 2 dims NumPy contracts x's last
     axis with y's second to last)."""
+    if _plain_zero(y):  # a constant's tangent (the Hessian of a product): no contribution
+        return np.zeros(np.shape(x))
     if np.ndim(x) == 0 or np.ndim(y) == 0:
         return unbroadcast(g * y, x)
     if np.ndim(x) > 2 or np.ndim(y) > 2:
@@ -13,10 +19,12 @@ def dot_adjoint_x(g, x, y):
         return g * y if np.ndim(x) == 1 else np.outer(g, y)
     if np.ndim(x) == 1:
         return np.dot(y, g)
-    return np.dot(g, y.T)
+    return g @ y.T  # matmul multiplies a transposed matrix without copying it (np.dot may)
 
 def dot_adjoint_y(g, x, y):
     """The adjoint of ``np.dot(x, y)`` (or ``x @ y``) for ``y``."""
+    if _plain_zero(x):  # a constant's tangent (the Hessian of a product): no contribution
+        return np.zeros(np.shape(y))
     if np.ndim(x) == 0 or np.ndim(y) == 0:
         return unbroadcast(g * x, y)
     if np.ndim(x) > 2 or np.ndim(y) > 2:
@@ -27,7 +35,7 @@ def dot_adjoint_y(g, x, y):
         return g * x if np.ndim(y) == 1 else np.outer(x, g)
     if np.ndim(y) == 1:
         return np.dot(g, x)
-    return np.dot(x.T, g)
+    return x.T @ g  # matmul multiplies a transposed matrix without copying it (np.dot may)
 
 def unbroadcast(g, x):
     """Sum ``g`` down to the shape of ``x``: the adjoint of NumPy broadcasting."""

@@ -24,8 +24,12 @@ def f_vector_grad(a, out_bar=1.0):
         norm_b_lt_1000 = norm_b < 1000
     sum_b = np.sum(b)
     sum_b_gt_0 = sum_b > 0
+    if sum_b_gt_0:
+        c = b
+    else:
+        c = 100 * b
     # adjoint of line 28: return np.sum(c)
-    c_bar = unreduce(out_bar, a)
+    c_bar = unreduce(out_bar, c)
     if sum_b_gt_0:
         # adjoint of line 25: c = b
         b_bar = c_bar
