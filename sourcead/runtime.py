@@ -546,6 +546,8 @@ def concatenated_into(v, xs, k, axis=0):
 def matmul_adjoint_x(g, x, y):
     """The adjoint of ``x @ y`` for ``x``: vectors are promoted as matmul promotes them, and
     a stack of matrices broadcast against ``x`` is summed back to ``x``'s shape."""
+    if np.ndim(x) == 2 and np.ndim(y) == 2:  # the common case, nothing to promote or sum
+        return g @ y.T
     if np.ndim(x) == 1 and np.ndim(y) == 1:
         return g * y
     if np.ndim(x) == 1:
@@ -560,6 +562,8 @@ def matmul_adjoint_x(g, x, y):
 
 def matmul_adjoint_y(g, x, y):
     """The adjoint of ``x @ y`` for ``y`` (see ``matmul_adjoint_x``)."""
+    if np.ndim(x) == 2 and np.ndim(y) <= 2 and np.ndim(y) >= 1:  # nothing to promote or sum
+        return g @ x if np.ndim(y) == 1 else x.T @ g
     if np.ndim(x) == 1 and np.ndim(y) == 1:
         return g * x
     if np.ndim(y) == 1:
