@@ -676,6 +676,20 @@ def container_operand(value: gast.expr, rule: Rule, activity: "Activity", env: E
     return None
 
 
+
+def refuse_container_arithmetic(s: gast.Assign, rule: Rule, activity: "Activity",
+                                env: Environment) -> None:
+    """``+`` concatenates lists and tuples, ``*`` repeats them: never a derivative."""
+    from .errors import NoDerivativeError
+    v = container_operand(s.value, rule, activity, env)
+    if v is not None:
+        raise NoDerivativeError(
+            "arithmetic on a list, tuple or dict", filename=env.filename,
+            lineno=getattr(s, "lineno", None), construct=f"`{v}` in an operation on values",
+            hint="operate on the elements (index them, or loop over them); to join "
+                 "lists, append to one")
+
+
 def _elements(node: gast.expr | None) -> list[gast.Name]:
     """The names an argument holds: itself, or the elements of a list of values."""
     if isinstance(node, gast.Name):

@@ -15,14 +15,14 @@ from typing import Callable
 
 import gast
 
-from .analyze import (Activity, Kind, bound_arguments, container_operand, differentiable_operands, is_container, operands,
+from .analyze import (refuse_container_arithmetic, Activity, Kind, bound_arguments, container_operand, differentiable_operands, is_container, operands,
                       hint_for, operation, operation_function, stack_pop, stack_push, user_call)
 from .errors import NoDerivativeError
 from .naming import Namer, Spelling, tangent_name
 from .parse import Environment
 from .rules import Rule
-from .normalize import is_write, refused_container_write
-from .rules.template import (walk, assign, const, default_marker, expr, index_syntax, index_value, name, times, total,
+from .normalize import in_place, is_write
+from .rules.template import (walk, assign, const, default_marker, expr, index_value, name, times, total,
                              without_defaults)
 
 RequestJvp = Callable[[object, tuple[int, ...], tuple[Kind, ...]], str]
@@ -102,12 +102,7 @@ class Forward:
     def write(self, s: gast.Assign) -> list[gast.stmt]:
         """``a[i] = v`` in place; the tangent takes ``v_dot`` at ``i`` in a copy (a tangent
         may be shared with another value's, so it is never written in place)."""
-        array, index, value = s.targets[0].id, s.value.args[1], s.value.args[2]
-        if self.activity.kind(array).tag not in ("array", "unknown", "none"):
-            raise refused_container_write(s, self.env, array)
-        primal = gast.Assign(targets=[gast.Subscript(value=name(array), slice=index_syntax(index),
-                                                     ctx=gast.Store())],
-                             value=value, type_comment=None)
+        array, index, value, primal = in_place(s, self.activity.kind(s.targets[0].id), self.env)
         if array not in self.activity.active:
             return [primal]
         array_dot = name(self.dot(array))
@@ -166,19 +161,9 @@ class Forward:
             out = expr("add_tree(a, b)", a=out, b=t)
         return out
 
-    def refuse_container_arithmetic(self, s: gast.Assign, rule: Rule) -> None:
-        """``+`` concatenates lists and tuples, ``*`` repeats them: never a derivative."""
-        v = container_operand(s.value, rule, self.activity, self.env)
-        if v is not None:
-            raise NoDerivativeError(
-                "arithmetic on a list, tuple or dict", filename=self.env.filename,
-                lineno=getattr(s, "lineno", None), construct=f"`{v}` in an operation on values",
-                hint="operate on the elements (index them, or loop over them); to join "
-                     "lists, append to one")
-
     def rule_tangent(self, s: gast.Assign, rule: Rule) -> gast.expr:
         target, value = s.targets[0].id, s.value
-        self.refuse_container_arithmetic(s, rule)
+        refuse_container_arithmetic(s, rule, self.activity, self.env)
         bound = bound_arguments(value, rule, self.env)
         if set(bound) - set(rule.params):
             raise self.error(s, f"no derivative rule for `{operation(value, self.env).what}` with "

@@ -33,7 +33,7 @@ from .errors import UnsupportedSyntaxError
 from .naming import Namer, describe
 from .parse import Environment, Parsed
 from .parse import MISSING, MISSING as MISSING_VALUE
-from .rules.template import walk, assign, const, index_value, name, names_in, substitute
+from .rules.template import walk, assign, const, index_syntax, index_value, name, names_in, substitute
 
 RESULT = "out"
 
@@ -1193,6 +1193,18 @@ def replace_tuples(body: list[gast.stmt]) -> list[gast.stmt]:
                 a.value = copy.deepcopy(literals[a.value.value.id][a.value.slice.value])
         out.append(s)
     return out
+
+
+def in_place(s: gast.Assign, kind, env: Environment):
+    """A write ``a = with_item(a, i, v)`` as generated code does it: ``a[i] = v``. Returns
+    ``(a, i, v, the statement)``; a write into a list, tuple or dict is refused here."""
+    array, index, value = s.targets[0].id, s.value.args[1], s.value.args[2]
+    if kind.tag not in ("array", "unknown", "none"):
+        raise refused_container_write(s, env, array)
+    statement = gast.Assign(targets=[gast.Subscript(value=name(array), slice=index_syntax(index),
+                                                    ctx=gast.Store())],
+                            value=value, type_comment=None)
+    return array, index, value, statement
 
 
 def is_write(s: gast.stmt) -> bool:

@@ -21,16 +21,16 @@ from typing import Callable
 
 import gast
 
-from .analyze import (Activity, Kind, assignments, broadcast, shape_anchors, bound_arguments, container_operand, definitely_assigned, is_container,
+from .analyze import (refuse_container_arithmetic, Activity, Kind, assignments, broadcast, shape_anchors, bound_arguments, container_operand, definitely_assigned, is_container,
                       differentiable_operands, live_before, operands, operation,
                       hint_for, operation_function, reads, stack_pop, stack_push, user_call)
 from .errors import NoDerivativeError
 from .naming import Namer, adjoint_name
 from .parse import Environment
 from . import runtime
-from .normalize import is_write, refused_container_write
+from .normalize import in_place, is_write
 from .rules import Rule, lookup_call
-from .rules.template import (walk, clone, assign, const, default_marker, expr, index_syntax, name,
+from .rules.template import (index_value, walk, clone, assign, const, default_marker, expr, index_syntax, name,
                              stmts as template_stmts, substitute, times, total, without_defaults)
 from .naming import Spelling
 
@@ -143,12 +143,7 @@ class Reverse:
     def write(self, s: gast.Assign) -> tuple[list[gast.stmt], list[gast.stmt]]:
         """``a[i] = v`` in place. The elements it overwrites go on the tape and come back in
         the adjoint sweep, after ``v`` took its adjoint from ``a_bar[i]`` (then zeroed)."""
-        array, index, value = s.targets[0].id, s.value.args[1], s.value.args[2]
-        if self.activity.kind(array).tag not in ("array", "unknown", "none"):
-            raise refused_container_write(s, self.env, array)
-        primal = gast.Assign(targets=[gast.Subscript(value=name(array), slice=index_syntax(index),
-                                                     ctx=gast.Store())],
-                             value=value, type_comment=None)
+        array, index, value, primal = in_place(s, self.activity.kind(s.targets[0].id), self.env)
         adjoint = [] if array not in self.activity.active else \
             self.write_adjoint_in_place(array, index, value) \
             if array in self.in_place and self.basic_index(index) else \
@@ -156,9 +151,7 @@ class Reverse:
         old = expr("np.copy(a[i])", a=array, i=index_syntax(index))
         push = gast.Expr(value=expr("tape.append(v)", tape=self.tape,
                                     v=self.spelling.spell(old, False)))
-        restore = gast.Assign(targets=[gast.Subscript(value=name(array), slice=index_syntax(index),
-                                                      ctx=gast.Store())],
-                              value=expr("tape.pop()", tape=self.tape), type_comment=None)
+        restore = _write(array, index_syntax(index), expr("tape.pop()", tape=self.tape))
         self.records.pairs.append((push, restore))
         return [push, primal], self.commented(s, adjoint + [restore])
 
@@ -364,7 +357,7 @@ class Reverse:
 
     def rule_adjoint(self, s: gast.Assign, rule: Rule) -> list[gast.stmt]:
         target, value = s.targets[0].id, s.value
-        self.refuse_container_arithmetic(s, rule)
+        refuse_container_arithmetic(s, rule, self.activity, self.env)
         bound = bound_arguments(value, rule, self.env)
         unknown = set(bound) - set(rule.params)
         if unknown:
@@ -406,16 +399,6 @@ class Reverse:
                                       f"with respect to its argument `{param}`")
             terms.append((arg.id, term))
         return self.accumulate(target, terms)
-
-    def refuse_container_arithmetic(self, s: gast.Assign, rule: Rule) -> None:
-        """``+`` concatenates lists and tuples, ``*`` repeats them: never a derivative."""
-        v = container_operand(s.value, rule, self.activity, self.env)
-        if v is not None:
-            raise NoDerivativeError(
-                "arithmetic on a list, tuple or dict", filename=self.env.filename,
-                lineno=getattr(s, "lineno", None), construct=f"`{v}` in an operation on values",
-                hint="operate on the elements (index them, or loop over them); to join "
-                     "lists, append to one")
 
     def summed_down(self, term: gast.expr, arg: str) -> gast.expr:
         """A term summed down to the argument's shape: to a number, that is ``np.sum``."""
@@ -472,7 +455,7 @@ class Reverse:
             return [_write(self.bar(array), value.slice,
                            gast.BinOp(left=part, op=gast.Add(), right=name(self.bar(target))))]
         term = expr("scatter(g, x, i)", g=self.bar(target), x=value.value,
-                    i=_index_value(value.slice))
+                    i=index_value(value.slice))
         return self.accumulate(target, [(array, term)])
 
     def accumulate(self, target: str, terms: list[tuple[str, gast.expr]]) -> list[gast.stmt]:
@@ -808,16 +791,6 @@ def _shape_arguments(call: gast.Call) -> tuple[int, ...]:
     if isinstance(call.func, gast.Name):
         return _SHAPE_ONLY.get(call.func.id, ())
     return (0,) if any(_is_numpy(call, a) for a in _NUMPY_SHAPE_ONLY) else ()
-
-
-def _index_value(index: gast.expr) -> gast.expr:
-    """Slice syntax as a value that can be passed to a function: ``slice(a, b, c)``."""
-    if isinstance(index, gast.Slice):
-        parts = [p if p is not None else const(None) for p in (index.lower, index.upper, index.step)]
-        return gast.Call(func=name("slice"), args=parts, keywords=[])
-    if isinstance(index, gast.Tuple):
-        return gast.Tuple(elts=[_index_value(e) for e in index.elts], ctx=gast.Load())
-    return copy.deepcopy(index)
 
 
 def _assigns(stmts_: list[gast.stmt], var: str) -> bool:
