@@ -123,10 +123,9 @@ class Forward:
         if isinstance(value, gast.Subscript):
             index = value.slice
             kind = self.activity.kind(value.value.id)
-            if self.vector and (value.value.id in self.written
-                                or (kind.like is None and not is_container(kind))):
-                # a written array's tangent, or one not shaped like a parameter (`x = x0.copy()`
-                # before `x` depends on the input), may still be a plain zero
+            if self.vector and not is_container(kind):
+                # any array's tangent may be a plain zero here (a written array's before the
+                # first active write, a parameter's when the caller's argument was constant)
                 return expr("item_each(t, i)", t=self.dot(value.value.id), i=index_value(index))
             if self.vector and not is_container(self.activity.kind(value.value.id)):
                 # every direction, then the same index (a tuple's tangent is a tuple)
