@@ -17,7 +17,8 @@ FIRST_ORDER = [1, 4, 6, 7, 8, 9, 10, 11]
 SECOND_ORDER = [12, 23, 36,
                 1006,   # a list built in one branch only; a callee's result popped off a
                 1015,   # tape mixing values of every kind was taken for a container
-                5035]   # a callee indexing its parameter's tangent, a plain zero in vector mode
+                5035,   # a callee indexing its parameter's tangent, a plain zero in vector mode
+                5043]   # the tangent of a write into an adjoint that was still a plain zero
 
 
 @pytest.mark.parametrize("seed", FIRST_ORDER)

@@ -752,10 +752,11 @@ def _runtime_rows() -> dict:
         # a write ``a[i] = v`` is ``a = with_item(a, i, v)`` to the analyses (see normalize)
         runtime.with_item: Rule(params=("x", "index", "v", "like"), defaults={"like": None},
                                 shape="first",
-                                tangents={"x": "with_item(x_dot, index, 0.0, x)",
-                                          "v": "with_item(0.0, index, v_dot, x)"},
-                                vector_tangents={"x": "with_item_each(x_dot, index, 0.0, x)",
-                                                 "v": "with_item_each(0.0, index, v_dot, x)"},
+                                # shaped like the result: x may be a plain zero (an adjoint)
+                                tangents={"x": "with_item(x_dot, index, 0.0, out)",
+                                          "v": "with_item(0.0, index, v_dot, out)"},
+                                vector_tangents={"x": "with_item_each(x_dot, index, 0.0, out)",
+                                                 "v": "with_item_each(0.0, index, v_dot, out)"},
                                 adjoints={"x": "with_item(g, index, 0.0, x)",
                                           "v": "unbroadcast(item(g, index), v)"}),
         runtime.with_item_each: Rule(params=("t", "index", "v", "like"), shape="first",
