@@ -22,7 +22,7 @@ from .naming import Namer, Spelling, tangent_name
 from .parse import Environment
 from .rules import Rule
 from .normalize import in_place, is_write
-from .rules.template import (walk, assign, const, default_marker, expr, index_value, name, times, total,
+from .rules.template import (summed, walk, assign, const, default_marker, expr, index_value, name, times, total,
                              without_defaults)
 
 RequestJvp = Callable[[object, tuple[int, ...], tuple[Kind, ...]], str]
@@ -152,13 +152,7 @@ class Forward:
         return self.zero(node.id) if isinstance(node, gast.Name) else const(0.0)
 
     def plus(self, target: str, terms: list[gast.expr]) -> gast.expr:
-        """Tangent terms summed: ``add_tree`` for a container, where ``+`` would concatenate."""
-        if not is_container(self.activity.kind(target)):
-            return total(terms)
-        out = terms[0]
-        for t in terms[1:]:
-            out = expr("add_tree(a, b)", a=out, b=t)
-        return out
+        return summed(terms, is_container(self.activity.kind(target)))
 
     def rule_tangent(self, s: gast.Assign, rule: Rule) -> gast.expr:
         target, value = s.targets[0].id, s.value

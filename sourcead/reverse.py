@@ -30,7 +30,7 @@ from .parse import Environment
 from . import runtime
 from .normalize import in_place, is_write
 from .rules import Rule, lookup_call
-from .rules.template import (index_value, walk, clone, assign, const, default_marker, expr, index_syntax, name,
+from .rules.template import (summed, index_value, walk, clone, assign, const, default_marker, expr, index_syntax, name,
                              stmts as template_stmts, substitute, times, total, without_defaults)
 from .naming import Spelling
 
@@ -472,14 +472,7 @@ class Reverse:
         return out + last
 
     def plus(self, var: str, terms: list[gast.expr]) -> gast.expr:
-        """The sum of adjoint terms for ``var``: ``a + b``, or ``add_tree(a, b)`` for a
-        container (where ``+`` would concatenate)."""
-        if not is_container(self.activity.kind(var)):
-            return total(terms)
-        out = terms[0]
-        for t in terms[1:]:
-            out = expr("add_tree(a, b)", a=out, b=t)
-        return out
+        return summed(terms, is_container(self.activity.kind(var)))
 
     def user_call(self, s: gast.Assign, func) -> tuple[list[gast.stmt], list[gast.stmt]]:
         """Primal: ``y = g_fwd(tape, ...)``; adjoint: ``a_bar += g_adj(tape, y_bar)``.

@@ -219,3 +219,14 @@ def index_syntax(value: gast.expr) -> gast.expr:
     if isinstance(value, gast.Tuple):
         return gast.Tuple(elts=[index_syntax(e) for e in value.elts], ctx=gast.Load())
     return copy.deepcopy(value)
+
+
+def summed(terms: list[gast.expr], containers: bool) -> gast.expr:
+    """Derivative terms added: ``a + b``, or ``add_tree(a, b)`` for containers (where ``+``
+    would concatenate lists and tuples)."""
+    if not containers:
+        return total(terms)
+    out = terms[0]
+    for t in terms[1:]:
+        out = expr("add_tree(a, b)", a=out, b=t)
+    return out
