@@ -51,6 +51,7 @@ class Session:
     temporaries: set[str] = field(default_factory=set)   # adjoint names, for copy propagation
     inlinable: set[str] = field(default_factory=set)     # adjoints of values sourcead named
     broadcasts: dict = field(default_factory=dict)  # per function, shapes as np.broadcast(a, b)
+    kinds: dict = field(default_factory=dict)  # per reverse function, the kind of each name
     vector: bool = False   # forward mode with a leading axis of directions on every tangent
 
     def unique(self, base: str, env: Environment) -> str:
@@ -81,7 +82,7 @@ def derive(fn: Callable, wrt: tuple[int, ...], kinds: Kinds, *, mode: str = "rev
         entry = session.unique(f"{base}_grad", parsed.env)
         rev, wrt_names = _prepare(parsed, wrt, kinds, session)      # normalize, analyze
         session.add(grad_function(rev, entry, wrt_names, preserve_result), parsed.env)  # reverse
-        _adjoint_names(session, rev, parsed)
+        _adjoint_names(session, rev, parsed, [entry])
         # (a callee's adjoint sweep reads only what its forward sweep saved: not there)
         session.broadcasts[entry] = rev.broadcasts
     else:
@@ -92,7 +93,7 @@ def derive(fn: Callable, wrt: tuple[int, ...], kinds: Kinds, *, mode: str = "rev
         session.add(jvp_function(fwd, entry, wrt_names), parsed.env)                    # forward
         session.temporaries |= set(fwd.dots.values())
     functions = optimize(session.functions, _module_aliases(session), session.temporaries,
-                         session.inlinable, session.broadcasts)
+                         session.inlinable, session.broadcasts, session.kinds)
     text = module_text(functions, _import_lines(session))           # emit
     return compile_module(text, entry, session.owners), entry
 
@@ -227,16 +228,21 @@ def _request_callee(session: Session, call: UserCall, positions: tuple[int, ...]
     rev, wrt_names = _prepare(parsed, positions, kinds, session, core)
     for generated in split_functions(rev, names[0], names[1], wrt_names):
         session.add(generated, parsed.env)
-    _adjoint_names(session, rev, parsed)
+    _adjoint_names(session, rev, parsed, names[:2])
     return names
 
 
-def _adjoint_names(session: Session, rev: Reverse, parsed: Parsed) -> None:
+def _adjoint_names(session: Session, rev: Reverse, parsed: Parsed, functions: list[str]) -> None:
     """Adjoint names may be propagated; those of values normalize named (not the user) may
-    also be folded into their single use."""
+    also be folded into their single use. Every name's kind (an adjoint's is its value's),
+    for the algebra's check that a simplified adjoint keeps its shape."""
     session.temporaries |= set(rev.bars.values())
     users = names_in(parsed.tree)
     session.inlinable |= {bar for var, bar in rev.bars.items() if var not in users}
+    kinds = dict(rev.activity.kinds)
+    kinds.update({bar: rev.activity.kind(var) for var, bar in rev.bars.items()})
+    for fn_name in functions:
+        session.kinds[fn_name] = kinds
 
 
 def _lines(parsed: Parsed) -> list[str]:

@@ -14,6 +14,7 @@ import copy
 
 import gast
 
+from .algebra import simplify_adjoints
 from .analyze import live_before
 from .reverse import is_comment, without
 from .rules.template import walk, clone
@@ -30,10 +31,11 @@ MAX_ROUNDS = 8
 
 def optimize(functions: list[gast.FunctionDef], modules: set[str],
              temporaries: set[str], inlinable: set[str] = frozenset(),
-             broadcasts: dict | None = None) -> list[gast.FunctionDef]:
+             broadcasts: dict | None = None, kinds: dict | None = None) -> list[gast.FunctionDef]:
     """``temporaries``: generated names (adjoints) that copy propagation may replace;
     ``inlinable``: those that may be folded into their single use; ``broadcasts``: per
-    function name and variable, ``np.broadcast(...)`` of values that give its shape."""
+    function name and variable, ``np.broadcast(...)`` of values that give its shape;
+    ``kinds``: per reverse function, each name's kind (for the algebra)."""
     out = []
     for fn in functions:
         fn = clone(fn)  # every position its own node: the passes rewrite names in place
@@ -52,6 +54,13 @@ def optimize(functions: list[gast.FunctionDef], modules: set[str],
             fn.body = clean(fn.body, changes)
             if not changes.count:
                 break
+        if kinds and fn.name in kinds:
+            simplify_adjoints(fn, kinds[fn.name], temporaries, lambda call: _pure_call(call, modules))
+            for _ in range(MAX_ROUNDS):
+                changes = Changes()
+                fn.body = clean(remove_dead(fn.body, modules, changes), changes)
+                if not changes.count:
+                    break
         fn.body = inline_single_uses(fn.body, inlinable, modules)
         for s in (n for n in walk(fn) if isinstance(n, gast.Assign)):
             if any(isinstance(n, gast.UnaryOp) and isinstance(n.op, gast.USub)
