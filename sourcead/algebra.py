@@ -218,7 +218,18 @@ def arithmetic_only(p: Poly) -> bool:
     return not any(a.startswith("\0") for a in atoms_of(p))
 
 
-def write(p: Poly, opaque: dict[str, gast.expr]) -> gast.expr:
+class Names:
+    """What writing needs to know of atoms: the nodes of opaque ones, and which are numbers
+    (written first in a product, so the numbers combine before meeting an array)."""
+
+    def __init__(self, opaque: dict[str, gast.expr], scalars: frozenset = frozenset()):
+        self.opaque, self.scalars = opaque, scalars
+
+    def order(self, a: str) -> tuple:
+        return (a not in self.scalars, a)
+
+
+def write(p: Poly, opaque: "Names") -> gast.expr:
     """A cheap expression for ``p``: common factors out first, then the atom most terms share
     (a Horner step), recursively."""
     if not p:
@@ -311,7 +322,9 @@ def _monomial_node(m: Monomial, c: Fraction, opaque) -> gast.expr:
     node = None
     if c != 1 or not above:  # a number alone stays a float: it may be an adjoint
         node = _number(c, not above)
-    for a, e in above:
+        if negative:  # the sign goes on the number: -2 * x, not -(2 * x)
+            node, negative = gast.UnaryOp(op=gast.USub(), operand=node), False
+    for a, e in sorted(above, key=lambda ae: opaque.order(ae[0])):
         node = _product(node, _power_node(a, e, opaque))
     if below:
         divisor = None
@@ -328,7 +341,7 @@ def _number(c: Fraction, as_float: bool = False) -> gast.Constant:
 
 
 def _power_node(a: str, e: int, opaque) -> gast.expr:
-    base = clone(opaque[a]) if a in opaque else gast.Name(id=a, ctx=gast.Load(), annotation=None,
+    base = clone(opaque.opaque[a]) if a in opaque.opaque else gast.Name(id=a, ctx=gast.Load(), annotation=None,
                                                            type_comment=None)
     if e == 1:
         return base
@@ -360,8 +373,9 @@ class Simplifier:
     """Simplifies expressions over names whose arithmetic definitions ``definitions`` gives
     (each name assigned once, before every use, from names that are never rebound)."""
 
-    def __init__(self, definitions: dict[str, gast.expr]):
+    def __init__(self, definitions: dict[str, gast.expr], scalars: frozenset = frozenset()):
         self.reader = Reader()
+        self.names = Names(self.reader.opaque, scalars)
         self.definitions: dict[str, Poly] = {}
         for var, value in definitions.items():
             try:
@@ -375,14 +389,18 @@ class Simplifier:
         """A cheaper equal expression, or None."""
         try:
             p = self.reader.poly(value)
+        except (Unsupported, ZeroDivisionError):
+            return None
+        candidates = [write(p, self.names)]  # like terms collected, nothing expanded
+        try:
             basis: list[tuple[str, Poly]] = []  # substitutions made, in order
             p = self._canonical(p, basis)
             p = self._cancel_divisors(p, basis)
             p = self._folded(p, basis)
-            out = write(p, self.reader.opaque)
+            candidates.append(write(p, self.names))
         except (Unsupported, ZeroDivisionError):
-            return None
-        return out
+            pass
+        return min(candidates, key=operations)
 
     def _definition(self, var: str, basis: list) -> Poly:
         p = self.definitions[var]
@@ -485,8 +503,9 @@ def simplify_adjoints(fn: gast.FunctionDef, kinds: dict, adjoints: set[str],
     reads, by a cheaper equal expression where the algebra finds one (in place)."""
     stable, order = _stable_names(fn)
     # forward values only: an adjoint read once is folded in below, where its statement goes
+    scalars = frozenset(v for v, k in kinds.items() if k.tag in ("int", "scalar"))
     simplifier = Simplifier({v: value for v, value in stable.items()
-                             if value is not None and v not in adjoints})
+                             if value is not None and v not in adjoints}, scalars)
     loads, stores = _counts(fn, gast.Load), _counts(fn, gast.Store)
     single = {v for v in adjoints if loads.get(v) == 1 and stores.get(v) == 1}
     for index, s in enumerate(list(fn.body)):

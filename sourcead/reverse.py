@@ -117,12 +117,15 @@ class Reverse:
         return [s], []  # print(...), the `if flag: break` trailer, the final return
 
     def recorded(self, target: str, primal: list[gast.stmt], adjoint_of: list[gast.stmt],
-                 restore_first: bool) -> tuple[list[gast.stmt], list[gast.stmt]]:
-        """Wrap a definition of ``target`` with a tape record (pruned later if unneeded)."""
+                 restore_first: bool, after: int = 0) -> tuple[list[gast.stmt], list[gast.stmt]]:
+        """Wrap a definition of ``target`` with a tape record (pruned later if unneeded). The
+        old value comes back before the adjoint statements that read it (``restore_first``),
+        but ``after`` the first ones when those pop what a callee recorded above it."""
         push = gast.Expr(value=expr("tape.append(v)", tape=self.tape, v=target))
         pop = assign(target, expr("tape.pop()", tape=self.tape))
         self.records.pairs.append((push, pop))
-        adjoint = [pop] + adjoint_of if restore_first else adjoint_of + [pop]
+        at = after if restore_first else len(adjoint_of)
+        adjoint = adjoint_of[:at] + [pop] + adjoint_of[at:]
         return [push] + primal, adjoint
 
     def assignment(self, s: gast.Assign) -> tuple[list[gast.stmt], list[gast.stmt]]:
@@ -137,7 +140,10 @@ class Reverse:
         if target in self.activity.active and not _assigns(adjoint, self.bar(target)):
             # the overwritten value's adjoint starts from zero
             adjoint = adjoint + [assign(self.bar(target), const(0.0))]
-        primal, adjoint = self.recorded(target, primal, adjoint, restore_first=self_reference)
+        # the callee's records lie above this one on the tape: its adjoint pops them first
+        callee = operation(s.value, self.env).user is not None and bool(adjoint)
+        primal, adjoint = self.recorded(target, primal, adjoint, restore_first=self_reference,
+                                        after=1 if self_reference and callee else 0)
         return primal, self.commented(s, adjoint)
 
     def write(self, s: gast.Assign) -> tuple[list[gast.stmt], list[gast.stmt]]:
@@ -500,7 +506,7 @@ class Reverse:
                            + [name(self.bar(t)) for t in stacks], keywords=[])
         if not args:
             return [primal], [gast.Expr(value=result)]
-        if len(args) == 1:
+        if len(args) == 1 and target not in operands(s.value):
             return [primal], self.accumulate(target, [(args[0], result)])
         label = operation(s.value, self.env).what
         parts = [self.namer.fresh(f"{a}_bar_{label}") for a in args]

@@ -70,3 +70,26 @@ def float_alias_then_augmented(x, y):
     for i in range(3):
         s += np.cos(x[i]) * s
     return s
+
+
+def closure_call_rebinding_its_argument(x, y):
+    s = y
+    def inner(u):
+        return math.tanh(u * s)
+    s = inner(s + x[2])
+    if s > 10.0:
+        s = s * 0.5
+    return s
+
+
+def helper_scaled(u, v):
+    return u * v + v
+
+
+def call_rebinding_its_argument_twice(x):
+    s = x * 0.5
+    s = helper_scaled(s, x)
+    s = helper_scaled(s, s)
+    if s > 100.0:
+        s = s * 0.5
+    return s * x

@@ -86,3 +86,32 @@ def test_augmented_assignment_to_a_name_that_copied_a_float():
     x = np.array([0.1, 0.2, 0.3])
     exact = float(np.prod(1 + np.cos(x)))   # s = y * prod(1 + cos(x_i))
     assert sourcead.grad(fr.float_alias_then_augmented, wrt=1)(x, 0.5) == pytest.approx(exact, rel=1e-14)
+
+
+def test_a_call_that_rebinds_its_own_argument_restores_it_after_the_callee_adjoint():
+    # soak seed 7072, a wrong gradient: `s = inner(s + x[2])` recorded the old s below the
+    # callee's records, and the adjoint sweep popped it before the callee's adjoint ran
+    x, y = X.copy(), -0.36
+    u = y + x[2]
+    exact = np.zeros(4)
+    exact[2] = (1 - math.tanh(u * y) ** 2) * y
+    for mode in ("reverse", "forward"):
+        np.testing.assert_allclose(sourcead.grad(fr.closure_call_rebinding_its_argument, mode=mode)(x, y),
+                                   exact, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(sourcead.grad(fr.closure_call_rebinding_its_argument, wrt=1)(x, y),
+                               sourcead.numeric_grad(fr.closure_call_rebinding_its_argument, x, y, wrt=1),
+                               rtol=1e-6)
+
+
+def test_a_call_whose_result_rebinds_its_argument_twice():
+    # f = s2 * x with s1 = 0.5 x * x + x = 0.5 x^2 + x, s2 = s1 * s1 + s1
+    def exact(x):
+        s1 = 0.5 * x * x + x
+        ds1 = x + 1
+        s2 = s1 * s1 + s1
+        ds2 = (2 * s1 + 1) * ds1
+        return ds2 * x + s2
+    for x in (0.3, -1.7):
+        assert sourcead.grad(fr.call_rebinding_its_argument_twice)(x) == pytest.approx(exact(x), rel=1e-12)
+        assert sourcead.hessian(fr.call_rebinding_its_argument_twice)(x) == pytest.approx(
+            sourcead.numeric_grad(sourcead.grad(fr.call_rebinding_its_argument_twice), x), rel=1e-6)
