@@ -52,6 +52,7 @@ class Session:
     inlinable: set[str] = field(default_factory=set)     # adjoints of values sourcead named
     broadcasts: dict = field(default_factory=dict)  # per function, shapes as np.broadcast(a, b)
     kinds: dict = field(default_factory=dict)  # per reverse function, the kind of each name
+    own: dict = field(default_factory=dict)  # per function, the values normalize named
     vector: bool = False   # forward mode with a leading axis of directions on every tangent
 
     def unique(self, base: str, env: Environment) -> str:
@@ -66,9 +67,12 @@ class Session:
             self.spellings[key] = Spelling(dict(env.globals), used)
         return self.spellings[key]
 
-    def add(self, fn: gast.FunctionDef, env: Environment) -> None:
+    def add(self, fn: gast.FunctionDef, env: Environment, core: gast.FunctionDef,
+            user: gast.FunctionDef) -> None:
+        """``core``: the normalized function ``fn`` derives from; ``user``: the parsed one."""
         self.functions.append(fn)
         self.owners[fn.name] = env
+        self.own[fn.name] = names_in(core) - names_in(user)
 
 
 def derive(fn: Callable, wrt: tuple[int, ...], kinds: Kinds, *, mode: str = "reverse",
@@ -81,7 +85,8 @@ def derive(fn: Callable, wrt: tuple[int, ...], kinds: Kinds, *, mode: str = "rev
     if mode == "reverse":
         entry = session.unique(f"{base}_grad", parsed.env)
         rev, wrt_names = _prepare(parsed, wrt, kinds, session)      # normalize, analyze
-        session.add(grad_function(rev, entry, wrt_names, preserve_result), parsed.env)  # reverse
+        session.add(grad_function(rev, entry, wrt_names, preserve_result), parsed.env,
+                    rev.fn, parsed.tree)  # reverse
         _adjoint_names(session, rev, parsed, [entry])
         # (a callee's adjoint sweep reads only what its forward sweep saved: not there)
         session.broadcasts[entry] = rev.broadcasts
@@ -90,10 +95,10 @@ def derive(fn: Callable, wrt: tuple[int, ...], kinds: Kinds, *, mode: str = "rev
         entry = session.unique(f"{base}_jvp", parsed.env)
         session.callees[("jvp", fn, shape, wrt, kinds)] = (entry, "")  # recursion calls the entry
         fwd, wrt_names = _prepare_forward(parsed, wrt, kinds, session)
-        session.add(jvp_function(fwd, entry, wrt_names), parsed.env)                    # forward
+        session.add(jvp_function(fwd, entry, wrt_names), parsed.env, fwd.fn, parsed.tree)  # forward
         session.temporaries |= set(fwd.dots.values())
     functions = optimize(session.functions, _module_aliases(session), session.temporaries,
-                         session.inlinable, session.broadcasts, session.kinds)
+                         session.inlinable, session.broadcasts, session.kinds, session.own)
     text = module_text(functions, _import_lines(session))           # emit
     return compile_module(text, entry, session.owners), entry
 
@@ -140,7 +145,7 @@ def _request_jvp(session: Session, call: UserCall, positions: tuple[int, ...],
     jvp_name = session.unique(f"{callable_name(call.func)}_jvp", parsed.env)
     session.callees[key] = (jvp_name, "")
     fwd, wrt_names = _prepare_forward(parsed, positions, kinds, session)
-    session.add(jvp_function(fwd, jvp_name, wrt_names), parsed.env)
+    session.add(jvp_function(fwd, jvp_name, wrt_names), parsed.env, fwd.fn, parsed.tree)
     session.temporaries |= set(fwd.dots.values())
     return jvp_name
 
@@ -227,7 +232,7 @@ def _request_callee(session: Session, call: UserCall, positions: tuple[int, ...]
     session.callees[key] = names  # registered first, so recursion finds it
     rev, wrt_names = _prepare(parsed, positions, kinds, session, core)
     for generated in split_functions(rev, names[0], names[1], wrt_names):
-        session.add(generated, parsed.env)
+        session.add(generated, parsed.env, rev.fn, parsed.tree)
     _adjoint_names(session, rev, parsed, names[:2])
     return names
 

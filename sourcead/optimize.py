@@ -16,6 +16,7 @@ import gast
 
 from .algebra import simplify_adjoints
 from .analyze import live_before
+from . import runtime
 from .reverse import is_comment, without
 from .rules.template import walk, clone
 
@@ -31,15 +32,22 @@ MAX_ROUNDS = 8
 
 def optimize(functions: list[gast.FunctionDef], modules: set[str],
              temporaries: set[str], inlinable: set[str] = frozenset(),
-             broadcasts: dict | None = None, kinds: dict | None = None) -> list[gast.FunctionDef]:
+             broadcasts: dict | None = None, kinds: dict | None = None,
+             forward_temporaries: dict | None = None) -> list[gast.FunctionDef]:
     """``temporaries``: generated names (adjoints) that copy propagation may replace;
     ``inlinable``: those that may be folded into their single use; ``broadcasts``: per
     function name and variable, ``np.broadcast(...)`` of values that give its shape;
-    ``kinds``: per reverse function, each name's kind (for the algebra)."""
+    ``kinds``: per reverse function, each name's kind (for the algebra);
+    ``forward_temporaries``: per function name, the values normalize named (not the user),
+    which may be both."""
     out = []
     for fn in functions:
         fn = clone(fn)  # every position its own node: the passes rewrite names in place
         fn = fold_constants(fn)  # only rule templates make constant arithmetic: once is enough
+        own = (forward_temporaries or {}).get(fn.name, set())
+        # before fuse_scatters fills buffers in place
+        fn.body, renames = share_common(fn.body, modules, own)
+        shapes = _renamed_shapes((broadcasts or {}).get(fn.name, {}), renames)
         scatters = any(isinstance(n, gast.Name) and n.id == "scatter" for n in walk(fn))
         for _ in range(MAX_ROUNDS):
             changes = Changes()
@@ -48,8 +56,7 @@ def optimize(functions: list[gast.FunctionDef], modules: set[str],
                 fn.body = fuse_scatters(fn.body, changes)
             fn.body = fold_negations(fn.body, temporaries, changes)
             fn.body = propagate_copies(fn.body, temporaries, changes)
-            fn.body = shapes_from_broadcasts(fn.body, (broadcasts or {}).get(fn.name, {}),
-                                             modules, changes)
+            fn.body = shapes_from_broadcasts(fn.body, shapes, modules, changes)
             fn.body = remove_dead(fn.body, modules, changes)
             fn.body = clean(fn.body, changes)
             if not changes.count:
@@ -61,12 +68,27 @@ def optimize(functions: list[gast.FunctionDef], modules: set[str],
                 fn.body = clean(remove_dead(fn.body, modules, changes), changes)
                 if not changes.count:
                     break
-        fn.body = inline_single_uses(fn.body, inlinable, modules)
+        fn.body = inline_single_uses(fn.body, inlinable | own, modules,
+                                     primal_only=(own - inlinable, temporaries))
         for s in (n for n in walk(fn) if isinstance(n, gast.Assign)):
             if any(isinstance(n, gast.UnaryOp) and isinstance(n.op, gast.USub)
                    for n in walk(s.value)):
                 s.value = simplify_signs(s.value)
         out.append(fn)
+    return out
+
+
+def _renamed_shapes(broadcasts: dict, renames: dict[str, str]) -> dict:
+    """The ``np.broadcast(...)`` shapes of values, read through ``share_common``'s renames."""
+    if not renames:
+        return broadcasts
+    out = {}
+    for var, expr in broadcasts.items():
+        expr = clone(expr)
+        for n in walk(expr):
+            if isinstance(n, gast.Name):
+                n.id = renames.get(n.id, n.id)
+        out[renames.get(var, var)] = expr
     return out
 
 
@@ -409,30 +431,39 @@ def _has_constant(node: gast.expr) -> bool:
 MAX_INLINED_OPERATIONS = 4
 
 
-def inline_single_uses(body: list[gast.stmt], inlinable: set[str], modules: set[str]) -> list[gast.stmt]:
-    """``t_bar = e ... y = f(t_bar)`` -> ``y = f(e)`` for the adjoint of a value normalize
-    named, read once, later in the same block, with nothing in between changing what ``e``
-    reads, while the result stays short. The array ``t_bar`` held is then freed as soon as
-    it is used (NumPy reuses such temporaries in place) instead of living to the return."""
+def inline_single_uses(body: list[gast.stmt], inlinable: set[str], modules: set[str],
+                       primal_only: tuple[set[str], set[str]] = (set(), set())) -> list[gast.stmt]:
+    """``t = e ... y = f(t)`` -> ``y = f(e)`` for a value sourcead named (a temporary of
+    normalize, or its adjoint), read once, later in the same block, while the result stays
+    short. The array ``t`` held then dies inside the expression (NumPy reuses such
+    temporaries in place) instead of living to the return, and the code reads like the
+    user's. ``e`` moves later, so it must be quiet and nothing in between may change what
+    it reads (see ``_disturbs``). ``primal_only``: (names, derivative names): those names go
+    only into a value of the function itself, not into a derivative (so a value the
+    adjoint sweep reads stays computed, and named, in the forward sweep)."""
     loads: dict[str, int] = {}
     stores: dict[str, int] = {}
     for n in (n for s in body for n in walk(s) if isinstance(n, gast.Name)):
         counts = loads if isinstance(n.ctx, gast.Load) else stores
         counts[n.id] = counts.get(n.id, 0) + 1
     single = {v for v in inlinable if loads.get(v) == 1 and stores.get(v) == 1}
-    return _inline_block(body, single, modules) if single else body
+    if not single:
+        return body
+    return _inline_block(body, single, modules, private_lists(body), primal_only)
 
 
-def _inline_block(stmts: list[gast.stmt], single: set[str], modules: set[str]) -> list[gast.stmt]:
+def _inline_block(stmts: list[gast.stmt], single: set[str], modules: set[str],
+                  tapes: set[str], primal_only: tuple[set[str], set[str]]) -> list[gast.stmt]:
     stmts = list(stmts)
     for s in stmts:
         for field_name in ("body", "orelse"):
             if hasattr(s, field_name):
-                setattr(s, field_name, _inline_block(getattr(s, field_name), single, modules))
+                setattr(s, field_name, _inline_block(getattr(s, field_name), single, modules,
+                                                     tapes, primal_only))
     dropped: set[int] = set()
     for i, s in enumerate(stmts):
         if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
-                and s.targets[0].id in single and not has_effect(s, modules)):
+                and s.targets[0].id in single and quiet(s.value, modules)):
             continue
         var, reads = s.targets[0].id, reads_of(s)
         for later in stmts[i + 1:]:
@@ -440,6 +471,9 @@ def _inline_block(stmts: list[gast.stmt], single: set[str], modules: set[str]) -
                 continue
             if isinstance(later, gast.Assign) and var in reads_of(later.value) \
                     and isinstance(later.targets[0], gast.Name):
+                if not _quiet_before(later.value, var, modules) or (
+                        var in primal_only[0] and later.targets[0].id in primal_only[1]):
+                    break
                 new = _replaced(later.value, var, s.value)
                 if any(isinstance(n, gast.UnaryOp) for n in walk(new)):
                     new = simplify_signs(new)
@@ -447,9 +481,23 @@ def _inline_block(stmts: list[gast.stmt], single: set[str], modules: set[str]) -
                     later.value = new
                     dropped.add(id(s))
                 break
-            if var in reads_of(later) or _written(later) & (reads | {var}):
+            if var in reads_of(later) or _written(later) & (reads | {var}) \
+                    or _disturbs(later, modules, tapes):
                 break
     return [s for s in stmts if id(s) not in dropped]
+
+
+def _quiet_before(node: gast.expr, var: str, modules: set[str]) -> bool:
+    """Every call in ``node`` that is not quiet encloses the read of ``var``, so it runs only
+    after an expression put there (``scatter_into(v, t, i)``)."""
+    def quiet_outside(n: gast.AST) -> bool:
+        if isinstance(n, (gast.Lambda, gast.NamedExpr, gast.Yield, gast.YieldFrom, gast.Await)):
+            return False
+        if isinstance(n, gast.Call) and not _quiet_call(n, modules) \
+                and var not in {m.id for m in walk(n) if isinstance(m, gast.Name)}:
+            return False
+        return all(quiet_outside(child) for child in gast.iter_child_nodes(n))
+    return quiet_outside(node)
 
 
 def _replaced(node: gast.expr, var: str, value: gast.expr) -> gast.expr:
@@ -466,6 +514,170 @@ def _operations(node: gast.expr) -> int:
 
 def reads_of(s: gast.stmt) -> set[str]:
     return {n.id for n in walk(s) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+
+
+# ---- evaluation order ------------------------------------------------------------------------
+# Moving an expression later (inlining) or reading an earlier result for it (sharing) keeps
+# every value only if the expression depends on nothing but the names it reads, and nothing
+# in between changes an object it reads.
+
+_MUTATING_HELPERS = {"scatter_into"}   # fills its first argument in place
+
+
+def _quiet_call(call: gast.Call, modules: set[str]) -> bool:
+    """A call that computes a value from its arguments and changes nothing: NumPy and math
+    (not ``random``, not ``out=``), and the runtime helpers that build new values."""
+    if any(k.arg == "out" for k in call.keywords):
+        return False
+    func = call.func
+    if isinstance(func, gast.Name):
+        return func.id not in _MUTATING_HELPERS and (func.id in PURE_FUNCTIONS
+                                                     or func.id in runtime.HELPERS)
+    chain = []
+    while isinstance(func, gast.Attribute):
+        chain.append(func.attr)
+        func = func.value
+    return bool(chain) and isinstance(func, gast.Name) and func.id in modules \
+        and "random" not in chain
+
+
+def quiet(node: gast.expr, modules: set[str]) -> bool:
+    """Evaluating ``node`` twice, or later, gives the same value if what it reads is the same."""
+    return all(_quiet_call(n, modules) if isinstance(n, gast.Call)
+               else not isinstance(n, (gast.Lambda, gast.NamedExpr, gast.Yield, gast.YieldFrom,
+                                       gast.Await, gast.List, gast.Dict, gast.Set))
+               for n in walk(node))
+
+
+def private_lists(stmts: list[gast.stmt]) -> set[str]:
+    """Names used only as ``t = []``, ``t.append(v)`` and ``t.pop()``: tapes, which nothing
+    else can see, so appending to one changes no other value."""
+    uses: dict[str, bool] = {}
+    receivers = set()
+    for s in stmts:
+        for n in walk(s):
+            if isinstance(n, gast.Attribute) and isinstance(n.value, gast.Name) \
+                    and n.attr in ("append", "pop"):
+                receivers.add(id(n.value))
+            elif isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Name) \
+                    and isinstance(n.value, gast.List) and not n.value.elts:
+                receivers.add(id(n.targets[0]))
+    for s in stmts:
+        for n in walk(s):
+            if isinstance(n, gast.Name):
+                uses[n.id] = uses.get(n.id, True) and id(n) in receivers
+    return {v for v, private in uses.items() if private}
+
+
+def _tape_call(call: gast.Call, tapes: set[str]) -> bool:
+    func = call.func
+    return isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
+        and func.value.id in tapes and func.attr in ("append", "pop")
+
+
+def _disturbs(s: gast.stmt, modules: set[str], tapes: set[str]) -> bool:
+    """Ends a straight line, or may change a value other than by binding a name."""
+    return not isinstance(s, (gast.Assign, gast.Expr, gast.If, gast.For, gast.While, gast.Pass)) \
+        or _mutates(s, modules, tapes)
+
+
+def _mutates(s: gast.stmt, modules: set[str], tapes: set[str]) -> bool:
+    """Writes into an object, or calls what is not quiet (a tape's append and pop change only
+    the tape)."""
+    for n in walk(s):
+        if isinstance(n, (gast.Subscript, gast.Attribute)) and isinstance(n.ctx, gast.Store):
+            return True
+        if isinstance(n, gast.Call) and not _quiet_call(n, modules) and not _tape_call(n, tapes):
+            return True
+    return False
+
+
+# ---- common subexpressions -----------------------------------------------------------------
+
+def share_common(body: list[gast.stmt], modules: set[str], own: set[str] = frozenset(),
+                 changes: Changes | None = None) -> tuple[list[gast.stmt], dict[str, str]]:
+    """``t = e ... u = f(e)`` -> ``u = f(t)`` within one block, where nothing in between binds
+    a name ``e`` reads or ``t``: a result computed once (``x[:-1]`` twice in a line).
+
+    ``t`` and ``u`` may then be one object, so only where nothing is ever written into an
+    object in this function (a tape aside): neither can change under the other. A value
+    normalize named (in ``own``) that becomes a copy ``u = t`` is dropped and read as ``t``
+    (returned: renamed -> kept) when both are bound once and ``u`` is read only after."""
+    tapes = private_lists(body)
+    if any(_mutates(s, modules, tapes) for s in body):
+        return body, {}
+    loads: dict[str, int] = {}
+    stores: dict[str, int] = {}
+    for n in (n for s in body for n in walk(s) if isinstance(n, gast.Name)):
+        counts = loads if isinstance(n.ctx, gast.Load) else stores
+        counts[n.id] = counts.get(n.id, 0) + 1
+    block = _Sharing(modules, {v for v in own if stores.get(v) == 1}, loads, stores,
+                     changes or Changes())
+    body = block.share(body)
+    if block.renames:
+        for n in (n for s in body for n in walk(s) if isinstance(n, gast.Name)):
+            n.id = block.renames.get(n.id, n.id)
+    return body, block.renames
+
+
+class _Sharing:
+    """The state of ``share_common``: what may be renamed, and what was."""
+
+    def __init__(self, modules, once, loads, stores, changes):
+        self.modules, self.once, self.loads, self.stores = modules, once, loads, stores
+        self.changes = changes
+        self.renames: dict[str, str] = {}
+
+    def share(self, stmts: list[gast.stmt]) -> list[gast.stmt]:
+        available: dict[str, tuple[str, set[str]]] = {}   # dump of e -> (t, what e reads)
+        dropped: set[int] = set()
+        for i, s in enumerate(stmts):
+            if isinstance(s, (gast.Assign, gast.Expr)) and available:
+                s.value = _reused(s.value, available, self.changes)
+                if self._renamed(s, stmts[i + 1:]):
+                    dropped.add(id(s))
+                    continue
+            for field_name in ("body", "orelse"):
+                if hasattr(s, field_name):
+                    setattr(s, field_name, self.share(getattr(s, field_name)))
+            written = _written(s)
+            for key in [k for k, (t, reads) in available.items() if t in written or reads & written]:
+                del available[key]
+            if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) \
+                    and _operations(s.value) + _subscripts(s.value) \
+                    and quiet(s.value, self.modules) and s.targets[0].id not in reads_of(s.value):
+                available.setdefault(gast.dump(s.value), (s.targets[0].id, reads_of(s.value)))
+        return [s for s in stmts if id(s) not in dropped]
+
+    def _renamed(self, s: gast.stmt, after: list[gast.stmt]) -> bool:
+        """``u = t`` for a ``u`` of ``once``, read only in ``after``, and a ``t`` bound once."""
+        if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+                and isinstance(s.value, gast.Name)):
+            return False
+        u, t = s.targets[0].id, s.value.id
+        if u not in self.once or self.stores.get(t, 0) > 1 or self.loads.get(u, 0) != sum(
+                1 for a in after for n in walk(a) if isinstance(n, gast.Name) and n.id == u):
+            return False
+        self.renames[u] = self.renames.get(t, t)   # t may be a copy dropped before
+        return True
+
+
+def _subscripts(node: gast.expr) -> int:
+    return sum(1 for n in walk(node) if isinstance(n, gast.Subscript))
+
+
+def _reused(node: gast.expr, available: dict, changes: Changes) -> gast.expr:
+    """``node`` with its largest parts that ``available`` holds read from their names."""
+    class Reuse(gast.NodeTransformer):
+        def visit(self, n):
+            if isinstance(n, gast.expr) and not isinstance(n, (gast.Name, gast.Constant)):
+                held = available.get(gast.dump(n))
+                if held is not None:
+                    changes.add()
+                    return gast.Name(id=held[0], ctx=gast.Load(), annotation=None,
+                                     type_comment=None)
+            return super().visit(n)
+    return Reuse().visit(node)
 
 
 # ---- copy propagation -------------------------------------------------------------------

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 import sourcead
-from sourcead.optimize import fold_negations, fuse_scatters, simplify_signs
+from sourcead.optimize import (fold_negations, fuse_scatters, inline_single_uses, share_common,
+                               simplify_signs)
 
 import models
 
@@ -204,3 +205,264 @@ def test_helpers_are_not_shaped_like_their_arguments_broadcast():
     import random_programs_more as rpm
     source, args = rpm.program(1030)
     assert rpm.check(source, args, second_order=True, twice=True) == "ok"
+
+
+# ---- forward-sweep temporaries: inlined into their one use, shared when computed twice ----------
+
+def _pass(source: str, run) -> str:
+    fn = gast.parse(textwrap.dedent(source)).body[0]
+    fn.body = run(fn.body)
+    return astor.to_source(gast.gast_to_ast(fn)).strip()
+
+
+INLINES = {
+    "a temporary goes into its one use": (
+        """
+        def f(z):
+            neg_z = -z
+            exp_neg_z = np.exp(neg_z)
+            return exp_neg_z
+        """,
+        """
+        def f(z):
+            exp_neg_z = np.exp(-z)
+            return exp_neg_z
+        """),
+    "past statements that change nothing it reads": (
+        """
+        def f(x, tape):
+            x_2 = x[:-1]
+            y = x * 3
+            tape.append(y)
+            x__pow_2 = x_2 ** 2
+            return x__pow_2
+        """,
+        """
+        def f(x, tape):
+            y = x * 3
+            tape.append(y)
+            x__pow_2 = x[:-1] ** 2
+            return x__pow_2
+        """),
+    "not across a write into an operand": (
+        """
+        def f(a, v):
+            x_2 = a * 2
+            a[0] = v
+            x__pow_2 = x_2 ** 2
+            return x__pow_2
+        """,
+        None),
+    "not across a write into what may share an operand's memory": (
+        """
+        def f(a, b, v):
+            x_2 = a * 2
+            b[0] = v
+            x__pow_2 = x_2 ** 2
+            return x__pow_2
+        """,
+        None),
+    "not across a call that might write into an operand": (
+        """
+        def f(a, g):
+            x_2 = a * 2
+            g(a)
+            x__pow_2 = x_2 ** 2
+            return x__pow_2
+        """,
+        None),
+    "not across a rebinding of an operand": (
+        """
+        def f(a):
+            x_2 = a * 2
+            a = a + 1
+            x__pow_2 = x_2 ** a
+            return x__pow_2
+        """,
+        None),
+    "not a value the adjoint sweep reads": (
+        """
+        def f(x, out_bar):
+            x_2 = 1 - x
+            out = np.sum(x)
+            x_bar = out_bar * -2 * x_2
+            return x_bar
+        """,
+        None),
+    "not a random draw": (
+        """
+        def f(a):
+            x_2 = np.random.rand(3)
+            x__pow_2 = x_2 * a
+            return x__pow_2
+        """,
+        None),
+}
+
+
+@pytest.mark.parametrize("source, expected", INLINES.values(), ids=list(INLINES))
+def test_inline_forward_temporaries(source, expected):
+    own = {"neg_z", "x_2"}
+    got = _pass(source, lambda body: inline_single_uses(body, own, {"np"},
+                                                        primal_only=(own, {"x_bar"})))
+    assert got == textwrap.dedent(expected or source).strip()
+
+
+SHARES = {
+    "the same slice twice is read once": (
+        """
+        def f(x):
+            x_2 = x[:-1]
+            x__pow_2 = x_2 ** 2
+            x_3 = x[:-1]
+            t = 1 - x_3
+            return t + x__pow_2
+        """,
+        """
+        def f(x):
+            x_2 = x[:-1]
+            x__pow_2 = x_2 ** 2
+            t = 1 - x_2
+            return t + x__pow_2
+        """),
+    "a part of a later expression": (
+        """
+        def f(x):
+            s = np.sin(x)
+            y = np.sin(x) * 2 + s
+            return y
+        """,
+        """
+        def f(x):
+            s = np.sin(x)
+            y = s * 2 + s
+            return y
+        """),
+    "a name of the user's stays, as a copy": (
+        """
+        def f(x):
+            a = np.sin(x)
+            b = np.sin(x)
+            return a + b
+        """,
+        """
+        def f(x):
+            a = np.sin(x)
+            b = a
+            return a + b
+        """),
+    "not across a rebinding": (
+        """
+        def f(x):
+            x_2 = x[:-1]
+            x = x * 2
+            x_3 = x[:-1]
+            return x_2 + x_3
+        """,
+        None),
+    "not across a rebinding of the name that holds it": (
+        """
+        def f(x):
+            x_2 = x[:-1]
+            x_2 = x_2 * 2
+            x_3 = x[:-1]
+            return x_2 + x_3
+        """,
+        None),
+    "not where something writes into an array (the two would be one object)": (
+        """
+        def f(x):
+            a = x * 2
+            b = x * 2
+            b[0] = 1.0
+            return a, b
+        """,
+        None),
+    "not random draws": (
+        """
+        def f(x):
+            a = np.random.rand(3)
+            b = np.random.rand(3)
+            return a + b
+        """,
+        None),
+    "not lists (each one is new)": (
+        """
+        def f(x):
+            a = [x, x]
+            b = [x, x]
+            return a, b
+        """,
+        None),
+    "not a value a loop changes": (
+        """
+        def f(x, n):
+            x_2 = x[:-1]
+            for i in range(n):
+                x = x * 2
+            x_3 = x[:-1]
+            return x_2 + x_3
+        """,
+        None),
+}
+
+
+@pytest.mark.parametrize("source, expected", SHARES.values(), ids=list(SHARES))
+def test_share_common_subexpressions(source, expected):
+    got = _pass(source, lambda body: share_common(body, {"np"}, {"x_2", "x_3", "x__pow_2", "t"})[0])
+    assert got == textwrap.dedent(expected or source).strip()
+
+
+def test_rosenbrock_forward_sweep_reads_like_the_hand_written_one():
+    body = _source(models.rosen, (np.linspace(-1, 1, 5),), 0).split("def rosen_grad")[1]
+    assert textwrap.dedent("""
+        x_2 = x[:-1]
+        x__minus_x__pow_2 = x[1:] - x_2 ** 2
+        t1_minus_x = 1 - x_2
+        """).strip() in textwrap.dedent(body.split("\n", 1)[1])
+    code = "\n".join(line for line in body.splitlines() if not line.strip().startswith("#"))
+    assert code.count("x[:-1]") == 1
+
+
+def test_logistic_negation_goes_into_its_use():
+    text = _source(models.logistic, (RNG.standard_normal(3), 0.1, X, Y), (0, 1))
+    assert "exp_neg_z = np.exp(-z)" in text and not re.search(r"\bneg_z =", text)
+
+
+def repeated_slices(x):
+    return np.sum((x[1:] - x[:-1] ** 2) ** 2 + np.sin(x[:-1]) * x[:-1])
+
+
+def _repeated_slices_exact(x):
+    a, b = x[:-1], x[1:]
+    d = b - a ** 2
+    g = np.zeros_like(x)
+    g[:-1] += -4 * a * d + np.cos(a) * a + np.sin(a)
+    g[1:] += 2 * d
+    h = np.zeros((x.size, x.size))
+    k = np.arange(x.size - 1)
+    h[k, k] += -4 * d + 8 * a ** 2 + 2 * np.cos(a) - a * np.sin(a)
+    h[k + 1, k + 1] += 2.0
+    h[k, k + 1] += -4 * a
+    h[k + 1, k] += -4 * a
+    return g, h
+
+
+def test_shared_and_inlined_code_in_every_mode():
+    from test_functions import check_every_mode, EXACT
+    x = np.linspace(-1.0, 0.8, 5)
+    gradient, hessian = _repeated_slices_exact(x)
+    check_every_mode(repeated_slices, (x,), 0, gradient)
+    got = sourcead.hessian(repeated_slices)(x)
+    np.testing.assert_allclose(got, hessian, **EXACT)
+    df, eps = sourcead.grad(repeated_slices), 1e-6
+    columns = [(df(x + eps * e) - df(x - eps * e)) / (2 * eps) for e in np.eye(x.size)]
+    np.testing.assert_allclose(got, np.array(columns).T, rtol=1e-6, atol=1e-6)
+    for mode in ("forward", "reverse"):
+        np.testing.assert_allclose(sourcead.jacobian(repeated_slices, mode=mode)(x), gradient,
+                                   **EXACT)
+    _, twice = sourcead.vjp(sourcead.grad(repeated_slices))(x, np.arange(5.0))  # reverse of reverse
+    np.testing.assert_allclose(twice, hessian @ np.arange(5.0), rtol=1e-10, atol=1e-10)
+    body = _source(repeated_slices, (x,), 0).split("def repeated_slices_grad")[1]
+    code = "\n".join(line for line in body.splitlines() if not line.strip().startswith("#"))
+    assert code.count("x[:-1]") == 1

@@ -22,8 +22,7 @@ def f_vector_grad(a, out_bar=1.0):
         b = b * 2
         norm_b = np.linalg.norm(b)
         norm_b_lt_1000 = norm_b < 1000
-    sum_b = np.sum(b)
-    sum_b_gt_0 = sum_b > 0
+    sum_b_gt_0 = np.sum(b) > 0
     if sum_b_gt_0:
         c = b
     else:
