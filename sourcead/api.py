@@ -53,6 +53,7 @@ class Session:
     broadcasts: dict = field(default_factory=dict)  # per function, shapes as np.broadcast(a, b)
     kinds: dict = field(default_factory=dict)  # per reverse function, the kind of each name
     own: dict = field(default_factory=dict)  # per function, the values normalize named
+    arrays: dict = field(default_factory=dict)  # per reverse function, those that are arrays
     vector: bool = False   # forward mode with a leading axis of directions on every tangent
 
     def unique(self, base: str, env: Environment) -> str:
@@ -72,7 +73,17 @@ class Session:
         """``core``: the normalized function ``fn`` derives from; ``user``: the parsed one."""
         self.functions.append(fn)
         self.owners[fn.name] = env
-        self.own[fn.name] = names_in(core) - names_in(user)
+        self.own[fn.name] = {n.id for n in walk(core) if isinstance(n, gast.Name)
+                             and isinstance(n.ctx, gast.Store)} - names_in(user)
+
+    def add_reverse(self, fn: gast.FunctionDef, env: Environment, rev: Reverse,
+                    user: gast.FunctionDef) -> None:
+        """A function with an adjoint sweep: its own arrays may be freed at their last use
+        (a value of unknown kind counts as one where a parameter is an array)."""
+        self.add(fn, env, rev.fn, user)
+        tags = {"array", "unknown"} if any(rev.activity.kind(a.id).tag == "array"
+                                           for a in rev.fn.args.args) else {"array"}
+        self.arrays[fn.name] = {v for v in self.own[fn.name] if rev.activity.kind(v).tag in tags}
 
 
 def derive(fn: Callable, wrt: tuple[int, ...], kinds: Kinds, *, mode: str = "reverse",
@@ -85,8 +96,8 @@ def derive(fn: Callable, wrt: tuple[int, ...], kinds: Kinds, *, mode: str = "rev
     if mode == "reverse":
         entry = session.unique(f"{base}_grad", parsed.env)
         rev, wrt_names = _prepare(parsed, wrt, kinds, session)      # normalize, analyze
-        session.add(grad_function(rev, entry, wrt_names, preserve_result), parsed.env,
-                    rev.fn, parsed.tree)  # reverse
+        session.add_reverse(grad_function(rev, entry, wrt_names, preserve_result),
+                            parsed.env, rev, parsed.tree)  # reverse
         _adjoint_names(session, rev, parsed, [entry])
         # (a callee's adjoint sweep reads only what its forward sweep saved: not there)
         session.broadcasts[entry] = rev.broadcasts
@@ -98,7 +109,8 @@ def derive(fn: Callable, wrt: tuple[int, ...], kinds: Kinds, *, mode: str = "rev
         session.add(jvp_function(fwd, entry, wrt_names), parsed.env, fwd.fn, parsed.tree)  # forward
         session.temporaries |= set(fwd.dots.values())
     functions = optimize(session.functions, _module_aliases(session), session.temporaries,
-                         session.inlinable, session.broadcasts, session.kinds, session.own)
+                         session.inlinable, session.broadcasts, session.kinds, session.own,
+                         session.arrays)
     text = module_text(functions, _import_lines(session))           # emit
     return compile_module(text, entry, session.owners), entry
 
@@ -232,7 +244,7 @@ def _request_callee(session: Session, call: UserCall, positions: tuple[int, ...]
     session.callees[key] = names  # registered first, so recursion finds it
     rev, wrt_names = _prepare(parsed, positions, kinds, session, core)
     for generated in split_functions(rev, names[0], names[1], wrt_names):
-        session.add(generated, parsed.env, rev.fn, parsed.tree)
+        session.add_reverse(generated, parsed.env, rev, parsed.tree)
     _adjoint_names(session, rev, parsed, names[:2])
     return names
 

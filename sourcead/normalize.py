@@ -71,6 +71,7 @@ def error(node: gast.AST, env: Environment, what: str, hint: str, reason: str | 
 def normalize(parsed: Parsed) -> gast.FunctionDef:
     """The whole stage: fence, desugar, jumps to flags, ANF, SSA names."""
     fn, env = copy.deepcopy(parsed.tree), parsed.env
+    fn = without_frees(fn, env)
     fence(fn, env)
     # temporaries never take a global's or a builtin's name (`max = x.max()` would shadow)
     namer = Namer(names_in(fn) | set(env.globals) | set(env.closure) | set(vars(builtins)))
@@ -82,6 +83,21 @@ def normalize(parsed: Parsed) -> gast.FunctionDef:
     body = rename_straight_line(fn, body, namer)
     fn.body = expand_lists(replace_tuples(body))
     return fn
+
+
+def without_frees(fn: gast.FunctionDef, env: Environment) -> gast.FunctionDef:
+    """Sourcead's own code frees arrays early (``del a, b``, see optimize.free_arrays);
+    values do not depend on it, and its derivative manages its own (a user's ``del`` is
+    refused by the fence)."""
+    if not env.filename.startswith("<sourcead"):
+        return fn
+
+    class Drop(gast.NodeTransformer):
+        def visit_Delete(self, node):
+            if all(isinstance(t, gast.Name) for t in node.targets):
+                return None
+            return node
+    return Drop().visit(fn)
 
 
 # --- the fence: refuse what we cannot differentiate, with the user's line -------------------

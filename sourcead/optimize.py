@@ -33,13 +33,15 @@ MAX_ROUNDS = 8
 def optimize(functions: list[gast.FunctionDef], modules: set[str],
              temporaries: set[str], inlinable: set[str] = frozenset(),
              broadcasts: dict | None = None, kinds: dict | None = None,
-             forward_temporaries: dict | None = None) -> list[gast.FunctionDef]:
+             forward_temporaries: dict | None = None,
+             arrays: dict | None = None) -> list[gast.FunctionDef]:
     """``temporaries``: generated names (adjoints) that copy propagation may replace;
     ``inlinable``: those that may be folded into their single use; ``broadcasts``: per
     function name and variable, ``np.broadcast(...)`` of values that give its shape;
     ``kinds``: per reverse function, each name's kind (for the algebra);
     ``forward_temporaries``: per function name, the values normalize named (not the user),
-    which may be both."""
+    which may be both; ``arrays``: per function with an adjoint sweep, those of them that
+    are arrays (freed at their last use)."""
     out = []
     for fn in functions:
         fn = clone(fn)  # every position its own node: the passes rewrite names in place
@@ -74,6 +76,7 @@ def optimize(functions: list[gast.FunctionDef], modules: set[str],
             if any(isinstance(n, gast.UnaryOp) and isinstance(n.op, gast.USub)
                    for n in walk(s.value)):
                 s.value = simplify_signs(s.value)
+        fn.body = free_arrays(fn.body, (arrays or {}).get(fn.name, set()))
         out.append(fn)
     return out
 
@@ -678,6 +681,43 @@ def _reused(node: gast.expr, available: dict, changes: Changes) -> gast.expr:
                                      type_comment=None)
             return super().visit(n)
     return Reuse().visit(node)
+
+
+# ---- memory ----------------------------------------------------------------------------------
+
+def free_arrays(body: list[gast.stmt], arrays: set[str]) -> list[gast.stmt]:
+    """``del a, b`` right after the statement that last reads them, for arrays sourcead named
+    and computed in this straight line, when work follows: each would otherwise hold its
+    memory to the return while the adjoint sweep allocates more (fresh pages cost as much as
+    the arithmetic). Views (``x[:-1]``) and values a tape keeps are left alone."""
+    if not arrays:
+        return body
+    last: dict[str, int] = {}
+    fit = set(arrays)
+    for k, s in enumerate(body):
+        names = [n for n in walk(s) if isinstance(n, gast.Name) and n.id in fit]
+        own_store = (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+                     and not isinstance(s.value, gast.Subscript))
+        for n in names:
+            if isinstance(n.ctx, gast.Store) and not (own_store and n is s.targets[0]):
+                fit.discard(n.id)
+            last[n.id] = k
+        for call in (n for n in walk(s) if isinstance(n, gast.Call)):
+            if isinstance(call.func, gast.Attribute) and call.func.attr == "append":
+                fit -= reads_of(gast.Expr(value=call))
+    frees: dict[int, list[str]] = {}
+    for var in fit & set(last):
+        work_after = any(isinstance(s, gast.Assign) for s in body[last[var] + 1:])
+        if work_after and any(isinstance(n, gast.Name) and n.id == var and isinstance(n.ctx, gast.Load)
+                              for n in walk(body[last[var]])):
+            frees.setdefault(last[var], []).append(var)
+    out = []
+    for k, s in enumerate(body):
+        out.append(s)
+        if k in frees:
+            out.append(gast.Delete(targets=[gast.Name(id=v, ctx=gast.Del(), annotation=None,
+                                                      type_comment=None) for v in sorted(frees[k])]))
+    return out
 
 
 # ---- copy propagation -------------------------------------------------------------------
