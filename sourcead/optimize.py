@@ -11,6 +11,7 @@ Each pass is a pure function of its input tree (a copy is returned).
 from __future__ import annotations
 
 import copy
+from collections import Counter
 
 import gast
 
@@ -633,33 +634,44 @@ class _Sharing:
 
     def share(self, stmts: list[gast.stmt]) -> list[gast.stmt]:
         available: dict[str, tuple[str, set[str]]] = {}   # dump of e -> (t, what e reads)
+        keys_of: dict[str, set[str]] = {}   # name -> the entries that read or hold it
         dropped: set[int] = set()
+        reads = [Counter(n.id for n in walk(s) if isinstance(n, gast.Name)
+                         and isinstance(n.ctx, gast.Load)) for s in stmts]
+        later = Counter()   # reads in the statements after this one, as they were
+        for counts in reads:
+            later.update(counts)
         for i, s in enumerate(stmts):
+            later.subtract(reads[i])
             if isinstance(s, (gast.Assign, gast.Expr)) and available:
                 s.value = _reused(s.value, available, self.changes)
-                if self._renamed(s, stmts[i + 1:]):
+                if self._renamed(s, later):
                     dropped.add(id(s))
                     continue
             for field_name in ("body", "orelse"):
                 if hasattr(s, field_name):
                     setattr(s, field_name, self.share(getattr(s, field_name)))
-            written = _written(s)
-            for key in [k for k, (t, reads) in available.items() if t in written or reads & written]:
-                del available[key]
+            for name_ in _written(s):
+                for key in keys_of.pop(name_, ()):
+                    available.pop(key, None)
             if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) \
                     and _operations(s.value) + _subscripts(s.value) \
                     and quiet(s.value, self.modules) and s.targets[0].id not in reads_of(s.value):
-                available.setdefault(gast.dump(s.value), (s.targets[0].id, reads_of(s.value)))
+                key, held = gast.dump(s.value), (s.targets[0].id, reads_of(s.value))
+                if key not in available:
+                    available[key] = held
+                    for name_ in held[1] | {held[0]}:
+                        keys_of.setdefault(name_, set()).add(key)
         return [s for s in stmts if id(s) not in dropped]
 
-    def _renamed(self, s: gast.stmt, after: list[gast.stmt]) -> bool:
-        """``u = t`` for a ``u`` of ``once``, read only in ``after``, and a ``t`` bound once."""
+    def _renamed(self, s: gast.stmt, later: Counter) -> bool:
+        """``u = t`` for a ``u`` of ``once`` read only ``later`` in this block, and a ``t``
+        bound once."""
         if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
                 and isinstance(s.value, gast.Name)):
             return False
         u, t = s.targets[0].id, s.value.id
-        if u not in self.once or self.stores.get(t, 0) > 1 or self.loads.get(u, 0) != sum(
-                1 for a in after for n in walk(a) if isinstance(n, gast.Name) and n.id == u):
+        if u not in self.once or self.stores.get(t, 0) > 1 or self.loads.get(u, 0) != later[u]:
             return False
         self.renames[u] = self.renames.get(t, t)   # t may be a copy dropped before
         return True
