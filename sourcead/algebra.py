@@ -33,6 +33,7 @@ Poly = dict       # Monomial -> Fraction; no zero coefficients
 MAX_TERMS = 32
 MAX_EXPONENT = 6
 MAX_ROUNDS = 12
+MAX_SUBSTITUTIONS = 12  # definitions expanded per expression: the chains that cancel are short
 
 
 class Unsupported(Exception):
@@ -384,6 +385,13 @@ class Simplifier:
                 continue
             if arithmetic_only(p) and p != atom(var):
                 self.definitions[var] = p
+        # names that are a power of one other name (p = 1.0 / t), by that name
+        self.powers: dict[str, list[tuple[str, int]]] = {}
+        for var, d in sorted(self.definitions.items()):
+            if len(d) == 1:
+                (m, c), = d.items()
+                if c == 1 and len(m) == 1 and m[0][0] != var:
+                    self.powers.setdefault(m[0][0], []).append((var, m[0][1]))
 
     def simplified(self, value: gast.expr) -> gast.expr | None:
         """A cheaper equal expression, or None."""
@@ -392,6 +400,8 @@ class Simplifier:
         except (Unsupported, ZeroDivisionError):
             return None
         candidates = [write(p, self.names)]  # like terms collected, nothing expanded
+        if all(e > 0 for m in p for _, e in m):
+            return candidates[0]  # no divisor: expanding definitions has nothing to cancel
         try:
             basis: list[tuple[str, Poly]] = []  # substitutions made, in order
             p = self._canonical(p, basis)
@@ -414,6 +424,8 @@ class Simplifier:
         linear definition of a divisor for its operand where it does not."""
         done: set[str] = set()
         for _ in range(MAX_ROUNDS):
+            if len(basis) > MAX_SUBSTITUTIONS:
+                raise Unsupported("too deep")
             changed = False
             for a in sorted(atoms_of(p)):
                 if a in done or a not in self.definitions or a not in atoms_of(p):
@@ -464,25 +476,23 @@ class Simplifier:
 
     def _folded(self, p: Poly, basis: list) -> Poly:
         """Use names for what they stand for: ``t ** -1`` -> ``p`` where ``p = 1.0 / t``."""
-        for var in sorted(self.definitions):
-            d = self._definition(var, basis)
-            if len(d) != 1:
-                continue
-            (m, c), = d.items()
-            if c != 1 or len(m) != 1:
-                continue
-            (a, e), = m
-            if var == a or not any(x % e == 0 and x * e > 0 for x in exponents(p, a)):
-                continue
-            out: Poly = {}
-            for mono, coef in p.items():
-                x = dict(mono).get(a, 0)
-                if x and x % e == 0 and x * e > 0:
-                    rest = tuple((b, y) for b, y in mono if b != a)
-                    mono = monomial_times(rest, ((var, x // e),))
-                out = plus(out, {mono: coef})
-            p = out
+        for a in sorted(atoms_of(p)):
+            for var, e in self.powers.get(a, ()):
+                if any(x % e == 0 and x * e > 0 for x in exponents(p, a)):
+                    p = _renamed_power(p, a, e, var)
         return p
+
+
+def _renamed_power(p: Poly, a: str, e: int, var: str) -> Poly:
+    """``p`` with ``a ** (k e)`` written ``var ** k``, where ``var = a ** e``."""
+    out: Poly = {}
+    for mono, coef in p.items():
+        x = dict(mono).get(a, 0)
+        if x and x % e == 0 and x * e > 0:
+            rest = tuple((b, y) for b, y in mono if b != a)
+            mono = monomial_times(rest, ((var, x // e),))
+        out = plus(out, {mono: coef})
+    return out
 
 
 def _solved_linear(var: str, d: Poly) -> tuple[str, Poly] | None:
@@ -508,8 +518,12 @@ def simplify_adjoints(fn: gast.FunctionDef, kinds: dict, adjoints: set[str],
                              if value is not None and v not in adjoints}, scalars)
     loads, stores = _counts(fn, gast.Load), _counts(fn, gast.Store)
     single = {v for v in adjoints if loads.get(v) == 1 and stores.get(v) == 1}
+    defined_at: dict[int, list[str]] = {}
+    for v, k in order.items():
+        defined_at.setdefault(k, []).append(v)
+    available: set[str] = set(defined_at.get(-1, ()))
     for index, s in enumerate(list(fn.body)):
-        available = {v for v, k in order.items() if k < index}
+        available.update(defined_at.get(index - 1, ()))
 
         def visit(stmts: list[gast.stmt], only: gast.stmt | None = None) -> None:
             for t in list(stmts) if only is None else [only]:
