@@ -13,6 +13,7 @@ Nothing is stored on the nodes; every result is a value of its own.
 """
 from __future__ import annotations
 
+import dataclasses
 import inspect
 from dataclasses import dataclass, field
 from types import FunctionType
@@ -21,6 +22,7 @@ from typing import Any, Callable, Iterable, Mapping
 import gast
 import numpy as np
 
+from . import shapes
 from .parse import MISSING, Environment, Shape, call_order, callable_name, is_code
 from .rules import Rule, lookup_call, lookup_operator
 from .rules.template import walk, loaded_names
@@ -39,6 +41,9 @@ class Kind:
     # a container argument's structure: ("dict", ((key, Kind), ...)) or ("list"|"tuple",
     # (Kind, ...)), so a read ``params["w"]`` knows its element's kind (a JIT's shape guard)
     structure: tuple | None = None
+    # the shape signature of an array (``shapes.py``): per axis "1", "n" (not 1) or "?"; None
+    # when even the number of axes is unknown. Numbers have none: see ``dims_of``
+    dims: str | None = None
 
     def element(self, key=None) -> "Kind":
         """The kind of ``container[key]`` (any element's, joined, for an unknown key)."""
@@ -85,7 +90,23 @@ def join(a: Kind, b: Kind) -> Kind:
     if "other" in (a.tag, b.tag):
         return OTHER
     tag = a.tag if a.tag == b.tag else "unknown"
-    return Kind(tag, a.like if a.like == b.like else None)
+    return Kind(tag, a.like if a.like == b.like else None,
+                dims=shapes.join(dims_of(a), dims_of(b)))
+
+
+def dims_of(kind: Kind) -> str | None:
+    """A kind's shape signature: numbers have no axes."""
+    return "" if kind.tag in ("none", "int", "scalar") else kind.dims
+
+
+def has_shape_of(arg: Kind, out: Kind) -> bool:
+    """Whether ``arg``, broadcast into ``out``, provably has ``out``'s shape already (so the
+    adjoint needs no summing down): the same anchor, or signatures that say so."""
+    if arg.tag == "scalar" and out.tag == "scalar":
+        return True
+    if arg.like is not None and arg.like == out.like and arg.tag == out.tag:
+        return True
+    return shapes.covers(dims_of(arg), dims_of(out))
 
 
 def broadcast(kinds: Iterable[Kind]) -> Kind:
@@ -101,7 +122,8 @@ def broadcast(kinds: Iterable[Kind]) -> Kind:
     if all(k == first for k in shaped):
         return first
     tag = "array" if any(k.tag == "array" for k in shaped) else "unknown"
-    return Kind(tag, anchors_union([k.like for k in shaped]))
+    return Kind(tag, anchors_union([k.like for k in shaped]),
+                dims=shapes.broadcast(dims_of(k) for k in kinds))
 
 
 def anchors_of(like: str | tuple[str, ...] | None) -> tuple[str, ...]:
@@ -117,6 +139,10 @@ def anchors_union(likes: Iterable[str | tuple[str, ...] | None]):
     return names[0] if len(names) == 1 else tuple(names)
 
 
+class AnyShape(np.ndarray):
+    """An example array that stands for arrays of any shape (its kind has no signature)."""
+
+
 def kind_of_value(value: Any, like: str | None = None) -> Kind:
     """The kind of a concrete argument or global value."""
     if isinstance(value, (bool, np.bool_)) or isinstance(value, (int, np.integer)):
@@ -124,7 +150,8 @@ def kind_of_value(value: Any, like: str | None = None) -> Kind:
     if isinstance(value, (float, np.floating)):
         return SCALAR
     if isinstance(value, np.ndarray):
-        return Kind("array", like)
+        return Kind("array", like, dims=None if isinstance(value, AnyShape) else
+                    shapes.of_shape(value.shape))
     if value is None:
         return NONE
     if isinstance(value, dict):
@@ -412,7 +439,7 @@ def _anchored(kind: Kind, value: gast.expr, target: str, anchors: Anchors | None
     like = _part_shape(value, arrays)
     if like is None and target in anchors.assigned:
         like = target
-    return kind if like is None else Kind(kind.tag, like)
+    return kind if like is None else dataclasses.replace(kind, like=like)
 
 
 def _part_shape(value: gast.expr, fixed: frozenset[str]) -> str | None:
@@ -483,7 +510,18 @@ def _fixed_point_kinds(assigns, env, kinds, result_kind, stack_pushes, anchors=N
 
 def value_kind(value: gast.expr, kinds: Mapping[str, Kind], env: Environment,
                result_kind=None) -> Kind:
-    """The kind an operation produces from the kinds of its operands."""
+    """The kind an operation produces from the kinds of its operands, with its shape
+    signature where the operation gives one."""
+    kind = _value_kind(value, kinds, env, result_kind)
+    if kind.tag in ("array", "unknown") and kind.dims is None and kind.structure is None:
+        dims = signature(value, kinds, env)
+        if dims is not None:
+            return dataclasses.replace(kind, dims=dims)
+    return kind
+
+
+def _value_kind(value: gast.expr, kinds: Mapping[str, Kind], env: Environment,
+                result_kind=None) -> Kind:
     if isinstance(value, gast.Name):
         if value.id in kinds:
             return kinds[value.id]
@@ -549,6 +587,155 @@ def value_kind(value: gast.expr, kinds: Mapping[str, Kind], env: Environment,
     return UNKNOWN
 
 
+# ---- shape signatures of operations ---------------------------------------------------------
+
+def signature(value: gast.expr, kinds: Mapping[str, Kind], env: Environment) -> str | None:
+    """The shape signature of an operation's result from its operands' and its constant
+    arguments (axes, shapes, indices); None where it does not follow from them."""
+    if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name):
+        base = kinds.get(value.value.id, NONE)
+        if base.tag not in ("array", "unknown") or base.structure is not None:
+            return None
+        return shapes.indexed(base.dims, _index_parts(value.slice, kinds))
+    if isinstance(value, gast.BinOp) and isinstance(value.op, gast.MatMult):
+        return shapes.matmul(*(_dims(a, kinds, env) for a in (value.left, value.right)))
+    func = operation_function(value, env)
+    if func in _CREATORS and isinstance(value, gast.Call) and value.args:
+        return _created_dims(value.args[0], kinds)
+    rule = operation(value, env).rule
+    handler = _SIGNATURES.get(func) if _hashable(func) else None
+    if handler is None or rule is None:
+        return None
+    bound = bound_arguments(value, rule, env)
+    given = {p: _constant(a) for p, a in bound.items()}
+    given.update({p: d for p, d in rule.defaults.items() if p not in bound})
+    x = _dims(bound["x"], kinds, env) if "x" in bound else None
+    y = _dims(bound["y"], kinds, env) if "y" in bound else None
+    return handler(x, y, given)
+
+
+_CREATORS = (np.zeros, np.ones, np.empty, np.full)
+
+
+def _created_dims(shape: gast.expr, kinds: Mapping[str, Kind]) -> str | None:
+    """``np.zeros(shape)``: a constant size per axis, or an integer computed at run time."""
+    items = shape.elts if isinstance(shape, gast.Tuple) else [shape]
+    dims = []
+    for item in items:
+        size = _constant(item)
+        if type(size) is int:
+            dims.append(shapes.of_size(size))
+        elif isinstance(item, gast.Name) and kinds.get(item.id, NONE) == INT:
+            dims.append("?")
+        else:
+            return None
+    return "".join(dims)
+
+
+def _hashable(func) -> bool:
+    try:
+        hash(func)
+    except TypeError:
+        return False
+    return True
+
+
+def _dims(node: gast.expr, kinds: Mapping[str, Kind], env: Environment) -> str | None:
+    if isinstance(node, gast.Constant):
+        return "" if isinstance(node.value, (int, float)) else None
+    if isinstance(node, gast.Name):
+        return dims_of(value_kind(node, kinds, env))
+    return None
+
+
+_NOT_CONSTANT = object()
+
+
+def _constant(node: gast.expr):
+    """A constant argument (a number, None, a tuple of them) or ``_NOT_CONSTANT``."""
+    if isinstance(node, gast.Constant):
+        return node.value
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
+        inner = _constant(node.operand)
+        return -inner if isinstance(inner, (int, float)) and not isinstance(inner, bool) \
+            else _NOT_CONSTANT
+    if isinstance(node, gast.Tuple):
+        items = tuple(_constant(e) for e in node.elts)
+        return _NOT_CONSTANT if _NOT_CONSTANT in items else items
+    return _NOT_CONSTANT
+
+
+def _index_parts(index: gast.expr, kinds: Mapping[str, Kind]) -> list[str]:
+    """The parts of an index as ``shapes.indexed`` reads them."""
+    items = index.elts if isinstance(index, gast.Tuple) else [index]
+    parts = []
+    for item in items:
+        if isinstance(item, gast.Slice):
+            whole = item.lower is None and item.upper is None and item.step is None
+            parts.append("all" if whole else "slice")
+        elif isinstance(item, gast.Constant) and item.value is None:
+            parts.append("none")
+        elif isinstance(item, gast.Constant) and item.value is Ellipsis:
+            parts.append("...")
+        elif _constant(item) is not _NOT_CONSTANT and type(_constant(item)) is int:
+            parts.append("int")
+        elif isinstance(item, gast.Name) and kinds.get(item.id, NONE) == INT:
+            parts.append("int")
+        else:
+            parts.append("other")
+    return parts
+
+
+def _reduction_dims(x, y, given):
+    axis, keepdims = given.get("axis"), given.get("keepdims")
+    if axis is _NOT_CONSTANT or keepdims is _NOT_CONSTANT:
+        return None
+    return shapes.reduced(x, axis, bool(keepdims))
+
+
+def _like_first(x, y, given):
+    return x
+
+
+def _reshape_dims(x, y, given):
+    shape = given.get("shape", _NOT_CONSTANT)
+    return None if shape is _NOT_CONSTANT else shapes.reshaped(shape)
+
+
+def _constant_axis(transform, name):
+    def dims(x, y, given):
+        axis = given.get(name, _NOT_CONSTANT)
+        return None if axis is _NOT_CONSTANT else transform(x, axis)
+    return dims
+
+
+def _signature_handlers() -> dict:
+    """Per NumPy function (or runtime helper), its result's signature from ``x``'s, ``y``'s
+    and the constant arguments."""
+    from . import runtime
+    reductions = (np.sum, np.mean, np.max, np.min, np.amax, np.amin, np.prod, np.var, np.std)
+    handlers = {f: _reduction_dims for f in reductions}
+    handlers.update({
+        np.matmul: lambda x, y, given: shapes.matmul(x, y),
+        np.dot: lambda x, y, given: shapes.dot(x, y),
+        np.transpose: _constant_axis(shapes.transposed, "axes"),
+        np.reshape: _reshape_dims,
+        np.ravel: lambda x, y, given: shapes.raveled(x),
+        np.expand_dims: _constant_axis(shapes.expanded, "axis"),
+        np.squeeze: _constant_axis(shapes.squeezed, "axis"),
+        np.outer: lambda x, y, given: None if x is None or y is None else (
+            shapes.raveled(x) + shapes.raveled(y) if x and y else None),
+        np.cumsum: lambda x, y, given: None if given.get("axis") is _NOT_CONSTANT else (
+            x if given.get("axis") is not None else shapes.raveled(x)),
+        np.flip: _like_first, np.roll: _like_first,
+        runtime.unbroadcast: _like_first,  # shaped like its x, the second argument
+    })
+    return handlers
+
+
+_SIGNATURES = _signature_handlers()
+
+
 def _zeros_like():
     from .runtime import zeros_like
     return zeros_like
@@ -609,17 +796,18 @@ def _comparison_kind(value: gast.Compare, kinds, env, result_kind) -> Kind:
     if shaped.tag == "scalar":
         return INT
     elementwise = all(isinstance(op, _ELEMENTWISE_COMPARISONS) for op in value.ops)
-    return Kind("unknown", shaped.like if elementwise else None)
+    return Kind("unknown", shaped.like, dims=shaped.dims) if elementwise else UNKNOWN
 
 
 def _integer_kind(value: gast.expr, args: list[Kind], env: Environment) -> Kind:
     """An integer-valued call (``np.sign(x)``, ``np.argmax(x, axis=0)``, ``len(xs)``): a plain
     integer from numbers; from arrays, an array shaped like them for ufuncs, else unknown."""
     shaped = broadcast(args)
-    if shaped.tag == "scalar":
+    if shaped.tag == "scalar" or operation_function(value, env) is len:
         return INT
-    return Kind("unknown", shaped.like if isinstance(
-        operation_function(value, env), np.ufunc) else None)
+    if isinstance(operation_function(value, env), np.ufunc):
+        return Kind("unknown", shaped.like, dims=shaped.dims)
+    return UNKNOWN
 
 
 def _data_args(value: gast.expr, env: Environment | None = None) -> list[gast.expr]:

@@ -19,7 +19,8 @@ from typing import Any, Callable
 import gast
 import numpy as np
 
-from .analyze import (INT, NONE, SCALAR, UNKNOWN, Kind, UserCall, analyze_activity,
+from . import shapes
+from .analyze import (AnyShape, INT, NONE, SCALAR, UNKNOWN, Kind, UserCall, analyze_activity,
                       anchors_of, anchors_union, join, kind_of_annotation, kind_of_value,
                       stack_parameters)
 from .emit import Emitted, compile_module, module_text
@@ -395,8 +396,13 @@ def _source_function(f: Callable, kinds: Kinds) -> FunctionType:
 
 
 def _example(kind: Kind):
-    """A value of this kind, to pick the matching specialization of a derivative."""
-    return {"scalar": 1.0, "int": 1}.get(kind.tag, np.zeros(1))
+    """A value of this kind, to pick the matching specialization of a derivative: an array
+    of its shape signature, or one standing for any shape."""
+    if kind.tag in ("scalar", "int"):
+        return {"scalar": 1.0, "int": 1}[kind.tag]
+    if kind.dims is None or "?" in kind.dims:
+        return np.zeros(1).view(AnyShape)
+    return np.zeros(tuple(1 if c == "1" else 2 for c in kind.dims))
 
 
 def grad(f: Callable | None = None, wrt=0, *, mode: str = "reverse",
@@ -415,12 +421,14 @@ def grad(f: Callable | None = None, wrt=0, *, mode: str = "reverse",
     positions = resolve_wrt(f, wrt)
     params = parameters(f)
     state: dict[str, Any] = {"emitted": None}
-    by_types: dict[tuple, Callable] = {}
+    by_types: dict[tuple, Callable] = {}   # what the dispatcher finds by argument types
+    built: dict[tuple, Callable] = {}      # by types and the arrays' shape signatures
 
     def specialize(*args, **kwargs) -> Callable:
         """The plain generated function for arguments like these (built on first use)."""
         key = _type_key(args, kwargs)
-        if key not in by_types:
+        full = key + _signature_key(args, kwargs)
+        if full not in built:
             shape, values, concrete = _concrete_call(f, positions, args, kwargs)
             kinds = kinds_of_arguments(values, params, concrete)
             emitted, impl = _specialize(f, concrete, kinds, preserve_result, verbose, shape=shape)
@@ -428,9 +436,11 @@ def grad(f: Callable | None = None, wrt=0, *, mode: str = "reverse",
             state["emitted"] = emitted
             finished = _finish(impl, kinds, concrete, isinstance(wrt, tuple), preserve_result,
                                emitted, _numpy_scalars(values, concrete))
-            by_types[key] = finished if not kwargs else (
+            built[full] = finished if not kwargs else (
                 lambda *a, **k: finished(*_concrete_call(f, positions, a, k)[1]))
-        return by_types[key]
+        if key not in by_types:
+            by_types[key] = built[full] if full == key else _by_shapes(specialize, key)
+        return built[full]
 
     def derivative(*args, **kwargs):
         impl = by_types.get(_type_key(args, kwargs))
@@ -465,6 +475,39 @@ def _dispatch_key(args: tuple) -> tuple:
     if any(t in _CONTAINERS for t in key):
         key += tuple(kind_of_value(a) for a in args if isinstance(a, _CONTAINERS))
     return key
+
+
+def _arrays(key: tuple) -> tuple[int, ...]:
+    """Positions of the ndarray arguments in a type key."""
+    return tuple(k for k, t in enumerate(key) if isinstance(t, type) and issubclass(t, np.ndarray))
+
+
+def _signature_key(args: tuple, kwargs: dict) -> tuple:
+    """The shape signature of every array argument: derivatives are specialized on which
+    axes have size 1, so code made for shape (3,) never runs on (1,)."""
+    values = list(args) + [v for _, v in sorted(kwargs.items())]
+    return tuple(shapes.of_shape(v.shape) for v in values if isinstance(v, np.ndarray))
+
+
+_MANY_SHAPES = 256  # shapes remembered per type key (a new batch size each call stays bounded)
+
+
+def _by_shapes(specialize: Callable, key: tuple) -> Callable:
+    """The second level of dispatch, for calls with arrays: by the arrays' shapes (a dict
+    lookup), to the function built for their signatures. Shapes with the same signature
+    share that function: a new batch size does not generate code again."""
+    arrays = _arrays(key)
+    by_shape: dict[tuple, Callable] = {}
+
+    def dispatch(*args, **kwargs):
+        shape = _signature_key(args, kwargs) if kwargs else tuple([args[k].shape for k in arrays])
+        impl = by_shape.get(shape)
+        if impl is None:
+            if len(by_shape) >= _MANY_SHAPES:
+                by_shape.clear()
+            impl = by_shape[shape] = specialize(*args, **kwargs)
+        return impl(*args, **kwargs)
+    return dispatch
 
 
 def _type_key(args: tuple, kwargs: dict) -> tuple:

@@ -16,20 +16,23 @@ those zeros away so that the first contribution reads as a plain assignment.
 from __future__ import annotations
 
 import copy
+from types import ModuleType
 from dataclasses import dataclass, field
 from typing import Callable
 
 import gast
 
-from .analyze import (refuse_container_arithmetic, Activity, Kind, assignments, broadcast, shape_anchors, bound_arguments, container_operand, definitely_assigned, is_container,
+from . import shapes
+from .analyze import (kind_of_value, signature, anchors_of, dims_of, has_shape_of, refuse_container_arithmetic, Activity, Kind, assignments, broadcast, shape_anchors, bound_arguments, container_operand, definitely_assigned, is_container,
                       differentiable_operands, live_before, operands, operation,
                       hint_for, operation_function, reads, stack_pop, stack_push, user_call)
 from .errors import NoDerivativeError
 from .naming import Namer, adjoint_name
-from .parse import Environment
+from .parse import MISSING, Environment
 from . import runtime
 from .normalize import in_place, is_write
 from .rules import Rule, lookup_call
+from .rules.shaped import SHAPED
 from .rules.template import (summed, index_value, walk, clone, assign, const, default_marker, expr, index_syntax, name,
                              stmts as template_stmts, substitute, times, total, without_defaults)
 from .naming import Spelling
@@ -154,7 +157,8 @@ class Reverse:
             self.write_adjoint_in_place(array, index, value) \
             if array in self.in_place and self.basic_index(index) else \
             self.rule_adjoint(s, lookup_call(runtime.with_item))
-        old = expr("np.copy(a[i])", a=array, i=index_syntax(index))
+        old = expr("a[i]" if self.part_dims(array, index) == "" else "np.copy(a[i])",
+                   a=array, i=index_syntax(index))  # an element read is a copy already
         push = gast.Expr(value=expr("tape.append(v)", tape=self.tape,
                                     v=self.spelling.spell(old, False)))
         restore = _write(array, index_syntax(index), expr("tape.pop()", tape=self.tape))
@@ -167,10 +171,18 @@ class Reverse:
         part = gast.Subscript(value=name(self.bar(array)), slice=index_syntax(index), ctx=gast.Load())
         out = []
         if self.active(value):
-            if self.activity.kind(value.id).tag != "scalar":
+            dims = self.part_dims(array, index)
+            if self.activity.kind(value.id).tag != "scalar" and dims != "":
                 part = self.spelling.spell(expr("np.copy(p)", p=part), False)
-            out = self.accumulate(array, [(value.id, expr("unbroadcast(p, v)", p=part, v=value))])
+            if not shapes.covers(dims_of(self.activity.kind(value.id)), dims):
+                part = expr("unbroadcast(p, v)", p=part, v=value)
+            out = self.accumulate(array, [(value.id, part)])
         return out + [_write(self.bar(array), index_syntax(index), const(0.0))]
+
+    def part_dims(self, array: str, index: gast.expr) -> str | None:
+        """The shape signature of ``array[index]`` (None: not known)."""
+        read = gast.Subscript(value=name(array), slice=index_syntax(index), ctx=gast.Load())
+        return signature(read, self.activity.kinds, self.env)
 
     def list_assignment(self, target: str, primal, adjoint, self_reference: bool):
         """A list's adjoint is always a list as long as the list (appends pop from it): where
@@ -385,18 +397,18 @@ class Reverse:
                 partial = self.partial(s, rule, param, subs)
                 spread = g
                 if target in self.lazy and arg.id not in self.lazy \
-                        and not self.covers(partial, arg.id, target):
+                        and not self.covers(partial, arg.id, target, value):
                     spread = expr("unreduce(g, x)", g=g, x=target)
                 partial = self.spelling.spell(partial, self.all_scalar(value))
                 term = times(spread, partial)
                 if spread is g and target in self.lazy:
                     term = _number_first(g, partial, term)
-                if self.needs_unbroadcast(arg.id, target):
+                if self.needs_unbroadcast(arg.id, target, value):
                     term = self.summed_down(term, arg.id)
             elif param in rule.adjoints:
-                term = self.spelling.spell(self.shapes_from_anchors(
+                term = self.spelling.spell(self.shapes_from_anchors(self.without_shape_helpers(
                     without_defaults(expr(rule.adjoints[param], **subs), rule.defaults,
-                                           operation_function(s.value, self.env))),
+                                           operation_function(s.value, self.env)))),
                     self.all_scalar(value))
                 if arg.id in self.lazy:  # a full sum or mean: every element gets one number
                     term = _spread_value(term)
@@ -416,15 +428,21 @@ class Reverse:
         return without_defaults(expr(rule.partials[rule.params.index(param)], **subs),
                                 rule.defaults, operation_function(s.value, self.env))
 
-    def covers(self, partial: gast.expr, arg: str, target: str) -> bool:
+    def covers(self, partial: gast.expr, arg: str, target: str, value: gast.expr) -> bool:
         """Whether ``g * partial`` gives the argument's whole adjoint even when ``g`` is a
         number: the partial has the target's shape, or (where the term is summed down to the
         argument's shape) the partial and the argument together do."""
         like = self.activity.kind(target).like
         names = [n.id for n in walk(partial) if isinstance(n, gast.Name)]
-        if self.needs_unbroadcast(arg, target):
+        if self.sole_array(value, arg) and arg in names and self.sole_array(partial, arg):
+            return True  # the partial has the argument's shape, which is the target's
+        if self.needs_unbroadcast(arg, target, value):
             names.append(arg)
-        return like is not None and broadcast([self.activity.kind(n) for n in names]).like == like
+        spread = broadcast([self.activity.kind(n) for n in names])
+        if like is not None and spread.like == like:
+            return True
+        return all(n in self.activity.kinds for n in names) and has_shape_of(
+            spread, self.activity.kind(target))
 
     def element_adjoints(self, s: gast.Assign, rule: Rule, param: str, subs: dict):
         """Each active element of a list argument receives its part of the adjoint."""
@@ -520,11 +538,27 @@ class Reverse:
         known = [v for v in operands(value) if v in self.activity.kinds]
         return all(self.activity.kind(v).tag in ("scalar", "int") for v in known)
 
-    def needs_unbroadcast(self, arg: str, out: str) -> bool:
-        a, o = self.activity.kind(arg), self.activity.kind(out)
-        if a.tag == "scalar" and o.tag == "scalar":
+    def needs_unbroadcast(self, arg: str, out: str, value: gast.expr | None = None) -> bool:
+        """Whether ``arg``'s adjoint must be summed down from ``out``'s shape: not where the
+        kinds say the shapes are the same, nor where every other operand is a number."""
+        if value is not None and self.sole_array(value, arg):
             return False
-        return not (a == o and a.like is not None)
+        return not has_shape_of(self.activity.kind(arg), self.activity.kind(out))
+
+    def sole_array(self, value: gast.expr, arg: str) -> bool:
+        """Every name ``value`` reads other than ``arg`` is a number (a module such as
+        ``np`` is a name too, but no value: it is left out)."""
+        called = {id(n.func) for n in walk(value) if isinstance(n, gast.Call)}
+        names = {n.id for n in walk(value) if isinstance(n, gast.Name) and id(n) not in called}
+        return all(self.is_number(n) for n in names - {arg})
+
+    def is_number(self, var: str) -> bool:
+        """A value without axes: a number, a 0-d array, or a module (``np`` of ``np.pi``)."""
+        if var in self.activity.kinds:
+            return dims_of(self.activity.kind(var)) == ""
+        obj = self.env.lookup(var)
+        return obj is not MISSING and (isinstance(obj, ModuleType)
+                                       or dims_of(kind_of_value(obj)) == "")
 
     def shape_source(self, var: str) -> str | gast.expr:
         """What to read ``var``'s shape from: a variable of that shape that outlives it, or
@@ -532,13 +566,24 @@ class Reverse:
         anchors leaves values that only the adjoint sweep's shape arguments read (a loss's
         ``np.log(p)``) dead, so they are not computed."""
         like = self.activity.kind(var).like
-        source = self.anchor_source(like, var) or var
+        source = self.whole_anchor(var) or self.anchor_source(like, var) or var
         # anchors that are variables of their own are bound wherever a value made from them is
         if isinstance(like, tuple) and len(like) <= 8 and all(
                 self.anchor_source(a) == a for a in like):
             self.broadcasts[source] = self.spelling.spell(gast.Call(
                 func=expr("np.broadcast"), args=[name(a) for a in like], keywords=[]), False)
         return source
+
+    def whole_anchor(self, var: str) -> str | None:
+        """One of the anchors ``var`` is the broadcast of that has its whole shape by itself
+        (its signature says so): ``y`` for ``y * np.log(p)`` where both are vectors."""
+        kind = self.activity.kind(var)
+        anchors = anchors_of(kind.like) if isinstance(kind.like, tuple) else ()
+        for anchor in sorted(anchors, key=lambda a: (self.activity.order.get(a, 0), a)):
+            source = self.anchor_source(anchor, var)
+            if source is not None and has_shape_of(self.activity.kind(source), kind):
+                return source
+        return None
 
     def anchor_source(self, like, reader: str | None = None) -> str | None:
         """A variable with shape ``like`` that is bound, unchanged, wherever the adjoint of
@@ -551,6 +596,23 @@ class Reverse:
         if isinstance(like, str) and self.activity.kind(like).like == like:
             return like  # an anchor: what has its shape was made from it
         return None
+
+    def without_shape_helpers(self, term: gast.expr) -> gast.expr:
+        """Helper calls whose arguments' shape signatures are known, written as the plain
+        expressions they stand for (``matmul_adjoint_y(g, X, w)`` -> ``g @ X``)."""
+        rev = self
+
+        class Plain(gast.NodeTransformer):
+            def visit_Call(self, n: gast.Call):
+                self.generic_visit(n)
+                found = SHAPED.get(n.func.id) if isinstance(n.func, gast.Name) else None
+                if found is None or n.keywords or len(n.args) != len(found[0]):
+                    return n
+                dims = [dims_of(rev.activity.kind(a.id)) if isinstance(a, gast.Name) else None
+                        for a in n.args]
+                template = found[1](dims)
+                return n if template is None else expr(template, **dict(zip(found[0], n.args)))
+        return Plain().visit(term)
 
     def shapes_from_anchors(self, term: gast.expr) -> gast.expr:
         """Shape-only arguments of helpers (``unreduce(g, x)``, ``np.size(x)``) read from
@@ -648,7 +710,7 @@ def _keeps_number(rev: Reverse, use: gast.Assign, v: str, lazy: set[str]) -> boo
     if rule.partials is None:
         return (rule.shape == "reduction" and set(bound) == {"x"} and bound["x"].id == v
                 and _is_unreduce(expr(rule.adjoints.get("x", "0"))))
-    if target not in lazy or rev.needs_unbroadcast(v, target):
+    if target not in lazy or rev.needs_unbroadcast(v, target, use.value):
         return False
     for param, arg in bound.items():
         if isinstance(arg, gast.Name) and arg.id == v and param in rule.params:

@@ -99,7 +99,7 @@ def test_reverse_over_reverse_of_a_loop_of_writes():
 def test_generated_code_writes_in_place_and_restores_from_the_tape():
     text = sourcead.source(sourcead.grad(wf.convolve, wrt=(0, 1)), X7, W3)
     assert "out[i] = out_new" in text           # the user's write, in place
-    assert "tape.append(np.copy(out[i]))" in text  # the element it overwrites is recorded
+    assert "tape.append(out[i])" in text  # the element it overwrites is recorded (a copy)
     assert "out[i] = tape.pop()" in text         # and restored in the adjoint sweep
     # the adjoint loop updates the adjoints of the arrays it indexes in place, on arrays of
     # its own (owned), instead of building a new array per element read or written
