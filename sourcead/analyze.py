@@ -530,8 +530,10 @@ def _value_kind(value: gast.expr, kinds: Mapping[str, Kind], env: Environment,
     if isinstance(value, gast.Constant):
         return kind_of_value(value.value)
     if isinstance(value, gast.Attribute):
+        if value.attr == "shape":
+            return _shape_tuple(value, kinds)
         if value.attr in _INTEGER_ATTRIBUTES:
-            return OTHER if value.attr == "shape" else INT
+            return INT
         obj = env.resolve(value)
         return kind_of_value(obj) if obj is not MISSING else UNKNOWN
     if isinstance(value, gast.Compare):
@@ -617,8 +619,20 @@ def signature(value: gast.expr, kinds: Mapping[str, Kind], env: Environment) -> 
 _CREATORS = (np.zeros, np.ones, np.empty, np.full)
 
 
+def _shape_tuple(value: gast.Attribute, kinds: Mapping[str, Kind]) -> Kind:
+    """``x.shape``: a tuple of as many integers as ``x`` has axes, where that is known."""
+    base = kinds.get(value.value.id, NONE) if isinstance(value.value, gast.Name) else NONE
+    if base.tag in ("array", "unknown") and base.structure is None and base.dims is not None:
+        return Kind("other", structure=("tuple", (INT,) * len(base.dims)))
+    return OTHER
+
+
 def _created_dims(shape: gast.expr, kinds: Mapping[str, Kind]) -> str | None:
     """``np.zeros(shape)``: a constant size per axis, or an integer computed at run time."""
+    known = kinds.get(shape.id, NONE) if isinstance(shape, gast.Name) else NONE
+    if known.structure is not None and known.structure[0] == "tuple" \
+            and all(k == INT for k in known.structure[1]):
+        return "?" * len(known.structure[1])  # a shape computed at run time
     items = shape.elts if isinstance(shape, gast.Tuple) else [shape]
     dims = []
     for item in items:

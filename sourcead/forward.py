@@ -15,7 +15,7 @@ from typing import Callable
 
 import gast
 
-from .analyze import (refuse_container_arithmetic, Activity, Kind, bound_arguments, container_operand, differentiable_operands, is_container, operands,
+from .analyze import (has_shape_of, refuse_container_arithmetic, Activity, Kind, bound_arguments, container_operand, differentiable_operands, is_container, operands,
                       hint_for, operation, operation_function, stack_pop, stack_push, user_call)
 from .errors import NoDerivativeError
 from .naming import Namer, Spelling, tangent_name
@@ -243,9 +243,7 @@ class Forward:
     def aligned(self, arg: str, target: str, out: gast.expr) -> gast.expr:
         """An argument's tangent, covering the whole result ``out`` (the target's new value,
         or the expression itself when the tangent is computed before the assignment)."""
-        a, o = self.activity.kind(arg), self.activity.kind(target)
-        same = (a.tag == o.tag == "scalar") or (a == o and a.like is not None)
-        if same:
+        if has_shape_of(self.activity.kind(arg), self.activity.kind(target)):
             return name(self.dot(arg))
         # a smaller argument's tangent must cover the whole result (np.sum would count it once)
         return expr("lift(d, out)" if self.vector else "spread(d, out)", d=self.dot(arg), out=out)

@@ -113,6 +113,34 @@ def test_convolution_element_adjoints_are_numbers():
     assert "w_j_bar = out_new_bar * x_i_plus_j" in code
 
 
+def test_rnn_gradient_from_a_shape_read_at_run_time():
+    """``h = np.zeros(Wh.shape[0])`` has one axis: the loop's products are written out."""
+    rng = np.random.default_rng(3)
+    args = (rng.standard_normal((4, 4)) * 0.3, rng.standard_normal((4, 3)) * 0.3,
+            rng.standard_normal((5, 3)))
+    g = sourcead.grad(models.rnn, wrt=(0, 1))
+    got = g(*args)
+    code = _code(sourcead.source(g), "rnn_grad")
+    assert "matmul_adjoint" not in code and "unbroadcast" not in code
+    assert "Wh_bar = Wh_bar + np.outer(t_1_bar, h)" in code
+    assert "h_bar = t_1_bar @ Wh" in code
+    for g_, e in zip(got, numeric_grad(models.rnn, *args, wrt=(0, 1))):
+        np.testing.assert_allclose(g_, e, rtol=1e-6, atol=1e-9)
+    for shapes_ in [((1, 1), (1, 3), (5, 3)), ((1, 1), (1, 1), (2, 1)), ((2, 2), (2, 1), (1, 1))]:
+        small = tuple(rng.standard_normal(s) * 0.5 for s in shapes_)
+        for g_, e in zip(g(*small), numeric_grad(models.rnn, *small, wrt=(0, 1))):
+            np.testing.assert_allclose(g_, e, rtol=1e-6, atol=1e-9)
+
+
+def test_forward_tangents_are_not_spread_where_shapes_agree():
+    j = sourcead.jvp(models.logistic, wrt=0)
+    w, b, X, y = _logistic_args()
+    value, tangent = j(w, b, X, y, w)
+    assert "spread" not in _code(sourcead.source(j, w, b, X, y), "logistic_jvp")
+    assert tangent == pytest.approx(np.dot(sourcead.grad(models.logistic)(w, b, X, y), w),
+                                    rel=1e-12)
+
+
 @pytest.mark.parametrize("n_x,n_w", [(6, 3), (3, 1), (1, 1), (2, 2), (4, 1)])
 def test_convolution_values_with_size_one_axes(n_x, n_w):
     g = sourcead.grad(convolution.convolve, wrt=(0, 1))  # one object for every shape
