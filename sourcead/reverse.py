@@ -546,19 +546,18 @@ class Reverse:
         return not has_shape_of(self.activity.kind(arg), self.activity.kind(out))
 
     def sole_array(self, value: gast.expr, arg: str) -> bool:
-        """Every name ``value`` reads other than ``arg`` is a number (a module such as
-        ``np`` is a name too, but no value: it is left out)."""
-        called = {id(n.func) for n in walk(value) if isinstance(n, gast.Call)}
-        names = {n.id for n in walk(value) if isinstance(n, gast.Name) and id(n) not in called}
-        return all(self.is_number(n) for n in names - {arg})
+        """Every value ``value`` reads other than ``arg`` is a number, so its result has
+        ``arg``'s shape (the functions it calls are not values it reads)."""
+        return all(isinstance(leaf, gast.Name) and leaf.id == arg or self.is_number(leaf)
+                   for leaf in _data_leaves(value))
 
-    def is_number(self, var: str) -> bool:
-        """A value without axes: a number, a 0-d array, or a module (``np`` of ``np.pi``)."""
-        if var in self.activity.kinds:
-            return dims_of(self.activity.kind(var)) == ""
-        obj = self.env.lookup(var)
-        return obj is not MISSING and (isinstance(obj, ModuleType)
-                                       or dims_of(kind_of_value(obj)) == "")
+    def is_number(self, leaf: gast.expr) -> bool:
+        """A value without axes: a number or a 0-d array (``n``, ``math.pi``)."""
+        if isinstance(leaf, gast.Name) and leaf.id in self.activity.kinds:
+            return dims_of(self.activity.kind(leaf.id)) == ""
+        obj = self.env.resolve(leaf)
+        return obj is not MISSING and not isinstance(obj, ModuleType) \
+            and dims_of(kind_of_value(obj)) == ""
 
     def shape_source(self, var: str) -> str | gast.expr:
         """What to read ``var``'s shape from: a variable of that shape that outlives it, or
@@ -841,6 +840,18 @@ def _is_break_trailer(s: gast.stmt) -> bool:
 # (unreduce and scatter also take the dtype of theirs: float32 stays float32)
 _SHAPE_ONLY = {"unbroadcast": (1,)}
 _NUMPY_SHAPE_ONLY = ("size", "shape", "ndim")
+
+
+def _data_leaves(node: gast.expr):
+    """The names and attributes an expression reads as values (not the functions it calls)."""
+    if isinstance(node, (gast.Name, gast.Attribute)):
+        yield node
+    elif isinstance(node, gast.Call):
+        for part in list(node.args) + [k.value for k in node.keywords]:
+            yield from _data_leaves(part)
+    else:
+        for child in gast.iter_child_nodes(node):
+            yield from _data_leaves(child)
 
 
 def _is_numpy(call: gast.Call, attr: str) -> bool:
