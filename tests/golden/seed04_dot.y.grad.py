@@ -1,5 +1,4 @@
 def y_grad(x, out_bar=1.0):
     # adjoint of line 9: return 2 * np.dot(x, x)
-    dot_x_x_bar = out_bar * 2
-    x_bar = dot_x_x_bar * x + dot_x_x_bar * x
+    x_bar = 2 * (out_bar * 2) * x
     return x_bar
