@@ -67,6 +67,9 @@ class Kind:
 
 
 NONE, INT, SCALAR, OTHER = Kind("none"), Kind("int"), Kind("scalar"), Kind("other")
+# an integer that may be a bool (a flag, a comparison): as an index, NumPy reads a bool as a
+# mask that adds an axis, so only INT counts as an index that removes one
+BOOL = Kind("int", dims="b")
 STACK = Kind("stack")   # a list used only through append and pop (the tape)
 LIST = Kind("list")     # a list built with append (or a literal) and read as a container
 UNKNOWN = Kind("unknown")
@@ -82,6 +85,8 @@ def join(a: Kind, b: Kind) -> Kind:
     """Least upper bound. Integers and None only ever hold constants, so they yield."""
     if a == b:
         return a
+    if a.tag == b.tag == "int":
+        return BOOL  # one of them may be a bool
     for low in ("none", "int"):
         if a.tag == low:
             return b
@@ -145,7 +150,9 @@ class AnyShape(np.ndarray):
 
 def kind_of_value(value: Any, like: str | None = None) -> Kind:
     """The kind of a concrete argument or global value."""
-    if isinstance(value, (bool, np.bool_)) or isinstance(value, (int, np.integer)):
+    if isinstance(value, (bool, np.bool_)):
+        return BOOL
+    if isinstance(value, (int, np.integer)):
         return INT
     if isinstance(value, (float, np.floating)):
         return SCALAR
@@ -540,7 +547,7 @@ def _value_kind(value: gast.expr, kinds: Mapping[str, Kind], env: Environment,
         return _comparison_kind(value, kinds, env, result_kind)
     if isinstance(value, gast.BoolOp) or (
             isinstance(value, gast.UnaryOp) and isinstance(value.op, gast.Not)):
-        return INT
+        return BOOL
     if isinstance(value, gast.List) and not value.elts:
         return STACK
     if isinstance(value, (gast.Tuple, gast.List, gast.Dict)):
@@ -561,7 +568,7 @@ def _value_kind(value: gast.expr, kinds: Mapping[str, Kind], env: Environment,
         if op.rule.integer:
             return _integer_kind(value, args, env)
         if isinstance(value, gast.BinOp) and all(k.tag in ("int", "none") for k in args):
-            return SCALAR if isinstance(value.op, gast.Div) else INT
+            return SCALAR if isinstance(value.op, gast.Div) else BOOL if BOOL in args else INT
         if op.rule.shape == "first":  # a write keeps the array it writes into
             return args[0]
         shaped = [k for k in args if is_container(k)]
@@ -808,7 +815,7 @@ def _comparison_kind(value: gast.Compare, kinds, env, result_kind) -> Kind:
     operands_ = [value.left] + list(value.comparators)
     shaped = broadcast([value_kind(o, kinds, env, result_kind) for o in operands_])
     if shaped.tag == "scalar":
-        return INT
+        return BOOL
     elementwise = all(isinstance(op, _ELEMENTWISE_COMPARISONS) for op in value.ops)
     return Kind("unknown", shaped.like, dims=shaped.dims) if elementwise else UNKNOWN
 
@@ -816,9 +823,11 @@ def _comparison_kind(value: gast.Compare, kinds, env, result_kind) -> Kind:
 def _integer_kind(value: gast.expr, args: list[Kind], env: Environment) -> Kind:
     """An integer-valued call (``np.sign(x)``, ``np.argmax(x, axis=0)``, ``len(xs)``): a plain
     integer from numbers; from arrays, an array shaped like them for ufuncs, else unknown."""
-    shaped = broadcast(args)
-    if shaped.tag == "scalar" or operation_function(value, env) is len:
+    if operation_function(value, env) is len:
         return INT
+    shaped = broadcast(args)
+    if shaped.tag == "scalar":
+        return BOOL  # np.isnan(x), np.greater(x, y), ...: perhaps a bool
     if isinstance(operation_function(value, env), np.ufunc):
         return Kind("unknown", shaped.like, dims=shaped.dims)
     return UNKNOWN

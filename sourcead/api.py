@@ -20,7 +20,7 @@ import gast
 import numpy as np
 
 from . import shapes
-from .analyze import (AnyShape, INT, NONE, SCALAR, UNKNOWN, Kind, UserCall, analyze_activity,
+from .analyze import (AnyShape, BOOL, INT, NONE, SCALAR, UNKNOWN, Kind, UserCall, analyze_activity,
                       anchors_of, anchors_union, join, kind_of_annotation, kind_of_value,
                       stack_parameters)
 from .emit import Emitted, compile_module, module_text
@@ -295,7 +295,7 @@ def kinds_of_arguments(args: tuple, params: list[str], wrt: tuple[int, ...]) -> 
                              f"{type(value).__name__} object",
                              hint="differentiate with respect to numbers or arrays; for an "
                                   "object's parameters, pass them as a dict argument")
-        kinds.append(SCALAR if kind == INT and k in wrt else kind)
+        kinds.append(SCALAR if kind.tag == "int" and k in wrt else kind)
     return tuple(kinds)
 
 
@@ -304,7 +304,7 @@ def kinds_of_annotations(fn: Callable, wrt: tuple[int, ...]) -> Kinds:
     kinds = []
     for k, a in enumerate(parsed.tree.args.args):
         kind = kind_of_annotation(a.annotation, parsed.env, a.id)
-        kinds.append(SCALAR if kind == INT and k in wrt else kind)
+        kinds.append(SCALAR if kind.tag == "int" and k in wrt else kind)
     return tuple(kinds)
 
 
@@ -399,7 +399,7 @@ def _example(kind: Kind):
     """A value of this kind, to pick the matching specialization of a derivative: an array
     of its shape signature, or one standing for any shape."""
     if kind.tag in ("scalar", "int"):
-        return {"scalar": 1.0, "int": 1}[kind.tag]
+        return True if kind == BOOL else {"scalar": 1.0, "int": 1}[kind.tag]
     if kind.dims is None or "?" in kind.dims:
         return np.zeros(1).view(AnyShape)
     return np.zeros(tuple(1 if c == "1" else 2 for c in kind.dims))

@@ -315,3 +315,54 @@ def test_signature_algebra():
     assert shapes.indexed("nn", ["int"]) == "n" and shapes.indexed("n", ["none", "..."]) == "1n"
     assert shapes.indexed("n", ["slice"]) == "?" and shapes.indexed("n", ["other"]) is None
     assert shapes.reshaped((-1, 1)) == "?1" and shapes.raveled("n1") == "?"
+
+
+def scaled_sum(x, y, scale=2.0):
+    return np.sum(np.sin(x) * y) * scale
+
+
+def test_keywords_and_defaults_keep_size_one_axes_apart():
+    g = sourcead.grad(scaled_sum, wrt=(0, 1))  # defaults: the general dispatcher
+    for shape_x, shape_y in BROADCAST_SHAPES[:4]:
+        x, y = _arrays(shape_x, shape_y)
+        full = np.broadcast_shapes(shape_x, shape_y)
+        for gx, gy in (g(x, y), g(x, y=y), g(y=y, x=x), g(x, y, scale=2.0)):
+            np.testing.assert_allclose(gx, _sum_to(2 * np.broadcast_to(np.cos(x) * y, full),
+                                                   shape_x), rtol=1e-12)
+            np.testing.assert_allclose(gy, _sum_to(2 * np.broadcast_to(np.sin(x), full),
+                                                   shape_y), rtol=1e-12)
+
+
+def dict_loss(params, x):
+    return np.sum(np.tanh(params["w"] * x + params["b"]))
+
+
+def test_arrays_inside_a_dict_keep_size_one_axes_apart():
+    g = sourcead.grad(dict_loss)
+    x = np.array([0.3, -0.5, 0.9])
+    for w, b in [(np.ones(3) * 0.5, np.zeros(3)), (np.ones(1) * 0.5, np.zeros(3)),
+                 (np.ones(3) * 0.5, np.zeros(1)), (np.ones(1) * 0.5, np.zeros(1))]:
+        got = g({"w": w, "b": b}, x)
+        slope = 1 - np.tanh(w * x + b) ** 2
+        np.testing.assert_allclose(got["w"], _sum_to(slope * x, w.shape), rtol=1e-12)
+        np.testing.assert_allclose(got["b"], _sum_to(slope, b.shape), rtol=1e-12)
+
+
+def flag_index(x, flag):
+    y = x[flag] + x
+    return np.sum(np.sin(y))
+
+
+def comparison_index(x, k):
+    v = x[k > 0]
+    return np.sum(np.sin(v * x))
+
+
+@pytest.mark.parametrize("f,index", [(flag_index, True), (comparison_index, 1)])
+def test_a_bool_index_adds_an_axis(f, index):
+    """``x[True]`` is ``x`` with a new axis of size 1, not an element: the gradient keeps x's
+    shape and values."""
+    x = np.array([0.1, 0.5, 0.9])
+    got = sourcead.grad(f)(x, index)
+    assert got.shape == x.shape
+    np.testing.assert_allclose(got, numeric_grad(f, x, index), rtol=1e-7)
