@@ -520,9 +520,9 @@ def value_kind(value: gast.expr, kinds: Mapping[str, Kind], env: Environment,
     """The kind an operation produces from the kinds of its operands, with its shape
     signature where the operation gives one."""
     kind = _value_kind(value, kinds, env, result_kind)
-    if kind.tag in ("array", "unknown") and kind.dims is None and kind.structure is None:
-        dims = signature(value, kinds, env)
-        if dims is not None:
+    if kind.tag in ("array", "unknown") and kind.structure is None:
+        known, dims = _signature(value, kinds, env)
+        if known or kind.dims is None:  # what a signature rule says beats the broadcast
             return dataclasses.replace(kind, dims=dims)
     return kind
 
@@ -578,9 +578,9 @@ def _value_kind(value: gast.expr, kinds: Mapping[str, Kind], env: Environment,
             return shaped[0]
         if op.rule.shape == "broadcast":
             kind = broadcast(args)
-            if op.rule.partials is None and kind.like is not None:
+            if op.rule.partials is None and (kind.like is not None or kind.dims is not None):
                 # not elementwise (a helper such as unbroadcast(g, x), shaped like x): its
-                # shape is not the broadcast of its arguments'
+                # shape is not the broadcast of its arguments' (``signature`` may know it)
                 return Kind(kind.tag)
             return kind
         if op.rule.shape == "tuple":
@@ -601,26 +601,35 @@ def _value_kind(value: gast.expr, kinds: Mapping[str, Kind], env: Environment,
 def signature(value: gast.expr, kinds: Mapping[str, Kind], env: Environment) -> str | None:
     """The shape signature of an operation's result from its operands' and its constant
     arguments (axes, shapes, indices); None where it does not follow from them."""
+    return _signature(value, kinds, env)[1]
+
+
+def _signature(value: gast.expr, kinds: Mapping[str, Kind], env: Environment):
+    """(whether a signature rule covers this operation, the signature it gives)."""
     if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name):
         base = kinds.get(value.value.id, NONE)
         if base.tag not in ("array", "unknown") or base.structure is not None:
-            return None
-        return shapes.indexed(base.dims, _index_parts(value.slice, kinds))
+            return True, None
+        return True, shapes.indexed(base.dims, _index_parts(value.slice, kinds))
     if isinstance(value, gast.BinOp) and isinstance(value.op, gast.MatMult):
-        return shapes.matmul(*(_dims(a, kinds, env) for a in (value.left, value.right)))
+        return True, shapes.matmul(*(_dims(a, kinds, env) for a in (value.left, value.right)))
     func = operation_function(value, env)
+    if not isinstance(value, gast.Call) and method(value, env) is None:
+        return False, None
+    if func is float or getattr(func, "__module__", None) == "math":
+        return True, ""  # a Python number, even from an array of one element
     if func in _CREATORS and isinstance(value, gast.Call) and value.args:
-        return _created_dims(value.args[0], kinds)
+        return True, _created_dims(value.args[0], kinds)
     rule = operation(value, env).rule
     handler = _SIGNATURES.get(func) if _hashable(func) else None
     if handler is None or rule is None:
-        return None
+        return handler is not None, None
     bound = bound_arguments(value, rule, env)
     given = {p: _constant(a) for p, a in bound.items()}
     given.update({p: d for p, d in rule.defaults.items() if p not in bound})
     x = _dims(bound["x"], kinds, env) if "x" in bound else None
     y = _dims(bound["y"], kinds, env) if "y" in bound else None
-    return handler(x, y, given)
+    return True, handler(x, y, given)
 
 
 _CREATORS = (np.zeros, np.ones, np.empty, np.full)
@@ -750,6 +759,7 @@ def _signature_handlers() -> dict:
             x if given.get("axis") is not None else shapes.raveled(x)),
         np.flip: _like_first, np.roll: _like_first,
         runtime.unbroadcast: _like_first,  # shaped like its x, the second argument
+        runtime.eye_like: lambda x, y, given: None if not x else x[-1] * 2,
     })
     return handlers
 
