@@ -439,7 +439,9 @@ def grad(f: Callable | None = None, wrt=0, *, mode: str = "reverse",
             built[full] = finished if not kwargs else (
                 lambda *a, **k: finished(*_concrete_call(f, positions, a, k)[1]))
         if key not in by_types:
-            by_types[key] = built[full] if full == key else _by_shapes(specialize, key)
+            plain = not kwargs and all(isinstance(t, type) for t in key)
+            by_types[key] = built[full] if full == key else _by_shapes(
+                specialize, key, len(args) if plain else None)
         return built[full]
 
     def derivative(*args, **kwargs):
@@ -492,20 +494,39 @@ def _signature_key(args: tuple, kwargs: dict) -> tuple:
 _MANY_SHAPES = 256  # shapes remembered per type key (a new batch size each call stays bounded)
 
 
-def _by_shapes(specialize: Callable, key: tuple) -> Callable:
+def _by_shapes(specialize: Callable, key: tuple, arity: int | None) -> Callable:
     """The second level of dispatch, for calls with arrays: by the arrays' shapes (a dict
     lookup), to the function built for their signatures. Shapes with the same signature
-    share that function: a new batch size does not generate code again."""
+    share that function: a new batch size does not generate code again. ``arity``: the
+    number of positional arguments, for a dispatcher with plain parameters (no packing)."""
     arrays = _arrays(key)
     by_shape: dict[tuple, Callable] = {}
 
+    def shape_of(args: tuple, kwargs: dict) -> tuple:
+        return _signature_key(args, kwargs) if kwargs else tuple([args[k].shape for k in arrays])
+
+    def build(*args, **kwargs) -> Callable:
+        if len(by_shape) >= _MANY_SHAPES:
+            by_shape.clear()
+        impl = by_shape[shape_of(args, kwargs)] = specialize(*args, **kwargs)
+        return impl
+
+    if arity is not None:
+        names = ", ".join(f"a{k}" for k in range(arity))
+        shape = "".join(f"a{k}.shape, " for k in arrays)
+        text = (f"def dispatch({names}):\n"
+                f"    impl = _sourcead_lookup(({shape}))\n"
+                f"    if impl is None:\n"
+                f"        impl = _sourcead_build({names})\n"
+                f"    return impl({names})\n")
+        namespace = {"_sourcead_lookup": by_shape.get, "_sourcead_build": build}
+        exec(compile(text, "<sourcead: dispatcher by shapes>", "exec"), namespace)
+        return namespace["dispatch"]
+
     def dispatch(*args, **kwargs):
-        shape = _signature_key(args, kwargs) if kwargs else tuple([args[k].shape for k in arrays])
-        impl = by_shape.get(shape)
+        impl = by_shape.get(shape_of(args, kwargs))
         if impl is None:
-            if len(by_shape) >= _MANY_SHAPES:
-                by_shape.clear()
-            impl = by_shape[shape] = specialize(*args, **kwargs)
+            impl = build(*args, **kwargs)
         return impl(*args, **kwargs)
     return dispatch
 
