@@ -20,6 +20,7 @@ import gast
 import numpy as np
 
 from . import shapes
+from .runtime import component
 from .analyze import (AnyShape, BOOL, INT, NONE, SCALAR, UNKNOWN, Kind, UserCall, analyze_activity,
                       anchors_of, anchors_union, join, kind_of_annotation, kind_of_value,
                       stack_parameters)
@@ -574,8 +575,10 @@ def _finish(impl: Callable, kinds: Kinds, positions: tuple[int, ...], as_tuple: 
     refresh = emitted.refresh if emitted is not None and emitted.data_globals else None
     if not arrays and not wrap and refresh is None:
         return impl
-    if arrays and not wrap and refresh is None and not preserve_result and len(positions) == 1:
-        return _one_array_gradient(impl, positions[0])
+    if arrays and not wrap and refresh is None and not preserve_result:
+        if len(positions) == 1:
+            return _one_array_gradient(impl, positions[0])
+        return _gradients(impl, positions)
 
     def finished(*args):
         if refresh is not None:
@@ -600,6 +603,26 @@ def _one_array_gradient(impl: Callable, position: int) -> Callable:
     return finished
 
 
+def _gradients(impl: Callable, positions: tuple[int, ...]) -> Callable:
+    """Several gradients: returned as they are when each already has its argument's type,
+    shape and dtype (float arrays and Python floats), checked without building anything."""
+    def finished(*args):
+        out = impl(*args)
+        for g, p in zip(out, positions):
+            arg = args[p]
+            kind = type(arg)
+            if kind is np.ndarray:
+                if not (type(g) is np.ndarray and g.shape == arg.shape and g.dtype == arg.dtype
+                        and arg.dtype.kind == "f"):
+                    break
+            elif kind is not float:
+                break
+        else:
+            return out
+        return _shaped_like(out, args, positions, False)
+    return finished
+
+
 def _shaped_like(out, args, positions, preserve_result):
     """A gradient has its argument's shape, even where no contribution reached it."""
     grads, value = (out if preserve_result else (out, None))
@@ -614,21 +637,24 @@ def _shaped_like(out, args, positions, preserve_result):
     return (grads, value) if preserve_result else grads
 
 
+_FLOAT64 = np.dtype(np.float64)
+
+
 def tree_like(g, x):
     """A gradient with the structure of the argument ``x``: the same keys and lengths, arrays
     of ``x``'s shapes (and float dtypes), floats for numbers; a plain zero fills what no
     derivative reached."""
-    from .runtime import component
     if isinstance(x, dict):
         return {k: tree_like(component(g, k), v) for k, v in x.items()}
     if isinstance(x, (list, tuple)):
         parts = [tree_like(component(g, i), v) for i, v in enumerate(x)]
         return type(x)(*parts) if hasattr(x, "_fields") else type(x)(parts)
     if isinstance(x, (np.ndarray, np.generic)):
-        dtype = x.dtype if np.issubdtype(x.dtype, np.floating) else np.dtype(np.float64)
+        # (dtype.kind, not np.issubdtype: this runs on every call, and that costs microseconds)
+        dtype = x.dtype if x.dtype.kind == "f" else _FLOAT64
         if isinstance(x, np.generic):  # a NumPy number: the same type of number
             return dtype.type(g)
-        if isinstance(g, np.ndarray) and g.shape == x.shape and g.dtype == dtype:
+        if type(g) is np.ndarray and g.shape == x.shape and g.dtype == dtype:
             return g
         return np.asarray(np.zeros(x.shape) + g, dtype=dtype)
     if isinstance(x, (int, float, np.number)) and not isinstance(x, bool):

@@ -60,9 +60,12 @@ def zeros_like(x):
 def scatter(g, x, index):
     """The adjoint of ``x[index]``: ``g`` placed at ``index`` in zeros shaped like ``x``.
     (``x`` a plain zero: the adjoint of ``item``, which passes a zero through unindexed.)"""
-    if np.ndim(x) == 0 and not isinstance(x, np.ndarray):
+    if type(x) is np.ndarray and x.dtype.kind == "f":  # the common case, checked cheaply
+        out = np.zeros(x.shape, dtype=x.dtype)
+    elif np.ndim(x) == 0 and not isinstance(x, np.ndarray):
         return g
-    out = np.zeros(np.shape(x), dtype=np.result_type(x, 0.0))
+    else:
+        out = np.zeros(np.shape(x), dtype=np.result_type(x, 0.0))
     if _basic(index):
         out[index] = g  # a basic index names each element at most once
     else:
