@@ -251,7 +251,7 @@ class Forward:
     def zero(self, var: str) -> gast.expr:
         """A tangent that starts at zero: shaped like its value (``Wh @ h_dot`` needs an array),
         a plain 0.0 for scalars and in vector mode (where it broadcasts over directions)."""
-        if self.activity.kind(var).tag == "list":  # appends and pops need a real list
+        if self.activity.kind(var).tag in ("list", "stack"):  # appends and pops need a real list
             return expr("zeros_like(v)", v=var)
         if self.vector or self.activity.kind(var).tag in ("scalar", "int"):
             return const(0.0)
