@@ -153,3 +153,19 @@ def test_the_recorded_name_is_bound_before_the_branch_that_may_assign_it():
     text = sourcead.source(sourcead.grad(dict_rebuilt_in_branches, wrt=(0, 1)), 0.7, 0.5)
     assert text.count("d = None") == 1
     assert "    d = None\n    if y_gt_0p0:\n" in text
+
+
+def test_a_forward_mode_gradient_is_differentiated_again():
+    # grad(..., mode="forward") loops over directions in sourcead's own api.py: differentiating
+    # it refused "a statement whose value is discarded" in api.py
+    first = sourcead.grad(pop_in_while, mode="forward")
+    second, third = 8 + 6 * X, 6.0
+    assert sourcead.grad(first, mode="forward")(X) == pytest.approx(second, rel=1e-14)
+    assert sourcead.grad(first)(X) == pytest.approx(second, rel=1e-14)
+    assert sourcead.hessian(first)(X) == pytest.approx(third, rel=1e-12)
+    args = (0.7, 0.5)
+    _, hessian = _exact_dict_branches(*args)
+    mixed = sourcead.grad(dict_rebuilt_in_branches, wrt=0, mode="forward")
+    _close(sourcead.jacobian(mixed, wrt=1)(*args), hessian[0][1])
+    _close(sourcead.jvp(mixed, wrt=(0, 1))(*args, 0.0, 1.0)[1], hessian[0][1])
+    _close(sourcead.grad(mixed, wrt=(0, 1))(*args), hessian[0])
