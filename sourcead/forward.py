@@ -198,7 +198,7 @@ class Forward:
             else:
                 raise self.error(s, f"no forward-mode rule for {operation(value, self.env).what} "
                                     f"with respect to its argument `{param}`")
-        return self.plus(target, terms) if terms else const(0.0)
+        return self.plus(target, terms) if terms else self.zero(target)
 
     def elements_tangent(self, s: gast.Assign, rule: Rule, param: str, bound: dict):
         """The tangent of a list argument: the list of its elements' tangents."""

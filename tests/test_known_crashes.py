@@ -59,6 +59,18 @@ def write_into_array_rebuilt_each_step(x, y):
     return s
 
 
+def popped_after_a_literal_element_is_read(x, y):
+    # the tangent of `st_bar_1 = with_component(st_bar, 0, out_bar, st)` (a rule with no
+    # term for the active list) was a plain 0.0, which has no `append`
+    st = []
+    for i in range(3):
+        st.append(x * i + y)
+    s = 0.0
+    for i in range(2):
+        s = s + st.pop() * y
+    return s + st[0]
+
+
 def _exact_dict_branches(x, y):
     """s = x^5 y^2 for y > 0 (and x^2 y < 10), s = x y^2 otherwise: gradient, Hessian."""
     if y > 0.0:
@@ -79,13 +91,19 @@ def _exact_rebuilt(x, y):
     return (3 * y + 2 * x, 3 * x), ((2.0, 3.0), (3.0, 0.0))
 
 
+def _exact_popped(x, y):
+    """s = (2x + y) y + (x + y) y + y = 3 x y + 2 y^2 + y."""
+    return (3 * y, 3 * x + 4 * y + 1), ((0.0, 3.0), (3.0, 4.0))
+
+
 TWO_ARGUMENTS = [
     (dict_rebuilt_in_branches, (0.7, 0.5), _exact_dict_branches),
     (dict_rebuilt_in_branches, (0.7, -0.5), _exact_dict_branches),
     (dict_rebuilt_in_loop, (0.7, 1.3), _exact_dict_loop),
     (write_into_array_rebuilt_each_step, (0.7, 1.3), _exact_rebuilt),
+    (popped_after_a_literal_element_is_read, (0.7, 1.3), _exact_popped),
 ]
-IDS = ["dict_branches_then", "dict_branches_else", "dict_loop", "write_rebuilt"]
+IDS = ["dict_branches_then", "dict_branches_else", "dict_loop", "write_rebuilt", "popped"]
 
 
 def _close(got, expected, rtol=1e-12, atol=1e-12):
