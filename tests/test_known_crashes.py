@@ -187,3 +187,45 @@ def test_a_forward_mode_gradient_is_differentiated_again():
     _close(sourcead.jacobian(mixed, wrt=1)(*args), hessian[0][1])
     _close(sourcead.jvp(mixed, wrt=(0, 1))(*args, 0.0, 1.0)[1], hessian[0][1])
     _close(sourcead.grad(mixed, wrt=(0, 1))(*args), hessian[0])
+
+
+def closure_reads_a_value_the_loop_overwrote(x, y):
+    # a wrong number (soak seed 6299): `inner` receives the current s, so the record of s
+    # is pushed before inner's forward sweep pushes its own; the adjoint popped s first,
+    # taking one of inner's records for it
+    s = y
+    def inner(u):
+        return u * s
+    for i in range(2):
+        s = s * x[i]
+    s = inner(s + 1.0)
+    return s
+
+
+def test_a_callee_pops_its_records_before_the_caller_restores_its_argument():
+    x, y = np.array([0.7, -1.3]), 0.9
+    f = closure_reads_a_value_the_loop_overwrote
+    p = x[0] * x[1]
+    v = np.array([x[1], x[0]])
+    s = y * p  # f = s^2 + s
+    grad_x, grad_y = (2 * s + 1) * y * v, (2 * s + 1) * p
+    h_xx = 2 * y * y * np.outer(v, v) + (2 * s + 1) * y * np.array([[0.0, 1.0], [1.0, 0.0]])
+    h_xy, h_yy = 2 * p * y * v + (2 * s + 1) * v, 2 * p * p
+    _close(sourcead.numeric_grad(f, x, y, wrt=0), grad_x, rtol=1e-7, atol=1e-8)
+    _close(sourcead.numeric_grad(f, x, y, wrt=1), grad_y, rtol=1e-7, atol=1e-8)
+    for mode in ("reverse", "forward"):
+        got_x, got_y = sourcead.grad(f, wrt=(0, 1), mode=mode)(x, y)
+        _close(got_x, grad_x)
+        _close(got_y, grad_y)
+        _close(sourcead.jacobian(f, mode=mode)(x, y), grad_x)
+    _close(sourcead.jvp(f, wrt=(0, 1))(x, y, np.array([0.3, 0.1]), -0.5)[1],
+           np.dot(grad_x, [0.3, 0.1]) - 0.5 * grad_y)
+    _close(sourcead.vjp(f, wrt=(0, 1))(x, y, 2.0)[1][1], 2 * grad_y)
+    _close(sourcead.hessian(f)(x, y), h_xx)
+    _close(sourcead.hessian(f, wrt=1)(x, y), h_yy)
+    first_y = sourcead.grad(f, wrt=1)
+    _close(sourcead.grad(first_y, wrt=1)(x, y), h_yy)            # reverse over reverse
+    _close(sourcead.grad(first_y, wrt=0)(x, y), h_xy)
+    _close(sourcead.jacobian(sourcead.grad(f), wrt=1)(x, y), h_xy)
+    _close(sourcead.jvp(first_y, wrt=1)(x, y, 1.0)[1], h_yy)
+    _close(sourcead.numeric_grad(first_y, x, y, wrt=0), h_xy, rtol=1e-6, atol=1e-7)
