@@ -869,6 +869,9 @@ def _forward_grad(f: Callable, wrt, preserve_result: bool, verbose: bool):
 
     derivative.__name__ = f"{callable_name(f)}_grad"
     derivative.__sourcead__ = {"function": f, "wrt": positions, "mode": "forward"}
+    # this loop over directions is no generated code; the same gradient, generated in
+    # reverse mode, is what sourcead differentiates again
+    derivative.generated = grad(f, wrt, preserve_result=preserve_result).generated
     return derivative
 
 

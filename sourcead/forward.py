@@ -198,7 +198,7 @@ class Forward:
             else:
                 raise self.error(s, f"no forward-mode rule for {operation(value, self.env).what} "
                                     f"with respect to its argument `{param}`")
-        return self.plus(target, terms) if terms else const(0.0)
+        return self.plus(target, terms) if terms else self.zero(target)
 
     def elements_tangent(self, s: gast.Assign, rule: Rule, param: str, bound: dict):
         """The tangent of a list argument: the list of its elements' tangents."""
@@ -251,7 +251,7 @@ class Forward:
     def zero(self, var: str) -> gast.expr:
         """A tangent that starts at zero: shaped like its value (``Wh @ h_dot`` needs an array),
         a plain 0.0 for scalars and in vector mode (where it broadcasts over directions)."""
-        if self.activity.kind(var).tag == "list":  # appends and pops need a real list
+        if self.activity.kind(var).tag in ("list", "stack"):  # appends and pops need a real list
             return expr("zeros_like(v)", v=var)
         if self.vector or self.activity.kind(var).tag in ("scalar", "int"):
             return const(0.0)

@@ -776,14 +776,20 @@ def without(stmts: list[gast.stmt], dead: set[int]) -> list[gast.stmt]:
 
 def initialize_recorded(primal: list[gast.stmt], params: set[str], tape: str) -> list[gast.stmt]:
     """Code that records a name before its first assignment (a loop, or a list rebound later
-    in a branch) needs it bound: ``v = None``."""
-    out, bound = [], set(params)
-    for s in primal:
+    in a branch) needs it bound: ``v = None``, placed before the first statement that may
+    assign or record it (later, it would clobber a value one branch assigned)."""
+    first: dict[str, int] = {}
+    needed, bound = set(), set(params)
+    for k, s in enumerate(primal):
         pushed = {n.args[0].id for n in walk(s) if _is_push(n, tape)}
-        out.extend(assign(v, const(None)) for v in sorted(pushed - bound))
-        bound |= pushed
-        out.append(s)
+        for v in pushed | _stored([s]):
+            first.setdefault(v, k)
+        needed |= pushed - bound
         bound = definitely_assigned([s], bound)
+    out: list[gast.stmt] = []
+    for k, s in enumerate(primal):
+        out.extend(assign(v, const(None)) for v in sorted(needed) if first[v] == k)
+        out.append(s)
     return out
 
 

@@ -361,7 +361,12 @@ def unstack(g, xs, axis=0):
 
 def with_item(x, index, v, like=None):
     """A copy of ``x`` with ``v`` written at ``index``. The value meaning of ``x[index] = v``,
-    used for tangents and adjoints; ``x`` may be a plain zero, shaped then like ``like``."""
+    used for tangents and adjoints; ``x`` may be a plain zero, shaped then like ``like``
+    (an adjoint that is itself a plain zero has no shape to give: a zero written into a
+    zero leaves a plain zero)."""
+    if np.ndim(x) == 0 and not isinstance(x, np.ndarray) and np.ndim(like) == 0 \
+            and _plain_zero(v):
+        return x
     if np.ndim(x) == 0 and like is not None and np.ndim(like) > 0:
         x = np.zeros(np.shape(like), dtype=np.result_type(like, 0.0))
     out = np.array(x, dtype=np.result_type(x, v, 0.0))

@@ -18,7 +18,10 @@ SECOND_ORDER = [12, 23, 36,
                 1006,   # a list built in one branch only; a callee's result popped off a
                 1015,   # tape mixing values of every kind was taken for a container
                 5035,   # a callee indexing its parameter's tangent, a plain zero in vector mode
-                5043]   # the tangent of a write into an adjoint that was still a plain zero
+                5043,   # the tangent of a write into an adjoint that was still a plain zero
+                5163,   # a dict built in one branch, wiped by `d = None` before the next
+                6299,   # a closure reading the value its call overwrites: a wrong gradient
+                6301]   # (the callee's records were popped after the caller's)
 
 
 @pytest.mark.parametrize("seed", FIRST_ORDER)
