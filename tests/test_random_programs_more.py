@@ -21,7 +21,9 @@ SECOND_ORDER = [12, 23, 36,
                 5043,   # the tangent of a write into an adjoint that was still a plain zero
                 5163,   # a dict built in one branch, wiped by `d = None` before the next
                 6299,   # a closure reading the value its call overwrites: a wrong gradient
-                6301]   # (the callee's records were popped after the caller's)
+                6301,   # (the callee's records were popped after the caller's)
+                7212,   # an adjoint folded into its use past a call that changed what it read
+                7215]   # a list's tangent that started as a plain zero (with_component)
 
 
 @pytest.mark.parametrize("seed", FIRST_ORDER)
