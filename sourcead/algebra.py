@@ -510,7 +510,13 @@ def _solved_linear(var: str, d: Poly) -> tuple[str, Poly] | None:
 def simplify_adjoints(fn: gast.FunctionDef, kinds: dict, adjoints: set[str],
                       pure: Callable[[gast.Call], bool]) -> None:
     """Replace each adjoint assignment, together with the single-use adjoint temporaries it
-    reads, by a cheaper equal expression where the algebra finds one (in place)."""
+    reads, by a cheaper equal expression where the algebra finds one (in place). A second
+    round folds what the first left read once (``g = 2 * a; x_bar = g * x + g * x``)."""
+    if _simplify_round(fn, kinds, adjoints, pure):
+        _simplify_round(fn, kinds, adjoints, pure)
+
+
+def _simplify_round(fn: gast.FunctionDef, kinds: dict, adjoints: set[str], pure) -> bool:
     stable, order = _stable_names(fn)
     # forward values only: an adjoint read once is folded in below, where its statement goes
     scalars = frozenset(v for v, k in kinds.items() if k.tag in ("int", "scalar"))
@@ -522,6 +528,7 @@ def simplify_adjoints(fn: gast.FunctionDef, kinds: dict, adjoints: set[str],
     for v, k in order.items():
         defined_at.setdefault(k, []).append(v)
     available: set[str] = set(defined_at.get(-1, ()))
+    changed = []
     for index, s in enumerate(list(fn.body)):
         available.update(defined_at.get(index - 1, ()))
 
@@ -535,34 +542,36 @@ def simplify_adjoints(fn: gast.FunctionDef, kinds: dict, adjoints: set[str],
                         visit(inner)
                 if isinstance(t, gast.Assign) and len(t.targets) == 1 \
                         and isinstance(t.targets[0], gast.Name) and t.targets[0].id in adjoints:
-                    _simplify_statement(stmts, stmts.index(t), simplifier, kinds, single,
-                                        available, pure)
+                    changed.append(_simplify_statement(stmts, stmts.index(t), simplifier,
+                                                       kinds, single, available, pure))
 
         visit(fn.body, s)
+    return any(changed)
 
 
 def _simplify_statement(block: list[gast.stmt], at: int, simplifier: Simplifier, kinds: dict,
-                        single: set[str], available: set[str], pure) -> None:
+                        single: set[str], available: set[str], pure) -> bool:
     s = block[at]
     combined, used = _with_single_uses(block, at, single)
     if any(isinstance(n, gast.Call) and not pure(n) for n in walk(combined)):
-        return
+        return False
     if not any(isinstance(n, gast.BinOp) and isinstance(n.op, (gast.Mult, gast.Div))
                for n in walk(combined)):
-        return  # sums alone have nothing to cancel
+        return False  # sums alone have nothing to cancel
     out = simplifier.simplified(combined)
     if out is None or operations(out) >= operations(combined):
-        return
+        return False
     before, after = _names(combined), _names(out)
     if not after - before <= available:
-        return  # a name that does not hold its value here
+        return False  # a name that does not hold its value here
     if _shape_keys(before, kinds) != _shape_keys(after, kinds):
-        return  # a different set of shapes may broadcast differently
+        return False  # a different set of shapes may broadcast differently
     if not _divisors(out) <= _divisors(combined):
-        return  # a new division could raise where the original did not
+        return False  # a new division could raise where the original did not
     s.value = out
     for dropped in used:
         block.remove(dropped)
+    return True
 
 
 def _with_single_uses(block: list[gast.stmt], at: int, single: set[str]):

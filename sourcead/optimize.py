@@ -636,6 +636,7 @@ class _Sharing:
         available: dict[str, tuple[str, set[str]]] = {}   # dump of e -> (t, what e reads)
         keys_of: dict[str, set[str]] = {}   # name -> the entries that read or hold it
         dropped: set[int] = set()
+        constant_entries = 0   # entries that read no name (never dropped: nothing rebinds them)
         reads = [Counter(n.id for n in walk(s) if isinstance(n, gast.Name)
                          and isinstance(n.ctx, gast.Load)) for s in stmts]
         later = Counter()   # reads in the statements after this one, as they were
@@ -643,7 +644,9 @@ class _Sharing:
             later.update(counts)
         for i, s in enumerate(stmts):
             later.subtract(reads[i])
-            if isinstance(s, (gast.Assign, gast.Expr)) and available:
+            if isinstance(s, (gast.Assign, gast.Expr)) and available \
+                    and (constant_entries or not reads[i].keys().isdisjoint(keys_of)):
+                # (an entry reads some name; a statement that reads none of them has no match)
                 s.value = _reused(s.value, available, self.changes)
                 if self._renamed(s, later):
                     dropped.add(id(s))
@@ -660,6 +663,7 @@ class _Sharing:
                 key, held = gast.dump(s.value), (s.targets[0].id, reads_of(s.value))
                 if key not in available:
                     available[key] = held
+                    constant_entries += not held[1]
                     for name_ in held[1] | {held[0]}:
                         keys_of.setdefault(name_, set()).add(key)
         return [s for s in stmts if id(s) not in dropped]

@@ -143,7 +143,7 @@ def test_logistic_gradient_is_exact_and_simplified(data):
     np.testing.assert_allclose(g(w, X, y), logistic_exact(w, X, y), rtol=1e-10, atol=1e-13)
     np.testing.assert_allclose(g(w, X, y), sourcead.numeric_grad(logistic, w, X, y), rtol=1e-6)
     source = sourcead.source(g)
-    assert "(1 - p)" in source or "(y - p)" in source
+    assert "(p - y)" in source
     assert "/ p" not in source  # the log adjoints' divisions cancelled
 
 
@@ -160,7 +160,7 @@ def test_logistic_regression_gradient_reads_like_the_hand_written_one():
     np.testing.assert_allclose(got[0], X.T @ (p - y) / y.size, rtol=1e-12, atol=1e-15)
     assert got[1] == pytest.approx(np.sum(p - y) / y.size, rel=1e-12)
     source = sourcead.source(g)
-    for line in ("z_bar = t_1_bar * (y - p)", "w_bar = z_bar @ X", "b_bar = np.sum(z_bar)",
+    for line in ("z_bar = out_bar / np.size(y) * (p - y)", "w_bar = z_bar @ X", "b_bar = np.sum(z_bar)",
                  "p = 1.0 / (1.0 + np.exp(-z))"):
         assert line in source
     assert "unbroadcast" not in source
