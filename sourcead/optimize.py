@@ -58,6 +58,7 @@ def optimize(functions: list[gast.FunctionDef], modules: set[str],
             if scatters:
                 fn.body = fuse_scatters(fn.body, changes)
             fn.body = fold_negations(fn.body, temporaries, changes)
+            fn.body = drop_round_trips(fn.body, changes)
             fn.body = propagate_copies(fn.body, temporaries, changes)
             fn.body = shapes_from_broadcasts(fn.body, shapes, modules, changes)
             fn.body = remove_dead(fn.body, modules, changes)
@@ -224,6 +225,97 @@ def _written(s: gast.stmt) -> set[str]:
     """Names whose value a statement changes: assigned, or written into (``a[i] = v``)."""
     return _assigned(s) | {n.value.id for n in walk(s) if isinstance(n, gast.Subscript)
                            and isinstance(n.ctx, gast.Store) and isinstance(n.value, gast.Name)}
+
+
+# ---- element round trips ----------------------------------------------------------------------
+
+def drop_round_trips(stmts: list[gast.stmt], changes: Changes | None = None) -> list[gast.stmt]:
+    """``t = a[i] ... a[i] = 0.0 ... a[i] = a[i] + t`` leaves ``a[i]`` as it was (the adjoint
+    of ``out[i] += v`` passes ``out_bar[i]`` through): the zeroing and the add-back go. Only
+    when nothing in between rebinds ``a``, ``t`` or what ``i`` reads, nothing between the
+    zeroing and the add-back reads ``a``, and nothing in between calls anything but pure
+    arithmetic and the tape (``t`` a number: an element of a 1-D adjoint)."""
+    changes = changes or Changes()
+    for s in stmts:
+        for field_name in ("body", "orelse"):
+            inner = getattr(s, field_name, None)
+            if isinstance(inner, list) and inner and isinstance(inner[0], gast.stmt):
+                setattr(s, field_name, drop_round_trips(inner, changes))
+    dropped: set[int] = set()
+    for k, s in enumerate(stmts):
+        read = _element_read(s)
+        if read is None:
+            continue
+        t, a, index = read
+        fixed = {t, a} | reads_of(gast.Expr(value=index))
+        zero = add_back = None
+        for j in range(k + 1, len(stmts)):
+            later = stmts[j]
+            if zero is None and _is_element_store(later, a, index, lambda v: is_zero(v)):
+                zero = j
+                continue
+            if zero is not None and _is_element_store(
+                    later, a, index, lambda v: _adds(v, a, index, t)):
+                add_back = j
+                break
+            if not _plain_assignment(later) or _written(later) & fixed \
+                    or (zero is not None and a in reads_of(later)):
+                break
+        if zero is not None and add_back is not None:
+            dropped |= {id(stmts[zero]), id(stmts[add_back])}
+    changes.add(len(dropped))
+    return [s for s in stmts if id(s) not in dropped]
+
+
+def _element_read(s: gast.stmt):
+    """``t = a[i]`` with ``i`` names and numbers: (t, a, i)."""
+    if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) \
+            and isinstance(s.value, gast.Subscript) and isinstance(s.value.value, gast.Name) \
+            and _simple_index(s.value.slice):
+        return s.targets[0].id, s.value.value.id, s.value.slice
+    return None
+
+
+def _simple_index(index: gast.expr) -> bool:
+    parts = index.elts if isinstance(index, gast.Tuple) else [index]
+    return all(isinstance(p, gast.Name) or (isinstance(p, gast.Constant) and type(p.value) is int)
+               for p in parts)
+
+
+def _is_element_store(s: gast.stmt, a: str, index: gast.expr, value_test) -> bool:
+    if not (isinstance(s, gast.Assign) and len(s.targets) == 1):
+        return False
+    target = s.targets[0]
+    return isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name) \
+        and target.value.id == a and gast.dump(target.slice) == gast.dump(index) \
+        and value_test(s.value)
+
+
+def _adds(value: gast.expr, a: str, index: gast.expr, t: str) -> bool:
+    """``a[i] + t`` or ``t + a[i]``."""
+    if not (isinstance(value, gast.BinOp) and isinstance(value.op, gast.Add)):
+        return False
+    sides = [value.left, value.right]
+    element = [x for x in sides if isinstance(x, gast.Subscript) and isinstance(x.value, gast.Name)
+               and x.value.id == a and gast.dump(x.slice) == gast.dump(index)]
+    other = [x for x in sides if isinstance(x, gast.Name) and x.id == t]
+    return len(element) == 1 and len(other) == 1
+
+
+def _plain_assignment(s: gast.stmt) -> bool:
+    """An assignment whose calls are the tape's pop or NumPy/math functions on numbers."""
+    if not isinstance(s, gast.Assign):
+        return False
+    for n in walk(s.value):
+        if isinstance(n, gast.Call):
+            func = n.func
+            if isinstance(func, gast.Attribute) and func.attr == "pop" and not n.args:
+                continue
+            if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
+                    and func.value.id in ("np", "math"):
+                continue
+            return False
+    return True
 
 
 # ---- scatters into one buffer ----------------------------------------------------------------

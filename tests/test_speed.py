@@ -4,7 +4,9 @@ scatters of several parts of one array into one buffer (never one that something
 can see), temporaries inlined into their one use, expressions computed once, arrays freed at
 their last use, and the benchmark models' generated code."""
 import re
+import sys
 import textwrap
+from pathlib import Path
 
 import astor
 import gast
@@ -558,3 +560,33 @@ def test_a_users_del_is_still_refused():
         return y
     with pytest.raises(sourcead.SourceADError, match="del"):
         sourcead.grad(uses_del)(1.0)
+
+
+def test_an_element_adjoint_passed_through_is_not_zeroed_and_added_back():
+    """The adjoint of ``out[i] += v`` leaves ``out_bar[i]`` as it was: no ``= 0.0`` then add."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples"))
+    import convolution as conv
+    x, w = np.array([0.5, -1.0, 2.0, 0.25, 1.5]), np.array([1.0, -0.5])
+    df = sourcead.grad(conv.convolve, wrt=(0, 1))
+    got = df(x, w)
+    want = conv.exact_gradient(x, w)
+    np.testing.assert_allclose(got[0], want[0], rtol=1e-13)
+    np.testing.assert_allclose(got[1], want[1], rtol=1e-13)
+    body = sourcead.source(df).split("def convolve_grad")[1]
+    assert "out_bar[i] = 0.0" not in body and "out_bar[i] = out_bar[i] +" not in body
+
+
+def test_an_element_adjoint_read_in_between_keeps_its_round_trip():
+    from sourcead.optimize import drop_round_trips
+    import gast
+    import astor
+    text = ("t = a[i]\na[i] = 0.0\nu = a[i] * 2.0\na[i] = a[i] + t\n")
+    stmts = gast.parse(text).body
+    kept = drop_round_trips(stmts)
+    assert len(kept) == 4   # `u` reads the zeroed element: nothing may go
+    stmts = gast.parse("t = a[i]\na[i] = 0.0\nu = b[i] * 2.0\na[i] = a[i] + t\n").body
+    assert astor.to_source(gast.gast_to_ast(gast.Module(body=drop_round_trips(stmts),
+                                                        type_ignores=[]))).split() == \
+        ["t", "=", "a[i]", "u", "=", "b[i]", "*", "2.0"]
+    stmts = gast.parse("t = a[i]\na[i] = 0.0\ni = i + 1\na[i] = a[i] + t\n").body
+    assert len(drop_round_trips(stmts)) == 4   # a different element by then
