@@ -25,7 +25,7 @@ from typing import Callable
 
 import gast
 
-from .rules.template import clone, walk
+from .rules.template import name_nodes, clone, walk
 
 Monomial = tuple  # ((atom, exponent), ...), sorted by atom, exponents nonzero
 Poly = dict       # Monomial -> Fraction; no zero coefficients
@@ -529,28 +529,38 @@ def _simplify_round(fn: gast.FunctionDef, kinds: dict, adjoints: set[str], pure)
         defined_at.setdefault(k, []).append(v)
     available: set[str] = set(defined_at.get(-1, ()))
     changed = []
+    folded: dict[int, gast.stmt] = {}   # statements folded into a later one (and removed), by id;
+    # the dict keeps them alive, so no new node can take one of their ids
     for index, s in enumerate(list(fn.body)):
         available.update(defined_at.get(index - 1, ()))
 
         def visit(stmts: list[gast.stmt], only: gast.stmt | None = None) -> None:
             for t in list(stmts) if only is None else [only]:
-                if t not in stmts:
-                    continue  # folded into a later statement already
+                if id(t) in folded:
+                    continue
                 for field_name in ("body", "orelse"):
                     inner = getattr(t, field_name, None)
                     if isinstance(inner, list) and inner and isinstance(inner[0], gast.stmt):
                         visit(inner)
                 if isinstance(t, gast.Assign) and len(t.targets) == 1 \
                         and isinstance(t.targets[0], gast.Name) and t.targets[0].id in adjoints:
-                    changed.append(_simplify_statement(stmts, stmts.index(t), simplifier,
-                                                       kinds, single, available, pure))
+                    changed.append(_simplify_statement(stmts, _position(stmts, t), simplifier,
+                                                       kinds, single, available, pure, folded))
 
         visit(fn.body, s)
     return any(changed)
 
 
+def _position(stmts: list[gast.stmt], s: gast.stmt) -> int:
+    """Where ``s`` is, by identity (``list.index`` compares nodes with ``==``, slowly)."""
+    for k in range(len(stmts) - 1, -1, -1):
+        if stmts[k] is s:
+            return k
+    raise ValueError("sourcead: a statement left its block")
+
+
 def _simplify_statement(block: list[gast.stmt], at: int, simplifier: Simplifier, kinds: dict,
-                        single: set[str], available: set[str], pure) -> bool:
+                        single: set[str], available: set[str], pure, folded: dict) -> bool:
     s = block[at]
     combined, used = _with_single_uses(block, at, single)
     if any(isinstance(n, gast.Call) and not pure(n) for n in walk(combined)):
@@ -569,8 +579,8 @@ def _simplify_statement(block: list[gast.stmt], at: int, simplifier: Simplifier,
     if not _divisors(out) <= _divisors(combined):
         return False  # a new division could raise where the original did not
     s.value = out
-    for dropped in used:
-        block.remove(dropped)
+    folded.update((id(d), d) for d in used)
+    block[:] = [t for t in block if id(t) not in folded]
     return True
 
 
@@ -580,7 +590,7 @@ def _with_single_uses(block: list[gast.stmt], at: int, single: set[str]):
     used: list[gast.stmt] = []
 
     def expand(node: gast.expr, before: int) -> gast.expr:
-        for n in [n for n in walk(node) if isinstance(n, gast.Name) and n.id in single]:
+        for n in [n for n in name_nodes(node) if n.id in single]:
             found = _definition_in(block, before, at, n.id)
             if found is None:
                 continue
@@ -647,21 +657,21 @@ def _stable_names(fn: gast.FunctionDef) -> tuple[dict, dict]:
 
 def _counts(fn: gast.FunctionDef, ctx) -> dict[str, int]:
     counts: dict[str, int] = {}
-    for n in walk(fn):
-        if isinstance(n, gast.Name) and isinstance(n.ctx, ctx):
+    for n in name_nodes(fn):
+        if n.ctx.__class__ is ctx:
             counts[n.id] = counts.get(n.id, 0) + 1
     return counts
 
 
 def _stores(s: gast.stmt) -> set[str]:
-    out = {n.id for n in walk(s) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+    out = {n.id for n in name_nodes(s) if n.ctx.__class__ is gast.Store}
     out |= {n.value.id for n in walk(s) if isinstance(n, gast.Subscript)
             and isinstance(n.ctx, gast.Store) and isinstance(n.value, gast.Name)}
     return out
 
 
 def _names(node: gast.AST) -> set[str]:
-    return {n.id for n in walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+    return {n.id for n in name_nodes(node) if n.ctx.__class__ is gast.Load}
 
 
 def _shape_keys(names: set[str], kinds: dict) -> set:

@@ -25,7 +25,7 @@ import numpy as np
 from . import shapes
 from .parse import MISSING, Environment, Shape, call_order, callable_name, is_code
 from .rules import Rule, lookup_call, lookup_operator
-from .rules.template import walk, loaded_names
+from .rules.template import name_nodes, walk, loaded_names
 
 # ---- kinds ------------------------------------------------------------------------------------
 
@@ -295,7 +295,7 @@ def operands(value: gast.expr) -> list[str]:
         nodes = list(value.args) + [k.value for k in value.keywords]
         if isinstance(value.func, gast.Attribute):
             nodes.append(value.func.value)
-        return [n.id for node in nodes for n in walk(node) if isinstance(n, gast.Name)]
+        return [n.id for node in nodes for n in name_nodes(node)]
     return sorted(loaded_names(value))
 
 
@@ -947,7 +947,7 @@ def container_lists(fn: gast.FunctionDef, env: Environment, candidates: set[str]
             allowed.add(id(n.targets[0]))
         elif isinstance(n, gast.Call) and _is_generated(env.resolve(n.func)):
             allowed.update(id(a) for a in n.args)
-    return {n.id for n in walk(fn) if isinstance(n, gast.Name) and n.id in candidates
+    return {n.id for n in name_nodes(fn) if n.id in candidates
             and id(n) not in allowed and not isinstance(n.ctx, gast.Param)}
 
 
@@ -1052,12 +1052,14 @@ def _live_through(s: gast.stmt, live: set[str], visit) -> set[str]:
         return _live_through_loop(s, live, visit)
     if visit is not None:
         visit(s, live)
-    if isinstance(s, gast.Assign):
-        target = s.targets[0]
-        if isinstance(target, gast.Name):
-            return (live - {target.id}) | reads(s.value)
-        return live | reads(s)
-    return live | reads(s)
+    # a simple statement updates the set in place: ``live_before`` owns it (a copy of its
+    # caller's), and copying it per statement made long straight lines quadratic
+    if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+        live.discard(s.targets[0].id)
+        live |= reads(s.value)
+        return live
+    live |= reads(s)
+    return live
 
 
 def _live_through_loop(s, live_after: set[str], visit) -> set[str]:

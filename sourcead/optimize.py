@@ -19,7 +19,7 @@ from .algebra import simplify_adjoints
 from .analyze import live_before
 from . import runtime
 from .reverse import is_comment, without
-from .rules.template import walk, clone
+from .rules.template import Structures, name_nodes, walk, clone
 
 # calls that only compute a value (so an unused result can be dropped)
 PURE_FUNCTIONS = {"unbroadcast", "zeros_like", "scatter", "scatter_into", "dot_adjoint_x", "dot_adjoint_y",
@@ -218,7 +218,7 @@ def _without_leading(value: gast.expr, zero: str) -> gast.expr:
 
 
 def _assigned(s: gast.stmt) -> set[str]:
-    return {n.id for n in walk(s) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+    return {n.id for n in name_nodes(s) if n.ctx.__class__ is gast.Store}
 
 
 def _written(s: gast.stmt) -> set[str]:
@@ -463,12 +463,12 @@ def shapes_from_broadcasts(stmts: list[gast.stmt], broadcasts: dict, modules: se
                 k = _shape_position(n, modules)
                 if k is not None and k < len(n.args) and isinstance(n.args[k], gast.Name):
                     shape_reads.setdefault(n.args[k].id, []).append((n, k))
-        other_reads |= {n.id for n in walk(s) if isinstance(n, gast.Name)
-                        and isinstance(n.ctx, gast.Load)}
+        other_reads |= {n.id for n in name_nodes(s)
+                        if isinstance(n.ctx, gast.Load)}
     for var, places in shape_reads.items():
         if var in broadcasts and len(places) == sum(
-                1 for s in stmts for n in walk(s) if isinstance(n, gast.Name)
-                and n.id == var and isinstance(n.ctx, gast.Load)):
+                1 for s in stmts for n in name_nodes(s)
+                if n.id == var and isinstance(n.ctx, gast.Load)):
             for call, k in places:
                 call.args[k] = clone(broadcasts[var])
             (changes or Changes()).add(len(places))
@@ -539,8 +539,8 @@ def inline_single_uses(body: list[gast.stmt], inlinable: set[str], modules: set[
     adjoint sweep reads stays computed, and named, in the forward sweep)."""
     loads: dict[str, int] = {}
     stores: dict[str, int] = {}
-    for n in (n for s in body for n in walk(s) if isinstance(n, gast.Name)):
-        counts = loads if isinstance(n.ctx, gast.Load) else stores
+    for n in (n for s in body for n in name_nodes(s)):
+        counts = loads if n.ctx.__class__ is gast.Load else stores
         counts[n.id] = counts.get(n.id, 0) + 1
     single = {v for v in inlinable if loads.get(v) == 1 and stores.get(v) == 1}
     if not single:
@@ -609,7 +609,7 @@ def _operations(node: gast.expr) -> int:
 
 
 def reads_of(s: gast.stmt) -> set[str]:
-    return {n.id for n in walk(s) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+    return {n.id for n in name_nodes(s) if n.ctx.__class__ is gast.Load}
 
 
 # ---- evaluation order ------------------------------------------------------------------------
@@ -704,14 +704,14 @@ def share_common(body: list[gast.stmt], modules: set[str], own: set[str] = froze
         return body, {}
     loads: dict[str, int] = {}
     stores: dict[str, int] = {}
-    for n in (n for s in body for n in walk(s) if isinstance(n, gast.Name)):
-        counts = loads if isinstance(n.ctx, gast.Load) else stores
+    for n in (n for s in body for n in name_nodes(s)):
+        counts = loads if n.ctx.__class__ is gast.Load else stores
         counts[n.id] = counts.get(n.id, 0) + 1
     block = _Sharing(modules, {v for v in own if stores.get(v) == 1}, loads, stores,
                      changes or Changes())
     body = block.share(body)
     if block.renames:
-        for n in (n for s in body for n in walk(s) if isinstance(n, gast.Name)):
+        for n in (n for s in body for n in name_nodes(s)):
             n.id = block.renames.get(n.id, n.id)
     return body, block.renames
 
@@ -723,23 +723,24 @@ class _Sharing:
         self.modules, self.once, self.loads, self.stores = modules, once, loads, stores
         self.changes = changes
         self.renames: dict[str, str] = {}
+        self.structures = Structures()
 
     def share(self, stmts: list[gast.stmt]) -> list[gast.stmt]:
-        available: dict[str, tuple[str, set[str]]] = {}   # dump of e -> (t, what e reads)
-        keys_of: dict[str, set[str]] = {}   # name -> the entries that read or hold it
+        available: dict[int, tuple[str, set[str]]] = {}   # structure of e -> (t, what e reads)
+        keys_of: dict[str, set[int]] = {}   # name -> the entries that read or hold it
         dropped: set[int] = set()
         constant_entries = 0   # entries that read no name (never dropped: nothing rebinds them)
-        reads = [Counter(n.id for n in walk(s) if isinstance(n, gast.Name)
-                         and isinstance(n.ctx, gast.Load)) for s in stmts]
+        reads = [Counter(n.id for n in name_nodes(s)
+                         if isinstance(n.ctx, gast.Load)) for s in stmts]
         later = Counter()   # reads in the statements after this one, as they were
         for counts in reads:
             later.update(counts)
         for i, s in enumerate(stmts):
             later.subtract(reads[i])
             if isinstance(s, (gast.Assign, gast.Expr)) and available \
-                    and (constant_entries or not reads[i].keys().isdisjoint(keys_of)):
+                    and (constant_entries or not keys_of.keys().isdisjoint(reads[i])):
                 # (an entry reads some name; a statement that reads none of them has no match)
-                s.value = _reused(s.value, available, self.changes)
+                s.value = _reused(s.value, available, self.structures, self.changes)
                 if self._renamed(s, later):
                     dropped.add(id(s))
                     continue
@@ -752,7 +753,8 @@ class _Sharing:
             if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) \
                     and _operations(s.value) + _subscripts(s.value) \
                     and quiet(s.value, self.modules) and s.targets[0].id not in reads_of(s.value):
-                key, held = gast.dump(s.value), (s.targets[0].id, reads_of(s.value))
+                key = self.structures.key(s.value)
+                held = (s.targets[0].id, reads_of(s.value))
                 if key not in available:
                     available[key] = held
                     constant_entries += not held[1]
@@ -777,12 +779,16 @@ def _subscripts(node: gast.expr) -> int:
     return sum(1 for n in walk(node) if isinstance(n, gast.Subscript))
 
 
-def _reused(node: gast.expr, available: dict, changes: Changes) -> gast.expr:
+def _reused(node: gast.expr, available: dict, structures: Structures,
+            changes: Changes) -> gast.expr:
     """``node`` with its largest parts that ``available`` holds read from their names."""
+    keys: dict[int, int] = {}
+    structures.key(node, keys)
+
     class Reuse(gast.NodeTransformer):
         def visit(self, n):
             if isinstance(n, gast.expr) and not isinstance(n, (gast.Name, gast.Constant)):
-                held = available.get(gast.dump(n))
+                held = available.get(keys[id(n)])
                 if held is not None:
                     changes.add()
                     return gast.Name(id=held[0], ctx=gast.Load(), annotation=None,
@@ -803,11 +809,11 @@ def free_arrays(body: list[gast.stmt], arrays: set[str]) -> list[gast.stmt]:
     last: dict[str, int] = {}
     fit = set(arrays)
     for k, s in enumerate(body):
-        names = [n for n in walk(s) if isinstance(n, gast.Name) and n.id in fit]
+        names = [n for n in name_nodes(s) if n.id in fit]
         own_store = (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
                      and not isinstance(s.value, gast.Subscript))
         for n in names:
-            if isinstance(n.ctx, gast.Store) and not (own_store and n is s.targets[0]):
+            if n.ctx.__class__ is gast.Store and not (own_store and n is s.targets[0]):
                 fit.discard(n.id)
             last[n.id] = k
         for call in (n for n in walk(s) if isinstance(n, gast.Call)):

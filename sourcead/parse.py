@@ -27,7 +27,7 @@ import numpy as np
 
 from .errors import SourceNotFoundError, UnsupportedSyntaxError, UsageError
 from .naming import Namer
-from .rules.template import assign, const, name, names_in, walk
+from .rules.template import name_nodes, assign, const, name, names_in, walk
 
 _MISSING = object()
 
@@ -366,7 +366,7 @@ def _expand_variadic(tree: gast.FunctionDef, env: Environment, stars: dict[str, 
         if isinstance(node, gast.Name) and node.id in keywords and node is not tree:
             raise _refuse(node, env, "use of `**kwargs` other than passing it on",
                           f"pass it on with `g(**{node.id})` or read `{node.id}['name']`")
-    used = {n.id for n in walk(tree) if isinstance(n, gast.Name)}
+    used = {n.id for n in name_nodes(tree)}
     return [gast.copy_location(assign(star, gast.Tuple(elts=[name(n) for n in names],
                                                        ctx=gast.Load())), tree)
             for star, names in stars.items() if star in used]
@@ -412,7 +412,7 @@ def _bind_constants(tree: gast.FunctionDef, env: Environment, constants: dict[st
                     namer: Namer) -> tuple[gast.FunctionDef, Environment]:
     """``p = 2.0`` at the top for a literal; an object (``self``, an array) is a free name
     of the specialization, like a global."""
-    stored = {n.id for n in walk(tree) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+    stored = {n.id for n in name_nodes(tree) if n.ctx.__class__ is gast.Store}
     first, extra = [], {}
     for ident, value in constants.items():
         literal = _literal(value)
@@ -539,8 +539,8 @@ def _captured(nested: dict[str, gast.FunctionDef], outer_locals: set[str],
     nested function it calls."""
     reads = {}
     for ident, fn in nested.items():
-        free = {n.id for n in walk(fn) if isinstance(n, gast.Name)
-                and isinstance(n.ctx, gast.Load)} - _own_names(fn)
+        free = {n.id for n in name_nodes(fn)
+                if isinstance(n.ctx, gast.Load)} - _own_names(fn)
         reads[ident] = free
     captured = {ident: (reads[ident] & outer_locals) for ident in nested}
     changed = True

@@ -33,7 +33,7 @@ from . import runtime
 from .normalize import in_place, is_write
 from .rules import Rule, lookup_call
 from .rules.shaped import SHAPED
-from .rules.template import (summed, index_value, walk, clone, assign, const, default_marker, expr, index_syntax, name,
+from .rules.template import (name_nodes, summed, index_value, walk, clone, assign, const, default_marker, expr, index_syntax, name,
                              stmts as template_stmts, substitute, times, total, without_defaults)
 from .naming import Spelling
 
@@ -433,7 +433,7 @@ class Reverse:
         number: the partial has the target's shape, or (where the term is summed down to the
         argument's shape) the partial and the argument together do."""
         like = self.activity.kind(target).like
-        names = [n.id for n in walk(partial) if isinstance(n, gast.Name)]
+        names = [n.id for n in name_nodes(partial)]
         if self.sole_array(value, arg) and arg in names and self.sole_array(partial, arg):
             return True  # the partial has the argument's shape, which is the target's
         if self.needs_unbroadcast(arg, target, value):
@@ -693,7 +693,7 @@ def _uses(rev: Reverse, names: set[str]) -> dict[str, list]:
         parts = [getattr(s, f) for f in ("value", "test", "iter", "targets")
                  if getattr(s, f, None) is not None]
         parts = [p for part in parts for p in (part if isinstance(part, list) else [part])]
-        for v in {n.id for p in parts for n in walk(p) if isinstance(n, gast.Name)} & names:
+        for v in {n.id for p in parts for n in name_nodes(p)} & names:
             uses[v].append(None)
     return uses
 

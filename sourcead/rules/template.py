@@ -22,33 +22,127 @@ def _parse(text: str, mode: str) -> gast.AST:
     return tree.body[0].value if mode == "expr" else tree
 
 
+class _FieldsBackward(dict):
+    """A node class -> its field names, last first (filled on first use)."""
+
+    def __missing__(self, cls: type) -> tuple[str, ...]:
+        fields = self[cls] = tuple(reversed(cls._fields))
+        return fields
+
+
+_REVERSED_FIELDS = _FieldsBackward()
+# Nodes that hold no Name below them: name searches need not open them.
+_NAMELESS = (gast.expr_context, gast.operator, gast.unaryop, gast.cmpop, gast.boolop, gast.Constant)
+
+
+# Field-less markers: a parent's ``ctx``/``op`` says all they say, so walks skip them.
+_MARKERS = (gast.expr_context, gast.operator, gast.unaryop, gast.cmpop, gast.boolop)
+
+
 def walk(node: gast.AST):
-    """Every node below ``node`` (itself first), in source order. ``ast.walk`` is generic and
-    several times slower; the passes walk the whole function many times."""
+    """Every node below ``node`` (itself first), in source order, except the field-less
+    markers (contexts and operators: read them from their parent). ``ast.walk`` is generic
+    and several times slower; the passes walk the whole function many times."""
     stack = [node]
+    pop, push = stack.pop, stack.append
+    AST, markers = gast.AST, _MARKERS
     while stack:
-        n = stack.pop()
+        n = pop()
         yield n
-        children = []
-        for f in n._fields:
+        for f in _REVERSED_FIELDS[n.__class__]:
             v = getattr(n, f, None)
-            if isinstance(v, list):
-                children.extend(x for x in v if isinstance(x, gast.AST))
-            elif isinstance(v, gast.AST):
-                children.append(v)
-        stack.extend(reversed(children))
+            if v.__class__ is list:
+                for x in reversed(v):
+                    if isinstance(x, AST) and not isinstance(x, markers):
+                        push(x)
+            elif isinstance(v, AST) and not isinstance(v, markers):
+                push(v)
+
+
+def name_nodes(node: gast.AST) -> list[gast.Name]:
+    """Every Name below ``node``, in source order: what most passes walk a tree for, found
+    without visiting operators, contexts and constants (several times faster than ``walk``)."""
+    found: list[gast.Name] = []
+    _collect_names(node, found)
+    return found
+
+
+def _collect_names(node: gast.AST, found: list) -> None:
+    cls = node.__class__
+    if cls is gast.Name:
+        found.append(node)
+        if node.annotation is None:
+            return
+    AST = gast.AST
+    for f in reversed(_REVERSED_FIELDS[cls]):
+        v = getattr(node, f, None)
+        if v.__class__ is list:
+            for x in v:
+                if isinstance(x, AST) and not isinstance(x, _NAMELESS):
+                    _collect_names(x, found)
+        elif isinstance(v, AST) and not isinstance(v, _NAMELESS):
+            _collect_names(v, found)
+
+
+class Structures:
+    """Equal trees get equal small ints (hash-consing): expressions compared by structure
+    without printing each subtree (``gast.dump`` of every subtree is quadratic in depth).
+    Positions (``lineno``) are not part of a structure, as with ``gast.dump``."""
+
+    def __init__(self):
+        self._table: dict[tuple, int] = {}
+
+    def key(self, node: gast.AST, into: dict[int, int] | None = None) -> int:
+        """The structure of ``node``; ``into`` also gets ``id(sub) -> key`` for each subtree."""
+        parts: list = [node.__class__]
+        for f in node._fields:
+            v = getattr(node, f, None)
+            if isinstance(v, gast.AST):
+                parts.append(self.key(v, into))
+            elif v.__class__ is list:
+                parts.append(tuple(self.key(x, into) if isinstance(x, gast.AST) else _atom(x)
+                                   for x in v))
+            else:
+                parts.append(_atom(v))
+        found = self._table.setdefault(tuple(parts), len(self._table))
+        if into is not None:
+            into[id(node)] = found
+        return found
+
+
+def _atom(value) -> tuple:
+    """A field's plain value, told apart by type (``1``, ``1.0``, ``True``) and sign (``-0.0``)."""
+    return (value.__class__, value if value.__class__ is str else repr(value))
 
 
 def clone(node):
-    """A fresh copy of a tree, every position its own node (faster than deepcopy)."""
-    if isinstance(node, list):
+    """A fresh copy of a tree, every position its own node (faster than deepcopy). Fields a
+    node lacks come out as None; of its attributes, only the source position is kept."""
+    if node.__class__ is list:
         return [clone(n) for n in node]
     if not isinstance(node, gast.AST):
         return node
-    new = type(node)(**{f: clone(getattr(node, f, None)) for f in node._fields})
-    for attr in ("lineno", "col_offset", "end_lineno", "end_col_offset"):
-        if hasattr(node, attr):
-            setattr(new, attr, getattr(node, attr))
+    return _clone_node(node)
+
+
+_POSITION = ("lineno", "col_offset", "end_lineno", "end_col_offset")
+
+
+def _clone_node(node: gast.AST) -> gast.AST:
+    cls = node.__class__
+    new = cls.__new__(cls)
+    old, fresh = node.__dict__, new.__dict__
+    AST = gast.AST
+    for f in cls._fields:
+        v = old.get(f)
+        if v.__class__ is list:
+            v = [_clone_node(x) if isinstance(x, AST) else x for x in v]
+        elif isinstance(v, AST):
+            v = _clone_node(v)
+        fresh[f] = v
+    for attr in _POSITION:
+        if attr in old:
+            fresh[attr] = old[attr]
     return new
 
 
@@ -104,11 +198,11 @@ def assign(target: str, value: gast.expr) -> gast.Assign:
 
 def names_in(node: gast.AST) -> set[str]:
     """Every identifier read or written inside ``node``."""
-    return {n.id for n in walk(node) if isinstance(n, gast.Name)}
+    return {n.id for n in name_nodes(node)}
 
 
 def loaded_names(node: gast.AST) -> set[str]:
-    return {n.id for n in walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+    return {n.id for n in name_nodes(node) if n.ctx.__class__ is gast.Load}
 
 
 def times(g: gast.expr, partial: gast.expr) -> gast.expr:
