@@ -28,13 +28,13 @@ from .emit import Emitted, compile_module, module_text
 from .errors import SourceADError, UsageError
 from .naming import Namer, Spelling
 from .normalize import (normalize, refuse_dict_iteration, refuse_parameter_writes,
-                        refuse_shared_augmented)
+                        refuse_shared_augmented, refuse_stale_views)
 from .optimize import optimize
 from .parse import (Environment, Parsed, Shape, call_order, callable_name, full_shape,
                     parse_function)
 from .forward import Forward, jvp_function
 from .reverse import Reverse, grad_function, split_functions
-from .rules.template import walk, names_in
+from .rules.template import name_nodes, walk, names_in
 
 Kinds = tuple[Kind, ...]
 
@@ -75,8 +75,8 @@ class Session:
         """``core``: the normalized function ``fn`` derives from; ``user``: the parsed one."""
         self.functions.append(fn)
         self.owners[fn.name] = env
-        self.own[fn.name] = {n.id for n in walk(core) if isinstance(n, gast.Name)
-                             and isinstance(n.ctx, gast.Store)} - names_in(user)
+        self.own[fn.name] = {n.id for n in name_nodes(core)
+                             if isinstance(n.ctx, gast.Store)} - names_in(user)
 
     def add_reverse(self, fn: gast.FunctionDef, env: Environment, rev: Reverse,
                     user: gast.FunctionDef) -> None:
@@ -127,6 +127,7 @@ def _analyzed(parsed: Parsed, wrt: tuple[int, ...], kinds: Kinds, session: Sessi
     activity = analyze_activity(core, parsed.env, dict(zip(params, kinds)), wrt_names,
                                 [result], result_kind)
     refuse_shared_augmented(parsed, activity.kinds)
+    refuse_stale_views(core, activity.kinds, parsed)
     used = names_in(core)
     namer = Namer(used | set(parsed.env.globals))
     return core, activity, namer, session.spelling(parsed.env, used), wrt_names

@@ -33,7 +33,7 @@ from .errors import UnsupportedSyntaxError
 from .naming import Namer, describe
 from .parse import Environment, Parsed
 from .parse import MISSING, MISSING as MISSING_VALUE
-from .rules.template import walk, assign, const, index_syntax, index_value, name, names_in, substitute
+from .rules.template import name_nodes, walk, assign, const, index_syntax, index_value, name, names_in, substitute
 
 RESULT = "out"
 
@@ -300,9 +300,9 @@ def _check_target(target: gast.expr, env: Environment) -> None:
 # --- writes into arrays ----------------------------------------------------------------------
 # ``a[i] = v`` mutates ``a`` in place. The analyses see it as the value ``a = with_item(a, i, v)``;
 # that is exact as long as no other name shares ``a``'s memory, which the checks below ensure
-# (a view *read* from ``a``, like ``row = a[0]``, is fine as long as it is not used after a later
-# write into the same elements). Generated code writes in place and restores the overwritten
-# elements from the tape in the adjoint sweep.
+# (a view *read* from ``a``, like ``row = a[0]``, is fine unless it is used after a later write
+# that may touch it: ``StaleViews``). Generated code writes in place and restores the
+# overwritten elements from the tape in the adjoint sweep.
 
 WRITE = "with_item"
 
@@ -481,7 +481,7 @@ def refuse_shared_augmented(parsed: Parsed, kinds: Mapping[str, Any]) -> None:
                if isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name)}
     if not targets:
         return
-    names = {n.id for n in walk(gast.Module(body=body, type_ignores=[])) if isinstance(n, gast.Name)}
+    names = {n.id for n in name_nodes(gast.Module(body=body, type_ignores=[]))}
     numbers = {y for y in names
                if all(k.tag in ("int", "scalar", "none") for v, k in kinds.items()
                       if v == y or re.fullmatch(re.escape(y) + r"_\d+", v))}
@@ -521,6 +521,149 @@ class AugmentedScan(SharingScan):
         return super().stmt(s, shared)
 
 
+class StaleViews:
+    """``row = A[0]`` is a NumPy view: a later write into ``A[0]`` changes ``row`` too, where
+    the analyses (which see the write as a new value of ``A``) keep ``row`` as it was read.
+    Reading such a view after a write that may touch its elements is refused: the derivative
+    would be silently wrong. Run on the normalized function with its kinds; writes are
+    ``A = with_item(A, i, v)`` there. Loops are scanned twice, so what an iteration leaves
+    reaches the next one."""
+
+    def __init__(self, env: Environment, kinds: Mapping[str, Any], written: set[str],
+                 user_names: set[str]):
+        self.env, self.kinds, self.written, self.user_names = env, kinds, written, user_names
+
+    # state: (views: name -> (array, its index, the read), stale: name -> (view read, write))
+    def block(self, stmts: list[gast.stmt], state: tuple) -> tuple:
+        for s in stmts:
+            state = self.stmt(s, state)
+        return state
+
+    @staticmethod
+    def merged(a: tuple, b: tuple) -> tuple:
+        return {**a[0], **b[0]}, {**a[1], **b[1]}
+
+    def stmt(self, s: gast.stmt, state: tuple) -> tuple:
+        if isinstance(s, gast.If):
+            self.check_reads(s.test, state)
+            return self.merged(self.block(s.body, state), self.block(s.orelse, state))
+        if isinstance(s, (gast.For, gast.While)):
+            self.check_reads(s.iter if isinstance(s, gast.For) else s.test, state)
+            if isinstance(s, gast.For):
+                state = self.rebound(state, s.target.id)
+            once = self.merged(state, self.block(s.body, state))
+            return self.merged(once, self.block(s.body, once))
+        self.check_reads(s.value if isinstance(s, gast.Assign) else s, state)
+        if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)):
+            return state
+        target, value = s.targets[0].id, s.value
+        if is_write(s):
+            return self.written_into(state, target, value.args[1], s)
+        views, stale = self.rebound(state, target)
+        found = self.view_of(value, views)
+        if found is not None:
+            views[target] = (found[0], found[1], s)
+        return views, stale
+
+    def check_reads(self, node: gast.AST, state: tuple) -> None:
+        for n in name_nodes(node):
+            if n.id in state[1] and n.ctx.__class__ is gast.Load:
+                read, write = state[1][n.id]
+                array, view = write.targets[0].id, _unsuffixed(n.id, self.user_names)
+                raise error(node, self.env, f"use of `{view}`, a view of `{array}` (read on "
+                            f"line {getattr(read, 'lineno', '?')}), after a write into `{array}` "
+                            f"(line {getattr(write, 'lineno', '?')})",
+                            f"NumPy changes `{view}` too, so it no longer holds what was read; "
+                            f"copy it when you read it (`{view} = {_text(read.value)}.copy()`), "
+                            "or read it again after the write")
+
+    @staticmethod
+    def rebound(state: tuple, target: str) -> tuple:
+        """``target`` holds a new value: it views nothing, and what viewed it views nothing
+        that a write into the new ``target`` could change."""
+        views = {v: seen for v, seen in state[0].items() if v != target and seen[0] != target}
+        stale = {v: why for v, why in state[1].items() if v in views}
+        return views, stale
+
+    def written_into(self, state: tuple, array: str, index: gast.expr, s: gast.stmt) -> tuple:
+        stale = dict(state[1])
+        for v, (base, viewed, read) in state[0].items():
+            if base == array and v not in stale and not _disjoint(viewed, index):
+                stale[v] = (read, s)
+        return state[0], stale
+
+    def view_of(self, value: gast.expr, views: dict):
+        """``(array, index)`` when ``value`` may be a view of a written array."""
+        if isinstance(value, gast.Name):
+            return views.get(value.id)
+        if isinstance(value, gast.Attribute) and value.attr in _VIEWS:
+            return self.view_of(value.value, views)
+        if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
+                and value.func.attr in _VIEWS:
+            return self.view_of(value.func.value, views)
+        if not (isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name)):
+            return None
+        base = value.value.id
+        root = views[base][:2] if base in views else (base, value.slice) \
+            if base in self.written else None
+        return root if root is not None and self.is_view(base, value.slice) else None
+
+    def is_view(self, base: str, index: gast.expr) -> bool:
+        """Basic indexing gives a view unless it picks a single element; an index array or a
+        mask (advanced indexing) gives a copy."""
+        kind = self.kinds.get(base)
+        if kind is not None and kind.tag in ("int", "scalar", "none"):
+            return False
+        parts = index.elts if isinstance(index, gast.Tuple) else [index]
+        numbers = 0
+        for part in parts:
+            if isinstance(part, gast.Slice) or (isinstance(part, gast.Constant) and (
+                    part.value is None or part.value is Ellipsis)):
+                return True
+            if isinstance(part, gast.Constant) and isinstance(part.value, int):
+                numbers += 1
+                continue
+            part_kind = self.kinds.get(part.id) if isinstance(part, gast.Name) else None
+            if part_kind is not None and part_kind.tag == "int":
+                numbers += 1
+                continue
+            if part_kind is not None and part_kind.tag == "array":
+                return False   # an index array or a mask: a copy
+            return True        # not known: may be a view
+        dims = getattr(kind, "dims", None)
+        return dims is None or len(dims) > numbers
+
+
+def _unsuffixed(var: str, user_names: set[str]) -> str:
+    """The user's name for a value normalize renamed (``row_1`` -> ``row``)."""
+    plain = re.sub(r"_\d+$", "", var)
+    return var if var in user_names or plain not in user_names else plain
+
+
+def _text(node: gast.expr) -> str:
+    import astor
+    return astor.to_source(gast.gast_to_ast(node)).strip()
+
+
+def _disjoint(viewed: gast.expr, written: gast.expr) -> bool:
+    """Two indices that surely pick different rows: distinct constants of the same sign."""
+    first = [i.elts[0] if isinstance(i, gast.Tuple) and i.elts else i for i in (viewed, written)]
+    if all(isinstance(i, gast.Constant) and type(i.value) is int for i in first):
+        a, b = first[0].value, first[1].value
+        return a != b and (a < 0) == (b < 0)
+    return False
+
+
+def refuse_stale_views(core: gast.FunctionDef, kinds: Mapping[str, Any], parsed: Parsed) -> None:
+    """See ``StaleViews``; generated code is exempt: its adjoint sweep reads a view only once
+    the tape has put back every element written since."""
+    if parsed.env.filename.startswith("<sourcead"):
+        return
+    written = {s.targets[0].id for s in walk(core) if is_write(s)}
+    if written:
+        StaleViews(parsed.env, kinds, written, names_in(parsed.tree)).block(core.body, ({}, {}))
+
+
 _OPERATOR_TEXT = {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/", gast.Pow: "**",
                   gast.MatMult: "@", gast.FloorDiv: "//", gast.Mod: "%"}
 
@@ -544,7 +687,7 @@ def refuse_parameter_writes(parsed: Parsed) -> None:
     """A called function that writes into its parameter changes the caller's array: sourcead
     copies a differentiated function's written parameters, so it refuses that in callees."""
     fn, env = parsed.tree, parsed.env
-    rebound = {n.id for n in walk(fn) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+    rebound = {n.id for n in name_nodes(fn) if n.ctx.__class__ is gast.Store}
     params = {a.id for a in fn.args.args} - rebound  # `p = p.copy()` first is fine
     for n in walk(fn):
         if isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Subscript) \
@@ -1158,7 +1301,7 @@ def rename_straight_line(fn: gast.FunctionDef, body: list[gast.stmt], namer: Nam
     loop has to update the one variable later code reads), and the tape records them.
     """
     nested = {n.id for s in body if not isinstance(s, gast.Assign)
-              for n in walk(s) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+              for n in name_nodes(s) if n.ctx.__class__ is gast.Store}
     nested |= {s.targets[0].id for s in assignments_in(body) if is_write(s)}  # one array
     current = {a.id: a.id for a in fn.args.args}
     out = []
@@ -1389,7 +1532,7 @@ class _ComprehensionLifter(gast.NodeTransformer):
         for n in walk(node):
             if isinstance(n, gast.Name):
                 inside[n.id] = inside.get(n.id, 0) + 1
-        stored = [n.id for n in walk(target) if isinstance(n, gast.Name)]
+        stored = [n.id for n in name_nodes(target)]
         return {v: self.namer.fresh(v) for v in stored if self.counts.get(v, 0) > inside[v]}
 
 

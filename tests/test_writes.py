@@ -156,3 +156,40 @@ def test_no_mode_changes_an_argument_the_function_writes_into():
     sourcead.vjp(wf.square_first_vector)(x, np.ones(3))
     sourcead.jvp(wf.square_first)(x, np.ones(3))
     np.testing.assert_array_equal(x, before)
+
+
+A23 = np.array([[1.0, -2.0, 0.5], [3.0, 0.25, -1.5]])
+
+
+@pytest.mark.parametrize("fn, line", [(wf.row_used_after_its_write, "return np.sum(row)"),
+                                      (wf.rows_swapped_through_a_view, "A[1] = t"),
+                                      (wf.row_in_a_loop_used_after_its_write,
+                                       "total = total + np.sum(row)")])
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_view_used_after_a_write_into_its_array_is_refused(fn, line, mode):
+    # NumPy changes the view with the write; taking it as the value read would give a wrong
+    # derivative (row_used_after_its_write: 1 where the truth is 2), so it is refused
+    with pytest.raises(UnsupportedSyntaxError) as info:
+        sourcead.grad(fn, mode=mode)(A23)
+    message = str(info.value)
+    assert "writes_functions.py" in message and line in message
+    assert "a view of `A`" in message and ".copy()" in message
+
+
+def test_the_refused_row_is_what_numpy_computes():
+    # the reason for the refusal, checked on NumPy itself: the view follows the write
+    assert wf.row_used_after_its_write(A23) == pytest.approx(2.0 * np.sum(A23[0]))
+    assert wf.rows_swapped_through_a_view(A23) == pytest.approx(
+        np.sum(A23[1] * (np.arange(3.0) + np.arange(3.0, 6.0))))
+
+
+@pytest.mark.parametrize("fn, args, exact", [
+    (wf.rows_swapped_through_a_copy, (A23,), wf.rows_swapped_exact),
+    (wf.elements_swapped, (np.array([0.5, -1.0, 2.0]),), wf.elements_swapped_exact),
+    (wf.other_row_written, (A23,), wf.other_row_written_exact),
+])
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_copies_elements_and_other_rows_are_not_stale_views(fn, args, exact, mode):
+    got = sourcead.grad(fn, mode=mode)(*_copies(args))
+    np.testing.assert_allclose(got, exact(*_copies(args)), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(got, sourcead.numeric_grad(fn, *_copies(args)), rtol=1e-6, atol=1e-7)

@@ -135,3 +135,65 @@ def heat(u0, k):
 def square_first_vector(x):
     x[0] = x[0] ** 2
     return x
+
+
+# ---- views read before a write (a NumPy row is a view: the write changes it too)
+
+def row_used_after_its_write(A):
+    A = A.copy()
+    row = A[0]
+    A[0] = 2.0 * row
+    return np.sum(row)          # NumPy: 2 * the old row, so d/dA[0] = 2
+
+
+def rows_swapped_through_a_view(A):
+    A = A.copy()
+    t = A[0]
+    A[0] = A[1]
+    A[1] = t                    # NumPy: t is the new A[0] here, so both rows end as A[1]
+    return np.sum(A * np.arange(6.0).reshape(2, 3))
+
+
+def row_in_a_loop_used_after_its_write(A):
+    A = A.copy()
+    total = 0.0
+    for i in range(A.shape[0]):
+        row = A[i]
+        A[i] = row * row
+        total = total + np.sum(row)
+    return total
+
+
+def rows_swapped_through_a_copy(A):
+    A = A.copy()
+    t = A[0].copy()
+    A[0] = A[1]
+    A[1] = t
+    return np.sum(A * np.arange(6.0).reshape(2, 3))
+
+
+def rows_swapped_exact(A):
+    return np.arange(6.0).reshape(2, 3)[::-1].copy()
+
+
+def elements_swapped(a):
+    a = a.copy()
+    t = a[0]                    # an element of a 1-D array is a number, not a view
+    a[0] = a[1]
+    a[1] = t
+    return np.sum(a * np.array([1.0, 2.0, 3.0]))
+
+
+def elements_swapped_exact(a):
+    return np.array([2.0, 1.0, 3.0])
+
+
+def other_row_written(A):
+    A = A.copy()
+    r0 = A[0]                   # row 0 is read after a write into row 1 only: unchanged
+    A[1] = 3.0 * r0
+    return np.sum(r0 * r0) + np.sum(A)
+
+
+def other_row_written_exact(A):
+    return np.array([2.0 * A[0] + 1.0 + 3.0, np.zeros(A.shape[1])])
