@@ -23,7 +23,7 @@ from typing import Callable
 import gast
 
 from . import shapes
-from .analyze import (kind_of_value, signature, anchors_of, dims_of, has_shape_of, refuse_container_arithmetic, Activity, Kind, assignments, broadcast, shape_anchors, bound_arguments, container_operand, definitely_assigned, is_container,
+from .analyze import (kind_of_value, signature, value_kind, anchors_of, dims_of, has_shape_of, refuse_container_arithmetic, Activity, Kind, assignments, broadcast, shape_anchors, bound_arguments, container_operand, definitely_assigned, is_container,
                       differentiable_operands, live_before, operands, operation,
                       hint_for, operation_function, reads, stack_pop, stack_push, user_call)
 from .errors import NoDerivativeError
@@ -404,7 +404,8 @@ class Reverse:
                 if spread is g and target in self.lazy:
                     term = _number_first(g, partial, term)
                 if self.needs_unbroadcast(arg.id, target, value):
-                    term = self.summed_down(term, arg.id)
+                    term = self.summed_down(term, arg.id, self.term_dims(
+                        partial, target, number=spread is g and target in self.lazy))
             elif param in rule.adjoints:
                 term = self.spelling.spell(self.shapes_from_anchors(self.without_shape_helpers(
                     without_defaults(expr(rule.adjoints[param], **subs), rule.defaults,
@@ -418,11 +419,33 @@ class Reverse:
             terms.append((arg.id, term))
         return self.accumulate(target, terms)
 
-    def summed_down(self, term: gast.expr, arg: str) -> gast.expr:
-        """A term summed down to the argument's shape: to a number, that is ``np.sum``."""
+    def summed_down(self, term: gast.expr, arg: str, term_dims: str | None) -> gast.expr:
+        """A term summed down to the argument's shape: to a number, that is ``np.sum``; over
+        the axes the shape signatures name, ``np.sum(t, axis=...)``; else ``unbroadcast``,
+        which finds the axes when it runs."""
         if self.activity.kind(arg).tag == "scalar":
             return self.spelling.spell(expr("np.sum(t)", t=term), False)
-        return expr("unbroadcast(t, x)", t=term, x=self.shape_source(arg))
+        axes = shapes.summed_axes(term_dims, dims_of(self.activity.kind(arg)))
+        if axes is None:
+            return expr("unbroadcast(t, x)", t=term, x=self.shape_source(arg))
+        leading, kept = axes
+        negative = isinstance(term, gast.UnaryOp) and isinstance(term.op, gast.USub)
+        if negative:  # the sign goes on the smaller sum
+            term = term.operand
+        if leading:
+            term = expr("np.sum(t, axis=a)", t=term, a=_axis_node(leading))
+        if kept:
+            term = expr("np.sum(t, axis=a, keepdims=True)", t=term, a=_axis_node(kept))
+        if negative:
+            term = gast.UnaryOp(op=gast.USub(), operand=term)
+        return self.spelling.spell(term, False)
+
+    def term_dims(self, partial: gast.expr, target: str, number: bool) -> str | None:
+        """The shape signature of ``g * partial``, ``g`` being the target's adjoint (a
+        number where ``number``)."""
+        stand_in = const(1.0) if number else name(target)
+        product = gast.BinOp(left=stand_in, op=gast.Mult(), right=clone(partial))
+        return dims_of(value_kind(product, self.activity.kinds, self.env))
 
     def partial(self, s: gast.Assign, rule: Rule, param: str, subs: dict) -> gast.expr:
         return without_defaults(expr(rule.partials[rule.params.index(param)], **subs),
@@ -528,8 +551,10 @@ class Reverse:
             return [primal], self.accumulate(target, [(args[0], result)])
         label = operation(s.value, self.env).what
         parts = [self.namer.fresh(f"{a}_bar_{label}") for a in args]
-        unpack = gast.Assign(targets=[gast.Tuple(elts=[name(p, store=True) for p in parts],
-                                                 ctx=gast.Store())], value=result, type_comment=None)
+        # one adjoint comes back bare, several as a tuple (see the callee's return)
+        targets = name(parts[0], store=True) if len(parts) == 1 else gast.Tuple(
+            elts=[name(p, store=True) for p in parts], ctx=gast.Store())
+        unpack = gast.Assign(targets=[targets], value=result, type_comment=None)
         return [primal], [unpack] + self.accumulate(target, [(a, name(p)) for a, p in zip(args, parts)])
 
 
@@ -759,6 +784,11 @@ def prune_records(records: Records, adjoint: list[gast.stmt], live_out: set[str]
 
     live_before(adjoint, live_out, visit)
     return dead
+
+
+def _axis_node(axes: tuple[int, ...]) -> gast.expr:
+    return const(axes[0]) if len(axes) == 1 else gast.Tuple(
+        elts=[const(a) for a in axes], ctx=gast.Load())
 
 
 def without(stmts: list[gast.stmt], dead: set[int]) -> list[gast.stmt]:

@@ -57,6 +57,23 @@ def covers(arg: str | None, out: str | None) -> bool:
     return all(a == "n" or o == "1" for a, o in zip(arg, out))
 
 
+def summed_axes(out: str | None, arg: str | None):
+    """What summing a value of signature ``out`` down to an argument of signature ``arg``
+    (the adjoint of broadcasting ``arg`` into ``out``) sums over: ``(leading, kept)``, the
+    axes ``arg`` lacks and then, with ``keepdims``, those where it has size 1. None where the
+    signatures do not say (an unknown axis, or ``out`` smaller than ``arg`` somewhere)."""
+    if out is None or arg is None or len(arg) > len(out) or "?" in out + arg:
+        return None
+    lead = len(out) - len(arg)
+    kept = []
+    for k, (a, o) in enumerate(zip(arg, out[lead:])):
+        if a == "1" and o == "n":
+            kept.append(k)
+        elif a != o:
+            return None
+    return tuple(range(lead)), tuple(kept)
+
+
 def reduced(x: str | None, axis, keepdims: bool) -> str | None:
     """A reduction over ``axis`` (None: all axes; an int or a tuple of ints)."""
     if x is None:

@@ -229,3 +229,32 @@ def test_a_callee_pops_its_records_before_the_caller_restores_its_argument():
     _close(sourcead.jacobian(sourcead.grad(f), wrt=1)(x, y), h_xy)
     _close(sourcead.jvp(first_y, wrt=1)(x, y, 1.0)[1], h_yy)
     _close(sourcead.numeric_grad(first_y, x, y, wrt=0), h_xy, rtol=1e-6, atol=1e-7)
+
+
+def closure_rebinds_its_only_active_read(x, y):
+    # soak seed 8623: `t = inner(1.5)` passes t (its only active argument) and rebinds it;
+    # the adjoint unpacked `t_bar_inner, = inner_adj(...)`, but one adjoint comes back bare
+    t = x * y
+    def inner(u):
+        return math.tanh(u * y) + t
+    if y < 1.0:  # (in a branch the name stays t: straight-line code would rename it)
+        t = inner(1.5)
+    return t * x
+
+
+def test_a_call_that_rebinds_its_only_active_argument_in_every_mode():
+    x, y = 0.7, -0.4
+    f = closure_rebinds_its_only_active_read   # (tanh(1.5 y) + x y) x
+    sech2 = 1.0 / math.cosh(1.5 * y) ** 2
+    grad_x, grad_y = math.tanh(1.5 * y) + 2 * x * y, x * (1.5 * sech2 + x)
+    h_xx, h_xy = 2 * y, 1.5 * sech2 + 2 * x
+    _close(sourcead.numeric_grad(f, x, y, wrt=0), grad_x, rtol=1e-7, atol=1e-8)
+    for mode in ("reverse", "forward"):
+        _close(sourcead.grad(f, mode=mode)(x, y), grad_x)
+        _close(sourcead.grad(f, wrt=(0, 1), mode=mode)(x, y), (grad_x, grad_y))
+    _close(sourcead.vjp(f)(x, y, 2.0)[1], 2 * grad_x)
+    _close(sourcead.hessian(f)(x, y), h_xx)
+    first = sourcead.grad(f)
+    _close(sourcead.grad(first)(x, y), h_xx)                     # reverse over reverse
+    _close(sourcead.grad(first, wrt=1)(x, y), h_xy)
+    _close(sourcead.jvp(first, wrt=(0, 1))(x, y, 0.0, 1.0)[1], h_xy)

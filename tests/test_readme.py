@@ -34,3 +34,21 @@ def test_readme_examples_give_the_numbers_it_claims():
         return math.sin(x) * x
     third = sourcead.grad(sourcead.grad(sourcead.grad(g)))(1.3)
     assert third == pytest.approx(-1.3 * math.cos(1.3) - 3 * math.sin(1.3), rel=1e-14)
+
+
+def test_readme_excerpts_of_generated_code_are_what_sourcead_generates():
+    """``py`` blocks are excerpts of generated code (not runnable alone): each line of one
+    is in the code sourcead generates for the function it quotes."""
+    import sys
+    sys.path.insert(0, str(README.parent / "tests"))
+    import models
+    excerpts = re.findall(r"```py\n(.*?)```", README.read_text(), re.S)
+    assert excerpts
+    rng = np.random.default_rng(0)
+    args = (rng.standard_normal((5, 4)), rng.standard_normal(4), rng.standard_normal((4, 3)),
+            rng.standard_normal(3), rng.standard_normal((6, 5)), np.eye(3)[[0, 1, 2, 0, 1, 2]])
+    generated = sourcead.source(sourcead.grad(models.mlp, wrt=(0, 1, 2, 3)), *args)
+    lines = [line.strip() for line in generated.splitlines()]
+    for excerpt in excerpts:
+        for line in excerpt.strip().splitlines():
+            assert line.strip() in lines, line

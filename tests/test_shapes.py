@@ -98,8 +98,54 @@ def test_mlp_gradient_has_plain_matrix_products():
     assert "h_bar = logits_bar @ W2.T" in code
     assert "W2_bar = h.T @ logits_bar" in code
     assert "W1_bar = X.T @ X_matmul_W1_plus_b1_bar" in code
-    # the biases and the row-wise max and logsumexp are broadcast: summed back, rightly
-    assert "b1_bar = unbroadcast(" in code and "b2_bar = unbroadcast(" in code
+    # the biases and the row-wise max and logsumexp are broadcast: summed back over the
+    # axes the signatures name, as a person writes it
+    assert "b1_bar = np.sum(X_matmul_W1_plus_b1_bar, axis=0)" in code
+    assert "b2_bar = np.sum(logits_bar, axis=0)" in code
+    assert "logsumexp_bar = -np.sum(logp_bar, axis=1, keepdims=True)" in code
+    assert "m_bar = -np.sum(shifted_bar, axis=1, keepdims=True)" in code
+    # a spread that the product's broadcasting does anyway is left out
+    assert "shifted_bar = logp_bar + logsumexp_bar / sum_exp_shifted * exp_shifted" in code
+    assert "logits_bar = shifted_bar + m_bar * extreme_mask(logits, m, 1, True)" in code
+    assert "unbroadcast" not in code and "unreduce" not in code
+
+
+def _mlp_gradient_by_hand(W1, b1, W2, b2, X, labels):
+    h = np.tanh(X @ W1 + b1)
+    logits = h @ W2 + b2
+    e = np.exp(logits - np.max(logits, axis=1, keepdims=True))
+    p = e / np.sum(e, axis=1, keepdims=True)
+    d_logits = (p * np.sum(labels, axis=1, keepdims=True) - labels) / X.shape[0]
+    d_a = (d_logits @ W2.T) * (1 - h * h)
+    return X.T @ d_a, np.sum(d_a, axis=0), h.T @ d_logits, np.sum(d_logits, axis=0)
+
+
+@pytest.mark.parametrize("batch, d, hidden, classes", [(6, 5, 4, 3), (1, 5, 4, 3), (6, 1, 1, 3),
+                                                       (6, 5, 4, 1), (1, 1, 1, 1)])
+def test_mlp_gradient_summed_over_named_axes_is_exact_for_every_signature(batch, d, hidden, classes):
+    # one derivative, specialized per shape signature: size-1 axes sum differently
+    g = sourcead.grad(models.mlp, wrt=(0, 1, 2, 3))
+    args = _mlp_args(batch, d, hidden, classes)
+    for got, exact in zip(g(*args), _mlp_gradient_by_hand(*args)):
+        assert np.shape(got) == np.shape(exact)
+        np.testing.assert_allclose(got, exact, rtol=1e-12, atol=1e-14)
+    for got, numeric in zip(g(*args), numeric_grad(models.mlp, *args, wrt=(0, 1, 2, 3))):
+        np.testing.assert_allclose(got, numeric, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("out, arg, axes", [
+    ("nn", "n", ((0,), ())),            # a bias added to every row
+    ("nn", "n1", ((), (1,))),           # a column: kept, size 1
+    ("nnn", "1n", ((0,), (0,))),
+    ("nn", "nn", ((), ())),
+    ("n1", "1", ((0,), ())),
+    ("n?", "n", None),                  # an axis of unknown size: unbroadcast decides
+    ("n", "nn", None),
+    ("1n", "nn", None),                 # the value is smaller than the argument
+    (None, "n", None),
+])
+def test_summed_axes(out, arg, axes):
+    assert shapes.summed_axes(out, arg) == axes
 
 
 def test_convolution_element_adjoints_are_numbers():

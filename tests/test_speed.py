@@ -590,3 +590,58 @@ def test_an_element_adjoint_read_in_between_keeps_its_round_trip():
         ["t", "=", "a[i]", "u", "=", "b[i]", "*", "2.0"]
     stmts = gast.parse("t = a[i]\na[i] = 0.0\ni = i + 1\na[i] = a[i] + t\n").body
     assert len(drop_round_trips(stmts)) == 4   # a different element by then
+
+
+# ---- spreads the product's broadcasting does anyway ----------------------------------------------
+
+def _kinds(**dims):
+    from sourcead.analyze import Kind
+    return {v: Kind("array", like=v if d != "same" else "x", dims="nn" if d == "same" else d)
+            for v, d in dims.items()}
+
+
+SPREADS = {
+    "kept axes times a value of the spread's shape": (
+        "y = unreduce(v, x, 1, True) * w", dict(x="nn", w="same"), "y = v * w"),
+    "a number spread times a value of that shape": (
+        "y = w * unreduce(c, x)", dict(x="nn", w="nn"), "y = w * c"),
+    "axes not kept: the spread lines them up": (
+        "y = unreduce(v, x, 1) * w", dict(x="nn", w="nn"), "y = unreduce(v, x, 1) * w"),
+    "a factor smaller than the spread": (
+        "y = unreduce(v, x, 1, True) * w", dict(x="nn", w="n"), "y = unreduce(v, x, 1, True) * w"),
+    "a factor of unknown shape": (
+        "y = unreduce(v, x, 1, True) * w", dict(x="nn"), "y = unreduce(v, x, 1, True) * w"),
+    "a sum is not a product": (
+        "y = unreduce(v, x, 1, True) + w", dict(x="nn", w="same"), "y = unreduce(v, x, 1, True) + w"),
+    "a number spread twice is spread once": (
+        "y = unreduce(unreduce(c, s), x, 1)", dict(x="nn", s="n"), "y = unreduce(c, x)"),
+}
+
+
+@pytest.mark.parametrize("before, dims, after", SPREADS.values(), ids=list(SPREADS))
+def test_drop_spreads(before, dims, after):
+    from sourcead.optimize import drop_spreads
+    module = gast.parse(before)
+    module.body = drop_spreads(module.body, _kinds(**dims))
+    assert astor.to_source(gast.gast_to_ast(module)).strip() == after
+    rng = np.random.default_rng(0)
+    env = {"x": rng.standard_normal((3, 4)), "s": rng.standard_normal(3), "c": 0.7,
+           "v": rng.standard_normal((3, 1)), "w": rng.standard_normal((3, 4)) if dims.get("w") != "n"
+           else rng.standard_normal(4), "unreduce": sourcead.runtime.unreduce}
+    if "unreduce(v, x, 1)" in before and "True" not in before:
+        env["v"] = rng.standard_normal(3)
+    exec(before, env)
+    expected = env["y"]
+    exec(after, env)
+    np.testing.assert_array_equal(env["y"], expected)   # the same numbers, bit for bit
+
+
+def test_a_number_spread_read_once_by_another_spread_is_passed_on():
+    from sourcead.optimize import drop_spreads
+    module = gast.parse("t = unreduce(c * k, s)\nu = 2.0\ny = unreduce(t, x, 1) * w\n")
+    module.body = drop_spreads(module.body, _kinds(x="nn", w="same", s="n"))
+    assert astor.to_source(gast.gast_to_ast(module)).strip() == "u = 2.0\ny = c * k * w"
+    module = gast.parse("t = unreduce(c * k, s)\nk = 2.0\ny = unreduce(t, x, 1) * w\n")
+    untouched = astor.to_source(gast.gast_to_ast(module)).strip()
+    module.body = drop_spreads(module.body, _kinds(x="nn", w="same", s="n"))
+    assert astor.to_source(gast.gast_to_ast(module)).strip() == untouched  # k changed between
