@@ -1504,25 +1504,23 @@ class _ComprehensionLifter(gast.NodeTransformer):
         return self.generic_visit(node)
 
     def lifted(self, node, start: gast.expr, add, hint: str) -> gast.Name:
-        """The comprehension's loop, placed before the statement; its value is a new name."""
-        if len(node.generators) != 1 or any(_has_comprehension(p) for p in
-                                            [getattr(node, f, None) for f in ("elt", "key", "value")]
-                                            + node.generators[0].ifs if p is not None):
-            raise error(node, self.env, "nested comprehension",
-                        "write the outer loop out with a `for` statement")
-        gen = node.generators[0]
-        renames = self.private_targets(node, gen.target)
-        node = substitute(node, renames) if renames else node
-        gen = node.generators[0]
+        """The comprehension's loops (one per ``for``, outermost first, each with its ``if``s),
+        placed before the statement; its value is a new name. A comprehension inside the
+        element (``[[f(v) for v in row] for row in m]``) is lifted again, into the loop."""
+        for gen in node.generators:
+            renames = self.private_targets(node, gen.target)
+            node = substitute(node, renames) if renames else node
         result, self.into = self.into or self.namer.fresh(hint), None
         body = [add(result, node)]
-        if gen.ifs:
-            test = gen.ifs[0] if len(gen.ifs) == 1 else gast.BoolOp(op=gast.And(), values=gen.ifs)
-            body = [gast.If(test=test, body=body, orelse=[])]
-        loop = gast.For(target=gen.target, iter=self.visit(gen.iter), body=body, orelse=[],
-                        type_comment=None)
+        for k, gen in reversed(list(enumerate(node.generators))):
+            if gen.ifs:
+                test = gen.ifs[0] if len(gen.ifs) == 1 else gast.BoolOp(op=gast.And(), values=gen.ifs)
+                body = [gast.If(test=test, body=body, orelse=[])]
+            # the first iterable is evaluated here; the others inside the loops around them
+            body = [gast.For(target=gen.target, iter=self.visit(gen.iter) if k == 0 else gen.iter,
+                             body=body, orelse=[], type_comment=None)]
         self.pre += _located([assign(result, start)], node) + self.statement(
-            _located([loop], node)[0])
+            _located(body, node)[0])
         return name(result)
 
     def private_targets(self, node, target) -> dict[str, str]:

@@ -188,7 +188,7 @@ class Reverse:
         """A list's adjoint is always a list as long as the list (appends pop from it): where
         a list variable is rebound, the old list's adjoint restarts as zeros shaped like it."""
         primal, adjoint = self.recorded(target, primal, adjoint, restore_first=self_reference)
-        if (target in self.activity.active and _store_count(self.fn.body, target) > 1
+        if (target in self.activity.active and _rebound(self.fn.body, target)
                 and not _assigns(adjoint, self.bar(target))):  # `xs = f(xs)` replaced it
             adjoint = adjoint + [assign(self.bar(target), expr("zeros_like(x)", x=target))]
         return primal, adjoint
@@ -850,6 +850,14 @@ def _assigned_once(fn: gast.FunctionDef) -> set[str]:
 def _stored(stmts_: list[gast.stmt]) -> set[str]:
     return {n.id for s in stmts_ for n in walk(s)
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+
+
+def _rebound(stmts_: list[gast.stmt], var: str) -> bool:
+    """Whether ``var`` may get a second value: assigned twice, or once inside a loop."""
+    if _store_count(stmts_, var) > 1:
+        return True
+    loops = [n for s in stmts_ for n in walk(s) if isinstance(n, (gast.For, gast.While))]
+    return any(_store_count(loop.body, var) for loop in loops)
 
 
 def _store_count(stmts_: list[gast.stmt], var: str) -> int:

@@ -187,3 +187,27 @@ def two_arguments(x, y):
     for v in xs:
         zs.append(v * x)
     return zs[0] * zs[1]                     # x^4 y + x^3 y^2
+
+
+def comprehension_over_pairs(x):
+    # two `for`s and an `if`: sin x + x^2 sin x (the pairs with j = 0 give sin 0)
+    return sum([x ** i * math.sin(x * j) for i in range(3) for j in range(2) if i != j])
+
+
+def list_rebuilt_in_loop(x):
+    # a list rebuilt with a new length each iteration: x (3 + 2x + x^2)
+    s = 0.0
+    for j in range(4):
+        ys = [x ** k for k in range(j)]
+        s = s + sum(ys) * x
+    return s
+
+
+def comprehension_inside_a_comprehension(x):
+    # inner sums 2x (j = 2) and 9x (j = 3), squared: 85 x^2
+    return sum([sum([x * k * j for k in range(j) if k > 0]) ** 2 for j in range(4)])
+
+
+def generator_over_pairs(x):
+    # only (i, j) = (2, 1) counts: sin 2x
+    return sum(math.sin(x * i) * j for i in range(3) for j in range(i))

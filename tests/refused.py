@@ -55,7 +55,7 @@ def with_lambda(x):
     return apply_to(lambda v: v * scale, x)  # <-
 
 
-def with_comprehension(x):
+def with_comprehension(x):  # a list of lists
     parts = [[x * k for k in range(j)] for j in range(3)]  # <-
     return parts[0]
 

@@ -57,6 +57,11 @@ CASES = [
     (so.dict_comprehension_and_loop, 3 * X * X + 6 * X ** 5, 6 * X + 30 * X ** 4),
     (so.dict_handed_to_function, 2 * X * sin(X) + X * X * cos(X) + cos(X),
      sin(X) + 4 * X * cos(X) - X * X * sin(X)),
+    (so.comprehension_over_pairs, cos(X) + 2 * X * sin(X) + X * X * cos(X),
+     sin(X) + 4 * X * cos(X) - X * X * sin(X)),
+    (so.list_rebuilt_in_loop, 3 + 4 * X + 3 * X * X, 4 + 6 * X),
+    (so.comprehension_inside_a_comprehension, 170 * X, 170.0),
+    (so.generator_over_pairs, 2 * cos(2 * X), -4 * sin(2 * X)),
 ]
 IDS = [c[0].__name__ for c in CASES]
 EXACT, RTOL = dict(rtol=1e-11, atol=1e-12), dict(rtol=1e-6, atol=1e-6)
