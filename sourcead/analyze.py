@@ -44,6 +44,9 @@ class Kind:
     # the shape signature of an array (``shapes.py``): per axis "1", "n" (not 1) or "?"; None
     # when even the number of axes is unknown. Numbers have none: see ``dims_of``
     dims: str | None = None
+    # an object's class (an argument that is an instance of a class of yours): its methods are
+    # then known, and a derivative built for one class is never used for another
+    cls: type | None = None
 
     def element(self, key=None) -> "Kind":
         """The kind of ``container[key]`` (any element's, joined, for an unknown key)."""
@@ -148,6 +151,13 @@ class AnyShape(np.ndarray):
     """An example array that stands for arrays of any shape (its kind has no signature)."""
 
 
+@dataclass(frozen=True)
+class InstanceOf:
+    """An example that stands for an instance of ``cls`` (to pick the derivative built for
+    that class, without making one)."""
+    cls: type
+
+
 def kind_of_value(value: Any, like: str | None = None) -> Kind:
     """The kind of a concrete argument or global value."""
     if isinstance(value, (bool, np.bool_)):
@@ -167,7 +177,7 @@ def kind_of_value(value: Any, like: str | None = None) -> Kind:
         return Kind("other", like, (type(value).__name__, tuple(kind_of_value(v) for v in value)))
     if isinstance(value, str):
         return OTHER
-    return Kind("unknown", like)
+    return Kind("unknown", like, cls=value.cls if isinstance(value, InstanceOf) else type(value))
 
 
 def kind_of_annotation(annotation: gast.expr | None, env: Environment, like: str) -> Kind:
@@ -246,14 +256,15 @@ def operation(value: gast.expr, env: Environment) -> Operation:
     return Operation(what=type(value).__name__)
 
 
-METHOD_HINT = ("sourcead finds the method when the object is known where the function is "
-               "defined: call it on a module-level object, or differentiate the bound method "
-               "itself (sourcead.grad(obj.method))")
+METHOD_HINT = ("sourcead finds the method from the object's class: call it on a parameter "
+               "of your function (not on a value computed inside it) or on a module-level "
+               "object, or differentiate the bound method itself (sourcead.grad(obj.method))")
 
 
 LOCAL_CALL_HINT = ("sourcead resolves the function a call runs before it runs: call a "
                    "function by its own name (a `def`, a lambda, or a functools.partial made "
-                   "at module level), not through a variable assigned inside the function")
+                   "at module level, or made in this function and only called), not through "
+                   "another variable assigned inside the function")
 
 
 def hint_for(what: str, default: str) -> str:

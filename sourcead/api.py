@@ -21,7 +21,7 @@ import numpy as np
 
 from . import shapes
 from .runtime import component
-from .analyze import (AnyShape, BOOL, INT, NONE, SCALAR, UNKNOWN, Kind, UserCall, analyze_activity,
+from .analyze import (AnyShape, InstanceOf, BOOL, INT, NONE, SCALAR, UNKNOWN, Kind, UserCall, analyze_activity,
                       anchors_of, anchors_union, join, kind_of_annotation, kind_of_value,
                       stack_parameters)
 from .emit import Emitted, compile_module, module_text
@@ -30,7 +30,7 @@ from .naming import Namer, Spelling
 from .normalize import (normalize, refuse_dict_iteration, refuse_parameter_writes,
                         refuse_shared_augmented, refuse_stale_views)
 from .optimize import optimize
-from .parse import (Environment, Parsed, Shape, call_order, callable_name, full_shape,
+from .parse import (Environment, Parsed, Shape, bind_methods, call_order, callable_name, full_shape,
                     parse_function)
 from .forward import Forward, jvp_function
 from .reverse import Reverse, grad_function, split_functions
@@ -93,7 +93,7 @@ def derive(fn: Callable, wrt: tuple[int, ...], kinds: Kinds, *, mode: str = "rev
     """The derivative of ``fn`` in ``mode``; returns the compiled module and the entry name."""
     session = Session()
     shape = shape if shape is not None else Shape(len(kinds))
-    parsed = parse_function(fn, shape)                               # parse
+    parsed = bind_methods(parse_function(fn, shape), kinds)         # parse
     base = callable_name(fn)
     if mode == "reverse":
         entry = session.unique(f"{base}_grad", parsed.env)
@@ -155,7 +155,7 @@ def _request_jvp(session: Session, call: UserCall, positions: tuple[int, ...],
     key = ("jvp", call.func, call.shape, positions, kinds)
     if key in session.callees:
         return session.callees[key][0]
-    parsed = parse_function(call.func, call.shape)
+    parsed = bind_methods(parse_function(call.func, call.shape), kinds)
     refuse_parameter_writes(parsed)
     jvp_name = session.unique(f"{callable_name(call.func)}_jvp", parsed.env)
     session.callees[key] = (jvp_name, "")
@@ -212,7 +212,7 @@ def _result_kind(call: UserCall, arg_kinds: list[Kind]) -> Kind:
         return _RESULT_KINDS[key]
     _RESULT_KINDS[key] = NONE
     try:
-        parsed = parse_function(call.func, call.shape)
+        parsed = bind_methods(parse_function(call.func, call.shape), arg_kinds)
         core = normalize(parsed)
     except SourceADError:
         return UNKNOWN
@@ -236,7 +236,7 @@ def _request_callee(session: Session, call: UserCall, positions: tuple[int, ...]
     key = (call.func, call.shape, positions, kinds)
     if key in session.callees:
         return session.callees[key]
-    parsed = parse_function(call.func, call.shape)
+    parsed = bind_methods(parse_function(call.func, call.shape), kinds)
     refuse_parameter_writes(parsed)
     core = normalize(parsed)
     params = [a.id for a in core.args.args]
@@ -402,6 +402,8 @@ def _example(kind: Kind):
     of its shape signature, or one standing for any shape."""
     if kind.tag in ("scalar", "int"):
         return True if kind == BOOL else {"scalar": 1.0, "int": 1}[kind.tag]
+    if kind.cls is not None:
+        return InstanceOf(kind.cls)
     if kind.dims is None or "?" in kind.dims:
         return np.zeros(1).view(AnyShape)
     return np.zeros(tuple(1 if c == "1" else 2 for c in kind.dims))

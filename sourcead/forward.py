@@ -203,12 +203,12 @@ class Forward:
     def elements_tangent(self, s: gast.Assign, rule: Rule, param: str, bound: dict):
         """The tangent of a list argument: the list of its elements' tangents."""
         seq = bound.get(param)
+        templates = rule.vector_tangents if self.vector else rule.tangents
         if isinstance(seq, gast.Name) and self.active(seq) and param in rule.list_adjoints:
-            if self.vector:  # the directions would become the stacking axis
-                raise self.error(s, f"vector mode of {operation(s.value, self.env).what}")
+            self.require(param, templates, s)
             subs = {**{k: default_marker(k) for k in rule.defaults}, **bound,
                     f"{param}_dot": name(self.dot(seq.id))}
-            return [self.spelling.spell(without_defaults(expr(rule.tangents[param], **subs),
+            return [self.spelling.spell(without_defaults(expr(templates[param], **subs),
                                                          rule.defaults,
                                                          operation_function(s.value, self.env)),
                                         False)]
@@ -217,14 +217,20 @@ class Forward:
                                 "list written in the call")
         if not isinstance(seq, (gast.List, gast.Tuple)) or not any(self.active(e) for e in seq.elts):
             return []
-        if self.vector:
-            raise self.error(s, f"vector mode of {operation(s.value, self.env).what}")
-        dots = gast.List(elts=[name(self.dot(e.id)) if self.active(e) else
-                               expr("zeros_like(e)", e=e) for e in seq.elts], ctx=gast.Load())
+        self.require(param, templates, s)
+        # (in vector mode, an inactive element's tangent stays a plain zero: the helper gives
+        # it the directions' axis)
+        dots = gast.List(elts=[name(self.dot(e.id)) if self.active(e) else const(0.0)
+                               if self.vector else expr("zeros_like(e)", e=e)
+                               for e in seq.elts], ctx=gast.Load())
         subs = {**{k: default_marker(k) for k in rule.defaults}, **bound, f"{param}_dot": dots}
-        return [self.spelling.spell(without_defaults(expr(rule.tangents[param], **subs),
+        return [self.spelling.spell(without_defaults(expr(templates[param], **subs),
                                                      rule.defaults,
                                            operation_function(s.value, self.env)), False)]
+
+    def require(self, param: str, templates: dict, s: gast.Assign) -> None:
+        if param not in templates:
+            raise self.error(s, f"vector mode of {operation(s.value, self.env).what}")
 
     def user_call(self, s: gast.Assign, call) -> list[gast.stmt]:
         """``y, y_dot = g_jvp(args..., active_arg_dots...)``, all positional, in the order of

@@ -75,6 +75,7 @@ def normalize(parsed: Parsed) -> gast.FunctionDef:
     fence(fn, env)
     # temporaries never take a global's or a builtin's name (`max = x.max()` would shadow)
     namer = Namer(names_in(fn) | set(env.globals) | set(env.closure) | set(vars(builtins)))
+    fn = inline_local_partials(fn, env, namer)
     body = desugar_block(desugar_comprehensions(fn, env, namer), env, namer)
     body = check_writes(fn, body, env) + body
     check_stacks(body, env, {a.id for a in fn.args.args})
@@ -98,6 +99,57 @@ def without_frees(fn: gast.FunctionDef, env: Environment) -> gast.FunctionDef:
                 return None
             return node
     return Drop().visit(fn)
+
+
+def inline_local_partials(fn: gast.FunctionDef, env: Environment, namer: Namer) -> gast.FunctionDef:
+    """``g = functools.partial(f, a, k=b)`` made inside the function, where ``g`` is bound
+    once and only ever called: the values it fixes are named where it is made (``g_0 = a``,
+    ``g_k = b``, so later changes of ``a`` do not reach them), and each call ``g(x)`` becomes
+    ``f(g_0, x, k=g_k)``, a call sourcead resolves like any other."""
+    import functools
+    loads: dict[str, list[gast.Name]] = {}
+    stores: dict[str, int] = {}
+    for n in name_nodes(fn):
+        if n.ctx.__class__ is gast.Store:
+            stores[n.id] = stores.get(n.id, 0) + 1
+        else:
+            loads.setdefault(n.id, []).append(n)
+    called = {id(n.func) for n in walk(fn) if isinstance(n, gast.Call)}
+    made: dict[str, tuple] = {}
+    for s in walk(fn):
+        if isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name) \
+                and isinstance(s.value, gast.Call) and s.value.args \
+                and env.resolve(s.value.func) is functools.partial \
+                and env.resolve(s.value.args[0]) is not MISSING_VALUE \
+                and not any(isinstance(a, gast.Starred) for a in s.value.args) \
+                and all(k.arg is not None for k in s.value.keywords):
+            g = s.targets[0].id
+            if stores.get(g) == 1 and all(id(n) in called for n in loads.get(g, [])):
+                made[g] = (s, [namer.fresh(f"{g}_{k}") for k in range(len(s.value.args) - 1)],
+                           {k.arg: namer.fresh(f"{g}_{k.arg}") for k in s.value.keywords})
+    if not made:
+        return fn
+
+    class Inline(gast.NodeTransformer):
+        def visit_Assign(self, node):
+            for g, (s, fixed, keywords) in made.items():
+                if node is s:  # the values the partial fixes, named where it is made
+                    values = node.value.args[1:] + [k.value for k in node.value.keywords]
+                    return _located([assign(v, e) for v, e in
+                                     zip(fixed + list(keywords.values()), values)], node)
+            return self.generic_visit(node)
+
+        def visit_Call(self, node):
+            self.generic_visit(node)
+            if isinstance(node.func, gast.Name) and node.func.id in made:
+                s, fixed, keywords = made[node.func.id]
+                given = {k.arg for k in node.keywords}
+                node.func = copy.deepcopy(s.value.args[0])
+                node.args = [name(v) for v in fixed] + node.args
+                node.keywords = [gast.keyword(arg=k, value=name(v)) for k, v in keywords.items()
+                                 if k not in given] + node.keywords
+            return node
+    return Inline().visit(fn)
 
 
 # --- the fence: refuse what we cannot differentiate, with the user's line -------------------
@@ -323,9 +375,7 @@ def check_writes(fn: gast.FunctionDef, body: list[gast.stmt], env: Environment) 
     written = written_arrays(body)
     if not written:
         return []
-    if env.lookup(WRITE) is not _runtime_write():
-        raise error(fn, env, f"global named `{WRITE}`", f"rename your `{WRITE}`: sourcead "
-                    "uses the name for writes into arrays")
+    own_helper(WRITE, fn, env, "writes into arrays")
     params = [a.id for a in fn.args.args]
     defined = params + [n.id for n in walk(gast.Module(body=body, type_ignores=[]))
                         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)]
@@ -757,9 +807,13 @@ def _method_call(obj: str, method: str) -> gast.Call:
                      args=[], keywords=[])
 
 
-def _runtime_write():
+def own_helper(ident: str, node: gast.AST, env: Environment, use: str) -> None:
+    """Normalize writes some constructs with sourcead's helpers (``with_item``, ``keys_of``,
+    ``with_key``); a name of yours that is spelled the same would be called instead."""
     from . import runtime
-    return getattr(runtime, WRITE)
+    if env.lookup(ident) is not runtime.HELPERS[ident]:
+        raise error(node, env, f"name `{ident}` of yours", f"rename your `{ident}`: sourcead "
+                    f"uses the name for {use}")
 
 
 def _load(node: gast.expr) -> gast.expr:
@@ -1456,6 +1510,7 @@ class _ComprehensionLifter(gast.NodeTransformer):
         key = targets[0].id if kind != "values" else self.namer.fresh("key")
         reads = [] if kind == "keys" else [assign(targets[-1].id, gast.Subscript(
             value=copy.deepcopy(mapping), slice=name(key), ctx=gast.Load()))]
+        own_helper("keys_of", s, self.env, "loops over a dict")
         keys = gast.Call(func=name("keys_of"), args=[mapping], keywords=[])
         return _located([gast.For(target=name(key, store=True), iter=keys,
                                   body=_located(reads, s) + s.body, orelse=[],
@@ -1474,6 +1529,7 @@ class _ComprehensionLifter(gast.NodeTransformer):
                             args=[n.elt], keywords=[])), "list")
 
     def visit_DictComp(self, node):
+        own_helper("with_key", node, self.env, "dict comprehensions")
         return self.lifted(node, gast.Dict(keys=[], values=[]), lambda t, n: assign(t, gast.Call(
             func=name("with_key"), args=[name(t), n.key, n.value], keywords=[])), "dict")
 

@@ -199,6 +199,46 @@ def parse_function(fn: Any, shape: Shape | None = None) -> Parsed:
     return parsed
 
 
+def bind_methods(parsed: Parsed, kinds) -> Parsed:
+    """``obj.method(...)`` on a parameter that holds an instance of a class of yours ->
+    ``Class_method(obj, ...)``. The class is part of the parameter's kind (a derivative is
+    specialized on it, as on a type), so its method is known here, and it is differentiated
+    like any function of yours, with the object as its first argument (``self.w`` inside is
+    an attribute read of that argument). Static and class methods are called as they are."""
+    tree = parsed.tree
+    rebound = {n.id for n in name_nodes(tree) if n.ctx.__class__ is gast.Store}
+    classes = {a.id: k.cls for a, k in zip(tree.args.args, kinds)
+               if getattr(k, "cls", None) is not None and a.id not in rebound}
+    if not classes:
+        return parsed
+    tree, extra = copy.deepcopy(tree), {}
+    taken = names_in(tree) | set(parsed.env.globals) | set(parsed.env.closure)
+    for node in walk(tree):
+        if not (isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute)
+                and isinstance(node.func.value, gast.Name) and node.func.value.id in classes):
+            continue
+        obj, cls, attr = node.func.value.id, classes[node.func.value.id], node.func.attr
+        try:
+            static = inspect.getattr_static(cls, attr)
+        except AttributeError:
+            continue
+        if isinstance(static, FunctionType):
+            found, first = static, [gast.Name(id=obj, ctx=gast.Load(), annotation=None,
+                                              type_comment=None)]
+        elif isinstance(static, (staticmethod, classmethod)):
+            found, first = getattr(cls, attr), []
+        else:
+            continue
+        ident = f"{cls.__name__}_{attr}"
+        while ident in taken and extra.get(ident) is not found:
+            ident += "_"
+        taken.add(ident)
+        extra[ident] = found
+        node.func = gast.Name(id=ident, ctx=gast.Load(), annotation=None, type_comment=None)
+        node.args = first + node.args
+    return Parsed(tree, parsed.env.with_names(extra)) if extra else parsed
+
+
 def _read(fn: FunctionType) -> tuple[gast.FunctionDef, Environment]:
     if fn.__code__ in _LIFTED:
         tree, env = _LIFTED[fn.__code__]

@@ -174,6 +174,50 @@ def sum_each(v_dot, axis=None, keepdims=False):
     return np.sum(v_dot, axis=axis, keepdims=keepdims)
 
 
+def _with_directions(dots, likes):
+    """Element tangents of a sequence in vector mode, each with the directions on axis 0
+    (a plain zero, an inactive element's, becomes zeros of that shape); None if all are."""
+    count = next((np.shape(d)[0] for d, x in zip(dots, likes) if np.ndim(d) == np.ndim(x) + 1),
+                 None)
+    if count is None:
+        return None
+    return [d if np.ndim(d) == np.ndim(x) + 1 else np.zeros((count,) + np.shape(x)) + d
+            for d, x in zip(dots, likes)]
+
+
+def stack_each(dots, likes, axis=0):
+    """Vector mode of ``np.stack(likes, axis)`` (and of ``np.array`` of a list): the elements'
+    tangents stacked past the axis of directions."""
+    full = _with_directions(dots, likes)
+    if full is None:
+        return 0.0
+    return np.stack(full, axis=axis % (np.ndim(likes[0]) + 1) + 1)
+
+
+def concatenate_each(dots, likes, axis=0):
+    """Vector mode of ``np.concatenate(likes, axis)``: joined past the axis of directions.
+    ``axis`` may also say "hstack" or "vstack" (which first give each array one or two axes)."""
+    full = _with_directions(dots, likes)
+    if full is None:
+        return 0.0
+    if axis in ("hstack", "vstack"):
+        least = np.atleast_1d if axis == "hstack" else np.atleast_2d
+        likes = [least(x) for x in likes]
+        full = [f.reshape((len(f),) + np.shape(x)) for f, x in zip(full, likes)]
+        axis = 1 if axis == "hstack" and np.ndim(likes[0]) > 1 else 0
+    if axis is None:
+        return np.concatenate([f.reshape(len(f), -1) for f in full], axis=1)
+    return np.concatenate(full, axis=axis % np.ndim(likes[0]) + 1)
+
+
+def sum_elements_each(dots, xs):
+    """Vector mode of ``sum(xs)``: of a list, its elements' tangents added; of an array,
+    its rows' (axis 1 of the tangent, past the directions)."""
+    if isinstance(xs, np.ndarray):
+        return dots if np.ndim(dots) == 0 else np.sum(dots, axis=1)
+    return sum(dots)
+
+
 def unbroadcast_each(v_dot, x):
     """``unbroadcast`` of each direction's tangent to the shape of ``x``."""
     if np.ndim(v_dot) == 0:  # a constant's tangent is a plain zero
@@ -266,6 +310,13 @@ def concatenated_part(v, xs, k, axis=0):
     start = sum(sizes[:k])
     part = np.take(v, np.arange(start, start + sizes[k]), axis=axis)
     return np.reshape(part, shape)
+
+
+def concatenated_part_each(v_dot, xs, k, axis=0):
+    """``concatenated_part`` of each direction's tangent (axis 0 holds directions)."""
+    if np.ndim(v_dot) == 0:  # a constant's tangent is a plain zero
+        return v_dot
+    return np.stack([concatenated_part(d, xs, k, axis) for d in v_dot])
 
 
 def untake(v, x, indices, axis=None):
@@ -867,6 +918,9 @@ HELPERS = {"untake": untake, "concatenated_part": concatenated_part, "spread": s
            "_basic": _basic, "_plain_zero": _plain_zero, "component": component, "with_component": with_component, "add_tree": add_tree, "with_key": with_key, "without_key": without_key, "keys_of": keys_of, "unsum": unsum, "unstack": unstack, "lift": lift, "sum_each": sum_each, "unbroadcast_each": unbroadcast_each,
            "dot_each_left": dot_each_left, "dot_each_right": dot_each_right, "scatter_each": scatter_each, "dot_adjoint_x": dot_adjoint_x, "dot_adjoint_y": dot_adjoint_y, "unbroadcast": unbroadcast, "zeros_like": zeros_like, "scatter": scatter,
            "stop_gradient": stop_gradient}
+HELPERS.update({"stack_each": stack_each, "concatenate_each": concatenate_each,
+                "concatenated_part_each": concatenated_part_each,
+                "sum_elements_each": sum_elements_each, "_with_directions": _with_directions})
 HELPERS.update({"times_each": times_each, "owned": owned, "with_item": with_item, "with_item_each": with_item_each, "item": item,
                 "item_each": item_each})
 HELPERS.update({f.__name__: f for f in (

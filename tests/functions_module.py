@@ -208,6 +208,30 @@ class ArrayModel:
 array_model = ArrayModel()
 
 
+def method_of_an_argument(m, x):
+    # the object is an argument: its class is part of the derivative's kind
+    return m.loss(x) * x
+
+
+def static_and_class_methods_of_an_argument(m, x):
+    return (m.twice(x) + m.scaled(x)) * x
+
+
+class Doubler:
+    def apply(self, x):
+        return 2.0 * x
+
+
+class Cuber:
+    def apply(self, x):
+        return x ** 3
+
+
+def applies(layer, x):
+    # one function, two classes with a method of the same name (duck typing)
+    return layer.apply(x) * x
+
+
 # ---- functools.partial ----------------------------------------------------------------------
 
 tripled = functools.partial(weighted, scale=3.0)
@@ -216,6 +240,29 @@ tripled = functools.partial(weighted, scale=3.0)
 def calls_partial(x):
     # 3 x^2 + sin x
     return tripled(x, x)
+
+
+def partial_made_inside(x):
+    # 2^x
+    power_of_two = functools.partial(np.power, 2.0)
+    return power_of_two(x)
+
+
+def partial_fixing_an_active_value(x, y):
+    # x^2 y^2 + sin x + 2 x y + sin y + 100
+    scale = x * y
+    times = functools.partial(weighted, scale=scale)
+    scale = 100.0           # the partial keeps the value it was made with
+    return times(x, y) + times(y, x, scale=2.0) + scale
+
+
+def partial_made_in_a_loop(x):
+    # sum over k of k x^2 + sin x: 3 x^2 + 3 sin x
+    total = 0.0
+    for k in range(3):
+        add_k = functools.partial(weighted, scale=float(k))
+        total = total + add_k(x, x)
+    return total
 
 
 # ---- walrus -----------------------------------------------------------------------------------

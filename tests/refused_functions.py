@@ -42,10 +42,6 @@ def nested_with_computed_default(x):
     return inner(x)
 
 
-def method_of_an_argument(m, x):
-    return m.loss(x) * x  # <-
-
-
 def kwargs_as_a_container(x, **options):
     return x * len(options)  # <-
 
@@ -67,6 +63,7 @@ def with_class_definition(x):
     return x
 
 
-def partial_made_inside(x):
+def partial_passed_on(x):
     power_of_two = functools.partial(np.power, 2.0)
-    return power_of_two(x)  # <-
+    alias = power_of_two    # a partial made here is followed only where it is called
+    return alias(x)  # <-

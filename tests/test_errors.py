@@ -116,3 +116,18 @@ def test_loop_over_a_dict_argument_is_refused_not_read_by_position():
         sourcead.grad(refused.with_loop_over_a_dict_argument, wrt=1)({0: 1.0, 1: 0.0}, 2.0)
     line, text = marked_line(refused.with_loop_over_a_dict_argument)
     assert f"line {line}" in str(info.value) and text in str(info.value)
+
+
+@pytest.mark.parametrize("fn, helper", [("dict_comprehension", "with_key"),
+                                        ("loop_over_items", "keys_of")])
+def test_a_name_of_yours_spelled_like_a_helper_is_refused(fn, helper):
+    # normalize writes these constructs with sourcead's helpers; the module's own function
+    # of that name would be called instead (it crashed, or could give a wrong value)
+    import helper_names
+    f = getattr(helper_names, fn)
+    line, text = marked_line(f)
+    with pytest.raises(UnsupportedSyntaxError) as info:
+        sourcead.grad(f)(0.7)
+    message = str(info.value)
+    assert "helper_names.py" in message and f"line {line}" in message and text in message
+    assert f"rename your `{helper}`" in message

@@ -166,7 +166,6 @@ ROWS = [
 # rows whose gradient has no vector form yet: jacobian and hessian take one pass per direction
 ONE_DIRECTION_AT_A_TIME = {
     "np.atleast_1d/2d", "np.einsum sum", "np.einsum diagonal", "np.kron", "np.kron 2-D",
-    "np.hstack", "np.hstack 2-D", "np.vstack", "np.vstack 2-D", "np.concatenate flat",
     "np.tile", "np.tile reps", "solve", "solve matrix", "lstsq", "lstsq matrix",
     "lstsq residuals", "lstsq all", "lstsq square"}
 # einsums that sum a letter alone or repeat one: their adjoint is einsum_adjoint, and

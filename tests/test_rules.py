@@ -163,8 +163,7 @@ def test_row_to_second_order(tmp_path, label, expression, dx, dy):
 
 
 # rows without a vector form: jacobian and hessian run them once per direction instead
-ONE_DIRECTION_AT_A_TIME = {
-    "np.ravel", "np.broadcast_to", "np.array", "np.stack", "np.concatenate"}
+ONE_DIRECTION_AT_A_TIME = {"np.ravel", "np.broadcast_to"}
 
 
 @pytest.mark.parametrize("label, expression, dx, dy", ROWS, ids=[f"{r[0]}:{r[1]}" for r in ROWS])

@@ -225,14 +225,17 @@ def _array_rows() -> dict:
         # arrays built from lists of values: each element gets its part of the adjoint
         np.array: Rule(params=("xs",), sequences=("xs",), shape="reduce",
                        adjoints={"xs": "g[k]"}, tangents={"xs": "np.array(xs_dot)"},
+                       vector_tangents={"xs": "stack_each(xs_dot, xs, 0)"},
                        list_adjoints={"xs": "unstack(g, xs)"}),
         np.stack: Rule(params=("xs", "axis"), defaults={"axis": 0}, sequences=("xs",),
                        shape="reduce", adjoints={"xs": "np.take(g, k, axis=axis)"},
                        list_adjoints={"xs": "unstack(g, xs, axis)"},
-                       tangents={"xs": "np.stack(xs_dot, axis=axis)"}),
+                       tangents={"xs": "np.stack(xs_dot, axis=axis)"},
+                       vector_tangents={"xs": "stack_each(xs_dot, xs, axis)"}),
         np.concatenate: Rule(params=("xs", "axis"), defaults={"axis": 0}, sequences=("xs",),
                              shape="reduce", adjoints={"xs": "concatenated_part(g, xs, k, axis)"},
-                             tangents={"xs": "np.concatenate(xs_dot, axis=axis)"}),
+                             tangents={"xs": "np.concatenate(xs_dot, axis=axis)"},
+                             vector_tangents={"xs": "concatenate_each(xs_dot, xs, axis)"}),
         np.take: Rule(params=("x", "indices", "axis"), defaults={"axis": None}, shape="reduce",
                       adjoints={"x": "untake(g, x, indices, axis)"},
                       tangents={"x": "np.take(x_dot, indices, axis=axis)"},
@@ -363,7 +366,8 @@ def _joined(function: str, how: str) -> Rule:
     """hstack / vstack of a list written in the call: each array gets its slice back."""
     return Rule(params=("xs",), sequences=("xs",), shape="reduce",
                 adjoints={"xs": f"concatenated_part(g, xs, k, {how!r})"},
-                tangents={"xs": f"{function}(xs_dot)"})
+                tangents={"xs": f"{function}(xs_dot)"},
+                vector_tangents={"xs": f"concatenate_each(xs_dot, xs, {how!r})"})
 
 
 def _split(function) -> Rule:
@@ -566,7 +570,8 @@ def _builtin_rows() -> dict:
         builtins.reversed: ZERO, builtins.slice: ZERO,
         # the sum of a list or tuple of values (or of an array's rows)
         builtins.sum: Rule(params=("xs",), shape="reduce", adjoints={"xs": "unsum(g, xs)"},
-                           tangents={"xs": "sum(xs_dot)"}),
+                           tangents={"xs": "sum(xs_dot)"},
+                           vector_tangents={"xs": "sum_elements_each(xs_dot, xs)"}),
         runtime.stop_gradient: CONSTANT,
         runtime.on_gradient: Rule(params=("x", "hook"), tangents={"x": "x_dot"},
                                   vector_tangents={"x": "x_dot"}, adjoints={"x": "hook(g)"},
@@ -734,7 +739,12 @@ def _runtime_rows() -> dict:
                                adjoints={"v": "np.cumsum(g, axis)"}),
         runtime.concatenated_part: Rule(params=("v", "xs", "k", "axis"), defaults={"axis": 0},
                                         tangents={"v": "concatenated_part(v_dot, xs, k, axis)"},
+                                        vector_tangents={
+                                            "v": "concatenated_part_each(v_dot, xs, k, axis)"},
                                         adjoints={"v": "concatenated_into(g, xs, k, axis)"}),
+        runtime.concatenated_part_each: Rule(
+            params=("v", "xs", "k", "axis"), defaults={"axis": 0},
+            tangents={"v": "concatenated_part_each(v_dot, xs, k, axis)"}),
         runtime.untake: Rule(params=("v", "x", "indices", "axis"), defaults={"axis": None},
                              tangents={"v": "untake(v_dot, x, indices, axis)"},
                              adjoints={"v": "np.take(g, indices, axis=axis)"}),
