@@ -127,11 +127,9 @@ class Forward:
                 # any array's tangent may be a plain zero here (a written array's before the
                 # first active write, a parameter's when the caller's argument was constant)
                 return expr("item_each(t, i)", t=self.dot(value.value.id), i=index_value(index))
-            if self.vector and not is_container(self.activity.kind(value.value.id)):
-                # every direction, then the same index (a tuple's tangent is a tuple)
-                elts = index.elts if isinstance(index, gast.Tuple) else [index]
-                index = gast.Tuple(elts=[gast.Slice(lower=None, upper=None, step=None)] + elts,
-                                   ctx=gast.Load())
+            if self.vector:
+                # a container's tangent is a plain zero where its value was constant
+                return expr("component(t, i)", t=self.dot(value.value.id), i=index_value(index))
             return gast.Subscript(value=name(self.dot(value.value.id)), slice=index,
                                   ctx=gast.Load())
         if isinstance(value, (gast.Tuple, gast.List)):  # a tuple of tangents, a list of tangents

@@ -258,3 +258,26 @@ def test_a_call_that_rebinds_its_only_active_argument_in_every_mode():
     _close(sourcead.grad(first)(x, y), h_xx)                     # reverse over reverse
     _close(sourcead.grad(first, wrt=1)(x, y), h_xy)
     _close(sourcead.jvp(first, wrt=(0, 1))(x, y, 0.0, 1.0)[1], h_xy)
+
+
+def dict_constant_then_rebuilt(x, y):
+    # soak seed 9352: in the gradient, the first d does not depend on x, so in vector mode
+    # (the Hessian's) its tangent is a plain zero, and `d_dot['p']` failed on it
+    s = y
+    if y > 0.0:
+        d = {'p': -y, 'q': math.sin(y)}
+        s = d['p'] * d['q']
+    d = {'p': x[0] * x[1], 'q': x[2]}
+    return d['p'] * d['p'] * 0.5 + s * d['q']
+
+
+def test_a_dict_whose_tangent_is_a_plain_zero_in_vector_mode():
+    x, y = np.array([0.7, -1.3, 0.4]), 0.9
+    f = dict_constant_then_rebuilt   # (x0 x1)^2 / 2 - y sin(y) x2
+    p = x[0] * x[1]
+    exact = np.array([[x[1] ** 2, 2 * p, 0.0], [2 * p, x[0] ** 2, 0.0], [0.0, 0.0, 0.0]])
+    _close(sourcead.hessian(f)(x, y), exact)
+    gradient = sourcead.grad(f)
+    numeric = np.array([sourcead.numeric_grad(lambda v, j=j: gradient(v, y)[j], x) for j in range(3)])
+    _close(exact, numeric, rtol=1e-6, atol=1e-7)
+    _close(sourcead.jacobian(gradient)(x, y), exact)
