@@ -534,8 +534,9 @@ def _simplify_round(fn: gast.FunctionDef, kinds: dict, adjoints: set[str], pure)
     for index, s in enumerate(list(fn.body)):
         available.update(defined_at.get(index - 1, ()))
 
-        def visit(stmts: list[gast.stmt], only: gast.stmt | None = None) -> None:
-            for t in list(stmts) if only is None else [only]:
+        def visit(stmts: list[gast.stmt], only: gast.stmt | None = None,
+                  at: int | None = None) -> None:
+            for k, t in enumerate(list(stmts)) if only is None else [(at, only)]:
                 if id(t) in folded:
                     continue
                 for field_name in ("body", "orelse"):
@@ -544,16 +545,17 @@ def _simplify_round(fn: gast.FunctionDef, kinds: dict, adjoints: set[str], pure)
                         visit(inner)
                 if isinstance(t, gast.Assign) and len(t.targets) == 1 \
                         and isinstance(t.targets[0], gast.Name) and t.targets[0].id in adjoints:
-                    changed.append(_simplify_statement(stmts, _position(stmts, t), simplifier,
+                    changed.append(_simplify_statement(stmts, _position(stmts, t, k), simplifier,
                                                        kinds, single, available, pure, folded))
 
-        visit(fn.body, s)
+        visit(fn.body, s, index)
     return any(changed)
 
 
-def _position(stmts: list[gast.stmt], s: gast.stmt) -> int:
-    """Where ``s`` is, by identity (``list.index`` compares nodes with ``==``, slowly)."""
-    for k in range(len(stmts) - 1, -1, -1):
+def _position(stmts: list[gast.stmt], s: gast.stmt, was: int) -> int:
+    """Where ``s`` is, by identity (``list.index`` compares nodes with ``==``, slowly): at
+    ``was`` or before it, since statements only leave a block."""
+    for k in range(min(was, len(stmts) - 1), -1, -1):
         if stmts[k] is s:
             return k
     raise ValueError("sourcead: a statement left its block")

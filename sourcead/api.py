@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import contextlib
 import functools
+import gc
 import inspect
 from dataclasses import dataclass, field
 from types import FunctionType
@@ -382,12 +384,27 @@ def _specialize(f: Callable, wrt: tuple[int, ...], kinds: Kinds, preserve_result
     shape = shape if shape is not None else Shape(len(kinds))
     key = (f, wrt, kinds, preserve_result, mode, shape)
     if key not in _CACHE:
-        emitted, entry = derive(_source_function(f, kinds), wrt, kinds, mode=mode,
-                                preserve_result=preserve_result, shape=shape)
+        with _without_cycle_collection():
+            emitted, entry = derive(_source_function(f, kinds), wrt, kinds, mode=mode,
+                                    preserve_result=preserve_result, shape=shape)
         if verbose:
             print(emitted.source)
         _CACHE[key] = (emitted, emitted.functions[entry])
     return _CACHE[key]
+
+
+@contextlib.contextmanager
+def _without_cycle_collection():
+    """Building a derivative makes and drops many small trees, without reference cycles;
+    the cycle collector's full passes over all of them made long functions build in more
+    than linear time (400 statements: 5.2 s with it, 3.9 s without)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _source_function(f: Callable, kinds: Kinds) -> FunctionType:
