@@ -343,10 +343,13 @@ def _check_target(target: gast.expr, env: Environment) -> None:
     if isinstance(target, gast.Subscript):
         raise error(target, env, "write through a nested subscript (`a[i][j] = v`)",
                     "index once: `a[i, j] = v`")
-    if not isinstance(target, gast.Name):
-        raise error(target, env, f"assignment to {type(target).__name__.lower()}",
+    if isinstance(target, gast.Attribute):
+        raise error(target, env, "write into an attribute (`obj.x = v`)",
                     "writes into attributes are not supported; "
                     "build a new value instead, or keep it in a local variable")
+    if not isinstance(target, gast.Name):
+        raise error(target, env, f"assignment to this target ({type(target).__name__})",
+                    "assign to a plain name")
 
 
 # --- writes into arrays ----------------------------------------------------------------------

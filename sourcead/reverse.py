@@ -483,9 +483,13 @@ class Reverse:
         for k, element in enumerate(seq.elts):
             if self.active(element):
                 template = expr(rule.adjoints[param], **{**subs, "k": k, "x": element})
-                terms.append((element.id, self.spelling.spell(
-                    without_defaults(template, rule.defaults,
-                                           operation_function(s.value, self.env)), False)))
+                term = self.spelling.spell(without_defaults(
+                    template, rule.defaults, operation_function(s.value, self.env)), False)
+                if self.activity.kind(element.id).tag == "list":
+                    # a row written as a list (``np.array([[a, b], [c, d]])``): its part of
+                    # the adjoint is an array, taken apart into the list's elements
+                    term = expr("unstack(t, e)", t=term, e=element)
+                terms.append((element.id, term))
         return terms
 
     def subscript(self, target: str, value: gast.Subscript) -> list[gast.stmt]:

@@ -177,6 +177,8 @@ def sum_each(v_dot, axis=None, keepdims=False):
 def _with_directions(dots, likes):
     """Element tangents of a sequence in vector mode, each with the directions on axis 0
     (a plain zero, an inactive element's, becomes zeros of that shape); None if all are."""
+    # an element that is itself a list has a list of tangents: its own stack first
+    dots = [stack_each(d, x, 0) if isinstance(d, (tuple, list)) else d for d, x in zip(dots, likes)]
     count = next((np.shape(d)[0] for d, x in zip(dots, likes) if np.ndim(d) == np.ndim(x) + 1),
                  None)
     if count is None:
@@ -361,19 +363,48 @@ def add_tree(a, b):
     concatenate lists and tuples); a plain zero adds nothing."""
     if isinstance(a, dict) or isinstance(b, dict):
         if not isinstance(b, dict):
-            return a
+            return _only(a, b)
         if not isinstance(a, dict):
-            return b
+            return _only(b, a)
         return {k: add_tree(a.get(k, 0.0), b.get(k, 0.0)) for k in {**a, **b}}
     if isinstance(a, (tuple, list)) or isinstance(b, (tuple, list)):
+        kind = type(a) if isinstance(a, (tuple, list)) else type(b)
         if not isinstance(b, (tuple, list)):
-            return a
+            b = _as_elements(b, a)
+            if b is None:
+                return a
         if not isinstance(a, (tuple, list)):
-            return b
+            a = _as_elements(a, b)
+            if a is None:
+                return b
         if len(a) != len(b):  # zip would drop the rest: a wrong derivative, never silent
             raise ValueError(f"sourcead: adding adjoints of {len(a)} and {len(b)} elements")
-        return type(a)(add_tree(x, y) for x, y in zip(a, b))
+        return kind(add_tree(x, y) for x, y in zip(a, b))
     return a + b
+
+
+def _is_plain_zero(v) -> bool:
+    return np.ndim(v) == 0 and not isinstance(v, (tuple, list, dict)) and v == 0
+
+
+def _only(container, other):
+    """``container`` plus ``other``, which must add nothing (a plain zero)."""
+    if _is_plain_zero(other):
+        return container
+    raise ValueError(f"sourcead: adding an adjoint of type {type(other).__name__} to that of "
+                     f"a {type(container).__name__}")
+
+
+def _as_elements(v, like):
+    """An adjoint that came as an array where the value is a list or tuple (``np.array([row,
+    row])`` hands each row's part back as ``g[k]``): one element per row. None for a plain
+    zero. Anything else would be dropped: refused, never silent."""
+    if _is_plain_zero(v):
+        return None
+    if isinstance(v, np.ndarray) and v.ndim >= 1 and len(v) == len(like):
+        return list(v)
+    raise ValueError(f"sourcead: adding an adjoint of shape {np.shape(v)} to that of a "
+                     f"{type(like).__name__} of {len(like)} elements")
 
 
 def with_key(d, k, v):

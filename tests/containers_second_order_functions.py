@@ -2,6 +2,8 @@
 (tests/test_containers_second_order.py). Each notes its closed form."""
 import math
 
+import numpy as np
+
 
 def comprehension_read_by_generator_sum(x):
     xs = [x * k for k in range(1, 4)]
@@ -211,3 +213,16 @@ def comprehension_inside_a_comprehension(x):
 def generator_over_pairs(x):
     # only (i, j) = (2, 1) counts: sin 2x
     return sum(math.sin(x * i) * j for i in range(3) for j in range(i))
+
+
+def matrix_from_rows(x):
+    # a matrix written as rows of values: det [[x, 2x], [x^2, 1]] = x - 2 x^3 (the rows'
+    # adjoints were dropped once, silently: the gradient came out 0.0)
+    A = np.array([[x, 2 * x], [x * x, 1.0]])
+    return np.linalg.det(A)
+
+
+def rotation_applied(x):
+    # R(x) [1, 0] summed: cos x + sin x
+    R = np.array([[np.cos(x), -np.sin(x)], [np.sin(x), np.cos(x)]])
+    return np.sum(R @ np.array([1.0, 0.0]))

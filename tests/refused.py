@@ -196,3 +196,15 @@ def with_loop_over_a_dict_argument(d, x):
     for k in d:  # <-
         s = s + d[k] * x
     return s
+
+
+class _Box:
+    value = 0.0
+
+
+BOX = _Box()
+
+
+def with_attribute_write(x):
+    BOX.value = x * 2.0  # <-
+    return BOX.value * x

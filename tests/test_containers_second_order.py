@@ -62,6 +62,8 @@ CASES = [
     (so.list_rebuilt_in_loop, 3 + 4 * X + 3 * X * X, 4 + 6 * X),
     (so.comprehension_inside_a_comprehension, 170 * X, 170.0),
     (so.generator_over_pairs, 2 * cos(2 * X), -4 * sin(2 * X)),
+    (so.matrix_from_rows, 1 - 6 * X * X, -12 * X),
+    (so.rotation_applied, cos(X) - sin(X), -sin(X) - cos(X)),
 ]
 IDS = [c[0].__name__ for c in CASES]
 EXACT, RTOL = dict(rtol=1e-11, atol=1e-12), dict(rtol=1e-6, atol=1e-6)
@@ -131,3 +133,14 @@ def test_list_adjoint_passes_through_its_own_update():
     text = sourcead.source(sourcead.grad(sourcead.grad(so.appended_read_by_loop)), X)
     assert "v_bar_bar = component(xs_bar_bar, i)" in text
     assert "xs_bar_bar = zeros_like(xs_bar)\n" not in text.split("v_bar_bar = component")[1]
+
+
+def test_adding_adjoints_never_drops_one():
+    from sourcead.runtime import add_tree
+    assert add_tree([1.0, 2.0], np.array([3.0, 4.0])) == [4.0, 6.0]   # a row's adjoint
+    assert add_tree(np.array([3.0, 4.0]), (1.0, 2.0)) == (4.0, 6.0)
+    assert add_tree([1.0, 2.0], 0.0) == [1.0, 2.0]                    # a plain zero
+    assert add_tree({"a": 1.0}, 0.0) == {"a": 1.0}
+    for a, b in [([1.0, 2.0], 5.0), ({"a": 1.0}, 2.0), ([1.0, 2.0], np.ones(3))]:
+        with pytest.raises(ValueError, match="sourcead: adding"):
+            add_tree(a, b)

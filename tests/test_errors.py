@@ -20,6 +20,7 @@ CASES = [
     (refused.with_del, UnsupportedSyntaxError, "del"),
     (refused.with_lambda, UnsupportedSyntaxError, "used as a value"),
     (refused.with_comprehension, UnsupportedSyntaxError, "list appended to a list"),
+    (refused.with_attribute_write, UnsupportedSyntaxError, "write into an attribute"),
     (refused.with_write_into_a_view, UnsupportedSyntaxError, "may share memory"),
     (refused.with_write_into_a_global, UnsupportedSyntaxError, "not a local variable"),
     (refused.with_nested_subscript_write, UnsupportedSyntaxError, "nested subscript"),
