@@ -299,6 +299,61 @@ def uncumsum(v, x, axis=None):
     return np.flip(np.cumsum(np.flip(v, axis), axis), axis)
 
 
+def _sort_order(x, axis):
+    return np.argsort(np.ravel(x) if axis is None else x, axis=-1 if axis is None else axis,
+                      kind="stable")
+
+
+def sorted_like(v, x, axis=-1):
+    """``v`` put in the order that sorts ``x`` (the tangent of ``np.sort(x, axis)``: a sort
+    is a permutation, so its derivative moves each tangent with its element)."""
+    if np.ndim(v) == 0:  # a constant's tangent is a plain zero
+        return v
+    order = _sort_order(x, axis)
+    if axis is None:
+        return np.ravel(v)[order]
+    return np.take_along_axis(np.broadcast_to(v, np.shape(x)), order, axis)
+
+
+def unsorted(g, x, axis=-1):
+    """The adjoint of ``np.sort(x, axis)``: each element's adjoint goes back to where the
+    element came from."""
+    if np.ndim(g) == 0 and np.ndim(x) > 0:
+        return g
+    order = _sort_order(x, axis)
+    out = np.zeros(np.shape(x), dtype=np.result_type(g, 0.0))
+    if axis is None:
+        out.reshape(-1)[order] = g
+        return out
+    np.put_along_axis(out, order, g, axis)
+    return out
+
+
+def sorted_like_each(v_dot, x, axis=-1):
+    """``sorted_like`` of each direction's tangent (axis 0 holds directions)."""
+    if np.ndim(v_dot) == 0:
+        return v_dot
+    return np.stack([sorted_like(d, x, axis) for d in v_dot])
+
+
+def unsorted_each(v_dot, x, axis=-1):
+    """``unsorted`` of each direction's tangent (axis 0 holds directions)."""
+    if np.ndim(v_dot) == 0:
+        return v_dot
+    return np.stack([unsorted(d, x, axis) for d in v_dot])
+
+
+def undiff(v, n=1, axis=-1):
+    """The adjoint of ``np.diff(x, n, axis)``: each difference ``x[i + 1] - x[i]`` sends its
+    adjoint to ``x[i + 1]`` and its negative to ``x[i]``, ``n`` times over."""
+    for _ in range(n):
+        before = [(0, 0)] * np.ndim(v)
+        after = [(0, 0)] * np.ndim(v)
+        before[axis], after[axis] = (1, 0), (0, 1)
+        v = np.pad(v, before) - np.pad(v, after)
+    return v
+
+
 def concatenated_part(v, xs, k, axis=0):
     """The adjoint of the k-th array of ``np.concatenate(xs, axis)``: its slice of ``v``,
     in its own shape. ``axis`` may also say "hstack" or "vstack" (their joining axis), or
@@ -949,7 +1004,9 @@ HELPERS = {"untake": untake, "concatenated_part": concatenated_part, "spread": s
            "_basic": _basic, "_plain_zero": _plain_zero, "component": component, "with_component": with_component, "add_tree": add_tree, "with_key": with_key, "without_key": without_key, "keys_of": keys_of, "unsum": unsum, "unstack": unstack, "lift": lift, "sum_each": sum_each, "unbroadcast_each": unbroadcast_each,
            "dot_each_left": dot_each_left, "dot_each_right": dot_each_right, "scatter_each": scatter_each, "dot_adjoint_x": dot_adjoint_x, "dot_adjoint_y": dot_adjoint_y, "unbroadcast": unbroadcast, "zeros_like": zeros_like, "scatter": scatter,
            "stop_gradient": stop_gradient}
-HELPERS.update({"stack_each": stack_each, "concatenate_each": concatenate_each,
+HELPERS.update({"sorted_like": sorted_like, "unsorted": unsorted,
+                "sorted_like_each": sorted_like_each, "unsorted_each": unsorted_each,
+                "_sort_order": _sort_order, "undiff": undiff, "stack_each": stack_each, "concatenate_each": concatenate_each,
                 "concatenated_part_each": concatenated_part_each,
                 "sum_elements_each": sum_elements_each, "_with_directions": _with_directions})
 HELPERS.update({"times_each": times_each, "owned": owned, "with_item": with_item, "with_item_each": with_item_each, "item": item,

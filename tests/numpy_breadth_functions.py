@@ -91,3 +91,14 @@ def creators(x):
     z = np.zeros_like(x) + np.ones(x.shape) + np.full(x.shape, 2.0) + np.eye(x.shape[0])[0]
     a = np.arange(x.shape[0]) + np.linspace(0.0, 1.0, x.shape[0]) + np.ones_like(x)
     return np.sum((x + z) * a)
+
+
+def weighted_differences(x):
+    # sum_i w_i (x_(i+1) - x_i) + sum of the second differences squared
+    w = np.array([1.0, -2.0, 0.5])
+    return np.sum(w * np.diff(x)) + np.sum(np.diff(x, 2) ** 2)
+
+
+def weighted_sorted(x):
+    # sum_i w_i * (x sorted)_i: each element's derivative is the weight of its rank
+    return np.sum(np.sort(x) * np.array([1.0, 2.0, 3.0, 4.0]))

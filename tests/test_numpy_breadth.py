@@ -65,6 +65,11 @@ ROWS = [
     ("x.sum axes", "T.sum(axis=(-1, 0))"),
     ("x.std/x.var", "R.std(axis=1) * R.var(axis=1)"),
     ("x.cumsum", "R.cumsum(axis=-1)"),
+    ("np.diff", "np.diff(v)"),
+    ("np.sort", "np.sort(v) * w"),
+    ("np.sort axis", "np.sort(N, axis=0) * N"),
+    ("np.sort flat", "np.sort(R, axis=None)"),
+    ("np.diff n axis", "np.diff(N, 2, axis=0)"),
     ("np.amax/np.amin", "np.amax(T, axis=0) * np.amin(T, axis=-1, keepdims=True)"),
     # norms
     ("norm 2", "np.linalg.norm(v)"),

@@ -162,3 +162,28 @@ def test_array_creators_are_constants():
 def test_complex_argument_is_refused_naming_the_parameter():
     with pytest.raises(sourcead.UsageError, match="argument `x` is complex"):
         sourcead.grad(nb.sines)(np.array([1.0 + 1.0j, 2.0]))
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_differences_exact(mode):
+    x = np.array([0.3, -1.1, 0.8, 2.0])
+    w = np.array([1.0, -2.0, 0.5])
+    d2 = np.diff(x, 2)   # x_(i+2) - 2 x_(i+1) + x_i
+    second = np.zeros(4)
+    for i, d in enumerate(d2):
+        second[i:i + 3] += 2 * d * np.array([1.0, -2.0, 1.0])
+    expected = np.array([-w[0], w[0] - w[1], w[1] - w[2], w[2]]) + second
+    np.testing.assert_allclose(sourcead.grad(nb.weighted_differences, mode=mode)(x), expected,
+                               rtol=1e-13, atol=1e-14)
+    stencil = np.zeros((2, 4))
+    stencil[0, :3], stencil[1, 1:] = [1.0, -2.0, 1.0], [1.0, -2.0, 1.0]
+    np.testing.assert_allclose(sourcead.hessian(nb.weighted_differences)(x),
+                               2 * stencil.T @ stencil, rtol=1e-13, atol=1e-13)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_sort_gradient_is_each_elements_rank_weight(mode):
+    x = np.array([0.3, -1.1, 2.0, 0.8])     # ranks 1, 0, 3, 2
+    expected = np.array([2.0, 1.0, 4.0, 3.0])
+    np.testing.assert_array_equal(sourcead.grad(nb.weighted_sorted, mode=mode)(x), expected)
+    np.testing.assert_array_equal(sourcead.hessian(nb.weighted_sorted)(x), np.zeros((4, 4)))
