@@ -193,10 +193,23 @@ def parse_function(fn: Any, shape: Shape | None = None) -> Parsed:
     tree, env = _read(func)
     tree, env = concrete_signature(tree, env, fn, fixed, shape)
     tree, env = lift_nested(tree, env)
-    parsed = Parsed(tree, env)
+    parsed = Parsed(tree, _locals_shadowing(tree, env))
     if key is not None:
         _PARSED[key] = parsed
     return parsed
+
+
+def _locals_shadowing(tree: gast.FunctionDef, env: Environment) -> Environment:
+    """A name the function assigns is local everywhere in it (as in Python), even where a
+    global has the same name: ``A = np.array(rows)`` then ``A.T`` is the local's transpose,
+    and ``model.predict(x)`` on a local ``model`` is not the global ``model``'s method."""
+    local = {a.id for a in tree.args.args}
+    for s in walk(tree):
+        targets = s.targets if isinstance(s, gast.Assign) else [s.target] if isinstance(
+            s, (gast.AugAssign, gast.AnnAssign, gast.For)) else []
+        local |= {n.id for t in targets for n in name_nodes(t) if n.ctx.__class__ is gast.Store}
+    shadowed = {v: _MISSING for v in local if env.lookup(v) is not _MISSING}
+    return env.with_names(shadowed)
 
 
 def bind_methods(parsed: Parsed, kinds) -> Parsed:

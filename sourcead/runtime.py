@@ -691,6 +691,8 @@ def concatenated_into(v, xs, k, axis=0):
 def matmul_adjoint_x(g, x, y):
     """The adjoint of ``x @ y`` for ``x``: vectors are promoted as matmul promotes them, and
     a stack of matrices broadcast against ``x`` is summed back to ``x``'s shape."""
+    if np.ndim(y) == 0 or (np.ndim(g) == 0 and np.ndim(x) + np.ndim(y) > 2):
+        return 0.0  # a plain zero: matmul takes no 0-d operand, and gives one only for two vectors
     if np.ndim(x) == 2 and np.ndim(y) == 2:  # the common case, nothing to promote or sum
         return g @ y.T
     if np.ndim(x) == 1 and np.ndim(y) == 1:
@@ -707,6 +709,8 @@ def matmul_adjoint_x(g, x, y):
 
 def matmul_adjoint_y(g, x, y):
     """The adjoint of ``x @ y`` for ``y`` (see ``matmul_adjoint_x``)."""
+    if np.ndim(x) == 0 or (np.ndim(g) == 0 and np.ndim(x) + np.ndim(y) > 2):
+        return 0.0  # a plain zero (see matmul_adjoint_x)
     if np.ndim(x) == 2 and np.ndim(y) <= 2 and np.ndim(y) >= 1:  # nothing to promote or sum
         return g @ x if np.ndim(y) == 1 else x.T @ g
     if np.ndim(x) == 1 and np.ndim(y) == 1:
