@@ -59,7 +59,9 @@ def hessian_vector_products(f, x):
     """The Hessian column by column: one forward-over-reverse pass per direction."""
     kinds = kinds_of_arguments((x,), ["x"], (0,))
     _, gradient = _specialize(f, (0,), kinds, False, False)
-    _, hvp = _specialize(gradient, (0,), kinds, False, False, mode="forward")
+    # the gradient's seed (out_bar) is passed too: a parameter left out would be a constant
+    seeded = kinds_of_arguments((x, 1.0), ["x", "out_bar"], (0,))
+    _, hvp = _specialize(gradient, (0,), seeded, False, False, mode="forward")
     return lambda: np.array([hvp(x, 1.0, e)[1] for e in np.eye(x.size)])
 
 
