@@ -688,6 +688,14 @@ def concatenated_into(v, xs, k, axis=0):
 
 # ---- products ------------------------------------------------------------------------------------
 
+def matmul_or_zero(a, b):
+    """``a @ b``, or a plain zero where one of them is one (an adjoint of an adjoint that
+    nothing reached: matmul itself takes no 0-d operand)."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return 0.0
+    return np.matmul(a, b)
+
+
 def matmul_adjoint_x(g, x, y):
     """The adjoint of ``x @ y`` for ``x``: vectors are promoted as matmul promotes them, and
     a stack of matrices broadcast against ``x`` is summed back to ``x``'s shape."""
@@ -1008,7 +1016,7 @@ HELPERS = {"untake": untake, "concatenated_part": concatenated_part, "spread": s
            "_basic": _basic, "_plain_zero": _plain_zero, "component": component, "with_component": with_component, "add_tree": add_tree, "with_key": with_key, "without_key": without_key, "keys_of": keys_of, "unsum": unsum, "unstack": unstack, "lift": lift, "sum_each": sum_each, "unbroadcast_each": unbroadcast_each,
            "dot_each_left": dot_each_left, "dot_each_right": dot_each_right, "scatter_each": scatter_each, "dot_adjoint_x": dot_adjoint_x, "dot_adjoint_y": dot_adjoint_y, "unbroadcast": unbroadcast, "zeros_like": zeros_like, "scatter": scatter,
            "stop_gradient": stop_gradient}
-HELPERS.update({"sorted_like": sorted_like, "unsorted": unsorted,
+HELPERS.update({"matmul_or_zero": matmul_or_zero, "sorted_like": sorted_like, "unsorted": unsorted,
                 "sorted_like_each": sorted_like_each, "unsorted_each": unsorted_each,
                 "_sort_order": _sort_order, "undiff": undiff, "stack_each": stack_each, "concatenate_each": concatenate_each,
                 "concatenated_part_each": concatenated_part_each,

@@ -611,9 +611,15 @@ def _runtime_rows() -> dict:
                                    adjoints={"acc": "g", "v": "g[index]"}),
         runtime.dot_adjoint_x: _adjoint_of_bilinear("np.dot", "dot_adjoint_x", "dot_adjoint_y", "x"),
         runtime.dot_adjoint_y: _adjoint_of_bilinear("np.dot", "dot_adjoint_x", "dot_adjoint_y", "y"),
-        runtime.matmul_adjoint_x: _adjoint_of_bilinear("np.matmul", "matmul_adjoint_x",
+        # (matmul_or_zero: at second order an adjoint that nothing reached is a plain zero)
+        runtime.matmul_adjoint_x: _adjoint_of_bilinear("matmul_or_zero", "matmul_adjoint_x",
                                                        "matmul_adjoint_y", "x"),
-        runtime.matmul_adjoint_y: _adjoint_of_bilinear("np.matmul", "matmul_adjoint_x",
+        runtime.matmul_or_zero: Rule(params=("a", "b"),
+                                     tangents={"a": "matmul_or_zero(a_dot, b)",
+                                               "b": "matmul_or_zero(a, b_dot)"},
+                                     adjoints={"a": "matmul_adjoint_x(g, a, b)",
+                                               "b": "matmul_adjoint_y(g, a, b)"}),
+        runtime.matmul_adjoint_y: _adjoint_of_bilinear("matmul_or_zero", "matmul_adjoint_x",
                                                        "matmul_adjoint_y", "y"),
         runtime.tensordot_adjoint_x: Rule(**{**_adjoint_of_bilinear(
             "np.tensordot", "tensordot_adjoint_x", "tensordot_adjoint_y", "x", "axes").__dict__,
