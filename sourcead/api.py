@@ -90,12 +90,18 @@ class Session:
         self.arrays[fn.name] = {v for v in self.own[fn.name] if rev.activity.kind(v).tag in tags}
 
 
+def _parse(fn: Callable, shape: Shape, kinds) -> Parsed:
+    """``fn`` parsed for a call of this shape, with arguments of these kinds (an object's
+    methods are resolved from its class)."""
+    return bind_methods(parse_function(fn, shape), kinds)
+
+
 def derive(fn: Callable, wrt: tuple[int, ...], kinds: Kinds, *, mode: str = "reverse",
            preserve_result: bool = False, shape: Shape | None = None) -> tuple[Emitted, str]:
     """The derivative of ``fn`` in ``mode``; returns the compiled module and the entry name."""
     session = Session()
     shape = shape if shape is not None else Shape(len(kinds))
-    parsed = bind_methods(parse_function(fn, shape), kinds)         # parse
+    parsed = _parse(fn, shape, kinds)                                # parse
     base = callable_name(fn)
     if mode == "reverse":
         entry = session.unique(f"{base}_grad", parsed.env)
@@ -157,7 +163,7 @@ def _request_jvp(session: Session, call: UserCall, positions: tuple[int, ...],
     key = ("jvp", call.func, call.shape, positions, kinds)
     if key in session.callees:
         return session.callees[key][0]
-    parsed = bind_methods(parse_function(call.func, call.shape), kinds)
+    parsed = _parse(call.func, call.shape, kinds)
     refuse_parameter_writes(parsed)
     jvp_name = session.unique(f"{callable_name(call.func)}_jvp", parsed.env)
     session.callees[key] = (jvp_name, "")
@@ -214,7 +220,7 @@ def _result_kind(call: UserCall, arg_kinds: list[Kind]) -> Kind:
         return _RESULT_KINDS[key]
     _RESULT_KINDS[key] = NONE
     try:
-        parsed = bind_methods(parse_function(call.func, call.shape), arg_kinds)
+        parsed = _parse(call.func, call.shape, arg_kinds)
         core = normalize(parsed)
     except SourceADError:
         return UNKNOWN
@@ -238,7 +244,7 @@ def _request_callee(session: Session, call: UserCall, positions: tuple[int, ...]
     key = (call.func, call.shape, positions, kinds)
     if key in session.callees:
         return session.callees[key]
-    parsed = bind_methods(parse_function(call.func, call.shape), kinds)
+    parsed = _parse(call.func, call.shape, kinds)
     refuse_parameter_writes(parsed)
     core = normalize(parsed)
     params = [a.id for a in core.args.args]
