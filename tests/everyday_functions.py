@@ -1,7 +1,10 @@
 """Programs people write (a pendulum, Newton's method, softmax, rotation chains, matrices built
-from rows, sorting, differences ...), each a function of a vector of 3, checked in every mode
-by tests/test_everyday.py. Written by hand to find what random programs do not: one of them
-(a matrix written as rows of values) had a silently wrong gradient."""
+from rows, sorting, differences, Cholesky and eigenvalues, kron/tile/repeat/split, masked
+writes, a while loop on arrays, a local functools.partial ...), each a function of a vector
+of 3, checked in every mode by tests/test_everyday.py. Written by hand to find what random
+programs do not: one of them (a matrix written as rows of values) had a silently wrong
+gradient."""
+import functools
 import math
 
 import numpy as np
@@ -207,3 +210,44 @@ def zero_d(x):
 def means(x):
     M = np.outer(x, np.arange(1.0, 4.0))
     return np.sum(np.mean(M, axis=0, keepdims=True) ** 2) + np.std(M)
+
+
+def spd_stuff(x):
+    M = np.outer(x, x) + 2.0 * np.eye(3)
+    L = np.linalg.cholesky(M)
+    sign, logdet = np.linalg.slogdet(M)
+    w = np.linalg.eigvalsh(M)
+    return np.sum(L) + logdet + np.sum(w ** 2)
+
+
+def kron_tile(x):
+    K = np.kron(x[:2], np.array([1.0, -1.0]))
+    T = np.tile(x, 2)
+    R = np.repeat(x, 2)
+    a, b = np.split(np.concatenate([x, x * 2]), 2)
+    return np.sum(K * K) + np.sum(T * R) + np.sum(a * b)
+
+
+def masked_write(x):
+    a = x.copy()
+    a[a > 0.0] = a[a > 0.0] ** 2
+    a[0] = a[0] * 3.0
+    return np.sum(a * np.array([1.0, 2.0, 3.0]))
+
+
+def while_array(x):
+    v = x.copy()
+    n = 0
+    while np.sum(v * v) < 10.0 and n < 50:
+        v = v * 1.3 + 0.1 * np.sin(v)
+        n += 1
+    return np.sum(v)
+
+
+def prods(x):
+    return np.prod(x) + np.sum(np.cumprod(x)) + np.prod(x - x[1])
+
+
+def partial_in_loop(x):
+    p = functools.partial(np.power, x[0])
+    return p(2.0) + p(x[1]) * x[2]

@@ -61,6 +61,9 @@ def test_closed_forms():
     # locals named like globals: A = x c^T (c = 1, 2, 3), sum(A.T * x) = (sum c) |x|^2 and
     # sum(A.T @ A) = (sum c)^2 |x|^2, so f = 42 |x|^2
     np.testing.assert_allclose(sourcead.grad(ef.local_shadows_global)(X), 84 * X, rtol=1e-12)
+    # a masked write then an element write: 3 x0^2 (x0 > 0) + 2 x1 (x1 < 0) + 3 x2^2 (x2 > 0)
+    np.testing.assert_allclose(sourcead.grad(ef.masked_write)(X), [6 * x0, 2.0, 6 * x2],
+                               rtol=1e-13)
     # three rotations of [1, 0]: the angle is the sum, so f = 2 cos(s) + sin(s)
     s = x0 + x1 + x2
     np.testing.assert_allclose(sourcead.grad(ef.rotation_chain)(X),
