@@ -16,10 +16,9 @@ from collections import Counter
 import gast
 
 from .algebra import simplify_adjoints
-from .analyze import SCALAR, broadcast, dims_of, live_before
-from . import shapes
+from .analyze import SCALAR, broadcast, has_shape_of, live_before
 from . import runtime
-from .reverse import is_comment, without
+from .reverse import _is_unreduce, is_comment, without
 from .rules.template import Structures, name_nodes, walk, clone
 
 # calls that only compute a value (so an unused result can be dropped)
@@ -857,16 +856,10 @@ def _spreads_passed_on(body: list[gast.stmt]) -> list[gast.stmt]:
     return [s for s in body if id(s) not in dropped]
 
 
-def _is_unreduce(node: gast.AST) -> bool:
-    return isinstance(node, gast.Call) and isinstance(node.func, gast.Name) \
-        and node.func.id == "unreduce"
-
-
 def _spread(node: gast.expr) -> str | None:
     """"number" for ``unreduce(v, x)`` (a full reduction's adjoint: ``v`` is a number),
     "kept" for ``unreduce(v, x, axis, True)`` (``v`` has ``x``'s axes); else None."""
-    if not (isinstance(node, gast.Call) and isinstance(node.func, gast.Name)
-            and node.func.id == "unreduce" and not node.keywords):
+    if not _is_unreduce(node) or node.keywords:
         return None
     if len(node.args) == 2:
         return "number"
@@ -882,12 +875,8 @@ _SHAPED_LIKE_FIRST = {"extreme_mask"}
 def _holds_product_shape(other: gast.expr, x: str, kinds: dict) -> bool:
     """Whether ``other`` has the shape of its product with an array shaped like ``x``."""
     kind_x, kind_y = kinds.get(x), _kind_of(other, kinds)
-    if kind_x is None or kind_y is None:
-        return False
-    if kind_y.like is not None and kind_y.like == kind_x.like and kind_y.tag == kind_x.tag:
-        return True
-    dims_y = dims_of(kind_y)
-    return shapes.covers(dims_y, shapes.broadcast([dims_of(kind_x), dims_y]))
+    return kind_x is not None and kind_y is not None and has_shape_of(
+        kind_y, broadcast([kind_x, kind_y]))
 
 
 def _kind_of(node: gast.expr, kinds: dict):

@@ -438,13 +438,9 @@ def add_tree(a, b):
     return a + b
 
 
-def _is_plain_zero(v) -> bool:
-    return np.ndim(v) == 0 and not isinstance(v, (tuple, list, dict)) and v == 0
-
-
 def _only(container, other):
     """``container`` plus ``other``, which must add nothing (a plain zero)."""
-    if _is_plain_zero(other):
+    if _plain_zero(other):
         return container
     raise ValueError(f"sourcead: adding an adjoint of type {type(other).__name__} to that of "
                      f"a {type(container).__name__}")
@@ -454,7 +450,7 @@ def _as_elements(v, like):
     """An adjoint that came as an array where the value is a list or tuple (``np.array([row,
     row])`` hands each row's part back as ``g[k]``): one element per row. None for a plain
     zero. Anything else would be dropped: refused, never silent."""
-    if _is_plain_zero(v):
+    if _plain_zero(v):
         return None
     if isinstance(v, np.ndarray) and v.ndim >= 1 and len(v) == len(like):
         return list(v)
