@@ -50,9 +50,8 @@ def defrule(func: Callable, *, params: Sequence[str] | None = None,
 
 def _forget_generated_code() -> None:
     """Derivatives built before a rule changed must be built again."""
-    from .api import _CACHE, _RESULT_KINDS
-    _CACHE.clear()
-    _RESULT_KINDS.clear()
+    from .dispatch import clear_cache  # (dispatch builds with the rules: it comes later)
+    clear_cache()
 
 
 def check_rule(func: Callable, *args, rtol: float = 1e-6) -> None:

@@ -3,7 +3,8 @@
 In: the generated FunctionDefs, each with the Environment of the user function it came from,
 the helpers they call and the imports they need.
 Out: one self-contained source text (imports, the helpers' own source, the functions, with
-``# adjoint of line N`` comments) and the compiled function objects. The text is registered
+``# adjoint of line N`` comments), compiled once into a ``bind.Template``, which binds it to
+the values of the function it is called for (``bind.py``: the seam). The text is registered
 in ``linecache`` under ``<sourcead: NAME HASH>`` so tracebacks, ``pdb`` and sourcead itself
 (for higher derivatives) read generated code exactly like user code. The file name comes
 from a hash of the text: the same input always gives the same name and bytes.
@@ -14,8 +15,6 @@ import hashlib
 import inspect
 import linecache
 import re
-from dataclasses import dataclass
-from types import FunctionType
 
 import astor
 import gast
@@ -23,30 +22,11 @@ import gast
 from .rules.template import walk
 
 from . import runtime
+from .bind import Template, make_template
 from .parse import Environment
 from .reverse import COMMENT, is_comment
 
 _MARK = "__sourcead_comment_{}__"
-REFRESH = "__sourcead_refresh__"   # in a generated namespace: brings its copied globals up to date
-
-
-@dataclass(frozen=True)
-class Emitted:
-    source: str
-    filename: str
-    functions: dict[str, FunctionType]
-    # (namespace, live globals, names): module-level values the code reads, copied afresh
-    # before each call so that a rebound global is seen, as the user's own function sees it
-    data_globals: tuple = ()
-
-    def refresh(self) -> None:
-        for namespace, live, names in self.data_globals:
-            upstream = live.get(REFRESH)  # code generated from generated code: its source first
-            if upstream is not None:
-                upstream()
-            for name in names:
-                if name in live:
-                    namespace[name] = live[name]
 
 
 def to_source(functions: list[gast.FunctionDef]) -> str:
@@ -93,52 +73,12 @@ def module_text(functions: list[gast.FunctionDef], import_lines: list[str]) -> s
     return "\n\n".join(p.strip("\n") for p in parts) + "\n"
 
 
-def compile_module(text: str, title: str, owners: dict[str, Environment]) -> Emitted:
-    """Compile the text once per user environment so each function sees its own globals."""
+def compile_module(text: str, title: str, owners: dict[str, Environment], reads: list,
+                   root) -> Template:
+    """Compile the text once; ``bind`` executes it per root, with each owner's values."""
     digest = hashlib.sha1(text.encode()).hexdigest()[:8]
     filename = f"<sourcead: {title} {digest}>"
     linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
     code = compile(text, filename, "exec")
-    functions: dict[str, FunctionType] = {}
-    namespaces = []
-    for env in _distinct(owners.values()):
-        namespace = {**env.globals, **env.closure, "__name__": f"sourcead.generated"}
-        exec(code, namespace)
-        namespaces.append(namespace)
-        functions.update({n: namespace[n] for n, e in owners.items() if e is env})
     helpers = {h: runtime.HELPERS[h] for h in runtime.HELPERS if f"def {h}(" in text}
-    for namespace in namespaces:  # every generated function can call every other one, and
-        namespace.update(functions)  # helpers are sourcead's own objects, found by the rules
-        namespace.update(helpers)
-    read = set(code.co_names) | {n for c in code.co_consts if hasattr(c, "co_names")
-                                 for n in _names_of(c)}
-    data = tuple((ns, env.globals, tuple(sorted(n for n in read if n in env.globals
-                                                and _is_data(env.globals[n]))))
-                 for ns, env in zip(namespaces, _distinct(owners.values())))
-    emitted = Emitted(text, filename, functions, tuple(d for d in data if d[2]))
-    for namespace in namespaces:
-        namespace[REFRESH] = emitted.refresh
-    return emitted
-
-
-def _names_of(code) -> set[str]:
-    """Global names a code object and the functions nested in it read."""
-    names = set(code.co_names)
-    for const in code.co_consts:
-        if hasattr(const, "co_names"):
-            names |= _names_of(const)
-    return names
-
-
-def _is_data(value) -> bool:
-    """A value a module may rebind (a number, an array), not a module, function or class."""
-    import types
-    return not isinstance(value, (types.ModuleType, type)) and not callable(value)
-
-
-def _distinct(envs):
-    seen = []
-    for e in envs:
-        if all(e is not s for s in seen):
-            seen.append(e)
-    return seen
+    return make_template(text, filename, code, title, owners, reads, root, helpers)
