@@ -19,7 +19,7 @@ from .algebra import simplify_adjoints
 from .analyze import SCALAR, broadcast, has_shape_of, live_before
 from . import runtime
 from .reverse import _is_unreduce, is_comment, without
-from .rules.template import Structures, name_nodes, walk, clone
+from .rules.template import Structures, name_nodes, walk, clone, fold_constants
 
 # calls that only compute a value (so an unused result can be dropped)
 PURE_FUNCTIONS = {"unbroadcast", "zeros_like", "scatter", "scatter_into", "dot_adjoint_x", "dot_adjoint_y",
@@ -107,45 +107,6 @@ class Changes:
 
     def add(self, n: int = 1) -> None:
         self.count += n
-
-
-# ---- constants -----------------------------------------------------------------------------
-
-_ARITHMETIC = {gast.Add: lambda a, b: a + b, gast.Sub: lambda a, b: a - b,
-               gast.Mult: lambda a, b: a * b}
-
-
-def _number(node: gast.AST):
-    if isinstance(node, gast.Constant) and type(node.value) in (int, float):
-        return node.value
-    return None
-
-
-def fold_constants(tree: gast.AST, changes: Changes | None = None) -> gast.AST:
-    """``2 - 1`` -> ``1``, ``x ** 1`` -> ``x``, ``1 * x`` -> ``x``: what rule templates leave
-    behind when an argument is a constant (``2 * x ** (2 - 1)`` reads ``2 * x``)."""
-    changes = changes or Changes()
-
-    class Fold(gast.NodeTransformer):
-        def visit_BinOp(self, node):
-            self.generic_visit(node)
-            new = self.fold(node)
-            if new is not node:
-                changes.add()
-            return new
-
-        def fold(self, node):
-            left, right = _number(node.left), _number(node.right)
-            if left is not None and right is not None and type(node.op) in _ARITHMETIC:
-                return gast.Constant(value=_ARITHMETIC[type(node.op)](left, right), kind=None)
-            if isinstance(node.op, gast.Pow) and right == 1:
-                return node.left
-            if isinstance(node.op, gast.Mult) and left == 1:
-                return node.right
-            if isinstance(node.op, (gast.Mult, gast.Div)) and right == 1:
-                return node.left
-            return node
-    return Fold().visit(tree)
 
 
 # ---- zero folding ------------------------------------------------------------------------------

@@ -35,6 +35,7 @@ from .rules import Rule, lookup_call
 from .rules.shaped import SHAPED
 from .rules.template import (name_nodes, summed, index_value, walk, clone, assign, const, default_marker, expr, index_syntax, name,
                              stmts as template_stmts, substitute, times, total, without_defaults)
+from .rules.template import fold_constants
 from .naming import Spelling
 
 RequestCallee = Callable[[object, tuple[int, ...], tuple[Kind, ...]],
@@ -753,7 +754,6 @@ def _keeps_number(rev: Reverse, use: gast.Assign, v: str, lazy: set[str]) -> boo
 def _number_first(g: gast.expr, partial: gast.expr, term: gast.expr) -> gast.expr:
     """``g * (2 * x)`` with ``g`` a number -> ``g * 2 * x``: the two numbers are multiplied
     first, one pass over the array instead of two (``2 * x ** (2 - 1)`` counts as ``2 * x``)."""
-    from .optimize import fold_constants
     partial = fold_constants(clone(partial))
     if isinstance(partial, gast.BinOp) and isinstance(partial.op, gast.Mult) \
             and isinstance(partial.left, gast.Constant):

@@ -4,6 +4,8 @@ In: a snippet such as ``"x_bar + g * np.cos(x)"`` and a mapping from placeholder
 to gast nodes (or plain names). Out: a fresh gast tree with every placeholder Name
 replaced by a deep copy of its substitute. Rules and passes build code this way so
 that what they generate is visible as Python text in the source of sourcead itself.
+``fold_constants`` folds the constant arithmetic a template leaves behind when an argument
+is a constant (``2 * x ** (2 - 1)`` -> ``2 * x``).
 """
 from __future__ import annotations
 
@@ -324,3 +326,38 @@ def summed(terms: list[gast.expr], containers: bool) -> gast.expr:
     for t in terms[1:]:
         out = expr("add_tree(a, b)", a=out, b=t)
     return out
+
+
+# ---- constants that templates leave behind --------------------------------------------------
+
+_ARITHMETIC = {gast.Add: lambda a, b: a + b, gast.Sub: lambda a, b: a - b,
+               gast.Mult: lambda a, b: a * b}
+
+
+def _number(node: gast.AST):
+    if isinstance(node, gast.Constant) and type(node.value) in (int, float):
+        return node.value
+    return None
+
+
+def fold_constants(tree: gast.AST) -> gast.AST:
+    """``2 - 1`` -> ``1``, ``x ** 1`` -> ``x``, ``1 * x`` -> ``x``: what rule templates leave
+    behind when an argument is a constant (``2 * x ** (2 - 1)`` reads ``2 * x``)."""
+
+    class Fold(gast.NodeTransformer):
+        def visit_BinOp(self, node):
+            self.generic_visit(node)
+            return self.fold(node)
+
+        def fold(self, node):
+            left, right = _number(node.left), _number(node.right)
+            if left is not None and right is not None and type(node.op) in _ARITHMETIC:
+                return gast.Constant(value=_ARITHMETIC[type(node.op)](left, right), kind=None)
+            if isinstance(node.op, gast.Pow) and right == 1:
+                return node.left
+            if isinstance(node.op, gast.Mult) and left == 1:
+                return node.right
+            if isinstance(node.op, (gast.Mult, gast.Div)) and right == 1:
+                return node.left
+            return node
+    return Fold().visit(tree)
