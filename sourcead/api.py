@@ -14,8 +14,8 @@ import numpy as np
 
 from .analyze import SCALAR, Kind
 from .arguments import (CONTAINERS, Kinds, check_callable, concrete_call, kinds_of_annotations,
-                        kinds_of_arguments, leaves, parameters, replaced, resolve_wrt,
-                        shaped_like, tree_like, variadic)
+                        kinds_of_arguments, leaves, parameters, refuse_output, replaced,
+                        resolve_wrt, shaped_like, tree_like, variadic)
 from .dispatch import (_CACHE, Specializations, by_shapes, finish, fixed_arity, numpy_scalars,
                        signature_key, type_key)
 from .errors import SourceADError, UsageError
@@ -102,10 +102,10 @@ def grad(f: Callable | None = None, wrt=0, *, mode: str = "reverse",
     built: dict[tuple, Callable] = {}      # by types and the arrays' shape signatures
     state: dict[str, Any] = {}
 
-    def specialization(args: tuple, kwargs: dict):
+    def specialization(args: tuple, kwargs: dict, checked: bool | str = True):
         shape, values, concrete = concrete_call(f, positions, args, kwargs)
         kinds = kinds_of_arguments(values, params, concrete)
-        spec = store.get(concrete, kinds, preserve_result, shape=shape, scalar_output=True)
+        spec = store.get(concrete, kinds, preserve_result, shape=shape, scalar_output=checked)
         state["spec"] = spec
         return spec, kinds, values, concrete
 
@@ -133,13 +133,14 @@ def grad(f: Callable | None = None, wrt=0, *, mode: str = "reverse",
 
     def generated(*args) -> Callable:
         """The generated ``f_grad`` itself (what sourcead differentiates again)."""
-        return specialization(args, {})[0].current()
+        return specialization(args, {}, "static")[0].current()
 
     dispatcher = fixed_arity(list(signature_of(f).parameters.values()), callable_name(f),
                              by_types.get, specialize) or call
     derivative = Derivative("grad", f, wrt, options, dispatcher, f"{callable_name(f)}_grad",
                             "reverse", positions)
-    derivative.specialize = lambda *args, **kwargs: specialization(args, kwargs)[0].current()
+    derivative.specialize = lambda *args, **kwargs: specialization(args, kwargs,
+                                                                   "static")[0].current()
     derivative.generated = generated
     derivative.__sourcead__["state"] = state
     return derivative
@@ -308,22 +309,6 @@ def _forward_grad(f: Callable, wrt, options: dict):
     return result
 
 
-def refuse_output(f: Callable, value) -> None:
-    """grad needs a number: not None, a string, a bool, an integer or a list, and not an array
-    of more than one element (a size-1 array counts as a number)."""
-    numeric = isinstance(value, (float, np.floating)) or (
-        isinstance(value, np.ndarray) and value.dtype.kind == "f")
-    if not numeric:
-        raise UsageError(f"grad needs a function whose output is a real number; "
-                         f"{callable_name(f)} returned {type(value).__name__}"
-                         + (f" of dtype {value.dtype}" if isinstance(value, np.ndarray) else ""),
-                         hint="return a float (a sum, a mean, a loss)")
-    if np.size(value) != 1:
-        raise UsageError(f"grad needs a function with a scalar output; {callable_name(f)} "
-                         f"returned shape {np.shape(value)}",
-                         hint="use sourcead.vjp with a cotangent, or reduce the output first")
-
-
 def _tree_of_columns(x, columns: list):
     """The gradient tree from one column (a number) per leaf element, in ``_basis`` order."""
     out, start = tree_like(0.0, x), 0
@@ -417,7 +402,10 @@ def hessian(f: Callable, wrt=0):
         args = _positional(f, args, kwargs)
         _refuse_tree("hessian", args, positions)
         kinds = kinds_of_arguments(args, parameters(f), positions)
-        gradient = gradients.get(positions, kinds, scalar_output=True).current()  # f_grad
+        checked = gradients.get(positions, kinds, scalar_output=True)
+        if checked.template.value_checked is not None:  # its value, once, to see it is a number
+            refuse_output(f, checked.current()(*args)[1], checked.template.value_checked)
+        gradient = gradients.get(positions, kinds, scalar_output="static").current()  # f_grad
         if vectors.get("gradient") is not gradient:  # its vector mode, made once per f_grad
             vectors.update(gradient=gradient, store=Specializations(gradient))
         store = vectors["store"]
@@ -451,8 +439,11 @@ def source(df: Callable, *args) -> str:
                          hint="pass a function returned by sourcead.grad, jvp or hessian")
     f, wrt, mode = info["function"], info["wrt"], info.get("mode", "reverse")
     spec = info.get("state", {}).get("spec")
-    if not args and spec is not None:
+    if not args and spec is not None and spec.template.value_checked is None:
         return spec.source
+    if not args and spec is not None:  # the gradient as generated, without the value check
+        return Specializations(spec.f).get(spec.wrt, spec.kinds, spec.preserve_result,
+                                           shape=spec.shape, scalar_output="static").source
     if not variadic(f):
         args = args[:len(parameters(f))]
     kinds = kinds_of_arguments(args, parameters(f), wrt) if args \
@@ -465,7 +456,7 @@ def source(df: Callable, *args) -> str:
     if mode == "vjp":
         return store.get(wrt, kinds, True, shape=shape).source
     return store.get(wrt, kinds, info.get("preserve_result", False), mode=mode, shape=shape,
-                     scalar_output=mode == "reverse").source
+                     scalar_output="static" if mode == "reverse" else False).source
 
 
 def _specialize(f: Callable, wrt: tuple[int, ...], kinds: Kinds, preserve_result: bool,

@@ -160,6 +160,9 @@ class Template:
     constants: tuple         # what ``refresh`` compares with
     checks: int = 0          # how many checks refresh makes (0: nothing can go stale)
     refresh_text: str = ""   # the source of ``refresh``, for reading
+    # (file, line): the entry also returns the value, to be checked when it runs (a
+    # gradient of a function whose kinds do not show that it returns a number)
+    value_checked: tuple | None = None
 
     def bind(self, root: Any) -> "Binding | None":
         """The derivative running with ``root``'s values, or None if they do not fit."""

@@ -28,7 +28,7 @@ import numpy as np
 
 from . import shapes
 from .analyze import BOOL, AnyShape, InstanceOf, Kind, kind_of_value
-from .arguments import CONTAINERS, Kinds, shaped_like
+from .arguments import CONTAINERS, Kinds, refuse_output, shaped_like
 from .bind import Binding, Template, structure
 from .errors import SourceADError, UsageError
 from .parse import Shape, callable_name
@@ -89,7 +89,7 @@ class Specialization:
             root = source_function(self.f, self.kinds)
             key = self._key(root)
             with _LOCK:
-                binding = _bound_from_cache(key, root)
+                binding = self._plain_from_checked(key, root) or _bound_from_cache(key, root)
                 if binding is None:
                     template = self._build(root)
                     if key is not None:
@@ -100,6 +100,19 @@ class Specialization:
         raise UsageError(f"the values {callable_name(self.f)} reads keep changing while its "
                          "derivative is built", hint="do not change them from another thread "
                                                      "during the first call")
+
+    def _plain_from_checked(self, key: tuple | None, root: Any) -> Binding | None:
+        """A gradient asked for without a value check (``"static"``) is the one built with
+        the check whenever the kinds made the check unnecessary: no second build."""
+        if key is None or self.scalar_output != "static":
+            return None
+        checked = key[:-1] + (True,)
+        for template in _CACHE.get(checked, ()):
+            if template.value_checked is None:
+                binding = template.bind(root)
+                if binding is not None:
+                    return binding
+        return None
 
     def _key(self, root: Any) -> tuple | None:
         found = structure(root)
@@ -293,22 +306,25 @@ def finish(spec: Specialization, kinds: Kinds, positions: tuple[int, ...], as_tu
            preserve_result: bool, numpy_numbers: bool = False) -> Callable:
     """The generated function itself, or a thin wrapper where the API promises more:
     the values the code reads, as they are now (``current``); gradients of their argument's
-    type and shape (arrays, NumPy numbers); a tuple for a tuple ``wrt``."""
+    type and shape (arrays, NumPy numbers); a tuple for a tuple ``wrt``; and a returned
+    value checked to be a number where the kinds could not show it."""
     arrays = numpy_numbers or any(kinds[p].tag != "scalar" for p in positions)
     wrap = as_tuple and len(positions) == 1
-    stable = spec.stable
+    stable, checked = spec.stable, spec.template.value_checked is not None
     impl, current = spec.current(), spec.current
-    if not arrays and not wrap and not preserve_result:
-        if stable:
+    if not wrap and not preserve_result and not checked and stable:
+        if not arrays:
             return impl
-        return lambda *args: current()(*args)
-    if arrays and not wrap and not preserve_result:
         if len(positions) == 1:
-            return _one_array_gradient(impl, current, stable, positions[0])
-        return _gradients(impl, current, stable, positions)
+            return _one_array_gradient(impl, positions[0])
+        return _gradients(impl, positions)
 
     def finished(*args):
         out = current()(*args)
+        where = spec.binding.template.value_checked
+        if where is not None:
+            refuse_output(spec.f, out[1], where)
+            out = out if preserve_result else out[0]
         if arrays:
             out = shaped_like(out, args, positions, preserve_result)
         if wrap:
@@ -317,11 +333,10 @@ def finish(spec: Specialization, kinds: Kinds, positions: tuple[int, ...], as_tu
     return finished
 
 
-def _one_array_gradient(impl: Callable, current: Callable, stable: bool,
-                        position: int) -> Callable:
+def _one_array_gradient(impl: Callable, position: int) -> Callable:
     """The common case, checked without packing anything: one gradient, of an array."""
     def finished(*args):
-        out = (impl if stable else current())(*args)
+        out = impl(*args)
         arg = args[position]
         if type(out) is np.ndarray and type(arg) is np.ndarray and out.shape == arg.shape:
             return out
@@ -329,12 +344,11 @@ def _one_array_gradient(impl: Callable, current: Callable, stable: bool,
     return finished
 
 
-def _gradients(impl: Callable, current: Callable, stable: bool,
-               positions: tuple[int, ...]) -> Callable:
+def _gradients(impl: Callable, positions: tuple[int, ...]) -> Callable:
     """Several gradients: returned as they are when each already has its argument's type,
     shape and dtype (float arrays and Python floats), checked without building anything."""
     def finished(*args):
-        out = (impl if stable else current())(*args)
+        out = impl(*args)
         for g, p in zip(out, positions):
             arg = args[p]
             kind = type(arg)

@@ -285,7 +285,7 @@ def parse_function(fn: Any, shape: Shape | None = None) -> Parsed:
         key = None
     parts = callee_parts(fn)
     if parts is None:
-        raise _not_python(fn)
+        raise not_python(fn)
     func, fixed = parts
     tree, env = _read(func)
     if env.owner is None:
@@ -298,7 +298,7 @@ def parse_function(fn: Any, shape: Shape | None = None) -> Parsed:
     return parsed
 
 
-def _not_python(fn: Any) -> SourceNotFoundError:
+def not_python(fn: Any) -> SourceNotFoundError:
     """Why ``fn`` cannot be read, and what to do instead."""
     wrapped = getattr(fn, "__wrapped__", None)
     if wrapped is not None:

@@ -91,38 +91,48 @@ def _parse(fn: Callable, shape: Shape, kinds) -> Parsed:
 
 def derive(fn: Callable, wrt: tuple[int, ...], kinds: Kinds, *, mode: str = "reverse",
            preserve_result: bool = False, shape: Shape | None = None,
-           scalar_output: bool = False) -> Template:
+           scalar_output: bool | str = False) -> Template:
     """The derivative of ``fn`` in ``mode``, compiled and ready to bind to ``fn``'s values.
-    ``scalar_output``: ``fn`` must return a number (``grad``), which its kinds must show."""
+
+    ``scalar_output``: ``fn`` must return a real number (``grad``). What its kinds rule out
+    is refused now; where they cannot tell (a value of unknown kind, an integer-valued call
+    that may be a bool), the gradient function also returns the value, for the caller to
+    check when it runs (``Template.value_checked``). ``"static"``: only what kinds rule out
+    (for showing source, which runs nothing)."""
     with recording() as reads:
         session = Session()
         shape = shape if shape is not None else Shape(len(kinds))
         parsed = _parse(fn, shape, kinds)                                # parse
+        checked = None
         if mode == "reverse":
-            entry = _derive_reverse(session, fn, parsed, wrt, kinds, preserve_result,
-                                    scalar_output)
+            entry, checked = _derive_reverse(session, fn, parsed, wrt, kinds, preserve_result,
+                                             scalar_output)
         else:
             entry = _derive_forward(session, fn, parsed, wrt, kinds, shape, mode)
         functions = optimize(session.functions, _module_aliases(session), session.temporaries,
                              session.inlinable, session.broadcasts, session.kinds, session.own,
                              session.arrays)                             # optimize
         text = module_text(functions, _import_lines(session))           # emit
-        return compile_module(text, entry, session.owners, reads, fn)
+        template = compile_module(text, entry, session.owners, reads, fn)
+        return template if checked is None else dataclasses.replace(template, value_checked=checked)
 
 
 def _derive_reverse(session: Session, fn: Callable, parsed: Parsed, wrt, kinds: Kinds,
-                    preserve_result: bool, scalar_output: bool) -> str:
-    """normalize, analyze, reverse: the entry function and its callees' sweeps."""
+                    preserve_result: bool, scalar_output: bool | str):
+    """normalize, analyze, reverse: the entry function and its callees' sweeps; and where
+    the returned value is to be checked when it runs (file, line), if it is."""
     entry = session.unique(f"{callable_name(fn)}_grad", parsed.env)
     rev, wrt_names = _prepare(parsed, wrt, kinds, session)
-    if scalar_output:
-        refuse_output_kind(rev.fn, rev.activity, parsed)
+    checked = None
+    if scalar_output and not refuse_output_kind(rev.fn, rev.activity, parsed) \
+            and scalar_output != "static":
+        preserve_result, checked = True, _return_line(parsed)
     session.add_reverse(grad_function(rev, entry, wrt_names, preserve_result),
                         parsed.env, rev, parsed.tree)
     _adjoint_names(session, rev, parsed, [entry])
     # (a callee's adjoint sweep reads only what its forward sweep saved: not there)
     session.broadcasts[entry] = rev.broadcasts
-    return entry
+    return entry, checked
 
 
 def _derive_forward(session: Session, fn: Callable, parsed: Parsed, wrt, kinds: Kinds,
@@ -137,25 +147,32 @@ def _derive_forward(session: Session, fn: Callable, parsed: Parsed, wrt, kinds: 
     return entry
 
 
-def refuse_output_kind(core: gast.FunctionDef, activity, parsed: Parsed) -> None:
+def refuse_output_kind(core: gast.FunctionDef, activity, parsed: Parsed) -> bool:
     """``grad`` of a function whose output is not a real number, refused where it is
-    returned: None, a string, a bool, an integer, a list, tuple or dict, or an array whose
-    shape signature has an axis of more than one element. (A size-1 array is a number.)"""
+    returned: None, a string, an integer, a list, tuple or dict, or an array whose shape
+    signature has an axis of more than one element (a size-1 array is a number). True when
+    the kind shows a number; False when it cannot tell (then the value is checked)."""
     kind = activity.kind(core.body[-1].value.id)
-    what = {"none": "None", "int": "an integer" if kind.dims != "b" else "a bool",
-            "other": "a string, tuple, list or dict", "list": "a list", "stack": "a list"}.get(
-        kind.tag)
-    if what is None and kind.tag == "array" and kind.dims is not None and "n" in kind.dims:
+    what = {"none": "None", "other": "a string, tuple, list or dict", "list": "a list",
+            "stack": "a list"}.get(kind.tag)
+    if kind.tag == "int" and kind.dims != "b":
+        what = "an integer"
+    if kind.tag == "array" and kind.dims is not None and "n" in kind.dims:
         what = f"an array (its shape signature is {kind.dims!r}: more than one element)"
-    if what is None:
-        return
+    if what is not None:
+        filename, line = _return_line(parsed)
+        raise UsageError(f"grad needs a function whose output is a real number; "
+                         f"{parsed.tree.name} returns {what}", filename=filename, lineno=line,
+                         construct="the returned value",
+                         hint="return a float (a sum, a mean, a loss); for array outputs use "
+                              "sourcead.vjp or sourcead.jacobian")
+    return kind.tag == "scalar" or (kind.tag == "array" and kind.dims is not None
+                                    and "?" not in kind.dims)
+
+
+def _return_line(parsed: Parsed) -> tuple[str, int]:
     returns = [n for n in gast.walk(parsed.tree) if isinstance(n, gast.Return)]
-    line = returns[-1].lineno if returns else parsed.tree.lineno
-    raise UsageError(f"grad needs a function whose output is a real number; "
-                     f"{parsed.tree.name} returns {what}", filename=parsed.env.filename,
-                     lineno=line, construct="the returned value",
-                     hint="return a float (a sum, a mean, a loss); for array outputs use "
-                          "sourcead.vjp or sourcead.jacobian")
+    return parsed.env.filename, (returns[-1].lineno if returns else parsed.tree.lineno)
 
 
 def _analyzed(parsed: Parsed, wrt: tuple[int, ...], kinds: Kinds, session: Session,
