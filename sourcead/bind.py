@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from types import BuiltinFunctionType, CodeType, FunctionType, MethodType, ModuleType
 from typing import Any, Callable
 
+import numpy as np
+
 from .analyze import kind_of_value
 from .parse import LIFTED, MISSING, Read, callee_parts, is_code, signature_of
 
@@ -182,6 +184,7 @@ class Binding:
         if template.refresher is not None:
             factory: dict = {}
             exec(template.refresher, {"MISSING": MISSING, "FunctionType": FunctionType,
+                                      "NDARRAY": np.ndarray,
                                       "builtins": builtins, "structure": structure,
                                       "kind_of_value": kind_of_value, "REFRESH": REFRESH},
                  factory)
@@ -429,6 +432,12 @@ class _RefreshWriter:
                 return (f"type({v}) is not FunctionType or "
                         f"{v}.__code__ is not {self._const(expected[1])}")
             return f"structure({v}) != {self._const(expected)}"
+        if expected.tag == "array" and expected.dims is not None and "?" not in expected.dims \
+                and expected.structure is None and expected.cls is None:
+            fits = f"type({v}) is NDARRAY and {v}.ndim == {len(expected.dims)}" + "".join(
+                f" and {v}.shape[{k}] {'!=' if c == 'n' else '=='} 1"
+                for k, c in enumerate(expected.dims))
+            return f"not ({fits}) and kind_of_value({v}) != {self._const(expected)}"
         fast = _FAST_TYPES.get((expected.tag, expected.dims))
         if fast is not None and expected.structure is None and expected.cls is None:
             return (f"type({v}) is not {self._const(fast)} and "

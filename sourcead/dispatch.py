@@ -19,6 +19,7 @@ built for them, and for arrays from shapes to the function built for their signa
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import threading
 from collections import OrderedDict
@@ -260,7 +261,7 @@ def by_shapes(specialize: Callable, key: tuple, arity: int | None) -> Callable:
                 f"        impl = _sourcead_build({names})\n"
                 f"    return impl({names})\n")
         namespace = {"_sourcead_lookup": by_shape.get, "_sourcead_build": build}
-        exec(compile(text, "<sourcead: dispatcher by shapes>", "exec"), namespace)
+        exec(_compiled(text, "<sourcead: dispatcher by shapes>"), namespace)
         return namespace["dispatch"]
 
     def dispatch(*args, **kwargs):
@@ -291,8 +292,14 @@ def fixed_arity(params: list, name: str, lookup: Callable, build: Callable) -> C
             f"        impl = _sourcead_build({names})\n"
             f"    return impl({names})\n")
     namespace = {"_sourcead_lookup": lookup, "_sourcead_build": build}
-    exec(compile(text, f"<sourcead: dispatcher of {name}>", "exec"), namespace)
+    exec(_compiled(text, f"<sourcead: dispatcher of {name}>"), namespace)
     return namespace["dispatch"]
+
+
+@functools.lru_cache(maxsize=1024)
+def _compiled(text: str, filename: str):
+    """A dispatcher's code, compiled once per text (a training loop makes one per step)."""
+    return compile(text, filename, "exec")
 
 
 def numpy_scalars(values: tuple, positions: tuple[int, ...]) -> bool:
