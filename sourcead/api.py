@@ -13,9 +13,10 @@ from typing import Any, Callable
 import numpy as np
 
 from .analyze import SCALAR, Kind
-from .arguments import (CONTAINERS, Kinds, check_callable, concrete_call, kinds_of_annotations,
-                        kinds_of_arguments, leaves, parameters, refuse_output, replaced,
-                        resolve_wrt, shaped_like, tree_like, variadic)
+from .arguments import (CONTAINERS, Kinds, as_numpy_numbers, as_python_floats, check_callable,
+                        concrete_call, kinds_of_annotations, kinds_of_arguments, leaves,
+                        numpy_numbers, parameters, refuse_output, replaced, resolve_wrt,
+                        shaped_like, tree_like, variadic)
 from .dispatch import (_CACHE, Specializations, by_shapes, finish, fixed_arity, numpy_scalars,
                        signature_key, type_key)
 from .errors import SourceADError, UsageError
@@ -52,6 +53,23 @@ class Derivative:
         except TypeError:
             self._check_arguments(args, kwargs)
             raise
+        except (ZeroDivisionError, OverflowError, ValueError) as err:
+            return self._with_numpy_numbers(args, kwargs, err)
+
+    def _with_numpy_numbers(self, args: tuple, kwargs: dict, err: Exception):
+        """Python floats raise where NumPy gives inf or nan with a warning (``1 / 0.0``,
+        ``math.sqrt(-0.0 - 1e-300)``, ``0.0 ** -0.5``): the derivative of a function of floats
+        gives what NumPy gives, by running again with NumPy numbers."""
+        if isinstance(err, ValueError) and str(err) not in ("math domain error",
+                                                           "math range error"):
+            raise err
+        again = as_numpy_numbers(args)
+        if again is None:
+            raise err
+        try:
+            return as_python_floats(self._call(*again, **kwargs))
+        except (ZeroDivisionError, OverflowError, ValueError):
+            raise err from None
 
     def _check_arguments(self, args: tuple, kwargs: dict) -> None:
         """A call with arguments the function does not take is the caller's mistake: say so
@@ -105,7 +123,8 @@ def grad(f: Callable | None = None, wrt=0, *, mode: str = "reverse",
     def specialization(args: tuple, kwargs: dict, checked: bool | str = True):
         shape, values, concrete = concrete_call(f, positions, args, kwargs)
         kinds = kinds_of_arguments(values, params, concrete)
-        spec = store.get(concrete, kinds, preserve_result, shape=shape, scalar_output=checked)
+        spec = store.get(concrete, kinds, preserve_result, shape=shape, scalar_output=checked,
+                         numpy_numbers=numpy_numbers(values))
         state["spec"] = spec
         return spec, kinds, values, concrete
 
@@ -161,7 +180,7 @@ def vjp(f: Callable, wrt=0):
         kinds = kinds_of_arguments(tuple(args), params, positions)
         if not _is_number(cotangent):  # an array (or a tuple of them) seeds the sweep
             kinds = tuple(Kind("unknown", k.like) if k.tag == "scalar" else k for k in kinds)
-        spec = store.get(positions, kinds, True)
+        spec = store.get(positions, kinds, True, numpy_numbers=numpy_numbers(args))
         state["spec"] = spec
         seed = list(cotangent) if isinstance(cotangent, list) else cotangent
         grads, value = spec.current()(*args, seed)
@@ -180,7 +199,7 @@ def _is_number(value) -> bool:
 def _forward_spec(store: Specializations, positions: tuple[int, ...], args: tuple,
                   mode: str = "forward"):
     kinds = kinds_of_arguments(args, parameters(store.f), positions)
-    return store.get(positions, kinds, mode=mode)
+    return store.get(positions, kinds, mode=mode, numpy_numbers=numpy_numbers(args))
 
 
 def jvp(f: Callable, wrt=0):
@@ -402,10 +421,12 @@ def hessian(f: Callable, wrt=0):
         args = _positional(f, args, kwargs)
         _refuse_tree("hessian", args, positions)
         kinds = kinds_of_arguments(args, parameters(f), positions)
-        checked = gradients.get(positions, kinds, scalar_output=True)
+        numbers = numpy_numbers(args)
+        checked = gradients.get(positions, kinds, scalar_output=True, numpy_numbers=numbers)
         if checked.template.value_checked is not None:  # its value, once, to see it is a number
             refuse_output(f, checked.current()(*args)[1], checked.template.value_checked)
-        gradient = gradients.get(positions, kinds, scalar_output="static").current()  # f_grad
+        gradient = gradients.get(positions, kinds, scalar_output="static",
+                                 numpy_numbers=numbers).current()  # f_grad
         if vectors.get("gradient") is not gradient:  # its vector mode, made once per f_grad
             vectors.update(gradient=gradient, store=Specializations(gradient))
         store = vectors["store"]

@@ -43,6 +43,25 @@ def kinds_of_arguments(args: tuple, params: list[str], wrt: tuple[int, ...]) -> 
     return tuple(kinds)
 
 
+def numpy_numbers(values) -> bool:
+    """Whether NumPy numbers (``np.float64(1.5)``) are among the arguments: their derivative
+    keeps NumPy's semantics (inf and nan with a warning, where ``math`` would raise)."""
+    return any(isinstance(v, np.floating) for v in values)
+
+
+def as_numpy_numbers(values):
+    """The arguments with every Python float made a NumPy float (None: there was none)."""
+    changed = [np.float64(v) if type(v) is float else v for v in values]
+    return None if all(a is b for a, b in zip(changed, values)) else changed
+
+
+def as_python_floats(out):
+    """NumPy floats back to Python floats, in a result made of tuples."""
+    if isinstance(out, tuple):
+        return tuple(as_python_floats(o) for o in out)
+    return float(out) if isinstance(out, np.floating) else out
+
+
 def kinds_of_annotations(fn: Callable, wrt: tuple[int, ...]) -> Kinds:
     parsed = parse_function(fn, full_shape(fn))
     kinds = []

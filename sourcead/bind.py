@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import builtins
 import functools
+import math
 import inspect
 from dataclasses import dataclass, field
 from types import BuiltinFunctionType, CodeType, FunctionType, MethodType, ModuleType
@@ -226,12 +227,34 @@ def _owned(t: Template) -> list[tuple[str, ...]]:
     return [names for names in t.generated]
 
 
+# ---- math with NumPy's semantics ------------------------------------------------------------
+
+def _numpy_math() -> ModuleType:
+    """``math`` whose functions are NumPy's where NumPy has them (others are math's own)."""
+    module = ModuleType("math", "math with NumPy's semantics: inf and nan, never an error")
+    module.__dict__.update({k: v for k, v in vars(math).items() if not k.startswith("_")})
+    renamed = {"asin": "arcsin", "acos": "arccos", "atan": "arctan", "atan2": "arctan2",
+               "asinh": "arcsinh", "acosh": "arccosh", "atanh": "arctanh", "pow": "power"}
+    for name in ("sqrt", "exp", "exp2", "expm1", "log1p", "log2", "log10", "sin", "cos", "tan",
+                 "sinh", "cosh", "tanh", "fabs", "hypot", "floor", "ceil", "trunc", "copysign",
+                 "fmod", "degrees", "radians", *renamed):
+        if hasattr(np, renamed.get(name, name)):
+            setattr(module, name, getattr(np, renamed.get(name, name)))
+    module.log = lambda x, base=None: np.log(x) if base is None else np.log(x) / np.log(base)
+    return module
+
+
+NUMPY_MATH = _numpy_math()
+
+
 # ---- building a template from a build's records ------------------------------------------
 
 def make_template(source: str, filename: str, code: CodeType, entry: str,
                   owners: dict[str, Any], reads: list[Read], root: Any,
-                  helpers: dict) -> Template:
-    """``owners``: generated function name -> the Environment it came from."""
+                  helpers: dict, numpy_numbers: bool = False) -> Template:
+    """``owners``: generated function name -> the Environment it came from.
+    ``numpy_numbers``: the code runs with NumPy's semantics for numbers, ``math`` included
+    (its functions are NumPy's: inf and nan with a warning where ``math`` raises)."""
     envs: list = []   # one namespace per environment (a callee specialized on a function
     for env in owners.values():  # it is given has an environment of its own)
         if all(e is not env for e in envs):
@@ -244,6 +267,8 @@ def make_template(source: str, filename: str, code: CodeType, entry: str,
         read_names = set().union(*[_names_of(by_function[n]) for n, e in owners.items()
                                    if e is env and n in by_function])
         _fill_namespace(k, env, read_names, static, made, writer)
+        if numpy_numbers:
+            static.update({n: NUMPY_MATH for n, v in static.items() if v is math})
         statics.append(static)
         lifted.append(made)
     for read in reads:

@@ -50,14 +50,15 @@ def clear_cache() -> None:
 class Specialization:
     """One derivative of ``f``: a template for its code and kinds, bound to its values."""
     __slots__ = ("f", "wrt", "kinds", "preserve_result", "verbose", "mode", "shape", "binding",
-                 "scalar_output")
+                 "scalar_output", "numpy_numbers")
 
     def __init__(self, f: Callable, wrt: tuple[int, ...], kinds: Kinds, preserve_result: bool,
-                 verbose: bool, mode: str, shape: Shape | None, scalar_output: bool = False):
+                 verbose: bool, mode: str, shape: Shape | None, scalar_output: bool | str = False,
+                 numpy_numbers: bool = False):
         self.f, self.wrt, self.kinds = f, wrt, kinds
         self.preserve_result, self.verbose, self.mode = preserve_result, verbose, mode
         self.shape = shape if shape is not None else Shape(len(kinds))
-        self.scalar_output = scalar_output
+        self.scalar_output, self.numpy_numbers = scalar_output, numpy_numbers
         self.binding: Binding | None = None
         self.current()
 
@@ -120,13 +121,14 @@ class Specialization:
         if found is None:
             return None
         return (found, self.wrt, self.kinds, self.preserve_result, self.mode, self.shape,
-                self.scalar_output)
+                self.numpy_numbers, self.scalar_output)
 
     def _build(self, root: Any) -> Template:
         with _without_cycle_collection():
             template = derive(root, self.wrt, self.kinds, mode=self.mode,
                               preserve_result=self.preserve_result, shape=self.shape,
-                              scalar_output=self.scalar_output)
+                              scalar_output=self.scalar_output,
+                              numpy_numbers=self.numpy_numbers)
         if self.verbose:
             print(template.source)
         return template
@@ -196,12 +198,12 @@ class Specializations:
 
     def get(self, wrt: tuple[int, ...], kinds: Kinds, preserve_result: bool = False,
             mode: str = "reverse", shape: Shape | None = None,
-            scalar_output: bool = False) -> Specialization:
-        key = (wrt, kinds, preserve_result, mode, shape, scalar_output)
+            scalar_output: bool | str = False, numpy_numbers: bool = False) -> Specialization:
+        key = (wrt, kinds, preserve_result, mode, shape, scalar_output, numpy_numbers)
         found = self.found.get(key)
         if found is None:
             found = Specialization(self.f, wrt, kinds, preserve_result, self.verbose, mode,
-                                   shape, scalar_output)
+                                   shape, scalar_output, numpy_numbers)
             with self.lock:
                 if len(self.found) >= _MANY_SHAPES:
                     self.found.clear()

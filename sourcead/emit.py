@@ -74,11 +74,12 @@ def module_text(functions: list[gast.FunctionDef], import_lines: list[str]) -> s
 
 
 def compile_module(text: str, title: str, owners: dict[str, Environment], reads: list,
-                   root) -> Template:
+                   root, numpy_numbers: bool = False) -> Template:
     """Compile the text once; ``bind`` executes it per root, with each owner's values."""
     digest = hashlib.sha1(text.encode()).hexdigest()[:8]
     filename = f"<sourcead: {title} {digest}>"
     linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
     code = compile(text, filename, "exec")
     helpers = {h: runtime.HELPERS[h] for h in runtime.HELPERS if f"def {h}(" in text}
-    return make_template(text, filename, code, title, owners, reads, root, helpers)
+    return make_template(text, filename, code, title, owners, reads, root, helpers,
+                         numpy_numbers)

@@ -125,13 +125,22 @@ class Spelling:
                              else f"import {module.__name__} as {alias}")
         return lines
 
+    # NumPy's semantics even for numbers (inf and nan with a warning where math raises):
+    # for derivatives called with NumPy numbers, and the retry of a float call that raised
+    numpy_only = False
+
     def spell(self, node: gast.AST, scalar: bool) -> gast.AST:
         import math as math_module
+        import numpy as numpy_module
         for n in gast.walk(node):
             if isinstance(n, gast.Attribute) and isinstance(n.value, gast.Name) and n.value.id in ("np", "math"):
                 module = n.value.id
-                if module == "np" and scalar and hasattr(math_module, _MATH_SPELLING.get(n.attr, n.attr)):
+                if module == "np" and scalar and not self.numpy_only \
+                        and hasattr(math_module, _MATH_SPELLING.get(n.attr, n.attr)):
                     module, n.attr = "math", _MATH_SPELLING.get(n.attr, n.attr)
+                elif module == "math" and self.numpy_only \
+                        and hasattr(numpy_module, _NUMPY_SPELLING.get(n.attr, n.attr)):
+                    module, n.attr = "np", _NUMPY_SPELLING.get(n.attr, n.attr)
                 n.value.id = self._modules[module][0]
                 self.needs_import.add(module)
         return node
@@ -139,3 +148,4 @@ class Spelling:
 
 _MATH_SPELLING = {"arctan": "atan", "arcsin": "asin", "arccos": "acos", "arctanh": "atanh",
                   "arcsinh": "asinh", "arccosh": "acosh"}
+_NUMPY_SPELLING = {v: k for k, v in _MATH_SPELLING.items()}

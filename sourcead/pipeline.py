@@ -52,6 +52,7 @@ class Session:
     own: dict = field(default_factory=dict)  # per function, the values normalize named
     arrays: dict = field(default_factory=dict)  # per reverse function, those that are arrays
     vector: bool = False   # forward mode with a leading axis of directions on every tangent
+    numpy_numbers: bool = False   # numbers spelled with NumPy's functions, never math's
 
     def unique(self, base: str, env: Environment) -> str:
         namer = Namer(self.taken | set(env.globals) | set(env.closure))
@@ -63,6 +64,7 @@ class Session:
         key = id(env.globals)
         if key not in self.spellings:
             self.spellings[key] = Spelling(dict(env.globals), used)
+            self.spellings[key].numpy_only = self.numpy_numbers
         return self.spellings[key]
 
     def add(self, fn: gast.FunctionDef, env: Environment, core: gast.FunctionDef,
@@ -91,16 +93,17 @@ def _parse(fn: Callable, shape: Shape, kinds) -> Parsed:
 
 def derive(fn: Callable, wrt: tuple[int, ...], kinds: Kinds, *, mode: str = "reverse",
            preserve_result: bool = False, shape: Shape | None = None,
-           scalar_output: bool | str = False) -> Template:
+           scalar_output: bool | str = False, numpy_numbers: bool = False) -> Template:
     """The derivative of ``fn`` in ``mode``, compiled and ready to bind to ``fn``'s values.
 
     ``scalar_output``: ``fn`` must return a real number (``grad``). What its kinds rule out
     is refused now; where they cannot tell (a value of unknown kind, an integer-valued call
     that may be a bool), the gradient function also returns the value, for the caller to
     check when it runs (``Template.value_checked``). ``"static"``: only what kinds rule out
-    (for showing source, which runs nothing)."""
+    (for showing source, which runs nothing). ``numpy_numbers``: the derivative's own
+    functions of numbers are NumPy's (``np.sqrt``, not ``math.sqrt``), for NumPy numbers."""
     with recording() as reads:
-        session = Session()
+        session = Session(numpy_numbers=numpy_numbers)
         shape = shape if shape is not None else Shape(len(kinds))
         parsed = _parse(fn, shape, kinds)                                # parse
         checked = None
@@ -113,7 +116,7 @@ def derive(fn: Callable, wrt: tuple[int, ...], kinds: Kinds, *, mode: str = "rev
                              session.inlinable, session.broadcasts, session.kinds, session.own,
                              session.arrays)                             # optimize
         text = module_text(functions, _import_lines(session))           # emit
-        template = compile_module(text, entry, session.owners, reads, fn)
+        template = compile_module(text, entry, session.owners, reads, fn, numpy_numbers)
         return template if checked is None else dataclasses.replace(template, value_checked=checked)
 
 
