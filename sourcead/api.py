@@ -18,7 +18,7 @@ from .arguments import (CONTAINERS, Kinds, as_numpy_numbers, as_python_floats, c
                         numpy_numbers, parameters, refuse_output, replaced, resolve_wrt,
                         shaped_like, tree_like, variadic)
 from .dispatch import (_CACHE, Specializations, by_shapes, finish, fixed_arity, numpy_scalars,
-                       signature_key, type_key)
+                       seed_for, signature_key, type_key)
 from .errors import SourceADError, UsageError
 from .naming import Namer
 from .parse import callable_name, full_shape, signature_of
@@ -423,8 +423,7 @@ def hessian(f: Callable, wrt=0):
         kinds = kinds_of_arguments(args, parameters(f), positions)
         numbers = numpy_numbers(args)
         checked = gradients.get(positions, kinds, scalar_output=True, numpy_numbers=numbers)
-        if checked.template.value_checked is not None:  # its value, once, to see it is a number
-            refuse_output(f, checked.current()(*args)[1], checked.template.value_checked)
+        seed = seed_for(checked, args)   # (the output checked to be a number)
         gradient = gradients.get(positions, kinds, scalar_output="static",
                                  numpy_numbers=numbers).current()  # f_grad
         if vectors.get("gradient") is not gradient:  # its vector mode, made once per f_grad
@@ -432,7 +431,7 @@ def hessian(f: Callable, wrt=0):
         store = vectors["store"]
         blocks = [[None] * len(positions) for _ in positions]
         for j, q in enumerate(positions):
-            _, columns = _all_directions(gradient, q, args + (1.0,), store)
+            _, columns = _all_directions(gradient, q, args + (seed,), store)
             for i, p in enumerate(positions):
                 parts = [_part(c, i, len(positions), args[p]) for c in columns]
                 dtype = np.result_type(args[p], 0.0)

@@ -183,7 +183,7 @@ def tree_like(g, x):
             return g
         return np.asarray(np.zeros(x.shape) + g, dtype=dtype)
     if isinstance(x, (int, float, np.number)) and not isinstance(x, bool):
-        return float(g)
+        return float(np.reshape(g, ())) if isinstance(g, np.ndarray) else float(g)
     return g
 
 

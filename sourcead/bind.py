@@ -166,6 +166,8 @@ class Template:
     # (file, line): the entry also returns the value, to be checked when it runs (a
     # gradient of a function whose kinds do not show that it returns a number)
     value_checked: tuple | None = None
+    # the shape of a size-1 array output, which the gradient is seeded with (not 1.0)
+    seed_shape: tuple | None = None
 
     def bind(self, root: Any) -> "Binding | None":
         """The derivative running with ``root``'s values, or None if they do not fit."""

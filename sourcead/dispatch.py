@@ -319,9 +319,10 @@ def finish(spec: Specialization, kinds: Kinds, positions: tuple[int, ...], as_tu
     value checked to be a number where the kinds could not show it."""
     arrays = numpy_numbers or any(kinds[p].tag != "scalar" for p in positions)
     wrap = as_tuple and len(positions) == 1
-    stable, checked = spec.stable, spec.template.value_checked is not None
-    impl, current = spec.current(), spec.current
-    if not wrap and not preserve_result and not checked and stable:
+    template = spec.template
+    plain = template.value_checked is None and template.seed_shape is None
+    impl = spec.current()
+    if not wrap and not preserve_result and plain and spec.stable:
         if not arrays:
             return impl
         if len(positions) == 1:
@@ -329,17 +330,58 @@ def finish(spec: Specialization, kinds: Kinds, positions: tuple[int, ...], as_tu
         return _gradients(impl, positions)
 
     def finished(*args):
-        out = current()(*args)
-        where = spec.binding.template.value_checked
-        if where is not None:
-            refuse_output(spec.f, out[1], where)
-            out = out if preserve_result else out[0]
+        out = run_gradient(spec, args, preserve_result)
         if arrays:
             out = shaped_like(out, args, positions, preserve_result)
         if wrap:
             return ((out[0],), out[1]) if preserve_result else (out,)
         return out
     return finished
+
+
+def run_gradient(spec: Specialization, args: tuple, preserve_result: bool):
+    """Run the generated gradient: seeded with 1.0, or with ones of a size-1 output's shape;
+    where the kinds could not show that the output is a number, its value is checked (and
+    when the run fails before it returns one, the value is computed forward, to say why)."""
+    impl = spec.current()
+    template = spec.binding.template
+    seed = () if template.seed_shape is None else (np.ones(template.seed_shape),)
+    where = template.value_checked
+    if where is None:
+        return impl(*args, *seed)
+    try:
+        grads, value = impl(*args, *seed)
+    except SourceADError:
+        raise
+    except Exception:
+        value = forward_value(spec, args)
+        refuse_output(spec.f, value, where)
+        if np.ndim(value) == 0:
+            raise
+        grads, value = impl(*args, np.ones(np.shape(value)))
+    refuse_output(spec.f, value, where)
+    if np.ndim(value) > 0 and not seed:  # a size-1 array: seeded with ones of its shape
+        grads, value = impl(*args, np.ones(np.shape(value)))
+    return (grads, value) if preserve_result else grads
+
+
+def forward_value(spec: Specialization, args: tuple):
+    """The value of ``spec.f`` at ``args``, computed by its forward-mode derivative."""
+    forward = Specializations(spec.f).get(spec.wrt, spec.kinds, mode="forward",
+                                          shape=spec.shape, numpy_numbers=spec.numpy_numbers)
+    zeros = [np.zeros(np.shape(args[p])) if np.ndim(args[p]) else 0.0 for p in spec.wrt]
+    return forward.current()(*args, *zeros)[0]
+
+
+def seed_for(spec: Specialization, args: tuple):
+    """What a gradient of ``spec.f`` is seeded with at ``args`` (1.0, or ones of a size-1
+    output's shape), its output checked to be a number where its kinds could not show it."""
+    template = spec.template
+    if template.value_checked is None:
+        return 1.0 if template.seed_shape is None else np.ones(template.seed_shape)
+    value = forward_value(spec, args)
+    refuse_output(spec.f, value, template.value_checked)
+    return np.ones(np.shape(value)) if np.ndim(value) else 1.0
 
 
 def _one_array_gradient(impl: Callable, position: int) -> Callable:

@@ -106,10 +106,10 @@ def derive(fn: Callable, wrt: tuple[int, ...], kinds: Kinds, *, mode: str = "rev
         session = Session(numpy_numbers=numpy_numbers)
         shape = shape if shape is not None else Shape(len(kinds))
         parsed = _parse(fn, shape, kinds)                                # parse
-        checked = None
+        checked = seed = None
         if mode == "reverse":
-            entry, checked = _derive_reverse(session, fn, parsed, wrt, kinds, preserve_result,
-                                             scalar_output)
+            entry, checked, seed = _derive_reverse(session, fn, parsed, wrt, kinds,
+                                                   preserve_result, scalar_output)
         else:
             entry = _derive_forward(session, fn, parsed, wrt, kinds, shape, mode)
         functions = optimize(session.functions, _module_aliases(session), session.temporaries,
@@ -117,7 +117,7 @@ def derive(fn: Callable, wrt: tuple[int, ...], kinds: Kinds, *, mode: str = "rev
                              session.arrays)                             # optimize
         text = module_text(functions, _import_lines(session))           # emit
         template = compile_module(text, entry, session.owners, reads, fn, numpy_numbers)
-        return template if checked is None else dataclasses.replace(template, value_checked=checked)
+        return dataclasses.replace(template, value_checked=checked, seed_shape=seed)
 
 
 def _derive_reverse(session: Session, fn: Callable, parsed: Parsed, wrt, kinds: Kinds,
@@ -126,7 +126,7 @@ def _derive_reverse(session: Session, fn: Callable, parsed: Parsed, wrt, kinds: 
     the returned value is to be checked when it runs (file, line), if it is."""
     entry = session.unique(f"{callable_name(fn)}_grad", parsed.env)
     rev, wrt_names = _prepare(parsed, wrt, kinds, session)
-    checked = None
+    checked, seed = None, seed_shape(rev.fn, rev.activity) if scalar_output else None
     if scalar_output and not refuse_output_kind(rev.fn, rev.activity, parsed) \
             and scalar_output != "static":
         preserve_result, checked = True, _return_line(parsed)
@@ -135,7 +135,7 @@ def _derive_reverse(session: Session, fn: Callable, parsed: Parsed, wrt, kinds: 
     _adjoint_names(session, rev, parsed, [entry])
     # (a callee's adjoint sweep reads only what its forward sweep saved: not there)
     session.broadcasts[entry] = rev.broadcasts
-    return entry, checked
+    return entry, checked, seed
 
 
 def _derive_forward(session: Session, fn: Callable, parsed: Parsed, wrt, kinds: Kinds,
@@ -169,8 +169,19 @@ def refuse_output_kind(core: gast.FunctionDef, activity, parsed: Parsed) -> bool
                          construct="the returned value",
                          hint="return a float (a sum, a mean, a loss); for array outputs use "
                               "sourcead.vjp or sourcead.jacobian")
-    return kind.tag == "scalar" or (kind.tag == "array" and kind.dims is not None
-                                    and "?" not in kind.dims)
+    # a number by its kind, and active (an integer or a bool never is: an output that does
+    # not depend on the arguments may be one, whatever its kind says)
+    return core.body[-1].value.id in activity.active and (kind.tag == "scalar" or (
+        kind.tag == "array" and kind.dims is not None and "?" not in kind.dims))
+
+
+def seed_shape(core: gast.FunctionDef, activity) -> tuple | None:
+    """A size-1 array output is seeded with an array of its shape (rules take a cotangent of
+    their output's shape): ``(1, 1)`` for an output whose signature is ``"11"``."""
+    kind = activity.kind(core.body[-1].value.id)
+    if kind.tag == "array" and kind.dims and set(kind.dims) == {"1"}:
+        return (1,) * len(kind.dims)
+    return None
 
 
 def _return_line(parsed: Parsed) -> tuple[str, int]:

@@ -340,6 +340,10 @@ def _number(node: gast.AST):
     return None
 
 
+def _exact_type(node: gast.AST, kind: type) -> bool:
+    return isinstance(node, gast.Constant) and type(node.value) is kind
+
+
 def fold_constants(tree: gast.AST) -> gast.AST:
     """``2 - 1`` -> ``1``, ``x ** 1`` -> ``x``, ``1 * x`` -> ``x``: what rule templates leave
     behind when an argument is a constant (``2 * x ** (2 - 1)`` reads ``2 * x``)."""
@@ -355,9 +359,10 @@ def fold_constants(tree: gast.AST) -> gast.AST:
                 return gast.Constant(value=_ARITHMETIC[type(node.op)](left, right), kind=None)
             if isinstance(node.op, gast.Pow) and right == 1:
                 return node.left
-            if isinstance(node.op, gast.Mult) and left == 1:
+            # (by an int 1 only: ``1.0 * k`` of an integer k is a float, and stays one)
+            if isinstance(node.op, gast.Mult) and left == 1 and _exact_type(node.left, int):
                 return node.right
-            if isinstance(node.op, (gast.Mult, gast.Div)) and right == 1:
+            if isinstance(node.op, gast.Mult) and right == 1 and _exact_type(node.right, int):
                 return node.left
             return node
     return Fold().visit(tree)
