@@ -148,7 +148,7 @@ ROWS = [
     ("eigh batched", "np.linalg.eigh(B + np.swapaxes(B, -1, -2))[0]"),
     ("svd values", "np.linalg.svd(P, compute_uv=False)"),
     ("svd values wide", "np.linalg.svd(R, False, False)"),
-    ("svdvals", "np.linalg.svdvals(N)"),
+    *([("svdvals", "np.linalg.svdvals(N)")] if hasattr(np.linalg, "svdvals") else []),  # NumPy >= 2
     ("lstsq", "np.linalg.lstsq(P, v, rcond=None)[0]"),
     ("lstsq matrix", "np.linalg.lstsq(P, np.vstack([w, v[::-1]]).T)[0]"),
     ("lstsq residuals", "np.linalg.lstsq(P, v)[1]"),

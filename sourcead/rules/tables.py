@@ -529,7 +529,8 @@ def _linalg_rows() -> dict:
         np.linalg.svd: Rule(params=("x", "full_matrices", "compute_uv", "hermitian"),
                             defaults={"full_matrices": True, "compute_uv": True,
                                       "hermitian": False}, specialize=_refused_svd, **_singular),
-        np.linalg.svdvals: Rule(params=("x",), **_singular),
+        **({np.linalg.svdvals: Rule(params=("x",), **_singular)}  # NumPy >= 2.0 has svdvals
+           if hasattr(np.linalg, "svdvals") else {}),
         np.linalg.lstsq: _lstsq(),
         np.linalg.eigvalsh: Rule(params=("x",), shape="reduce", tangents={"x": eigvals_dot},
                                  vector_tangents={"x": eigvals_dot}, adjoints={"x": eigvals_bar}),
