@@ -450,8 +450,10 @@ def _the_lambda(node: gast.stmt, code, indent: int) -> gast.Lambda | None:
              == params]
     if len(found) <= 1:
         return found[0] if found else None
-    start = next(((line, col) for line, _, col, _ in code.co_positions()
-                  if line is not None and col is not None), None)
+    positions = getattr(code, "co_positions", None)   # (Python 3.11 and later)
+    start = None if positions is None else next(
+        ((line, col) for line, _, col, _ in positions() if line is not None and col is not None),
+        None)
     if start is None:
         return None
     line = start[0] - code.co_firstlineno + 1
