@@ -280,22 +280,44 @@ def type_key(args: tuple, kwargs: dict) -> tuple:
     return key if not kwargs else key + tuple((k, type(v)) for k, v in sorted(kwargs.items()))
 
 
-def fixed_arity(params: list, name: str, lookup: Callable, build: Callable) -> Callable | None:
+def fixed_arity(params: list, name: str, lookup: Callable, build: Callable,
+                wrong: Callable, edge: Callable) -> Callable | None:
     """A dispatcher with ``f``'s own parameters: ``(type(x), type(y))`` is a few times
     cheaper than packing ``*args`` and mapping ``type`` over it, and keywords work too.
-    Functions with defaults or variable arguments keep the general dispatcher."""
+    It checks its own arguments (``wrong(args, kwargs)`` says what is missing or too many)
+    and hands a float edge where Python raises to ``edge(error, args)``. Functions with
+    defaults or variable arguments keep the general dispatcher."""
     if any(p.kind is not p.POSITIONAL_OR_KEYWORD or p.default is not p.empty for p in params):
         return None
     names = ", ".join(p.name for p in params)
+    given = ", ".join(f"{p.name}=_sourcead_missing" for p in params)
+    missing = " or ".join(f"{p.name} is _sourcead_missing" for p in params) or "False"
     key = "".join(f"type({p.name}), " for p in params)
-    text = (f"def dispatch({names}):\n"
+    text = (f"def dispatch({given + ', ' if given else ''}*_sourcead_extra, "
+            f"**_sourcead_named):\n"
+            f"    if {missing} or _sourcead_extra or _sourcead_named:\n"
+            f"        _sourcead_wrong(tuple(a for a in ({names}{',' if names else ''}) "
+            f"if a is not _sourcead_missing) + _sourcead_extra, _sourcead_named)\n"
             f"    impl = _sourcead_lookup(({key}))\n"
             f"    if impl is None:\n"
             f"        impl = _sourcead_build({names})\n"
-            f"    return impl({names})\n")
-    namespace = {"_sourcead_lookup": lookup, "_sourcead_build": build}
+            f"    try:\n"
+            f"        return impl({names})\n"
+            f"    except (ZeroDivisionError, OverflowError, ValueError) as error:\n"
+            f"        return _sourcead_edge(error, ({names}{',' if names else ''}))\n")
+    namespace = {"_sourcead_lookup": lookup, "_sourcead_build": build,
+                 "_sourcead_missing": _MISSING_ARGUMENT, "_sourcead_wrong": wrong,
+                 "_sourcead_edge": edge}
     exec(_compiled(text, f"<sourcead: dispatcher of {name}>"), namespace)
     return namespace["dispatch"]
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "<no argument>"
+
+
+_MISSING_ARGUMENT = _Missing()
 
 
 @functools.lru_cache(maxsize=1024)

@@ -209,7 +209,10 @@ def callee_parts(obj: Any) -> tuple[FunctionType, dict[str, Any]] | None:
 
 
 def is_code(obj: Any) -> bool:
-    """A callable whose Python source sourcead reads (not NumPy's, math's or a builtin)."""
+    """A callable whose Python source sourcead reads (not NumPy's, math's or a builtin, nor
+    a derivative sourcead returned: what it generated is read instead)."""
+    if getattr(type(obj), "__sourcead_derivative__", False):
+        return False
     parts = callee_parts(obj) if not isinstance(obj, (type, BuiltinFunctionType)) else None
     if parts is None:
         return False
