@@ -650,14 +650,19 @@ def checked(seed: int, hessian: bool = True, seconds: int = 0) -> tuple[Program,
             signal.alarm(0)
 
 
-def soak(seeds, hessian: bool = True, seconds: int = 120, quiet: bool = False) -> dict:
-    """Check ``seeds``; print each bad program as it is found, then a table per class."""
+def soak(seeds, hessian: bool = True, seconds: int = 120, quiet: bool = False,
+         verbose: bool = False, kinds: bool = False) -> dict:
+    """Check ``seeds``; print each bad program as it is found (``verbose``: every bad mode),
+    then a table per class."""
     tally: dict[str, collections.Counter] = {c: collections.Counter() for c in CLASSES}
+    by_kind: dict[tuple[str, str], collections.Counter] = collections.defaultdict(
+        collections.Counter)
     modes: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
     skips: collections.Counter = collections.Counter()
     for seed in seeds:
         prog, result = checked(seed, hessian, seconds)
         tally[prog.cls][result.outcome] += 1
+        by_kind[prog.cls, kind_group(prog)][result.outcome] += 1
         for mode, outcome in result.modes.items():
             modes[mode][outcome] += 1
         if result.outcome == "SKIP":
@@ -665,8 +670,28 @@ def soak(seeds, hessian: bool = True, seconds: int = 120, quiet: bool = False) -
         if result.outcome in BAD + ("TIMEOUT",) and not quiet:
             print(f"seed {seed} [{prog.cls}/{prog.kind}] {result.outcome} {result.message}",
                   flush=True)
+            for mode, outcome in result.modes.items() if verbose else ():
+                if outcome in BAD and not result.message.startswith(mode + ":"):
+                    print(f"    {mode}: {outcome} {result.messages[mode]}", flush=True)
     print_table(tally, modes, skips)
+    if kinds:
+        print("\nper kind:")
+        for (cls, kind), rows in sorted(by_kind.items()):
+            print(f"  {cls:9} {kind:34}" + "".join(f" {o}={rows[o]}" for o in OUTCOMES if rows[o]))
     return tally
+
+
+def kind_group(prog: Program) -> str:
+    """The kind of a program without its details: the roles of names, the styles of
+    decorators, the value of a dead path."""
+    if prog.cls == "deadpath":
+        return prog.kind.split("@")[0]
+    if prog.cls == "names":
+        return "+".join(sorted({role.split(":")[1] for role in prog.kind.split(",")}))
+    if prog.cls == "decorator":
+        tags, where = prog.kind.split("@")
+        return "+".join(sorted({t.split("/")[-1] for t in tags.split("+")})) + "@" + where
+    return prog.kind
 
 
 def print_table(tally, modes, skips) -> None:
@@ -695,6 +720,8 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--no-hessian", action="store_true")
     parser.add_argument("--timeout", type=int, default=120, help="seconds per program")
     parser.add_argument("--quiet", action="store_true", help="only the table")
+    parser.add_argument("--verbose", action="store_true", help="every bad mode of a program")
+    parser.add_argument("--kinds", action="store_true", help="a table per kind of program too")
     opts = parser.parse_args(argv)
     if opts.show is not None:
         prog, result = checked(opts.show, not opts.no_hessian)
@@ -703,14 +730,15 @@ def main(argv: list[str]) -> None:
         print(prog.source)
         print(f"# args = {prog.args!r}")
         print(f"# {result.outcome} {result.message}")
-        print(f"# modes: {result.modes}")
+        for mode, outcome in result.modes.items():
+            print(f"# {mode}: {outcome} {result.messages[mode]}")
         return
     seeds = range(opts.start, opts.start + opts.count)
     if opts.cls:
         offset = (CLASSES.index(opts.cls) - opts.start) % len(CLASSES)
         seeds = range(opts.start + offset, opts.start + offset + len(CLASSES) * opts.count,
                       len(CLASSES))
-    soak(seeds, not opts.no_hessian, opts.timeout, opts.quiet)
+    soak(seeds, not opts.no_hessian, opts.timeout, opts.quiet, opts.verbose, opts.kinds)
 
 
 if __name__ == "__main__":

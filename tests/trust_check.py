@@ -77,10 +77,11 @@ class Result:
     outcome: str
     message: str = ""
     modes: dict[str, str] = field(default_factory=dict)   # each mode's worst outcome
+    messages: dict[str, str] = field(default_factory=dict)  # and what it said
 
     def add(self, mode: str, outcome: str, message: str = "") -> None:
         if mode not in self.modes or worse(outcome, self.modes[mode]):
-            self.modes[mode] = outcome
+            self.modes[mode], self.messages[mode] = outcome, message
         if worse(outcome, self.outcome):
             self.outcome, self.message = outcome, f"{mode}: {message}"
 
