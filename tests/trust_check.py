@@ -161,7 +161,7 @@ def disagreement(got: Any, expected: Any, rtol: float, atol: float, flat: bool =
     try:
         g = np.asarray(got, dtype=float)
     except (TypeError, ValueError):
-        return f"got {type(got).__name__} {got!r:.120}, expected {np.round(expected, 6)!r}"
+        return re.sub(r"\s+", " ", f"got {type(got).__name__} {got!r:.120}, expected {expected!r}")
     e = np.asarray(expected, dtype=float)
     if flat:
         g, e = g.ravel(), e.ravel()
@@ -230,12 +230,13 @@ class Truth:
     def verdict(self, mode: str, got: Any) -> str | None:
         """'' if ``got`` is right, why not otherwise; None where there is no truth."""
         if self.prog.output == "nonnumeric":
-            return f"accepted a {type(self.value).__name__} output, gave {got!r:.100}"
+            return f"accepted a {type(self.value).__name__} output, gave " + \
+                re.sub(r"\s+", " ", f"{got!r:.100}")
         if mode in ("reverse", "forward"):
             return disagreement(got, self.grad, 1e-5, 1e-6)
         if mode == "jvp":
             if not (isinstance(got, tuple) and len(got) == 2):
-                return f"jvp gave {got!r:.100}"
+                return re.sub(r"\s+", " ", f"jvp gave {got!r:.100}")
             value = disagreement(got[0], self.value, 1e-9, 1e-12, flat=True)
             tangent = disagreement(got[1], self.tangent, 1e-5, 1e-6, flat=True)
             return (f"value {value}" if value else "") + (" " if value and tangent else "") + (
