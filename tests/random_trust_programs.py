@@ -1,5 +1,6 @@
 """Random programs written the way users write code, in the six classes where a derivative
-tool is most tempted to be silently wrong (issue 11), and the check that classifies them.
+tool is most tempted to be silently wrong (issue 11), and the soak that checks them
+(the check itself is tests/trust_check.py).
 
 ``program(seed)`` writes the source of a module and says how to differentiate it. The class
 is ``CLASSES[seed % 6]``:
@@ -31,8 +32,9 @@ for programs whose state changes, ``change(step)``, run before each step after t
 and new ones) and classifies the program against central differences of the user's function:
 RIGHT, REFUSED, WRONG, CRASH, MUTATED (or SKIP, where there is no reliable truth).
 
-Soak: ``python tests/random_trust_programs.py START COUNT [--class NAME] [--no-hessian]``;
-``python tests/random_trust_programs.py --show SEED`` prints a program.
+Soak: ``python tests/random_trust_programs.py START COUNT [--class NAME] [--no-hessian]
+[--verbose] [--kinds]`` prints one line per WRONG, CRASH or MUTATED program and a table per
+class; ``python tests/random_trust_programs.py --show SEED`` prints a program and its result.
 """
 from __future__ import annotations
 
