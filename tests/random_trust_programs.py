@@ -97,7 +97,13 @@ class Gen:
         if kind == "unary":
             return self.pick(self.S_UNARY).format(self.scalar(leaves, depth - 1))
         a, b = self.scalar(leaves, depth - 1), self.scalar(leaves, depth - 1)
-        return self.pick(self.BINARY).format(a, b, b=b)
+        return self.binary(a, b)
+
+    def binary(self, a: str, b: str) -> str:
+        """``a op b``; never ``e - e``, an exact zero whose norm has no derivative (the
+        truth, a constant, says 0; the chain rule says NaN)."""
+        template = self.pick(self.BINARY)
+        return (template if a != b else template.replace("-", "+")).format(a, b, b=b)
 
     def array(self, arrays, scalars, depth: int = 2) -> str:
         """An elementwise expression of one of ``arrays`` (all of length n) and ``scalars``."""
@@ -110,7 +116,7 @@ class Gen:
             return self.pick(self.A_UNARY).format(self.array(arrays, scalars, depth - 1))
         a = self.array(arrays, scalars, depth - 1)
         b = self.pick((self.array(arrays, scalars, depth - 1), self.scalar(scalars, 1)))
-        return self.pick(self.BINARY).format(a, b, b=b)
+        return self.binary(a, b)
 
     def reduce(self, arr: str) -> str:
         template = self.pick(self.REDUCE)
