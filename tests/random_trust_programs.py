@@ -231,7 +231,7 @@ def default_lines(g: Gen, values, params: str, change: str):
 
 
 def helper_default_lines(g: Gen, values):
-    helper = ["def helper(u, c=C[0]):", f"    return {g.array(['u'], ['c'])}"]
+    helper = ["def helper(u, c=C[0]):", f"    return c * {g.array(['u'], ['c'])}"]
     f, args, wrt = f_and_args(g, g.body(["x", "helper(x * y)", "helper(x)"], ["y"]))
     return [f"C = [{', '.join(values)}]", "", ""] + helper + ["", ""] + f + [
         "", "", "def change(step):", "    helper.__defaults__ = (C[step],)"], args, wrt
@@ -480,6 +480,7 @@ def alias_snippet(g: Gen, kind: str) -> tuple[list[str], list[str], list[str], l
     """(module lines, statements, arrays the result uses, scalars the result uses)."""
     aug, faug, c = augmented(g), augmented(g, False), g.const()
     inner = augmented(g, names=False)   # in a function of its own: no x or y there
+    part = re.sub(r" (np\.sin\(x\)|x)$", " y", aug)   # for a view or a slice: no array of n
     view = g.pick(VIEWS)
     snippets = {
         "param_inplace": ([], [f"x {aug}"], ["x"], []),
@@ -499,10 +500,10 @@ def alias_snippet(g: Gen, kind: str) -> tuple[list[str], list[str], list[str], l
                                ["c = shrink(x)"], ["x", "c"], []),
         "return_alias": (["def ident(a):", "    return a", "", ""],
                          ["b = ident(x)", f"b {aug}"], ["x"], []),
-        "view_then_inplace": ([], [f"c = x{view}", f"x {aug}"], ["x"], [f"np.sum(c ** 2)"]),
-        "inplace_on_view": ([], [f"c = x{view}", f"c {aug}"], ["x"], [f"np.sum(np.sin(c))"]),
+        "view_then_inplace": ([], [f"c = x{view}", f"x {aug}"], ["x"], ["np.sum(c ** 2)"]),
+        "inplace_on_view": ([], [f"c = x{view}", f"c {part}"], ["x"], ["np.sum(np.sin(c))"]),
         "slice_write": ([], g.pick((["a = x", f"a[1:] = a[1:] * {c}"], ["a = x", "a[0] = y"],
-                                    ["c = x[1:]", "c[0] = y * 0.5"], ["a = x", f"a[:2] {aug}"])),
+                                    ["c = x[1:]", "c[0] = y * 0.5"], ["a = x", f"a[:2] {part}"])),
                         ["x"], []),
         "out_arg": ([], g.pick(([f"np.multiply(x, {c}, out=x)"], ["a = x", "np.add(a, y, out=a)"],
                                 ["np.sin(x, out=x)"], ["a = x", "b = a", "np.tanh(a, out=b)"],
