@@ -20,13 +20,13 @@ import random_trust_programs as trust
 import sourcead
 import trust_check as checker
 
-SEEDS = range(216)           # 36 programs of each class (the class is CLASSES[seed % 6])
+SEEDS = range(180)           # 30 programs of each class (the class is CLASSES[seed % 6])
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_random_program_is_right_or_refused(seed):
     prog = trust.program(seed)
-    result = checker.check(prog, hessian=seed % 2 == 0)
+    result = checker.check(prog, hessian=seed // 6 % 3 == 0)   # a third of each class: slow
     assert result.outcome not in checker.BAD, (
         f"seed {seed} [{prog.cls}/{prog.kind}] {result.outcome} {result.message}\n"
         f"{prog.source}args = {prog.args!r}, wrt = {prog.wrt}")
