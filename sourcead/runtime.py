@@ -96,6 +96,14 @@ def _plain_zero(v) -> bool:
     return isinstance(v, (int, float)) and v == 0
 
 
+def reached(g) -> bool:
+    """Whether an adjoint carries something: not a plain zero (a number equal to 0), which is
+    what the adjoint of a value whose uses did not run still is. Adjoints are linear in the
+    incoming adjoint, so a block whose incoming adjoint is a plain zero adds nothing and is
+    skipped (it may also need the value's shape, which a plain zero lacks)."""
+    return not (isinstance(g, (int, float, np.number)) and g == 0)
+
+
 def dot_adjoint_x(g, x, y):
     """The adjoint of ``np.dot(x, y)`` for ``x`` (beyond 2 dims NumPy contracts x's last
     axis with y's second to last)."""
@@ -403,7 +411,10 @@ def component(t_bar, i):
 
 
 def with_component(t_bar, i, g, t):
-    """A copy of ``t_bar`` (shaped like the container ``t``, or a zero) with ``g`` added at ``i``."""
+    """A copy of ``t_bar`` (shaped like the container ``t``, or a zero) with ``g`` added at ``i``.
+    (``t`` a plain zero: an adjoint nothing reached, whose components are constant zeros.)"""
+    if not isinstance(t, (tuple, list, dict)) and _plain_zero(t):
+        return t_bar
     if not isinstance(t_bar, (tuple, list, dict)):
         t_bar = zeros_like(t)
     if isinstance(t_bar, dict):
@@ -1026,4 +1037,4 @@ HELPERS.update({f.__name__: f for f in (
     untrace, cast_like, kron_adjoint_x, kron_adjoint_y, untile, repeat_indices, unsplit, split_each,
     eye_like, _dot_axes, norm_slope, norm_curvature, lower_symmetric, fold_lower, lower_half,
     sinc_derivative, split_parts, untall, shaped_like)})
-HELPERS.update({"scatter_into": scatter_into})  # the adjoints of parts of one array
+HELPERS.update({"scatter_into": scatter_into, "reached": reached})  # the adjoints of parts of one array

@@ -596,6 +596,7 @@ _NORM = "unreduce(norm, x, axis, keepdims)"
 def _runtime_rows() -> dict:
     return {
         runtime.zeros_like: CONSTANT,
+        runtime.reached: ZERO,  # a test whether an adjoint is a plain zero: a flag
         runtime.unbroadcast: Rule(params=("v", "x"), tangents={"v": "unbroadcast(v_dot, x)"},
                                   vector_tangents={"v": "unbroadcast_each(v_dot, x)"},
                                   # spread back, or summed back where v was spread
