@@ -564,6 +564,9 @@ def _value_kind(value: gast.expr, kinds: Mapping[str, Kind], env: Environment,
     if isinstance(value, (gast.Tuple, gast.List, gast.Dict)):
         return OTHER
     if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name) \
+            and is_container(kinds.get(value.value.id, NONE)) and _is_slice(value.slice):
+        return _sliced(kinds[value.value.id], value.slice)  # a slice of a list is a list
+    if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name) \
             and kinds.get(value.value.id, NONE).tag in ("list", "stack"):
         return kinds.get(elements(value.value.id), UNKNOWN)  # what was appended to it
     if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name) \
@@ -605,6 +608,30 @@ def _value_kind(value: gast.expr, kinds: Mapping[str, Kind], env: Environment,
         kind = result_kind(call, [value_kind(a, kinds, env, result_kind) for a in call.atoms])
         return UNKNOWN if kind.tag == "none" else kind  # a computed value is never just None
     return UNKNOWN
+
+
+def _is_slice(index: gast.expr) -> bool:
+    return isinstance(index, gast.Slice) or (
+        isinstance(index, gast.Call) and isinstance(index.func, gast.Name)
+        and index.func.id == "slice")
+
+
+def _sliced(kind: Kind, index: gast.expr) -> Kind:
+    """``xs[a:b:c]`` of a container: a list of a list (or of a stack), and a tuple of a tuple
+    (with its elements' kinds, where the bounds are constants)."""
+    if kind.tag in ("list", "stack"):
+        return LIST
+    parts = [index.lower, index.upper, index.step] if isinstance(index, gast.Slice) \
+        else list(index.args)
+    bounds = [None if p is None or (isinstance(p, gast.Constant) and p.value is None)
+              else _constant_int(p) for p in parts]
+    unknown = any(b is None and p is not None and not (isinstance(p, gast.Constant)
+                                                        and p.value is None)
+                  for p, b in zip(parts, bounds))
+    if kind.structure is None or kind.structure[0] == "dict" or unknown:
+        return Kind(kind.tag)
+    return dataclasses.replace(kind, structure=(kind.structure[0],
+                                                kind.structure[1][slice(*bounds)]))
 
 
 # ---- shape signatures of operations ---------------------------------------------------------

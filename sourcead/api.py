@@ -23,6 +23,7 @@ import numpy as np
 
 from . import shapes
 from .runtime import component
+from .conversions import containers_as_arrays
 from .analyze import (AnyShape, InstanceOf, BOOL, INT, NONE, SCALAR, UNKNOWN, Kind, UserCall, analyze_activity,
                       anchors_of, anchors_union, join, kind_of_annotation, kind_of_value,
                       stack_parameters)
@@ -134,6 +135,11 @@ def _analyzed(parsed: Parsed, wrt: tuple[int, ...], kinds: Kinds, session: Sessi
     result = core.body[-1].value.id
     activity = analyze_activity(core, parsed.env, dict(zip(params, kinds)), wrt_names,
                                 [result], result_kind)
+    converted = containers_as_arrays(core, activity.kinds, parsed.env)  # np.sum(xs): of np.array(xs)
+    if converted is not core:
+        core = converted
+        activity = analyze_activity(core, parsed.env, dict(zip(params, kinds)), wrt_names,
+                                    [result], result_kind)
     refuse_shared_augmented(parsed, activity.kinds)
     refuse_stale_views(core, activity.kinds, parsed)
     used = names_in(core)

@@ -512,7 +512,8 @@ class Reverse:
         if not self.active(value.value):
             return []
         if is_container(self.activity.kind(value.value.id)):  # an element of a container
-            term = expr("with_component(b, i, g, t)", b=self.bar(value.value.id), i=value.slice,
+            term = expr("with_component(b, i, g, t)", b=self.bar(value.value.id),
+                        i=index_value(value.slice),
                         g=self.bar(target), t=value.value)
             return [assign(self.bar(value.value.id), term)]
         array = value.value.id

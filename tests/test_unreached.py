@@ -66,6 +66,7 @@ ROWS += [
     ("np.expand_dims(x, 0)", None), ("np.broadcast_to(x, (2, 4))", None),
     ("np.flip(M, 0)", None), ("np.swapaxes(M, 0, 1)", None), ("np.moveaxis(M, 0, 1)", None),
     ("np.roll(x, 1)", None), ("np.array([x[0], x[1] * s])", None),
+    ("np.asarray([x[0], x[1] * s])", None), ("np.sum([x, 2.0 * x], axis=0)", None),
     ("np.array([[x[0], s], [s, x[1]]])", None), ("np.stack([x, x * s])", None),
     ("np.concatenate([x, x * s])", None), ("np.take(x, [0, 2, 2])", None),
     ("np.where(x > 0.5, x, x * s)", None), ("np.clip(x, 0.35, 0.65)", None),

@@ -150,6 +150,14 @@ def _refused_norm(constants: dict) -> str | None:
     return None
 
 
+# np.array of values written in the call, or of a list variable (of a number or an array,
+# np.array is a copy: ``conversions`` writes it np.copy)
+_AS_ARRAY = Rule(params=("xs",), sequences=("xs",), shape="reduce",
+                 adjoints={"xs": "g[k]"}, tangents={"xs": "np.array(xs_dot)"},
+                 vector_tangents={"xs": "stack_each(xs_dot, xs, 0)"},
+                 list_adjoints={"xs": "unstack(g, xs)"})
+
+
 def _array_rows() -> dict:
     """Reductions with axis/keepdims, shapes, and piecewise elementwise functions."""
     unreduce = "unreduce(g, x, axis, keepdims)"
@@ -231,10 +239,7 @@ def _array_rows() -> dict:
                       tangents={"x": "np.roll(x_dot, shift, axis)"},
                       vector_tangents={"x": "roll_each(x_dot, shift, axis)"}),
         # arrays built from lists of values: each element gets its part of the adjoint
-        np.array: Rule(params=("xs",), sequences=("xs",), shape="reduce",
-                       adjoints={"xs": "g[k]"}, tangents={"xs": "np.array(xs_dot)"},
-                       vector_tangents={"xs": "stack_each(xs_dot, xs, 0)"},
-                       list_adjoints={"xs": "unstack(g, xs)"}),
+        np.array: _AS_ARRAY, np.asarray: _AS_ARRAY,
         np.stack: Rule(params=("xs", "axis"), defaults={"axis": 0}, sequences=("xs",),
                        shape="reduce", adjoints={"xs": "np.take(g, k, axis=axis)"},
                        list_adjoints={"xs": "unstack(g, xs, axis)"},
