@@ -575,9 +575,11 @@ def _value_kind(value: gast.expr, kinds: Mapping[str, Kind], env: Environment,
         return kinds[value.value.id].element(key)
     if stack_pop(value) is not None:  # elements pushed elsewhere (by a caller) are unknown
         return kinds.get(elements(stack_pop(value)), UNKNOWN)
-    args = [value_kind(a, kinds, env, result_kind) for a in _data_args(value, env)
-            if not isinstance(a, gast.Tuple)]
     op = operation(value, env)
+    # (a tuple is a shape, except where the row reads a sequence of values: np.stack((a, b)))
+    values = _sequence_arguments(value, op.rule, env)
+    args = [value_kind(a, kinds, env, result_kind) for a in _data_args(value, env)
+            if not isinstance(a, gast.Tuple) or id(a) in values]
     if op.rule is not None:
         if op.rule.integer:
             return _integer_kind(value, args, env)
@@ -608,6 +610,14 @@ def _value_kind(value: gast.expr, kinds: Mapping[str, Kind], env: Environment,
         kind = result_kind(call, [value_kind(a, kinds, env, result_kind) for a in call.atoms])
         return UNKNOWN if kind.tag == "none" else kind  # a computed value is never just None
     return UNKNOWN
+
+
+def _sequence_arguments(value: gast.expr, rule: Rule | None, env: Environment) -> set[int]:
+    """ids of the arguments a row reads as sequences of values."""
+    if rule is None or not rule.sequences or not isinstance(value, gast.Call):
+        return set()
+    bound = bound_arguments(value, rule, env)
+    return {id(bound[p]) for p in rule.sequences if p in bound}
 
 
 def _is_slice(index: gast.expr) -> bool:

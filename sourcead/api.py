@@ -737,7 +737,8 @@ def vjp(f: Callable, wrt=0):
     def pullback(*args_and_cotangent):
         *args, cotangent = args_and_cotangent
         kinds = kinds_of_arguments(tuple(args), params, positions)
-        kinds = kinds if np.ndim(cotangent) == 0 else tuple(
+        number = not isinstance(cotangent, _CONTAINERS) and np.ndim(cotangent) == 0
+        kinds = kinds if number else tuple(
             Kind("unknown", k.like) if k.tag == "scalar" else k for k in kinds)
         emitted, impl = _specialize(f, positions, kinds, True, False)
         emitted.refresh()

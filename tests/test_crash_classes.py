@@ -11,6 +11,8 @@ import sourcead
 import rule_check
 import container_array_functions as arrays
 import list_slice_functions as slices
+import sequence_call_functions as sequences
+import tuple_output_functions as outputs
 
 
 def every_mode(f, args, exact, wrt=0):
@@ -61,3 +63,56 @@ def test_np_array_of_a_list_argument(mode):
     grad = sourcead.grad(arrays.array_of_a_list_argument, mode=mode)
     assert grad([1.0, -2.0]) == [2.0, -4.0]
     assert grad((1.0, -2.0)) == (2.0, -4.0)
+
+
+@pytest.mark.parametrize("f, x, exact", sequences.CASES,
+                         ids=[c[0].__name__ for c in sequences.CASES])
+def test_tuples_of_values_written_in_calls_in_every_mode(f, x, exact):
+    """A tuple in np.concatenate((A, x)) was read as a shape: the result had a number's kind,
+    and its adjoint was summed to one number."""
+    every_mode(f, (x,), exact)
+
+
+def _like(tree, rng):
+    """A random value of the structure and shapes of ``tree``."""
+    if isinstance(tree, dict):
+        return {k: _like(v, rng) for k, v in tree.items()}
+    if isinstance(tree, (tuple, list)):
+        return type(tree)(_like(v, rng) for v in tree) if not hasattr(tree, "_fields") \
+            else tuple(_like(v, rng) for v in tree)
+    return float(rng.standard_normal()) if np.ndim(tree) == 0 else rng.standard_normal(np.shape(tree))
+
+
+def _inner(a, b) -> float:
+    if isinstance(a, dict):
+        return sum(_inner(a[k], b[k]) for k in a)
+    if isinstance(a, (tuple, list)):
+        return sum(_inner(p, q) for p, q in zip(a, b))
+    return float(np.sum(np.asarray(a) * np.asarray(b)))
+
+
+@pytest.mark.parametrize("f, x", outputs.CASES, ids=[c[0].__name__ for c in outputs.CASES])
+def test_vjp_with_a_cotangent_of_several_shapes(f, x):
+    """<u, J v> == <J^T u, v> with u a tuple (list, dict) of differently shaped parts; a part
+    given as a plain 0.0 counts as zeros."""
+    rng = np.random.default_rng(5)
+    u, v = _like(f(x), rng), _like(x, rng)
+    value, grad = sourcead.vjp(f)(x, u)
+    _, tangent = sourcead.jvp(f)(x, v)
+    assert np.shape(grad) == np.shape(x)
+    np.testing.assert_allclose(_inner(u, tangent), _inner(grad, v), rtol=1e-9)
+    first = next(iter(u)) if isinstance(u, dict) else 0
+    zeroed = dict(u) if isinstance(u, dict) else list(u)
+    zeroed[first] = 0.0
+    zeroed = zeroed if isinstance(u, (dict, list)) else tuple(zeroed)
+    _, grad = sourcead.vjp(f)(x, zeroed)
+    kept = dict(u) if isinstance(u, dict) else list(u)
+    kept[first] = np.zeros_like(np.asarray(u[first]))
+    np.testing.assert_allclose(_inner(kept, tangent), _inner(grad, v), rtol=1e-9, atol=1e-12)
+
+
+def test_vjp_of_two_values_exactly():
+    x = outputs.V
+    _, grad = sourcead.vjp(outputs.two_values)(x, (np.ones(4), np.array([1.0, -1.0])))
+    # a = 2 x; b = sum(x) x[:2]: d/dx_j of <(1, -1), b> = (x0 - x1) + sum(x) (1, -1, 0, 0)_j
+    np.testing.assert_allclose(grad, 2.0 + (x[0] - x[1]) + np.sum(x) * np.array([1, -1, 0, 0]))
