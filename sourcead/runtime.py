@@ -319,6 +319,23 @@ def unreduce(v, x, axis=None, keepdims=False):
     return np.array(np.broadcast_to(v, np.shape(x)), dtype=np.result_type(x, 0.0))  # writable copy
 
 
+def deviations(x, axis=None):
+    """``x`` minus its mean over ``axis``, exactly 0 where those elements are equal (the mean
+    of equal numbers may round: they are first shifted by one of them, their maximum)."""
+    if np.ndim(x) == 0:
+        return x * 0.0
+    shifted = x - np.max(x, axis=axis, keepdims=True)
+    return shifted - np.mean(shifted, axis=axis, keepdims=True)
+
+
+def reciprocal_or_zero(v):
+    """``1 / v``, and 0 where ``v`` is 0: the slope of a std that is 0, a function constant
+    over its elements (one element, or equal ones), is 0."""
+    if np.ndim(v) == 0 and not isinstance(v, np.ndarray):
+        return 0.0 if v == 0 else 1.0 / v
+    return np.divide(1.0, v, out=np.zeros(np.shape(v)), where=np.asarray(v) != 0)
+
+
 def extreme_mask(x, out, axis=None, keepdims=False):
     """Where ``x`` attains its max/min: 1 / (number of ties) there, 0 elsewhere. Ties share
     the derivative equally (the mean of the one-sided derivatives)."""
@@ -1068,4 +1085,5 @@ HELPERS.update({f.__name__: f for f in (
     untrace, cast_like, kron_adjoint_x, kron_adjoint_y, untile, repeat_indices, unsplit, split_each,
     eye_like, _dot_axes, norm_slope, norm_curvature, lower_symmetric, fold_lower, lower_half,
     sinc_derivative, split_parts, untall, shaped_like)})
-HELPERS.update({"scatter_into": scatter_into, "reached": reached, "refused": refused})  # the adjoints of parts of one array
+HELPERS.update({"scatter_into": scatter_into, "reached": reached, "refused": refused,
+                "deviations": deviations, "reciprocal_or_zero": reciprocal_or_zero})  # the adjoints of parts of one array

@@ -119,6 +119,7 @@ ROWS += [
     ("rt.untake(x[:3] * s, x, [0, 2, 2])", None), ("rt.untranspose(M * s)", None),
     ("rt.spread(s * 2.0, x)", None), ("rt.with_item(x, 1, s)", None),
     ("rt.owned(x * s, x)", None), ("rt.item(M * s, 1)", None),
+    ("rt.deviations(M * s, 1)", None), ("rt.reciprocal_or_zero(x + s)", None),
 ]
 
 # prod's derivative helper: its own derivative is given, but not that one's (a third order)

@@ -183,9 +183,12 @@ def _array_rows() -> dict:
                        tangents={"x": "np.outer(x_dot, y)", "y": "np.outer(x, y_dot)"}),
         np.var: _reduction("var", f"{unreduce} * 2 * ({_centered}) * (np.size(out) / np.size(x))",
                            f"2 * np.mean(({_centered}) * x_dot, axis=axis, keepdims=keepdims)"),
-        np.std: _reduction("std", f"unreduce(g / out, x, axis, keepdims) * ({_centered})"
-                                  " * (np.size(out) / np.size(x))",
-                           f"np.mean(({_centered}) * x_dot, axis=axis, keepdims=keepdims) / out"),
+        # (where the elements are equal the std is 0 and so is its derivative: deviations
+        # are exactly 0 there, and reciprocal_or_zero(0.0) is 0, at every order)
+        np.std: _reduction("std", "unreduce(g * reciprocal_or_zero(out), x, axis, keepdims) * "
+                                  "deviations(x, axis) * (np.size(out) / np.size(x))",
+                           "np.mean(deviations(x, axis) * x_dot, axis=axis, keepdims=keepdims) "
+                           "* reciprocal_or_zero(out)"),
         # prod: exact where elements are 0 (to second order; a third is refused). cumprod
         # divides by x: at an element equal to 0 its derivative is NaN (with NumPy's
         # warning), never a wrong finite number
@@ -602,6 +605,11 @@ def _runtime_rows() -> dict:
     return {
         runtime.zeros_like: CONSTANT,
         runtime.reached: ZERO,  # a test whether an adjoint is a plain zero: a flag
+        runtime.reciprocal_or_zero: ew("-out ** 2"),
+        runtime.deviations: Rule(params=("x", "axis"), defaults={"axis": None},
+                                 tangents={"x": "deviations(x_dot, axis)"},
+                                 vector_tangents={"x": "deviations(x_dot, each_axis(axis, x))"},
+                                 adjoints={"x": "deviations(g, axis)"}),  # a projection
         runtime.unbroadcast: Rule(params=("v", "x"), tangents={"v": "unbroadcast(v_dot, x)"},
                                   vector_tangents={"v": "unbroadcast_each(v_dot, x)"},
                                   # spread back, or summed back where v was spread
