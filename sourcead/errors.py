@@ -49,3 +49,8 @@ class SourceNotFoundError(SourceADError):
 
 class UsageError(SourceADError):
     """The API was called with arguments that do not make sense (bad wrt, non-scalar output)."""
+
+
+class NoDerivativeAtRunTime(NoDerivativeError, ValueError):
+    """A derivative found not to exist only as it runs (an ``ord`` held in a variable, a write
+    with a repeated index). Also a ValueError: a value, not the code, is what it cannot take."""

@@ -21,6 +21,7 @@ import gast
 from .analyze import (NONE, UNKNOWN, Kind, UserCall, analyze_activity, anchors_of,
                       anchors_union, join, stack_parameters)
 from .bind import Template
+from .conversions import containers_as_arrays
 from .emit import compile_module, module_text
 from .errors import SourceADError, UsageError
 from .naming import Namer, Spelling
@@ -198,6 +199,11 @@ def _analyzed(parsed: Parsed, wrt: tuple[int, ...], kinds: Kinds, session: Sessi
     result = core.body[-1].value.id
     activity = analyze_activity(core, parsed.env, dict(zip(params, kinds)), wrt_names,
                                 [result], result_kind)
+    converted = containers_as_arrays(core, activity.kinds, parsed.env)  # np.sum(xs): np.array(xs)
+    if converted is not core:
+        core = converted
+        activity = analyze_activity(core, parsed.env, dict(zip(params, kinds)), wrt_names,
+                                    [result], result_kind)
     refuse_shared_augmented(parsed, activity.kinds)
     refuse_stale_views(core, activity.kinds, parsed)
     used = names_in(core)

@@ -129,6 +129,7 @@ ROWS = [
     ("np.tril", "np.tril(N)"),
     ("np.triu", "np.triu(N, 1)"),
     ("np.copy", "np.copy(v) * v"),
+    ("np.asarray", "np.asarray(v) * v + np.asarray([v[0], w[1]])[1]"),
     ("x.copy/flatten", "N.copy().flatten()"),
     ("x.clip", "v.clip(-0.5, 0.5) * w"),
     ("x.astype", "R.astype(float) * R + R.astype(int)"),

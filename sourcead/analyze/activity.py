@@ -23,6 +23,7 @@ from ..parse import Environment
 from ..rules import Rule
 from ..rules.template import name_nodes, walk
 from .kinds import INT, Kind, LIST, NONE, STACK, UNKNOWN, is_container, join
+from .operations import _constant_int
 from .operations import (UserCall, differentiable_operands, elements, operands, operation, pushes,
                          stack_pop)
 from .values import value_kind
@@ -167,15 +168,6 @@ def _part_shape(value: gast.expr, fixed: frozenset[str]) -> str | None:
     # + 2 means equal everywhere
     lengths = [len(range(n)[lower:upper]) for n in range(2 * bound + 3)]
     return f"{base}[{','.join(map(str, lengths))}]"
-
-
-def _constant_int(node: gast.expr | None) -> int | None:
-    if isinstance(node, gast.Constant) and type(node.value) is int:
-        return node.value
-    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
-        inner = _constant_int(node.operand)
-        return None if inner is None else -inner
-    return None
 
 
 def _infer_kinds(assigns, env, kinds, loop_targets, result_kind, stack_pushes=(),
