@@ -269,6 +269,7 @@ def make_template(source: str, filename: str, code: CodeType, entry: str,
         read_names = set().union(*[_names_of(by_function[n]) for n, e in owners.items()
                                    if e is env and n in by_function])
         _fill_namespace(k, env, read_names, static, made, writer)
+        static["__file__"] = env.filename   # (where a refusal at run time points)
         if numpy_numbers:
             static.update({n: NUMPY_MATH for n, v in static.items() if v is math})
         statics.append(static)
