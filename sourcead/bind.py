@@ -155,7 +155,7 @@ class Template:
     statics: tuple           # per namespace: {name: value} for modules, classes, library objects
     lifted: tuple            # per namespace: {name: Lifted}
     generated: tuple         # names of the generated functions (every namespace gets them)
-    helpers: dict            # sourcead's helpers the code calls
+    helpers: dict            # spelling in this module -> sourcead's helper (emit.ModuleNames)
     refresher: CodeType | None   # makes ``refresh(root)`` for a binding's namespaces
     constants: tuple         # what ``refresh`` compares with
     checks: int = 0          # how many checks refresh makes (0: nothing can go stale)

@@ -27,7 +27,7 @@ from .analyze import (kind_of_value, signature, value_kind, anchors_of, dims_of,
                       differentiable_operands, live_before, operands, operation,
                       hint_for, operation_function, reads, stack_pop, stack_push, user_call)
 from .errors import NoDerivativeError
-from .naming import Namer, adjoint_name
+from .naming import NUMPY, Namer, Spelling, adjoint_name, mark, unmark
 from .parse import MISSING, Environment
 from . import runtime
 from .normalize import in_place, is_write
@@ -36,7 +36,6 @@ from .rules.shaped import SHAPED
 from .rules.template import (name_nodes, summed, index_value, walk, clone, assign, const, default_marker, expr, index_syntax, name,
                              stmts as template_stmts, substitute, times, total, without_defaults)
 from .rules.template import fold_constants
-from .naming import Spelling
 
 RequestCallee = Callable[[object, tuple[int, ...], tuple[Kind, ...]],
                          tuple[str, str, tuple[int, ...]]]
@@ -634,7 +633,7 @@ class Reverse:
         class Plain(gast.NodeTransformer):
             def visit_Call(self, n: gast.Call):
                 self.generic_visit(n)
-                found = SHAPED.get(n.func.id) if isinstance(n.func, gast.Name) else None
+                found = SHAPED.get(unmark(n.func.id)) if isinstance(n.func, gast.Name) else None
                 if found is None or n.keywords or len(n.args) != len(found[0]):
                     return n
                 dims = [dims_of(rev.activity.kind(a.id)) if isinstance(a, gast.Name) else None
@@ -764,7 +763,7 @@ def _number_first(g: gast.expr, partial: gast.expr, term: gast.expr) -> gast.exp
 
 def _is_unreduce(term: gast.expr) -> bool:
     return (isinstance(term, gast.Call) and isinstance(term.func, gast.Name)
-            and term.func.id == "unreduce")
+            and term.func.id == mark("unreduce"))
 
 
 def _spread_value(term: gast.expr) -> gast.expr:
@@ -886,7 +885,7 @@ def _is_break_trailer(s: gast.stmt) -> bool:
 
 # helpers that read only the shape of some arguments (by position)
 # (unreduce and scatter also take the dtype of theirs: float32 stays float32)
-_SHAPE_ONLY = {"unbroadcast": (1,)}
+_SHAPE_ONLY = {mark("unbroadcast"): (1,)}
 _NUMPY_SHAPE_ONLY = ("size", "shape", "ndim")
 
 
@@ -904,7 +903,7 @@ def _data_leaves(node: gast.expr):
 
 def _is_numpy(call: gast.Call, attr: str) -> bool:
     return (isinstance(call.func, gast.Attribute) and call.func.attr == attr
-            and isinstance(call.func.value, gast.Name) and call.func.value.id == "np")
+            and isinstance(call.func.value, gast.Name) and call.func.value.id == NUMPY)
 
 
 def _shape_arguments(call: gast.Call) -> tuple[int, ...]:

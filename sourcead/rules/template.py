@@ -6,6 +6,11 @@ replaced by a deep copy of its substitute. Rules and passes build code this way 
 that what they generate is visible as Python text in the source of sourcead itself.
 ``fold_constants`` folds the constant arithmetic a template leaves behind when an argument
 is a constant (``2 * x ** (2 - 1)`` -> ``2 * x``).
+
+A template names sourcead's helpers, NumPy and math plainly (``unbroadcast(g, x)``,
+``np.cos(x)``); the parsed template holds them marked (``$unbroadcast``, ``$np``, see
+``naming``), so that nothing a user calls a variable can be taken for one of them. ``emit``
+spells them.
 """
 from __future__ import annotations
 
@@ -15,13 +20,26 @@ from typing import Mapping, Union
 
 import gast
 
+from ..naming import MARK, mark, marked_object, unmark
+
 Sub = Union[gast.AST, str, int, float, bool, None]
 
 
 @lru_cache(maxsize=None)
 def _parse(text: str, mode: str) -> gast.AST:
     tree = gast.parse(text)
+    for n in name_nodes(tree):
+        if n.id in _TEMPLATE_NAMES:
+            n.id = mark(n.id)
     return tree.body[0].value if mode == "expr" else tree
+
+
+def _template_names() -> frozenset[str]:
+    from .. import runtime
+    return frozenset(runtime.HELPERS) | {"np", "math"}
+
+
+_TEMPLATE_NAMES = _template_names()
 
 
 class _FieldsBackward(dict):
@@ -171,9 +189,10 @@ class _Substitute(gast.NodeTransformer):
         self.subs = subs
 
     def visit_Name(self, node: gast.Name):
-        if node.id not in self.subs:
+        key = node.id if node.id in self.subs else unmark(node.id)
+        if key not in self.subs:
             return node
-        new = as_node(self.subs[node.id])
+        new = as_node(self.subs[key])
         if isinstance(new, gast.Name):
             new.ctx = node.ctx
         return new
@@ -269,14 +288,11 @@ def without_defaults(node: gast.AST, defaults: dict, operation_function=None) ->
 
 def _template_callee(call: gast.Call):
     """The object a template call names: a sourcead helper, or ``np.f`` / ``math.f``."""
-    from .. import runtime
-    import math
-    import numpy as np
     func = call.func
     if isinstance(func, gast.Name):
-        return runtime.HELPERS.get(func.id)
+        return marked_object(func.id)
     if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name):
-        module = {"np": np, "math": math}.get(func.value.id)
+        module = marked_object(func.value.id)
         return getattr(module, func.attr, None) if module is not None else None
     return None
 
