@@ -14,8 +14,10 @@ from a hash of the text: the same input always gives the same name and bytes.
 so (a parameter, a local, a global or builtin it reads that is something else), and no
 environment involved binds it to anything else. Otherwise it becomes a variant
 (``zeros_like_``), in the generated functions and in the helpers' pasted source alike; the
-user's names are never changed. NumPy and math are spelled with the user's own alias where
-one is free, else with an alias the module imports.
+user's names are never changed. A builtin the code calls (``range``, ``len``, ``slice``) is
+spelled plainly unless a user's name hides it, then with a variant the module imports
+(``from builtins import len as len_``). NumPy and math are spelled with the user's own alias
+where one is free, else with an alias the module imports.
 """
 from __future__ import annotations
 
@@ -35,7 +37,7 @@ import numpy as np
 
 from . import runtime
 from .bind import Template, make_template
-from .naming import MATH, NUMPY, Namer, mark, marked_object, unmark
+from .naming import BUILTINS, MATH, NUMPY, Namer, mark, marked_object, unmark
 from .parse import MISSING, Environment
 from .reverse import COMMENT, is_comment
 from .rules.template import clone, name_nodes
@@ -118,6 +120,13 @@ def helpers_needed(called: set[str]) -> list[str]:
     return first + rest
 
 
+@lru_cache(maxsize=None)
+def _globals_read(name: str) -> frozenset[str]:
+    """The global names a runtime function's source reads."""
+    tree = ast.parse(inspect.getsource(_runtime_function(name)))
+    return frozenset(n.id for n in ast.walk(tree) if isinstance(n, ast.Name))
+
+
 def _local_names(code) -> set[str]:
     names = set(code.co_varnames) | set(code.co_cellvars) | set(code.co_freevars)
     for const in code.co_consts:
@@ -161,15 +170,20 @@ class ModuleNames:
         self.pasted = helpers_needed(called)
         self.helper_locals = set().union(*[_local_names(_runtime_function(h).__code__)
                                            for h in self.pasted])
+        self.builtins = sorted({unmark(m) for m in marked if unmark(m) in BUILTINS} | {
+            n for h in self.pasted for n in _globals_read(h) if n in BUILTINS})
         generated = [f.name for f in functions]
-        unknown = marked - set(generated) - {mark(h) for h in self.pasted} - {NUMPY, MATH}
+        unknown = marked - set(generated) - {mark(h) for h in self.pasted + self.builtins} - {
+            NUMPY, MATH}
         if unknown:
             raise AssertionError(f"sourcead: generated code names {sorted(unknown)}, "
                                  "which the module does not define")
-        self.reserved = {unmark(n) for n in generated} | set(self.pasted) | {"np", "math"}
+        self.reserved = {unmark(n) for n in generated} | set(self.pasted) | set(
+            self.builtins) | {"np", "math"}
         self.namer = Namer(set())
         self.names = {n: self._choose(unmark(n), None) for n in generated}
         self.names.update({mark(h): self._choose(h, _runtime_function(h)) for h in self.pasted})
+        self.names.update({mark(b): self._choose(b, BUILTINS[b]) for b in self.builtins})
         self.imported: dict[str, str] = {}   # module marker -> the alias the module imports
         self.aliases = {id(env): self._aliases(env) for env in self.envs}
 
@@ -220,7 +234,8 @@ class ModuleNames:
 
     def helper_renames(self) -> tuple[tuple[str, str], ...]:
         """The names the helpers' source must spell differently (``np`` included)."""
-        renames = {h: self.names[mark(h)] for h in self.pasted if self.names[mark(h)] != h}
+        renames = {h: self.names[mark(h)] for h in self.pasted + self.builtins
+                   if self.names[mark(h)] != h}
         if self.pasted and self.imported_alias(NUMPY) != "np":
             renames["np"] = self.imported_alias(NUMPY)
         return tuple(sorted(renames.items()))
@@ -229,7 +244,9 @@ class ModuleNames:
         if self.pasted:
             self.imported_alias(NUMPY)
         lines = sorted({_import_line(marker, alias) for marker, alias in self.imported.items()
-                        if any(a.get(marker) == alias for a in self.aliases.values())})
+                        if any(a.get(marker) == alias for a in self.aliases.values())} | {
+            f"from builtins import {b} as {self.names[mark(b)]}" for b in self.builtins
+            if self.names[mark(b)] != b})
         header = _import_line(NUMPY, self.imported[NUMPY]) if self.pasted else None
         return ([header] if header is not None and header not in lines else []) + lines
 
@@ -268,5 +285,11 @@ def helper_source(name: str, renames: tuple[tuple[str, str], ...] = ()) -> str:
             found = re.search(rb"def\s+(" + node.name.encode() + rb")\b", lines[node.lineno - 1])
             spots.append((node.lineno - 1, found.start(1), found.end(1), table[node.name]))
     for row, start, end, new in sorted(spots, reverse=True):
-        lines[row] = lines[row][:start] + new.encode() + lines[row][end:]
+        old = lines[row][start:end].decode(errors="replace")
+        if old in table and table[old] == new:
+            lines[row] = lines[row][:start] + new.encode() + lines[row][end:]
+        else:  # a position older Pythons give wrongly (inside an f-string): by the line's text
+            lines[row] = re.sub(rb"(?<![\w.])(" + b"|".join(k.encode() for k in table) +
+                                rb")(?!\w)", lambda m: table[m.group(1).decode()].encode(),
+                                lines[row])
     return b"".join(lines).decode()

@@ -6,14 +6,15 @@ suffixes on collision. Only the set of used names drives the choice, never a glo
 so the same function always yields the same names (invariant 2: byte-identical output).
 
 Names that live at module level in generated code (sourcead's helpers, NumPy and math, the
-generated functions) are *marked* while a derivative is built (``$zeros_like``, ``$np``,
-``$f_grad``): ``$`` cannot start a Python identifier, so a marked name never means a name of
-the user's, whatever the user called things. ``emit`` spells every marked name once per
+builtins it calls, the generated functions) are *marked* while a derivative is built
+(``$zeros_like``, ``$np``, ``$range``, ``$f_grad``): ``$`` cannot start a Python identifier, so
+a marked name never means a name of the user's, whatever the user called things. ``emit`` spells every marked name once per
 build (``ModuleNames``): the short name where it is free in every function and environment
 involved, else a variant (``zeros_like_``) that is.
 """
 from __future__ import annotations
 
+import builtins
 import keyword
 import math as math_module
 import re
@@ -86,25 +87,30 @@ def unmark(ident: str) -> str | None:
 
 
 def marked_object(ident: str) -> Any:
-    """The object a marked name stands for: NumPy, math or one of sourcead's helpers (None
-    for anything else, such as a generated function)."""
+    """The object a marked name stands for: NumPy, math, one of sourcead's helpers or a
+    builtin (None for anything else, such as a generated function)."""
     if ident == NUMPY:
         return numpy_module
     if ident == MATH:
         return math_module
     name = unmark(ident)
-    return runtime.HELPERS.get(name) if name is not None else None
+    if name is None:
+        return None
+    return runtime.HELPERS.get(name, BUILTINS.get(name))
 
 
 def marked_name_of(value: Any) -> str | None:
-    """The marked name for an object of NumPy's, math's or sourcead's helpers (as a user's
-    name or generated code may hold it), else None."""
+    """The marked name for NumPy, math, one of sourcead's helpers or a builtin function or
+    type (as a user's name or generated code may hold it), else None."""
     if value is numpy_module:
         return NUMPY
     if value is math_module:
         return MATH
-    name = _HELPER_NAMES.get(id(value))
-    return mark(name) if name is not None and runtime.HELPERS[name] is value else None
+    for names, table in ((_HELPER_NAMES, runtime.HELPERS), (_BUILTIN_NAMES, BUILTINS)):
+        name = names.get(id(value))
+        if name is not None and table[name] is value:
+            return mark(name)
+    return None
 
 
 def plainly(tree: gast.AST) -> gast.AST:
@@ -120,7 +126,10 @@ def plainly(tree: gast.AST) -> gast.AST:
     return tree
 
 
+BUILTINS = {name: value for name, value in vars(builtins).items()
+            if callable(value) and not name.startswith("_")}
 _HELPER_NAMES = {id(f): name for name, f in reversed(list(runtime.HELPERS.items()))}
+_BUILTIN_NAMES = {id(f): name for name, f in reversed(list(BUILTINS.items()))}
 
 
 def _sanitize(base: str) -> str:

@@ -22,15 +22,17 @@ from .naming import MATH, NUMPY, mark, unmark
 from .reverse import _is_unreduce, is_comment, without
 from .rules.template import Structures, name_nodes, walk, clone, fold_constants
 
-# calls that only compute a value (so an unused result can be dropped); sourcead's helpers
-# by their marked names (see naming: a user's function called ``zeros_like`` is not one)
+# calls that only compute a value (so an unused result can be dropped): sourcead's helpers
+# and builtins by their marked names (see naming: a user's function called ``zeros_like``
+# is not one)
 PURE_FUNCTIONS = {mark(h) for h in (
     "unbroadcast", "zeros_like", "scatter", "scatter_into", "dot_adjoint_x", "dot_adjoint_y",
     "lift", "spread", "sum_each", "unbroadcast_each", "dot_each_left", "dot_each_right",
     "scatter_each", "component", "with_component", "unreduce", "extreme_mask", "untranspose",
-    "uncumsum", "concatenated_part", "untake")} | {
-    "range", "reversed", "len", "abs", "float", "int", "slice"}
+    "uncumsum", "concatenated_part", "untake",
+    "range", "reversed", "len", "abs", "float", "int", "slice")}
 SCATTER, SCATTER_INTO, ZEROS_LIKE = mark("scatter"), mark("scatter_into"), mark("zeros_like")
+SLICE, RANGE, REVERSED, LEN = mark("slice"), mark("range"), mark("reversed"), mark("len")
 MAX_ROUNDS = 8
 
 
@@ -571,7 +573,7 @@ def _replaced(node: gast.expr, var: str, value: gast.expr) -> gast.expr:
 
 def _operations(node: gast.expr) -> int:
     return sum(1 for n in walk(node) if isinstance(n, (gast.BinOp, gast.UnaryOp)) or (
-        isinstance(n, gast.Call) and not (isinstance(n.func, gast.Name) and n.func.id == "slice")))
+        isinstance(n, gast.Call) and not (isinstance(n.func, gast.Name) and n.func.id == SLICE)))
 
 
 def reads_of(s: gast.stmt) -> set[str]:
@@ -1021,7 +1023,7 @@ def _real(stmts: list[gast.stmt]) -> bool:
 def _pure_iteration(loop: gast.For) -> bool:
     """The adjoint loops iterate over ranges: with an empty body they do nothing."""
     return all(not isinstance(n, gast.Call) or isinstance(n.func, gast.Name)
-               and n.func.id in ("range", "reversed", "len") for n in walk(loop.iter))
+               and n.func.id in (RANGE, REVERSED, LEN) for n in walk(loop.iter))
 
 
 def _negate(test: gast.expr) -> gast.expr:

@@ -258,7 +258,8 @@ class Reverse:
             return all(self.basic_index(e) for e in index.elts)
         if isinstance(index, gast.Slice):
             return all(p is None or self.basic_index(p) for p in (index.lower, index.upper, index.step))
-        if isinstance(index, gast.Call) and isinstance(index.func, gast.Name) and index.func.id == "slice":
+        if isinstance(index, gast.Call) and isinstance(index.func, gast.Name) \
+                and index.func.id == mark("slice"):
             return all(self.basic_index(p) for p in index.args)
         if isinstance(index, gast.Constant):
             return index.value is None or type(index.value) is int

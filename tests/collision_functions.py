@@ -52,3 +52,18 @@ def shadowed_numpy(x):
 def through_callee(x):
     """sum(scaled(x) * COL) = 3 (2.5 sum(x) + 9 x0): the callee's module has the names."""
     return np.sum(scaled(x) * COL)
+
+
+def make_summed(unreduce):
+    """sum(x) * unreduce, the factor a closure variable spelled like the helper that spreads
+    the sum's adjoint."""
+    def summed(x):
+        return np.sum(x) * unreduce
+    return summed
+
+
+def with_nested(x):
+    """sum(3 x): a nested function spelled like that helper."""
+    def unreduce(v):
+        return v * 3.0
+    return np.sum(unreduce(x))

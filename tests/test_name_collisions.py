@@ -21,6 +21,7 @@ a family and appears in the generated code of its family's program.
 """
 from __future__ import annotations
 
+import ast
 import importlib.util
 import itertools
 import linecache
@@ -40,6 +41,9 @@ GENERATED = ["np", "math", "tape", "tape_dot", "trips", "out", "out_bar", "_", "
              "x_bar_dot", "a_bar", "a_dot", "s_bar", "t_bar", "y_dot", "f_grad", "f_jvp",
              "f_grad_jvp", "f_grad_grad", "g_fwd", "g_adj", "g_jvp", "g_fwd_jvp", "g_adj_jvp",
              "g_fwd_fwd", "g_fwd_adj", "g_adj_fwd", "g_adj_adj", "t_1", "sin_t"]
+
+# builtins that generated code calls without the user's code calling them
+BUILTINS = ["range", "len", "slice", "isinstance", "tuple", "list", "float", "int"]
 
 # family: (statements of g that set ``s`` from ``x``, ``a`` and ``c``, the names it tests,
 #          modes left out with the reason)
@@ -70,6 +74,19 @@ FAMILIES = {
         "    t = t * 1.25\n"
         "s = t * t + np.sum((a * COL) ** 2)",
         ["owned"] + GENERATED, {}),
+    "builtins": (  # builtins that normalize, rules and the helpers' source write
+        "xs = [a[0] * x[1], a[1] * c]\n"
+        "s = 0.0\n"
+        "for v in xs:\n"
+        "    s = s + v * v\n"
+        "z = np.zeros(3)\n"
+        "z[1:] = a[:2] * c\n"
+        "k = 0\n"
+        "while k < 2:\n"
+        "    s = s * 1.5\n"
+        "    k = k + 1\n"
+        "s = s + np.sum(z * z)",
+        BUILTINS, {}),
     "dicts": (
         "d = {k: a[k] * x[k] for k in range(2)}\n"
         "s = 0.0\n"
@@ -304,6 +321,9 @@ def test_every_name_is_tested(directory):
         assert not missing, f"{family}: the generated code never uses {missing}"
     used = set(re.findall(r"[A-Za-z_]\w*", run("loops", "base", directory)[2]))
     assert not [n for n in GENERATED if n not in used | {"np", "math"}]
+    code = ast.parse(run("builtins", "base", directory)[2])
+    used = {n.id for n in ast.walk(code) if isinstance(n, ast.Name)}
+    assert not [n for n in BUILTINS if n not in used]
 
 
 # ---- the issue's examples and other collisions, with their exact derivatives ------------------
@@ -322,6 +342,8 @@ EXACT = {  # function, arguments, gradient, Hessian (by the first argument)
     "locals np and math": (cf.shadowed_numpy, (0.7,), 3 * 0.7 ** 2 + 2.0, 6 * 0.7),
     "names of a callee's module": (cf.through_callee, (X,), np.array([3 * 2.5 + 27.0, 7.5, 7.5]),
                                    np.zeros((3, 3))),
+    "closure variable unreduce": (cf.make_summed(2.5), (X,), np.full(3, 2.5), np.zeros((3, 3))),
+    "nested function unreduce": (cf.with_nested, (X,), np.full(3, 3.0), np.zeros((3, 3))),
 }
 
 
@@ -336,13 +358,16 @@ def test_exact_derivatives_of_functions_with_such_names(f, args, gradient, hessi
         np.testing.assert_allclose(got, hessian, rtol=1e-9, atol=1e-9)
 
 
-def test_saved_code_runs_with_the_helpers_renamed(directory):
-    """The module text, helpers' source included, computes the gradient by itself: a helper
-    renamed (``unreduce_``) is called by that name from the pasted helpers too."""
-    module = run("products", "A", directory)[0]
+@pytest.mark.parametrize("family, renamed", [("products", "def dot_adjoint_x_("),
+                                             ("builtins", "from builtins import len as len_")])
+def test_saved_code_runs_with_the_helpers_renamed(family, renamed, directory):
+    """The module text, helpers' source included, computes the gradient by itself in the
+    user's module: a helper or builtin renamed (``dot_adjoint_x_``, ``len_``) is called by
+    that name from the pasted helpers too."""
+    module = run(family, "A", directory)[0]
     df = sourcead.grad(module.f)
     text = sourcead.source(df, X)
-    assert re.search(r"^def dot_adjoint_x_\(", text, re.MULTILINE)  # the user has dot_adjoint_x
+    assert renamed in text
     namespace = dict(vars(module))
     exec(compile(text, "<saved>", "exec"), namespace)
     entry = re.search(r"^def (f_grad\w*)\(", text, re.MULTILINE).group(1)

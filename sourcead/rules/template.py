@@ -7,10 +7,10 @@ that what they generate is visible as Python text in the source of sourcead itse
 ``fold_constants`` folds the constant arithmetic a template leaves behind when an argument
 is a constant (``2 * x ** (2 - 1)`` -> ``2 * x``).
 
-A template names sourcead's helpers, NumPy and math plainly (``unbroadcast(g, x)``,
-``np.cos(x)``); the parsed template holds them marked (``$unbroadcast``, ``$np``, see
-``naming``), so that nothing a user calls a variable can be taken for one of them. ``emit``
-spells them.
+A template names sourcead's helpers, NumPy, math and builtins plainly (``unbroadcast(g, x)``,
+``np.cos(x)``, ``range(n)``); the parsed template holds them marked (``$unbroadcast``, ``$np``,
+``$range``, see ``naming``), so that nothing a user calls a variable can be taken for one of
+them (a placeholder spelled like one is still substituted). ``emit`` spells them.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from typing import Mapping, Union
 
 import gast
 
-from ..naming import MARK, mark, marked_object, unmark
+from ..naming import BUILTINS, mark, marked_object, unmark
 
 Sub = Union[gast.AST, str, int, float, bool, None]
 
@@ -36,10 +36,11 @@ def _parse(text: str, mode: str) -> gast.AST:
 
 def _template_names() -> frozenset[str]:
     from .. import runtime
-    return frozenset(runtime.HELPERS) | {"np", "math"}
+    return frozenset(runtime.HELPERS) | frozenset(BUILTINS) | {"np", "math"}
 
 
 _TEMPLATE_NAMES = _template_names()
+SLICE = mark("slice")
 
 
 class _FieldsBackward(dict):
@@ -315,7 +316,7 @@ def index_value(index: gast.expr) -> gast.expr:
     """Slice syntax as a value that can be passed to a function: ``slice(a, b, c)``."""
     if isinstance(index, gast.Slice):
         parts = [p if p is not None else const(None) for p in (index.lower, index.upper, index.step)]
-        return gast.Call(func=name("slice"), args=parts, keywords=[])
+        return gast.Call(func=name(SLICE), args=parts, keywords=[])
     if isinstance(index, gast.Tuple):
         return gast.Tuple(elts=[index_value(e) for e in index.elts], ctx=gast.Load())
     return copy.deepcopy(index)
@@ -324,7 +325,7 @@ def index_value(index: gast.expr) -> gast.expr:
 def index_syntax(value: gast.expr) -> gast.expr:
     """The inverse of ``index_value``: ``slice(1, None)`` -> ``1:``, for readable writes."""
     if isinstance(value, gast.Call) and isinstance(value.func, gast.Name) \
-            and value.func.id == "slice" and len(value.args) == 3 and not value.keywords:
+            and value.func.id == SLICE and len(value.args) == 3 and not value.keywords:
         parts = [None if isinstance(p, gast.Constant) and p.value is None else copy.deepcopy(p)
                  for p in value.args]
         return gast.Slice(lower=parts[0], upper=parts[1], step=parts[2])
