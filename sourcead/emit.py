@@ -186,6 +186,8 @@ class ModuleNames:
         self.names.update({mark(b): self._choose(b, BUILTINS[b]) for b in self.builtins})
         self.imported: dict[str, str] = {}   # module marker -> the alias the module imports
         self.aliases = {id(env): self._aliases(env) for env in self.envs}
+        if self.pasted:  # the helpers' source names NumPy by the imported alias
+            self._imported_alias(NUMPY)
 
     def _choose(self, base: str, value: Any) -> str:
         return self.namer.variant(base, lambda s: self._free(s, base, value))
@@ -207,7 +209,7 @@ class ModuleNames:
         out = {}
         for marker, module, default in ((NUMPY, np, "np"), (MATH, math, "math")):
             if marker in used:
-                out[marker] = self._user_alias(env, module, default) or self.imported_alias(
+                out[marker] = self._user_alias(env, module, default) or self._imported_alias(
                     marker)
         return out
 
@@ -218,7 +220,7 @@ class ModuleNames:
         stored = set().union(*[f.stored for f in self.functions if f.env is env])
         return next((k for k in found if k not in stored and k.isidentifier()), None)
 
-    def imported_alias(self, marker: str) -> str:
+    def _imported_alias(self, marker: str) -> str:
         """The alias under which the module imports NumPy (``$np``) or math (``$math``)."""
         if marker not in self.imported:
             base = unmark(marker)
@@ -230,19 +232,19 @@ class ModuleNames:
         return self.names.get(ident, ident)
 
     def helpers(self) -> dict[str, Any]:
+        """Each pasted helper's spelling -> the helper (what a binding's namespaces hold)."""
         return {self.names[mark(h)]: _runtime_function(h) for h in self.pasted}
 
     def helper_renames(self) -> tuple[tuple[str, str], ...]:
         """The names the helpers' source must spell differently (``np`` included)."""
         renames = {h: self.names[mark(h)] for h in self.pasted + self.builtins
                    if self.names[mark(h)] != h}
-        if self.pasted and self.imported_alias(NUMPY) != "np":
-            renames["np"] = self.imported_alias(NUMPY)
+        if self.pasted and self.imported[NUMPY] != "np":
+            renames["np"] = self.imported[NUMPY]
         return tuple(sorted(renames.items()))
 
     def import_lines(self) -> list[str]:
-        if self.pasted:
-            self.imported_alias(NUMPY)
+        """NumPy for the helpers' source; the aliases and builtins the functions need."""
         lines = sorted({_import_line(marker, alias) for marker, alias in self.imported.items()
                         if any(a.get(marker) == alias for a in self.aliases.values())} | {
             f"from builtins import {b} as {self.names[mark(b)]}" for b in self.builtins
