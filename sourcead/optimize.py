@@ -18,16 +18,21 @@ import gast
 from .algebra import simplify_adjoints
 from .analyze import SCALAR, broadcast, has_shape_of, live_before
 from . import runtime
+from .naming import MATH, NUMPY, mark, unmark
 from .reverse import _is_unreduce, is_comment, without
 from .rules.template import Structures, name_nodes, walk, clone, fold_constants
 
-# calls that only compute a value (so an unused result can be dropped)
-PURE_FUNCTIONS = {"unbroadcast", "zeros_like", "scatter", "scatter_into", "dot_adjoint_x", "dot_adjoint_y",
-                  "lift", "spread", "sum_each", "unbroadcast_each", "dot_each_left", "dot_each_right",
-                  "scatter_each",
-                  "component", "with_component", "unreduce", "extreme_mask", "untranspose", "uncumsum",
-                  "concatenated_part", "untake",
-                  "range", "reversed", "len", "abs", "float", "int", "slice"}
+# calls that only compute a value (so an unused result can be dropped): sourcead's helpers
+# and builtins by their marked names (see naming: a user's function called ``zeros_like``
+# is not one)
+PURE_FUNCTIONS = {mark(h) for h in (
+    "unbroadcast", "zeros_like", "scatter", "scatter_into", "dot_adjoint_x", "dot_adjoint_y",
+    "lift", "spread", "sum_each", "unbroadcast_each", "dot_each_left", "dot_each_right",
+    "scatter_each", "component", "with_component", "unreduce", "extreme_mask", "untranspose",
+    "uncumsum", "concatenated_part", "untake",
+    "range", "reversed", "len", "abs", "float", "int", "slice")}
+SCATTER, SCATTER_INTO, ZEROS_LIKE = mark("scatter"), mark("scatter_into"), mark("zeros_like")
+SLICE, RANGE, REVERSED, LEN = mark("slice"), mark("range"), mark("reversed"), mark("len")
 MAX_ROUNDS = 8
 
 
@@ -51,7 +56,7 @@ def optimize(functions: list[gast.FunctionDef], modules: set[str],
         # before fuse_scatters fills buffers in place
         fn.body, renames = share_common(fn.body, modules, own)
         shapes = _renamed_shapes((broadcasts or {}).get(fn.name, {}), renames)
-        scatters = any(isinstance(n, gast.Name) and n.id == "scatter" for n in walk(fn))
+        scatters = any(isinstance(n, gast.Name) and n.id == SCATTER for n in walk(fn))
         for _ in range(MAX_ROUNDS):
             changes = Changes()
             fn.body, _ = fold_zeros(fn.body, set(), changes)
@@ -115,7 +120,7 @@ def is_zero(value: gast.expr) -> bool:
     if isinstance(value, gast.Constant) and not isinstance(value.value, bool):
         return isinstance(value.value, (int, float)) and value.value == 0
     return (isinstance(value, gast.Call) and isinstance(value.func, gast.Name)
-            and value.func.id == "zeros_like")
+            and value.func.id == ZEROS_LIKE)
 
 
 def fold_zeros(stmts: list[gast.stmt], zeros: set[str],
@@ -275,7 +280,7 @@ def _plain_assignment(s: gast.stmt) -> bool:
             if isinstance(func, gast.Attribute) and func.attr == "pop" and not n.args:
                 continue
             if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
-                    and func.value.id in ("np", "math"):
+                    and func.value.id in (NUMPY, MATH):
                 continue
             return False
     return True
@@ -289,12 +294,12 @@ def _fresh_scatter(s: gast.stmt) -> tuple[str, str] | None:
     if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
             and isinstance(s.value, gast.Call) and isinstance(s.value.func, gast.Name)
             and len(s.value.args) == 3 and isinstance(s.value.args[1 if s.value.func.id ==
-                                                                   "scatter" else 0], gast.Name)):
+                                                                   SCATTER else 0], gast.Name)):
         return None
     target, func = s.targets[0].id, s.value.func.id
-    if func == "scatter":
+    if func == SCATTER:
         return target, s.value.args[1].id
-    if func == "scatter_into" and s.value.args[0].id == target:
+    if func == SCATTER_INTO and s.value.args[0].id == target:
         return target, ""
     return None
 
@@ -307,7 +312,7 @@ def _accumulated_scatter(s: gast.stmt) -> tuple[str, gast.Call] | None:
         return None
     call = s.value.right
     if (isinstance(call, gast.Call) and isinstance(call.func, gast.Name)
-            and call.func.id == "scatter" and len(call.args) == 3 and not call.keywords
+            and call.func.id == SCATTER and len(call.args) == 3 and not call.keywords
             and isinstance(call.args[1], gast.Name)):
         return s.targets[0].id, call
     return None
@@ -339,7 +344,7 @@ def fuse_scatters(stmts: list[gast.stmt], changes: Changes | None = None) -> lis
             g, index = call.args[0], call.args[2]
             chains[var][2].append(gast.Assign(
                 targets=[s.targets[0]], value=gast.Call(func=gast.Name(
-                    id="scatter_into", ctx=gast.Load(), annotation=None, type_comment=None),
+                    id=SCATTER_INTO, ctx=gast.Load(), annotation=None, type_comment=None),
                     args=[s.value.left, g, index], keywords=[]), type_comment=None))
             changes.add()
             continue
@@ -398,7 +403,7 @@ def fold_negations(stmts: list[gast.stmt], temporaries: set[str],
 
 # ---- shapes ------------------------------------------------------------------------------------
 
-_SHAPE_ONLY = {"unbroadcast": 1}  # (unreduce and scatter also take the dtype of theirs)
+_SHAPE_ONLY = {mark("unbroadcast"): 1}  # (unreduce and scatter also take the dtype of theirs)
 
 
 def _shape_position(call: gast.Call, modules: set[str]) -> int | None:
@@ -568,7 +573,7 @@ def _replaced(node: gast.expr, var: str, value: gast.expr) -> gast.expr:
 
 def _operations(node: gast.expr) -> int:
     return sum(1 for n in walk(node) if isinstance(n, (gast.BinOp, gast.UnaryOp)) or (
-        isinstance(n, gast.Call) and not (isinstance(n.func, gast.Name) and n.func.id == "slice")))
+        isinstance(n, gast.Call) and not (isinstance(n.func, gast.Name) and n.func.id == SLICE)))
 
 
 def reads_of(s: gast.stmt) -> set[str]:
@@ -580,7 +585,7 @@ def reads_of(s: gast.stmt) -> set[str]:
 # every value only if the expression depends on nothing but the names it reads, and nothing
 # in between changes an object it reads.
 
-_MUTATING_HELPERS = {"scatter_into"}   # fills its first argument in place
+_MUTATING_HELPERS = {SCATTER_INTO}   # fills its first argument in place
 
 
 def _quiet_call(call: gast.Call, modules: set[str]) -> bool:
@@ -591,7 +596,7 @@ def _quiet_call(call: gast.Call, modules: set[str]) -> bool:
     func = call.func
     if isinstance(func, gast.Name):
         return func.id not in _MUTATING_HELPERS and (func.id in PURE_FUNCTIONS
-                                                     or func.id in runtime.HELPERS)
+                                                     or unmark(func.id) in runtime.HELPERS)
     chain = []
     while isinstance(func, gast.Attribute):
         chain.append(func.attr)
@@ -830,7 +835,7 @@ def _spread(node: gast.expr) -> str | None:
 
 
 # helpers whose result has the shape of their first argument
-_SHAPED_LIKE_FIRST = {"extreme_mask"}
+_SHAPED_LIKE_FIRST = {mark("extreme_mask")}
 
 
 def _holds_product_shape(other: gast.expr, x: str, kinds: dict) -> bool:
@@ -1018,7 +1023,7 @@ def _real(stmts: list[gast.stmt]) -> bool:
 def _pure_iteration(loop: gast.For) -> bool:
     """The adjoint loops iterate over ranges: with an empty body they do nothing."""
     return all(not isinstance(n, gast.Call) or isinstance(n.func, gast.Name)
-               and n.func.id in ("range", "reversed", "len") for n in walk(loop.iter))
+               and n.func.id in (RANGE, REVERSED, LEN) for n in walk(loop.iter))
 
 
 def _negate(test: gast.expr) -> gast.expr:

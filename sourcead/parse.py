@@ -30,7 +30,7 @@ import gast
 import numpy as np
 
 from .errors import SourceNotFoundError, UnsupportedSyntaxError, UsageError
-from .naming import Namer
+from .naming import MARK, Namer, marked_object
 from .rules.template import name_nodes, assign, const, name, names_in, walk
 
 _MISSING = object()
@@ -104,15 +104,18 @@ class Environment:
         return ("global", ident) if ident in self.globals else ("builtin", ident)
 
     def lookup(self, ident: str) -> Any:
-        """The object a free name refers to now, or ``_MISSING``."""
+        """The object a free name refers to now, or ``_MISSING``. A marked name (``$np``,
+        ``$with_item``: see ``naming``) is sourcead's own, never the user's."""
+        if ident.startswith(MARK):
+            found = marked_object(ident)
+            return _MISSING if found is None else found
         for scope in (self.closure, self.globals, vars(builtins)):
             if ident in scope:
                 value = scope[ident]
                 if value is not _MISSING:
                     _note(Read(self, self.slot(ident), (), value))
                 return value
-        from . import runtime  # the core language's own helpers (``with_item``) need no import
-        return runtime.HELPERS.get(ident, _MISSING)
+        return _MISSING
 
     def resolve(self, node: gast.expr) -> Any:
         """Statically resolve ``name`` or ``obj.attr.attr`` to an object, or ``_MISSING``."""

@@ -22,9 +22,9 @@ from .analyze import (NONE, UNKNOWN, Kind, UserCall, analyze_activity, anchors_o
                       anchors_union, join, stack_parameters)
 from .bind import Template
 from .conversions import containers_as_arrays
-from .emit import compile_module, module_text
+from .emit import emit
 from .errors import SourceADError, UsageError
-from .naming import Namer, Spelling
+from .naming import MATH, NUMPY, Namer, Spelling, mark
 from .normalize import (normalize, refuse_dict_iteration, refuse_parameter_writes,
                         refuse_shared_augmented, refuse_stale_views)
 from .optimize import optimize
@@ -44,7 +44,7 @@ class Session:
     owners: dict[str, Environment] = field(default_factory=dict)
     # (forward, adjoint, positions whose adjoint is a stack shared by reference); jvp: (name, "")
     callees: dict[tuple, tuple] = field(default_factory=dict)
-    spellings: dict[int, Spelling] = field(default_factory=dict)
+    spelling: Spelling = field(default_factory=Spelling)
     taken: set[str] = field(default_factory=set)
     temporaries: set[str] = field(default_factory=set)   # adjoint names, for copy propagation
     inlinable: set[str] = field(default_factory=set)     # adjoints of values sourcead named
@@ -56,17 +56,11 @@ class Session:
     numpy_numbers: bool = False   # numbers spelled with NumPy's functions, never math's
 
     def unique(self, base: str, env: Environment) -> str:
+        """A generated function's name, marked (``$f_grad``): emit spells it where free."""
         namer = Namer(self.taken | set(env.globals) | set(env.closure))
         ident = namer.fresh(base)
         self.taken.add(ident)
-        return ident
-
-    def spelling(self, env: Environment, used: set[str]) -> Spelling:
-        key = id(env.globals)
-        if key not in self.spellings:
-            self.spellings[key] = Spelling(dict(env.globals), used)
-            self.spellings[key].numpy_only = self.numpy_numbers
-        return self.spellings[key]
+        return mark(ident)
 
     def add(self, fn: gast.FunctionDef, env: Environment, core: gast.FunctionDef,
             user: gast.FunctionDef) -> None:
@@ -105,6 +99,7 @@ def derive(fn: Callable, wrt: tuple[int, ...], kinds: Kinds, *, mode: str = "rev
     functions of numbers are NumPy's (``np.sqrt``, not ``math.sqrt``), for NumPy numbers."""
     with recording() as reads:
         session = Session(numpy_numbers=numpy_numbers)
+        session.spelling.numpy_only = numpy_numbers
         shape = shape if shape is not None else Shape(len(kinds))
         parsed = _parse(fn, shape, kinds)                                # parse
         checked = seed = None
@@ -113,11 +108,10 @@ def derive(fn: Callable, wrt: tuple[int, ...], kinds: Kinds, *, mode: str = "rev
                                                    preserve_result, scalar_output)
         else:
             entry = _derive_forward(session, fn, parsed, wrt, kinds, shape, mode)
-        functions = optimize(session.functions, _module_aliases(session), session.temporaries,
+        functions = optimize(session.functions, {NUMPY, MATH}, session.temporaries,
                              session.inlinable, session.broadcasts, session.kinds, session.own,
                              session.arrays)                             # optimize
-        text = module_text(functions, _import_lines(session))           # emit
-        template = compile_module(text, entry, session.owners, reads, fn, numpy_numbers)
+        template = emit(functions, session.owners, entry, reads, fn, numpy_numbers)  # emit
         return dataclasses.replace(template, value_checked=checked, seed_shape=seed)
 
 
@@ -208,7 +202,7 @@ def _analyzed(parsed: Parsed, wrt: tuple[int, ...], kinds: Kinds, session: Sessi
     refuse_stale_views(core, activity.kinds, parsed)
     used = names_in(core)
     namer = Namer(used | set(parsed.env.globals))
-    return core, activity, namer, session.spelling(parsed.env, used), wrt_names
+    return core, activity, namer, session.spelling, wrt_names
 
 
 def _prepare(parsed: Parsed, wrt: tuple[int, ...], kinds: Kinds, session: Session,
@@ -343,13 +337,5 @@ def _adjoint_names(session: Session, rev: Reverse, parsed: Parsed, functions: li
 
 def _lines(parsed: Parsed) -> list[str]:
     return linecache.getlines(parsed.env.filename)
-
-
-def _module_aliases(session: Session) -> set[str]:
-    return {name for s in session.spellings.values() for name in (s.numpy, s.math)}
-
-
-def _import_lines(session: Session) -> list[str]:
-    return sorted({line for s in session.spellings.values() for line in s.import_lines()})
 
 

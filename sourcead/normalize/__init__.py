@@ -35,6 +35,7 @@ from ..parse import Parsed
 from ..rules.template import names_in
 from .checks import (check_writes, refuse_dict_iteration, refuse_parameter_writes,
                      refuse_shared_augmented, refuse_stale_views)
+from .common import marked_references
 from .comprehensions import desugar_comprehensions, expand_lists
 from .desugar import check_stacks, desugar_block
 from .fence import fence, without_frees
@@ -53,6 +54,7 @@ def normalize(parsed: Parsed) -> gast.FunctionDef:
     fn, env = copy.deepcopy(parsed.tree), parsed.env
     fn = without_frees(fn, env)
     fence(fn, env)
+    fn = marked_references(fn, env)
     # temporaries never take a global's or a builtin's name (`max = x.max()` would shadow)
     namer = Namer(names_in(fn) | set(env.globals) | set(env.closure) | set(vars(builtins)))
     fn = inline_local_partials(fn, env, namer)

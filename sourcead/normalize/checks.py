@@ -21,8 +21,8 @@ import gast
 from ..parse import Environment, Parsed
 from ..parse import MISSING as MISSING_VALUE
 from ..rules.template import name_nodes, walk, assign, name, names_in
-from .common import _is_stack_pop, _is_stack_push, _located, error, own_helper
-from .writes import (WRITE, _CONTAINER_SYNTAX, _VIEWS, is_write, refused_container_write,
+from .common import _is_stack_pop, _is_stack_push, _located, error
+from .writes import (_CONTAINER_SYNTAX, _VIEWS, is_write, refused_container_write,
                      written_arrays)
 
 
@@ -32,7 +32,6 @@ def check_writes(fn: gast.FunctionDef, body: list[gast.stmt], env: Environment) 
     written = written_arrays(body)
     if not written:
         return []
-    own_helper(WRITE, fn, env, "writes into arrays")
     params = [a.id for a in fn.args.args]
     defined = params + [n.id for n in walk(gast.Module(body=body, type_ignores=[]))
                         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)]

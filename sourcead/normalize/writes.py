@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import gast
 
+from ..naming import mark
 from ..parse import Environment
 from ..rules.template import walk, index_syntax, name
 from .common import error
 
 
-WRITE = "with_item"
+WRITE = mark("with_item")  # marked: never a function of the user's called with_item
 
 # sources that may share memory with something else: writing into them would change it too
 _VIEWS = {"reshape", "ravel", "transpose", "squeeze", "expand_dims", "broadcast_to", "swapaxes",
