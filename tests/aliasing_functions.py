@@ -156,6 +156,12 @@ def transposed_view_changed(A, y):
     return np.sum(np.sin(c))
 
 
+def row_changed(A, y):
+    r = A[0]
+    r *= y
+    return np.sum(r ** 2)
+
+
 def out_into_the_argument(x, y):
     np.multiply(x, y, out=x)
     return np.sum(x ** 2)
@@ -251,13 +257,13 @@ def array_rebound_by_its_own_operator(x, y):
 RIGHT = [tuple_element_changed, list_element_changed, dict_value_changed, callee_copies_first,
          callee_view_changed, callee_result_changed, alias_changed_in_a_loop,
          copy_changed_in_a_loop, reshaped_view_changed, raveled_view_changed,
-         strided_view_changed, out_into_the_argument, out_into_a_new_array,
-         out_of_a_ufunc_of_one_argument, filled_copy, copied_into, sorts_its_argument,
-         sorts_a_new_array, copy_by_multiplying_by_one, calls_an_unreadable_function, argument_changed,
+         strided_view_changed, transposed_view_changed, row_changed,
+         out_into_the_argument, out_into_a_new_array, out_of_a_ufunc_of_one_argument,
+         filled_copy, copied_into, sorts_its_argument, sorts_a_new_array,
+         copy_by_multiplying_by_one, calls_an_unreadable_function, argument_changed,
          float_copied_then_rebound, element_copied_then_rebound,
          array_rebound_by_its_own_operator, slice_taken_again_after_each_change,
-         float_rebound_in_a_loop,
-         float_rebound_in_a_loop_and_used]
+         float_rebound_in_a_loop, float_rebound_in_a_loop_and_used]
 
 
 # ---- refused: a name that shares the changed memory is read afterwards, or the memory is
@@ -349,6 +355,30 @@ def transposed_view_then_base_changed(A, y):
     return np.sum(c[0])
 
 
+def row_then_matrix_changed(A, y):
+    r = A[0]  # <-
+    A += y
+    return np.sum(r ** 2)
+
+
+def asarray_then_base_changed(x, y):
+    c = np.asarray(x)  # <-
+    x *= y
+    return np.sum(c ** 2)
+
+
+def view_then_base_changed(x, y):
+    c = x.view()  # <-
+    x -= y
+    return np.sum(np.sin(c))
+
+
+def real_part_then_base_changed(x, y):
+    c = x.real  # <-
+    x /= y
+    return np.sum(c)
+
+
 def slice_before_a_loop_that_changes_its_base(x, y):
     s = 0.0
     c = x[1:]  # <-
@@ -423,16 +453,19 @@ def calls_an_unreadable_function_that_changes_its_argument(x, y):
     return np.sum(x * y) * k
 
 
-REFUSED = [calls_a_halving_function, calls_an_unreadable_function_that_changes_its_argument, unpacks_a_tuple_variable, view_then_whole_array_multiplied,
+REFUSED = [calls_a_halving_function, calls_an_unreadable_function_that_changes_its_argument,
+           unpacks_a_tuple_variable, view_then_whole_array_multiplied,
            list_element_changed_then_list_read, dict_value_changed_then_argument_read,
-           callee_writes_through_an_alias, callee_writes_transitively,
-           callee_writes_an_element, callee_view_changed_then_argument_read,
-           callee_result_changed_then_argument_read, alias_changed_in_a_loop_then_read,
-           reshaped_view_then_base_changed, raveled_view_then_base_changed,
-           slice_before_a_loop_that_changes_its_base, out_into_an_alias_of_the_argument,
-           out_while_a_view_is_read, slice_write_into_a_view_of_the_argument,
-           puts_into_its_argument, adds_at_indices, sorted_result_of_a_method,
-           changes_a_module_array, changes_a_closure_array]
+           attribute_changed_then_read, callee_writes_through_an_alias,
+           callee_writes_transitively, callee_writes_an_element,
+           callee_view_changed_then_argument_read, callee_result_changed_then_argument_read,
+           alias_changed_in_a_loop_then_read, reshaped_view_then_base_changed,
+           raveled_view_then_base_changed, transposed_view_then_base_changed,
+           row_then_matrix_changed, asarray_then_base_changed, view_then_base_changed,
+           real_part_then_base_changed, slice_before_a_loop_that_changes_its_base,
+           out_into_an_alias_of_the_argument, out_while_a_view_is_read,
+           slice_write_into_a_view_of_the_argument, puts_into_its_argument, adds_at_indices,
+           sorted_result_of_a_method, changes_a_module_array, changes_a_closure_array]
 
 # where a refusal is raised elsewhere than the function itself: the callee's marked line
 REFUSED_IN = {calls_a_halving_function: halve_in_place,

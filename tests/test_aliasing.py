@@ -95,7 +95,8 @@ def test_gradient_matches_differences_and_leaves_arguments_alone(fn, wrt, mode):
 def test_jvp_and_vjp_match_differences_and_leave_arguments_alone(fn, wrt):
     args = arguments(fn)
     expected = differences(lambda v: value(fn, args, wrt, v), args[wrt])
-    direction = 0.7 if np.ndim(args[wrt]) == 0 else np.linspace(0.9, -0.6, np.size(args[wrt]))
+    direction = 0.7 if np.ndim(args[wrt]) == 0 else \
+        np.linspace(0.9, -0.6, np.size(args[wrt])).reshape(np.shape(args[wrt]))
     out, tangent = unchanged_after(
         lambda *a: sourcead.jvp(fn, wrt=wrt)(*a, direction), args)
     assert out == pytest.approx(value(fn, args, wrt, args[wrt]), rel=1e-12)

@@ -35,12 +35,18 @@ MUTATING_METHODS = {"sort": "`{a} = np.sort({a})`", "partition": "`{a} = np.part
                     "itemset": "a write `{a}[index] = v`", "fill": "`{a}[...] = v`",
                     "setfield": "a new array", "byteswap": "a new array",
                     "setflags": "a new array", "shuffle": "`{a} = rng.permutation({a})`",
-                    "at": "a new array (`{a} = {a} + ...`)"}
+                    "at": "a new array (`{a} = {a} + ...`)",
+                    # a list's or a dict's own
+                    "extend": "a new list (`{a} = {a} + [...]`)", "insert": "a new list",
+                    "remove": "a new list", "reverse": "a new list (`{a} = {a}[::-1]`)",
+                    "clear": "a new, empty one", "update": "a new dict (`{a} = {{**{a}, ...}}`)",
+                    "setdefault": "a new dict", "popitem": "a new dict"}
 # NumPy's functions that change their first argument in place -> what to write instead
 MUTATING_FUNCTIONS = {np.copyto: "`{a}[...] = v`", np.put: "a write `{a}[index] = v`",
                       np.place: "`{a} = np.where(mask, v, {a})`",
                       np.putmask: "`{a} = np.where(mask, v, {a})`",
                       np.fill_diagonal: "a write into a copy of `{a}`",
+                      np.put_along_axis: "a write `{a}[index] = v`",
                       np.random.shuffle: "`{a} = np.random.permutation({a})`"}
 
 
