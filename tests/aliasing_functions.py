@@ -209,6 +209,22 @@ def calls_an_unreadable_function(x, y):
 calls_an_unreadable_function.wrt = [1]   # through x, the derivative would need its text
 
 
+def checked_weights(a, n):    # writes only into an array it makes: it changes nothing of yours
+    assert n > 0
+    w = np.zeros(n)
+    w[0] = 1.0
+    w += 2.0
+    return w
+
+
+def calls_an_unreadable_function_that_makes_an_array(x, y):
+    w = checked_weights(x, len(x))
+    return np.sum(x * y * w)
+
+
+calls_an_unreadable_function_that_makes_an_array.wrt = [1]
+
+
 def copy_by_multiplying_by_one(x, y):
     a = x * 1.0        # a new array: writing into it leaves x alone
     a[0] = y
@@ -260,7 +276,8 @@ RIGHT = [tuple_element_changed, list_element_changed, dict_value_changed, callee
          strided_view_changed, transposed_view_changed, row_changed,
          out_into_the_argument, out_into_a_new_array, out_of_a_ufunc_of_one_argument,
          filled_copy, copied_into, sorts_its_argument, sorts_a_new_array,
-         copy_by_multiplying_by_one, calls_an_unreadable_function, argument_changed,
+         copy_by_multiplying_by_one, calls_an_unreadable_function,
+         calls_an_unreadable_function_that_makes_an_array, argument_changed,
          float_copied_then_rebound, element_copied_then_rebound,
          array_rebound_by_its_own_operator, slice_taken_again_after_each_change,
          float_rebound_in_a_loop, float_rebound_in_a_loop_and_used]

@@ -658,22 +658,22 @@ def check_aliasing(core: gast.FunctionDef, env: Environment, kinds: Mapping[str,
 def refuse_unread_writes(tree: gast.FunctionDef, env: Environment, kinds: Mapping[str, Kind],
                          why: str) -> None:
     """A called function sourcead cannot read into the core language (``why``), run as it
-    is where no derivative flows through it: refused if its text changes anything in place
-    (``y op= v`` but on a parameter that is a number, ``a[i] = v``, ``out=``, a mutating
-    call), since that may be the caller's array."""
-    params = [a.id for a in tree.args.args]
-    numbers = {p for p in params if not _holds_memory(kinds.get(p, UNKNOWN))}
+    is where no derivative flows through it: refused if its text may change an argument in
+    place (``y op= v``, ``a[i] = v``, ``out=a``, a mutating call) on a name that is not an
+    array the function itself made (``m = np.zeros(n)``) or a parameter that is a number."""
+    made = _names_made_here(tree)
+    numbers = {a.id for a in tree.args.args if not _holds_memory(kinds.get(a.id, UNKNOWN))}
     for n in gast.walk(tree):
-        if isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name) \
-                and n.target.id in numbers:
+        if isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name):
+            target = n.target
+        elif isinstance(n, (gast.Subscript, gast.Attribute)) and isinstance(n.ctx, gast.Store):
+            target = _root(n)
+        elif isinstance(n, gast.Call) and (any(k.arg == "out" for k in n.keywords)
+                                           or is_mutator(n, env)):
+            target = None
+        else:
             continue
-        changes = isinstance(n, (gast.AugAssign, gast.Assign)) and any(
-            isinstance(t, (gast.Subscript, gast.Attribute, gast.Name)) and not (
-                isinstance(n, gast.Assign) and isinstance(t, gast.Name))
-            for t in (n.targets if isinstance(n, gast.Assign) else [n.target]))
-        changes = changes or (isinstance(n, gast.Call) and (
-            any(k.arg == "out" for k in n.keywords) or is_mutator(n, env)))
-        if changes:
+        if target is None or target.id not in made | numbers:
             raise UnsupportedSyntaxError(
                 f"cannot differentiate a call of `{tree.name}`, which sourcead cannot read "
                 f"({why}) and which may change its argument in place here",
@@ -681,6 +681,29 @@ def refuse_unread_writes(tree: gast.FunctionDef, env: Environment, kinds: Mappin
                 construct=f"in-place change in `{tree.name}`",
                 hint="make a new value instead of changing one in place, or copy the "
                      "argument first (`a = a.copy()`)")
+
+
+def _names_made_here(tree: gast.FunctionDef) -> set[str]:
+    """Names only ever bound to a new value: arithmetic, a literal, or a call that is not a
+    view (``np.zeros(n)``, ``a.copy()``); never to another name, an element or an attribute."""
+    bound: dict[str, bool] = {a.id: False for a in tree.args.args}
+    for n in gast.walk(tree):
+        targets = n.targets if isinstance(n, gast.Assign) else [n.target] if isinstance(
+            n, (gast.For, gast.AnnAssign, gast.NamedExpr)) else []
+        for t in targets:
+            for name_ in (m for m in gast.walk(t) if isinstance(m, gast.Name)
+                          and isinstance(m.ctx, gast.Store)):
+                value = getattr(n, "value", None) if isinstance(t, gast.Name) else None
+                new = isinstance(value, (gast.BinOp, gast.UnaryOp, gast.Constant, gast.List,
+                                         gast.ListComp)) or (
+                    isinstance(value, gast.Call) and _called_name(value) not in VIEW_NAMES)
+                bound[name_.id] = bound.get(name_.id, True) and new
+    return {v for v, new in bound.items() if new}
+
+
+def _called_name(call: gast.Call) -> str:
+    return call.func.attr if isinstance(call.func, gast.Attribute) else \
+        call.func.id if isinstance(call.func, gast.Name) else ""
 
 
 __all__ = ["Effects", "check_aliasing", "conservative_effects", "augmented_statements",

@@ -5,9 +5,10 @@ Out: ``desugar_block`` returns the same program without augmented assignment, ch
 tuple targets, annotated assignments, ``pass``, transparent ``with`` blocks, docstrings and
 bare constants: every target is a name or a write ``a[i] = v`` into an array, and the only
 statements kept for their effect are ``print(...)`` and a list's ``append``/``pop``. A
-NumPy call that writes into an array (``f(..., out=a)``, ``a.fill(v)``, ``np.copyto(a, v)``)
-becomes that write, ``a[...] = ...``; other calls that change an array in place
-(``a.sort()``), a discarded value and an unsupported target are refused with the user's line.
+NumPy call that writes into an array (``f(..., out=a)``, ``a.fill(v)``, ``np.copyto(a, v)``,
+``a.sort()``) becomes that write, ``a[...] = ...``; other calls that change an array in place
+(``a.put(i, v)``), a discarded value and an unsupported target are refused with the user's
+line.
 ``check_stacks`` returns nothing; it refuses lists that are appended to but not made in
 the function, or that get a second name.
 """
@@ -66,7 +67,7 @@ def desugar_expr_stmt(s: gast.Expr, env: Environment) -> list[gast.stmt]:
     write = performed_write(s.value, env)   # `np.sin(a, out=a)`, `a.fill(v)`: `a[...] = ...`
     if write is not None:
         return [write_statement(*write)]
-    if is_mutator(s.value, env):   # `a.sort()`: refused with the value-making spelling
+    if is_mutator(s.value, env):   # `a.put(i, v)`: refused with the value-making spelling
         raise refused_mutator(s.value, env, s)
     raise error(s, env, "statement whose value is discarded",
                 "a call used only for its side effect may change state sourcead cannot see; "
