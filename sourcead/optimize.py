@@ -51,10 +51,12 @@ def optimize(functions: list[gast.FunctionDef], modules: set[str],
     out = []
     for fn in functions:
         fn = clone(fn)  # every position its own node: the passes rewrite names in place
-        fn = fold_constants(fn)  # only rule templates make constant arithmetic: once is enough
+        # only rule templates make constant arithmetic: once is enough
+        fn = fold_constants(fn, keep_copies=_writes_in_place(fn))
         own = (forward_temporaries or {}).get(fn.name, set())
         # before fuse_scatters fills buffers in place
-        fn.body, renames = share_common(fn.body, modules, own)
+        fn.body, renames = share_common(fn.body, modules, own,
+                                        parameters={a.id for a in fn.args.args})
         shapes = _renamed_shapes((broadcasts or {}).get(fn.name, {}), renames)
         scatters = any(isinstance(n, gast.Name) and n.id == SCATTER for n in walk(fn))
         for _ in range(MAX_ROUNDS):
@@ -645,6 +647,11 @@ def _disturbs(s: gast.stmt, modules: set[str], tapes: set[str]) -> bool:
         or _mutates(s, modules, tapes)
 
 
+def _writes_in_place(fn: gast.FunctionDef) -> bool:
+    """``a[i] = v`` somewhere in ``fn``."""
+    return any(isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store) for n in walk(fn))
+
+
 def _mutates(s: gast.stmt, modules: set[str], tapes: set[str]) -> bool:
     """Writes into an object, or calls what is not quiet (a tape's append and pop change only
     the tape)."""
@@ -659,14 +666,16 @@ def _mutates(s: gast.stmt, modules: set[str], tapes: set[str]) -> bool:
 # ---- common subexpressions -----------------------------------------------------------------
 
 def share_common(body: list[gast.stmt], modules: set[str], own: set[str] = frozenset(),
-                 changes: Changes | None = None) -> tuple[list[gast.stmt], dict[str, str]]:
+                 changes: Changes | None = None, parameters: set[str] = frozenset()
+                 ) -> tuple[list[gast.stmt], dict[str, str]]:
     """``t = e ... u = f(e)`` -> ``u = f(t)`` within one block, where nothing in between binds
     a name ``e`` reads or ``t``: a result computed once (``x[:-1]`` twice in a line).
 
     ``t`` and ``u`` may then be one object, so only where nothing is ever written into an
     object in this function (a tape aside): neither can change under the other. A value
     normalize named (in ``own``) that becomes a copy ``u = t`` is dropped and read as ``t``
-    (returned: renamed -> kept) when both are bound once and ``u`` is read only after."""
+    (returned: renamed -> kept) when both are bound once (a parameter is bound on entry)
+    and ``u`` is read only after."""
     tapes = private_lists(body)
     if any(_mutates(s, modules, tapes) for s in body):
         return body, {}
@@ -675,6 +684,8 @@ def share_common(body: list[gast.stmt], modules: set[str], own: set[str] = froze
     for n in (n for s in body for n in name_nodes(s)):
         counts = loads if n.ctx.__class__ is gast.Load else stores
         counts[n.id] = counts.get(n.id, 0) + 1
+    for p in parameters:   # bound on entry: a store in the body binds it a second time
+        stores[p] = stores.get(p, 0) + 1
     block = _Sharing(modules, {v for v in own if stores.get(v) == 1}, loads, stores,
                      changes or Changes())
     body = block.share(body)

@@ -25,8 +25,9 @@ from .conversions import containers_as_arrays
 from .emit import emit
 from .errors import SourceADError, UsageError
 from .naming import MATH, NUMPY, Namer, Spelling, mark
-from .normalize import (normalize, refuse_dict_iteration, refuse_parameter_writes,
-                        refuse_shared_augmented, refuse_stale_views)
+from .analyze.aliases import (Effects, check_aliasing, conservative_effects,
+                              refuse_unread_writes)
+from .normalize import normalize, refuse_dict_iteration
 from .optimize import optimize
 from .parse import (Environment, Parsed, Shape, bind_methods, build_memo, callable_name,
                     parse_function, recording)
@@ -185,7 +186,9 @@ def _return_line(parsed: Parsed) -> tuple[str, int]:
 
 
 def _analyzed(parsed: Parsed, wrt: tuple[int, ...], kinds: Kinds, session: Session,
-              core: gast.FunctionDef | None = None):
+              core: gast.FunctionDef | None = None, callee: bool = False):
+    """``callee``: a function the differentiated one calls (its parameters hold the
+    caller's arrays, which it may not change)."""
     core = core if core is not None else normalize(parsed)
     params = [a.id for a in core.args.args]
     refuse_dict_iteration(parsed, dict(zip(params, kinds)))
@@ -198,23 +201,26 @@ def _analyzed(parsed: Parsed, wrt: tuple[int, ...], kinds: Kinds, session: Sessi
         core = converted
         activity = analyze_activity(core, parsed.env, dict(zip(params, kinds)), wrt_names,
                                     [result], result_kind)
-    refuse_shared_augmented(parsed, activity.kinds)
-    refuse_stale_views(core, activity.kinds, parsed)
+    check_aliasing(core, parsed.env, activity.kinds, parsed.tree, callee=callee,
+                   effects_of=callee_effects)
     used = names_in(core)
     namer = Namer(used | set(parsed.env.globals))
     return core, activity, namer, session.spelling, wrt_names
 
 
 def _prepare(parsed: Parsed, wrt: tuple[int, ...], kinds: Kinds, session: Session,
-             core: gast.FunctionDef | None = None):
-    core, activity, namer, spelling, wrt_names = _analyzed(parsed, wrt, kinds, session, core)
+             core: gast.FunctionDef | None = None, callee: bool = False):
+    core, activity, namer, spelling, wrt_names = _analyzed(parsed, wrt, kinds, session, core,
+                                                           callee)
     rev = Reverse(core, parsed.env, activity, namer, spelling,
                   functools.partial(_request_callee, session), _lines(parsed))
     return rev, wrt_names
 
 
-def _prepare_forward(parsed: Parsed, wrt: tuple[int, ...], kinds: Kinds, session: Session):
-    core, activity, namer, spelling, wrt_names = _analyzed(parsed, wrt, kinds, session)
+def _prepare_forward(parsed: Parsed, wrt: tuple[int, ...], kinds: Kinds, session: Session,
+                     callee: bool = False):
+    core, activity, namer, spelling, wrt_names = _analyzed(parsed, wrt, kinds, session,
+                                                           callee=callee)
     fwd = Forward(core, parsed.env, activity, namer, spelling,
                   functools.partial(_request_jvp, session), vector=session.vector)
     return fwd, wrt_names
@@ -228,10 +234,9 @@ def _request_jvp(session: Session, call: UserCall, positions: tuple[int, ...],
     if key in session.callees:
         return session.callees[key][0]
     parsed = _parse(call.func, call.shape, kinds)
-    refuse_parameter_writes(parsed)
     jvp_name = session.unique(f"{callable_name(call.func)}_jvp", parsed.env)
     session.callees[key] = (jvp_name, "")
-    fwd, wrt_names = _prepare_forward(parsed, positions, kinds, session)
+    fwd, wrt_names = _prepare_forward(parsed, positions, kinds, session, callee=True)
     session.add(jvp_function(fwd, jvp_name, wrt_names), parsed.env, fwd.fn, parsed.tree)
     session.temporaries |= set(fwd.dots.values())
     return jvp_name
@@ -298,6 +303,39 @@ def _result_kind(call: UserCall, arg_kinds: list[Kind]) -> Kind:
     return memo[key]
 
 
+def callee_effects(call: UserCall, arg_kinds: list[Kind]) -> Effects:
+    """What a called user function's result may hold of its arguments, for arguments of
+    these kinds (in the caller's names); its own writes into them are refused here, whether
+    or not the call is differentiated (the derivative runs it either way). Recursion is
+    answered conservatively while the function is being read."""
+    try:
+        kinds = callee_kinds(call, tuple(arg_kinds))
+    except SourceADError:
+        return conservative_effects(len(arg_kinds))
+    key = ("alias effects", call.func, call.shape, kinds)
+    memo = build_memo()
+    if key in memo:
+        return memo[key]
+    memo[key] = conservative_effects(len(arg_kinds))
+    try:
+        parsed = _parse(call.func, call.shape, kinds)
+    except SourceADError:   # no text to read: differentiating through it says why
+        return memo[key]
+    try:
+        core = normalize(parsed)
+    except SourceADError as e:   # differentiating through it says why; run as it is, it
+        params = [a.id for a in parsed.tree.args.args]   # may not change its arguments
+        refuse_unread_writes(parsed.tree, parsed.env, dict(zip(params, kinds)),
+                             f"{e.construct or e.reason} on line {e.lineno}")
+        return memo[key]
+    params = [a.id for a in core.args.args]
+    activity = analyze_activity(core, parsed.env, dict(zip(params, kinds)), [],
+                                [core.body[-1].value.id], result_kind)
+    memo[key] = check_aliasing(core, parsed.env, activity.kinds, parsed.tree, callee=True,
+                               effects_of=callee_effects)
+    return memo[key]
+
+
 def _request_callee(session: Session, call: UserCall, positions: tuple[int, ...],
                     kinds: Kinds) -> tuple[str, str, tuple[int, ...]]:
     """Names of the callee's forward/adjoint sweep pair, generating them on first request,
@@ -307,7 +345,6 @@ def _request_callee(session: Session, call: UserCall, positions: tuple[int, ...]
     if key in session.callees:
         return session.callees[key]
     parsed = _parse(call.func, call.shape, kinds)
-    refuse_parameter_writes(parsed)
     core = normalize(parsed)
     params = [a.id for a in core.args.args]
     stacks = stack_parameters(core, dict(zip(params, kinds)))
@@ -315,7 +352,7 @@ def _request_callee(session: Session, call: UserCall, positions: tuple[int, ...]
     names = (session.unique(f"{base}_fwd", parsed.env), session.unique(f"{base}_adj", parsed.env),
              tuple(k for k in positions if params[k] in stacks))
     session.callees[key] = names  # registered first, so recursion finds it
-    rev, wrt_names = _prepare(parsed, positions, kinds, session, core)
+    rev, wrt_names = _prepare(parsed, positions, kinds, session, core, callee=True)
     for generated in split_functions(rev, names[0], names[1], wrt_names):
         session.add_reverse(generated, parsed.env, rev, parsed.tree)
     _adjoint_names(session, rev, parsed, names[:2])

@@ -361,11 +361,21 @@ def _exact_type(node: gast.AST, kind: type) -> bool:
     return isinstance(node, gast.Constant) and type(node.value) is kind
 
 
-def fold_constants(tree: gast.AST) -> gast.AST:
+def fold_constants(tree: gast.AST, keep_copies: bool = False) -> gast.AST:
     """``2 - 1`` -> ``1``, ``x ** 1`` -> ``x``, ``1 * x`` -> ``x``: what rule templates leave
-    behind when an argument is a constant (``2 * x ** (2 - 1)`` reads ``2 * x``)."""
+    behind when an argument is a constant (``2 * x ** (2 - 1)`` reads ``2 * x``).
+
+    ``keep_copies``: the code writes into arrays in place, so ``a = x * 1.0`` (a new array)
+    must not become ``a = x`` (a second name for ``x``, which a write into ``a`` changes)."""
 
     class Fold(gast.NodeTransformer):
+        def visit_Assign(self, node):
+            if keep_copies and isinstance(node.value, gast.BinOp):
+                folded = self.visit(node.value)
+                node.value = folded if not isinstance(folded, gast.Name) else node.value
+                return node
+            return self.generic_visit(node)
+
         def visit_BinOp(self, node):
             self.generic_visit(node)
             return self.fold(node)
