@@ -558,13 +558,13 @@ def _source_of(fn: FunctionType, filename: str) -> tuple[str, int]:
         return registered[0], 1
     try:  # the code object: inspect would follow ``__wrapped__`` to another function
         lines, first = inspect.getsourcelines(fn.__code__)
-    except (OSError, TypeError) as err:
+    except (OSError, TypeError):
         raise SourceNotFoundError(
             f"cannot read the source of {fn.__qualname__}",
             filename=filename, lineno=fn.__code__.co_firstlineno,
             hint="define the function in a .py file, or give its text with "
                  "sourcead.register_source(f, text) (Python keeps no source for functions "
-                 "typed into a plain REPL or made by exec)") from err
+                 "typed into a plain REPL or made by exec)") from None   # not inspect's
     return "".join(lines), max(first, 1)
 
 
