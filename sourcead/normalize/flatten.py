@@ -20,7 +20,7 @@ import gast
 from ..naming import Namer, describe, mark
 from ..parse import Environment
 from ..rules.template import walk, assign, const, index_value, name
-from .common import RESULT, _located, error
+from .common import RESULT, _located, enumerated_zip, error
 from .writes import WRITE
 
 
@@ -149,6 +149,10 @@ class Flattener:
             return None
         helper = self.env.resolve(it.func)
         targets = s.target.elts if isinstance(s.target, gast.Tuple) else [s.target]
+        if enumerated_zip(it, s.target, self.env) and all(
+                isinstance(t, gast.Name) for t in [targets[0], *targets[1].elts]):
+            return self._indexed(s, [t.id for t in targets[1].elts], it.args[0].args,
+                                 index=targets[0].id)
         if not all(isinstance(t, gast.Name) for t in targets):
             return None
         if helper is builtins.reversed and len(it.args) == 1 and isinstance(s.target, gast.Name):
