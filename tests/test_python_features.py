@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import sourcead
+from sourcead.numeric import numeric_jacobian
 
 import python_features as pf
 
@@ -99,3 +100,46 @@ def test_loops_over_several_targets(mode):
 def test_loops_over_several_targets_second_order():
     h = sourcead.hessian(pf.enumerated_pairs, wrt=(0, 1))(1.5, 2.0)
     assert np.allclose(np.array(h, dtype=float), [[4 * 2.0, 1 + 4 * 1.5], [1 + 4 * 1.5, 0.0]])
+
+
+# ---- raise and assert: kept as written; the derivative raises where the function does ----------
+
+def test_raise_and_assert_are_control_flow():
+    x = np.array([1.5, 2.0])
+    y, r = np.sum(x ** 2), np.sqrt(x[0] ** 2 + 1.0)
+    exact = 2 * x * r + y * np.array([x[0] / r, 0.0])
+    for mode in ("reverse", "forward"):
+        np.testing.assert_allclose(sourcead.grad(pf.raises_on_a_branch, mode=mode)(x), exact,
+                                   rtol=1e-14, err_msg=mode)
+    np.testing.assert_allclose(sourcead.jvp(pf.raises_on_a_branch)(x, np.ones(2))[1], np.sum(exact),
+                               rtol=1e-14)
+    np.testing.assert_allclose(sourcead.hessian(pf.raises_on_a_branch)(x),
+                               numeric_jacobian(sourcead.grad(pf.raises_on_a_branch), x),
+                               rtol=1e-6)
+    assert sourcead.grad(pf.returns_or_raises)(1.5) == 3.0
+    assert sourcead.grad(pf.returns_or_raises, mode="forward")(1.5) == 3.0
+    assert sourcead.hessian(pf.returns_or_raises)(1.5) == 2.0
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward", "hessian"])
+@pytest.mark.parametrize("f, x, error, message", [
+    (pf.raises_on_a_branch, np.array([10.0, 2.0]), ValueError, "too big: 104.0"),
+    (pf.raises_on_a_branch, np.array([-6.0, 1.0]), AssertionError, "x too small"),
+    (pf.raises_on_a_branch, np.array([1.0, 2.0, 3.0]), AssertionError, r"shape \(3,\)"),
+    (pf.returns_or_raises, -1.0, ValueError, "negative"),
+    (pf.returns_or_raises, 25.0, RuntimeError, "out of range"),
+])
+def test_the_derivative_raises_what_the_function_raises(f, x, error, message, mode):
+    with pytest.raises(error, match=message):
+        f(x)
+    d = sourcead.hessian(f) if mode == "hessian" else sourcead.grad(f, mode=mode)
+    with pytest.raises(error, match=message):
+        d(x)
+
+
+def test_raise_and_assert_read_as_written():
+    text = sourcead.source(sourcead.grad(pf.raises_on_a_branch), np.array([1.0, 2.0]))
+    assert "raise ValueError(f'too big: {y}')" in text
+    assert "assert x.shape == (2,), f'shape {x.shape}'" in text or \
+        "f'shape {x.shape}'" in text
+    assert "raise ValueError(f'negative: {v}')" in text
