@@ -97,3 +97,10 @@ def returns_or_raises(x):
     if x > 0:
         return x * x
     raise ValueError("negative")
+
+
+def config_containers(x, y):
+    d = dict(a=x, b=y)
+    t = tuple([x, y * y])
+    ls = list((x, 2.0))
+    return d["a"] * d["b"] + t[1] * ls[0] + ls[1]

@@ -143,3 +143,38 @@ def test_raise_and_assert_read_as_written():
     assert "assert x.shape == (2,), f'shape {x.shape}'" in text or \
         "f'shape {x.shape}'" in text
     assert "raise ValueError(f'negative: {v}')" in text
+
+
+# ---- max / min of a list; dict(...), tuple([...]), list((...)) ---------------------------------
+
+import no_numpy_module as plain  # noqa: E402
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("x, y", [(2.5, 1.5), (-0.3, 0.8)])
+def test_max_and_min_of_a_list(mode, x, y):
+    # losses (x - i)^2 y for i = 0, 1, 2: the largest and the smallest get the derivative
+    losses = [(x - i) ** 2 * y for i in range(3)]
+    big, small = int(np.argmax(losses)), int(np.argmin(losses))
+    dx = 2 * y * ((x - big) + (x - small) + sum(x - i for i in range(3)))
+    dy = (losses[big] + losses[small] + sum(losses)) / y
+    got = sourcead.grad(plain.largest_loss, wrt=(0, 1), mode=mode)(x, y)
+    assert got == pytest.approx((dx, dy), rel=1e-14)
+    assert got == pytest.approx(sourcead.numeric_grad(plain.largest_loss, x, y, wrt=(0, 1)),
+                                rel=1e-7)
+    got = sourcead.grad(plain.smallest_pair, wrt=(0, 1), mode=mode)(1.5, 2.0)  # 1.5*2; 1.5**2 vs 4
+    assert got == pytest.approx((2.0, 1.5 + 2.0), rel=1e-14)
+
+
+def test_max_of_a_list_second_order():
+    h = sourcead.hessian(plain.largest_loss, wrt=(0, 1))(2.5, 1.5)
+    # d2/dx2 = 2y * 5 terms; d2/dxdy = 2 * (x-2 + x-0 + 3x-3) = 2 * (5x - 5)
+    np.testing.assert_allclose(np.array(h, dtype=float), [[2 * 1.5 * 5, 2 * (5 * 2.5 - 5)],
+                                                          [2 * (5 * 2.5 - 5), 0.0]], rtol=1e-14)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_dict_tuple_and_list_calls(mode):
+    x, y = 1.5, 2.0    # x*y + y*y*x + 2
+    got = sourcead.grad(pf.config_containers, wrt=(0, 1), mode=mode)(x, y)
+    assert got == pytest.approx((y + y * y, x + 2 * x * y), rel=1e-15)

@@ -263,7 +263,8 @@ class Flattener:
         if isinstance(node, gast.Compare):
             return self.compare(node)
         if isinstance(node, gast.Call):
-            return self.call(node)
+            literal = self.as_display(node)
+            return self.operation(literal, hint) if literal is not None else self.call(node)
         if isinstance(node, gast.Subscript):
             pre, value = self.atom(node.value, describe(node.value))
             pre2, index = self.index(node.slice)
@@ -292,6 +293,21 @@ class Flattener:
             return [], node
         raise error(node, self.env, f"{type(node).__name__} expression",
                     "rewrite it with plain arithmetic and calls")
+
+    def as_display(self, node: gast.Call) -> gast.expr | None:
+        """``dict(a=x, b=y)`` -> ``{'a': x, 'b': y}``, ``tuple([x, y])`` -> ``(x, y)``,
+        ``list((x, y))`` -> ``[x, y]``: the same container, written as the display the rest
+        of sourcead reads (None for any other call)."""
+        kind = self.env.resolve(node.func)
+        if kind is builtins.dict and not node.args and all(k.arg for k in node.keywords):
+            return gast.Dict(keys=[const(k.arg) for k in node.keywords],
+                             values=[k.value for k in node.keywords])
+        if kind in (builtins.tuple, builtins.list) and len(node.args) == 1 \
+                and not node.keywords and isinstance(node.args[0], (gast.Tuple, gast.List)) \
+                and not any(isinstance(e, gast.Starred) for e in node.args[0].elts):
+            display = gast.Tuple if kind is builtins.tuple else gast.List
+            return display(elts=list(node.args[0].elts), ctx=gast.Load())
+        return None
 
     def compare(self, node: gast.Compare) -> tuple[list[gast.stmt], gast.expr]:
         if len(node.ops) > 1:  # a < b < c  ->  a < b and b < c
