@@ -413,8 +413,9 @@ def _shape_rows() -> dict:
                       adjoints={"x": "np.triu(g, k)"}, tangents={"x": "np.triu(x_dot, k)"},
                       vector_tangents={"x": "np.triu(x_dot, k)"}),
         np.copy: ew("1"),
-        np.atleast_1d: _reshaping("np.atleast_1d(x_dot)", ("x",)),
-        np.atleast_2d: _reshaping("np.atleast_2d(x_dot)", ("x",)),
+        **{f: _reshaping(f"np.{f.__name__}(x_dot)", ("x",), vector=(
+            "on_directions(np.reshape, x_dot, each_shape(x_dot, np.shape(out)))"))
+           for f in (np.atleast_1d, np.atleast_2d, np.atleast_3d)},
     }
 
 
