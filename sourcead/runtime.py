@@ -285,7 +285,9 @@ def dot_each_right(x, y_dot, y):
     """``np.dot(x, y_dot)`` for each direction's tangent of ``y``."""
     if np.ndim(y_dot) == 0:  # a constant's tangent is a plain zero
         return y_dot
-    if np.ndim(x) == 0 or np.ndim(y) == 0:
+    if np.ndim(y) == 0:   # y is a number: each direction's tangent times all of x
+        return np.reshape(y_dot, np.shape(y_dot) + (1,) * np.ndim(x)) * x
+    if np.ndim(x) == 0:
         return x * y_dot
     left, right = _dot_axes(x, y)
     return np.moveaxis(np.tensordot(x, y_dot, (left, [right[0] + 1])), np.ndim(x) - 1, 0)

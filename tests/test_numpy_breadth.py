@@ -111,6 +111,7 @@ ROWS = [
     ("np.dot 3-D both", "np.dot(C, np.swapaxes(T, 1, 2))"),
     ("np.dot vector 3-D", "np.dot(w[:3], T)"),
     ("np.dot scalar", "np.dot(v[0], R)"),
+    ("np.dot by a scalar", "np.dot(R, v[1]) * np.dot(u, w[0])"),
     # shapes
     ("np.hstack", "np.hstack([v, w * 2.0])"),
     ("np.hstack 2-D", "np.hstack([R, R * N[:2, :1]])"),
