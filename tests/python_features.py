@@ -104,3 +104,9 @@ def config_containers(x, y):
     t = tuple([x, y * y])
     ls = list((x, 2.0))
     return d["a"] * d["b"] + t[1] * ls[0] + ls[1]
+
+
+def writes_through_indices_apart(x):
+    y = x * 1.0
+    y[1, :, [0, 2]] = np.cos(x[0, :, [1, 3]])   # the indexed axes come first in NumPy's result
+    return np.sum(y ** 3)

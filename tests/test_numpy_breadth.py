@@ -168,6 +168,7 @@ ROWS = [
     ("index pairs", "N[[0, 1, 1], [2, 0, 0]]"),
     ("index columns", "N[:, [0, 0, 2]]"),
     ("index mixed", "T[..., None, -1]"),
+    ("index arrays apart", "T[1, :, [0, 1, 1]] * C[0, :, [1]]"),  # NumPy puts their axis first
 ]
 
 # rows whose gradient has no vector form yet: jacobian and hessian take one pass per direction
