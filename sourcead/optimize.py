@@ -10,7 +10,9 @@ Each pass is a pure function of its input tree (a copy is returned).
 """
 from __future__ import annotations
 
+import bisect
 import copy
+import math
 from collections import Counter
 
 import gast
@@ -19,7 +21,7 @@ from .algebra import simplify_adjoints
 from .analyze import SCALAR, broadcast, has_shape_of, live_before
 from . import runtime
 from .reverse import _is_unreduce, is_comment, without
-from .rules.template import Structures, name_nodes, walk, clone
+from .rules.template import Structures, Transformer, name_nodes, walk, clone
 
 # calls that only compute a value (so an unused result can be dropped)
 PURE_FUNCTIONS = {"unbroadcast", "zeros_like", "scatter", "scatter_into", "dot_adjoint_x", "dot_adjoint_y",
@@ -126,7 +128,7 @@ def fold_constants(tree: gast.AST, changes: Changes | None = None) -> gast.AST:
     behind when an argument is a constant (``2 * x ** (2 - 1)`` reads ``2 * x``)."""
     changes = changes or Changes()
 
-    class Fold(gast.NodeTransformer):
+    class Fold(Transformer):
         def visit_BinOp(self, node):
             self.generic_visit(node)
             new = self.fold(node)
@@ -221,6 +223,23 @@ def _without_leading(value: gast.expr, zero: str) -> gast.expr:
 
 def _assigned(s: gast.stmt) -> set[str]:
     return {n.id for n in name_nodes(s) if n.ctx.__class__ is gast.Store}
+
+
+def _reads_and_writes(s: gast.stmt) -> tuple[set[str], set[str]]:
+    """``(reads_of(s), _written(s))`` in one walk."""
+    reads, writes = set(), set()
+    for n in walk(s):
+        cls = n.__class__
+        if cls is gast.Name:
+            ctx = n.ctx.__class__
+            if ctx is gast.Load:
+                reads.add(n.id)
+            elif ctx is gast.Store:
+                writes.add(n.id)
+        elif cls is gast.Subscript and n.ctx.__class__ is gast.Store \
+                and n.value.__class__ is gast.Name:
+            writes.add(n.value.id)
+    return reads, writes
 
 
 def _written(s: gast.stmt) -> set[str]:
@@ -413,25 +432,29 @@ def fold_negations(stmts: list[gast.stmt], temporaries: set[str],
         for field_name in ("body", "orelse"):
             if hasattr(s, field_name):
                 setattr(s, field_name, fold_negations(getattr(s, field_name), temporaries, changes))
+    index = None   # built at the first negation: most blocks have none
     dropped: set[int] = set()
     for i, s in enumerate(stmts):
         if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
                 and s.targets[0].id in temporaries and isinstance(s.value, gast.UnaryOp)
                 and isinstance(s.value.op, gast.USub)):
             continue
+        index = index or _BlockIndex(stmts)
         var, negated = s.targets[0].id, s.value.operand
-        for later in stmts[i + 1:]:
-            if (isinstance(later, gast.Assign) and isinstance(later.targets[0], gast.Name)
-                    and later.targets[0].id == var and isinstance(later.value, gast.BinOp)
-                    and isinstance(later.value.op, gast.Add)
-                    and isinstance(later.value.left, gast.Name) and later.value.left.id == var
-                    and var not in reads_of(later.value.right)):
-                later.value = gast.BinOp(left=later.value.right, op=gast.Sub(), right=negated)
-                dropped.add(id(s))
-                changes.add()
-                break
-            if var in _written(later) | reads_of(later) or _written(later) & reads_of(s):
-                break
+        # the first statement that uses or assigns v, or changes what e reads
+        j, _ = index.first_event(i, var, reads_of(s) | {var})
+        if j == math.inf:
+            continue
+        later = stmts[j]
+        if (isinstance(later, gast.Assign) and isinstance(later.targets[0], gast.Name)
+                and later.targets[0].id == var and isinstance(later.value, gast.BinOp)
+                and isinstance(later.value.op, gast.Add)
+                and isinstance(later.value.left, gast.Name) and later.value.left.id == var
+                and var not in reads_of(later.value.right)):
+            later.value = gast.BinOp(left=later.value.right, op=gast.Sub(), right=negated)
+            dropped.add(id(s))
+            changes.add()
+            index.now_reads(j, reads_of(gast.Expr(value=negated)))
     return [s for s in stmts if id(s) not in dropped]
 
 
@@ -504,7 +527,7 @@ def _negate_a_constant(node: gast.expr) -> bool:
 def simplify_signs(node: gast.expr) -> gast.expr:
     """``-(g * 2 * x)`` -> ``g * -2 * x``, ``-(a * (-b / c))`` -> ``a * (b / c)``: negations
     of a product cancel, or go into a number factor; each one left is a pass over an array."""
-    class Signs(gast.NodeTransformer):
+    class Signs(Transformer):
         def visit_UnaryOp(self, n):
             return self.product(n)
 
@@ -558,31 +581,108 @@ def _inline_block(stmts: list[gast.stmt], single: set[str], modules: set[str],
             if hasattr(s, field_name):
                 setattr(s, field_name, _inline_block(getattr(s, field_name), single, modules,
                                                      tapes, primal_only))
+    index = _BlockIndex(stmts, modules, tapes)
     dropped: set[int] = set()
     for i, s in enumerate(stmts):
         if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
                 and s.targets[0].id in single and quiet(s.value, modules)):
             continue
         var, reads = s.targets[0].id, reads_of(s)
-        for later in stmts[i + 1:]:
-            if id(later) in dropped:
+        j, is_read = index.first_event(i, var, reads | {var})
+        if not is_read:
+            continue   # written or disturbed before its read (or never read here)
+        later = stmts[j]
+        if isinstance(later, gast.Assign) and var in reads_of(later.value) \
+                and isinstance(later.targets[0], gast.Name):
+            if not _quiet_before(later.value, var, modules) or (
+                    var in primal_only[0] and later.targets[0].id in primal_only[1]):
                 continue
-            if isinstance(later, gast.Assign) and var in reads_of(later.value) \
-                    and isinstance(later.targets[0], gast.Name):
-                if not _quiet_before(later.value, var, modules) or (
-                        var in primal_only[0] and later.targets[0].id in primal_only[1]):
-                    break
-                new = _replaced(later.value, var, s.value)
-                if any(isinstance(n, gast.UnaryOp) for n in walk(new)):
-                    new = simplify_signs(new)
-                if _operations(new) <= MAX_INLINED_OPERATIONS:
-                    later.value = new
-                    dropped.add(id(s))
-                break
-            if var in reads_of(later) or _written(later) & (reads | {var}) \
-                    or _disturbs(later, modules, tapes):
-                break
+            if _fewest_operations(later.value, s.value) > MAX_INLINED_OPERATIONS:
+                continue   # too long even if simplify_signs took every negation out
+            new = _replaced(later.value, var, s.value)
+            if any(isinstance(n, gast.UnaryOp) for n in walk(new)):
+                new = simplify_signs(new)
+            if _operations(new) <= MAX_INLINED_OPERATIONS:
+                later.value = new
+                dropped.add(id(s))
+                index.now_reads(j, reads)
     return [s for s in stmts if id(s) not in dropped]
+
+
+class _BlockIndex:
+    """For a walk from a definition at ``i`` to its one use: the first later statement of a
+    block that reads ``var``, writes one of some names, or (given ``modules``) disturbs
+    (``_disturbs``). What each statement reads and writes is found once per block; the
+    first ``NEAR`` statements are scanned, and farther ones found by bisection in per-name
+    position lists (a forward value read in the adjoint sweep is a long way off: scanning
+    to it from every definition was quadratic). Writes and disturbances do not change as
+    quiet values move into later statements; reads are added as they do (``now_reads``)."""
+
+    NEAR = 32
+
+    def __init__(self, stmts: list[gast.stmt], modules: set[str] | None = None,
+                 tapes: set[str] = frozenset()):
+        self.stmts, self.modules, self.tapes = stmts, modules, tapes
+        self._facts: list = [None] * len(stmts)
+        self._positions = None   # (reads, writes, disturbs) position lists, built when needed
+
+    def facts(self, k: int) -> tuple[set[str], set[str], bool]:
+        found = self._facts[k]
+        if found is None:
+            s = self.stmts[k]
+            reads, writes = _reads_and_writes(s)
+            disturbs = self.modules is not None and _disturbs(s, self.modules, self.tapes)
+            found = self._facts[k] = (reads, writes, disturbs)
+        return found
+
+    def first_event(self, i: int, var: str, names: set[str]) -> tuple[float, bool]:
+        """The first position after ``i`` that reads ``var``, writes one of ``names`` or
+        disturbs (inf: none), and whether it reads ``var``."""
+        end = min(i + 1 + self.NEAR, len(self.stmts))
+        for k in range(i + 1, end):
+            reads, writes, disturbs = self.facts(k)
+            if var in reads:
+                return k, True
+            if disturbs or not writes.isdisjoint(names):
+                return k, False
+        if end == len(self.stmts):
+            return math.inf, False
+        reads, writes, disturbs = self._lists()
+        read = self._after(reads.get(var, ()), end - 1)
+        stop = min([self._after(writes.get(n, ()), end - 1) for n in names]
+                   + [self._after(disturbs, end - 1)])
+        return (read, True) if read <= stop else (stop, False)
+
+    def _lists(self):
+        if self._positions is None:
+            reads: dict[str, list[int]] = {}
+            writes: dict[str, list[int]] = {}
+            disturbs: list[int] = []
+            for k in range(len(self.stmts)):
+                r, w, d = self.facts(k)
+                for name_ in r:
+                    reads.setdefault(name_, []).append(k)
+                for name_ in w:
+                    writes.setdefault(name_, []).append(k)
+                if d:
+                    disturbs.append(k)
+            self._positions = reads, writes, disturbs
+        return self._positions
+
+    @staticmethod
+    def _after(positions, i: int) -> float:
+        k = bisect.bisect_right(positions, i)
+        return positions[k] if k < len(positions) else math.inf
+
+    def now_reads(self, k: int, names: set[str]) -> None:
+        """Statement ``k`` now also reads ``names`` (a value moved into it)."""
+        if self._facts[k] is not None:
+            self._facts[k][0].update(names)
+        if self._positions is not None:
+            for name_ in names:
+                positions = self._positions[0].setdefault(name_, [])
+                if k not in positions:
+                    bisect.insort(positions, k)
 
 
 def _quiet_before(node: gast.expr, var: str, modules: set[str]) -> bool:
@@ -599,10 +699,23 @@ def _quiet_before(node: gast.expr, var: str, modules: set[str]) -> bool:
 
 
 def _replaced(node: gast.expr, var: str, value: gast.expr) -> gast.expr:
-    class Replace(gast.NodeTransformer):
+    class Replace(Transformer):
         def visit_Name(self, n):
             return clone(value) if n.id == var and isinstance(n.ctx, gast.Load) else n
     return Replace().visit(clone(node))
+
+
+def _fewest_operations(*parts: gast.expr) -> int:
+    """A lower bound of ``_operations`` of an expression made of ``parts``, after
+    ``simplify_signs`` (which takes out negations, nothing else)."""
+    total = 0
+    for part in parts:
+        for n in walk(part):
+            cls = n.__class__
+            if cls is gast.BinOp or (cls is gast.Call and not (
+                    isinstance(n.func, gast.Name) and n.func.id == "slice")):
+                total += 1
+    return total
 
 
 def _operations(node: gast.expr) -> int:
@@ -651,19 +764,18 @@ def private_lists(stmts: list[gast.stmt]) -> set[str]:
     """Names used only as ``t = []``, ``t.append(v)`` and ``t.pop()``: tapes, which nothing
     else can see, so appending to one changes no other value."""
     uses: dict[str, bool] = {}
-    receivers = set()
+    receivers = set()   # (a walk meets each of these parents before the name below it)
     for s in stmts:
         for n in walk(s):
-            if isinstance(n, gast.Attribute) and isinstance(n.value, gast.Name) \
+            cls = n.__class__
+            if cls is gast.Name:
+                uses[n.id] = uses.get(n.id, True) and id(n) in receivers
+            elif cls is gast.Attribute and isinstance(n.value, gast.Name) \
                     and n.attr in ("append", "pop"):
                 receivers.add(id(n.value))
-            elif isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Name) \
+            elif cls is gast.Assign and isinstance(n.targets[0], gast.Name) \
                     and isinstance(n.value, gast.List) and not n.value.elts:
                 receivers.add(id(n.targets[0]))
-    for s in stmts:
-        for n in walk(s):
-            if isinstance(n, gast.Name):
-                uses[n.id] = uses.get(n.id, True) and id(n) in receivers
     return {v for v, private in uses.items() if private}
 
 
@@ -752,11 +864,11 @@ class _Sharing:
             for name_ in _written(s):
                 for key in keys_of.pop(name_, ()):
                     available.pop(key, None)
-            if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) \
-                    and _operations(s.value) + _subscripts(s.value) \
-                    and quiet(s.value, self.modules) and s.targets[0].id not in reads_of(s.value):
+            value_reads = _sharable(s.value, self.modules) if isinstance(s, gast.Assign) \
+                and isinstance(s.targets[0], gast.Name) else None
+            if value_reads is not None and s.targets[0].id not in value_reads:
                 key = self.structures.key(s.value)
-                held = (s.targets[0].id, reads_of(s.value))
+                held = (s.targets[0].id, value_reads)
                 if key not in available:
                     available[key] = held
                     constant_entries += not held[1]
@@ -777,8 +889,29 @@ class _Sharing:
         return True
 
 
-def _subscripts(node: gast.expr) -> int:
-    return sum(1 for n in walk(node) if isinstance(n, gast.Subscript))
+_LOUD = (gast.Lambda, gast.NamedExpr, gast.Yield, gast.YieldFrom, gast.Await, gast.List,
+         gast.Dict, gast.Set)
+
+
+def _sharable(value: gast.expr, modules: set[str]) -> set[str] | None:
+    """What ``value`` reads, when it is worth a name (``_operations`` or ``_subscripts``)
+    and ``quiet``; else None. (One walk for the three.)"""
+    work = False
+    reads: set[str] = set()
+    for n in walk(value):
+        cls = n.__class__
+        if cls is gast.Name:
+            if n.ctx.__class__ is gast.Load:
+                reads.add(n.id)
+        elif cls is gast.Call:
+            if not _quiet_call(n, modules):
+                return None
+            work = work or not (isinstance(n.func, gast.Name) and n.func.id == "slice")
+        elif cls is gast.BinOp or cls is gast.UnaryOp or cls is gast.Subscript:
+            work = True
+        elif isinstance(n, _LOUD):
+            return None
+    return reads if work else None
 
 
 def _reused(node: gast.expr, available: dict, structures: Structures,
@@ -786,8 +919,10 @@ def _reused(node: gast.expr, available: dict, structures: Structures,
     """``node`` with its largest parts that ``available`` holds read from their names."""
     keys: dict[int, int] = {}
     structures.key(node, keys)
+    if available.keys().isdisjoint(keys.values()):
+        return node   # (most statements: nothing to reuse, no need to rebuild the tree)
 
-    class Reuse(gast.NodeTransformer):
+    class Reuse(Transformer):
         def visit(self, n):
             if isinstance(n, gast.expr) and not isinstance(n, (gast.Name, gast.Constant)):
                 held = available.get(keys[id(n)])
@@ -806,7 +941,7 @@ def drop_spreads(body: list[gast.stmt], kinds: dict) -> list[gast.stmt]:
     already: spreading ``v`` over ``x`` first is a pass over memory that the multiplication's
     broadcasting does anyway (``v`` keeps the reduced axes, or is a number). Nested spreads
     of a number are one spread: ``unreduce(unreduce(c, s), x, 1)`` -> ``unreduce(c, x)``."""
-    class Spreads(gast.NodeTransformer):
+    class Spreads(Transformer):
         def visit_Call(self, n: gast.Call):
             self.generic_visit(n)
             if _is_unreduce(n) and n.args and _spread(n.args[0]) == "number":
@@ -920,8 +1055,9 @@ def free_arrays(body: list[gast.stmt], arrays: set[str]) -> list[gast.stmt]:
             if isinstance(call.func, gast.Attribute) and call.func.attr == "append":
                 fit -= reads_of(gast.Expr(value=call))
     frees: dict[int, list[str]] = {}
+    last_work = max((k for k, s in enumerate(body) if isinstance(s, gast.Assign)), default=-1)
     for var in fit & set(last):
-        work_after = any(isinstance(s, gast.Assign) for s in body[last[var] + 1:])
+        work_after = last_work > last[var]
         if work_after and any(isinstance(n, gast.Name) and n.id == var and isinstance(n.ctx, gast.Load)
                               for n in walk(body[last[var]])):
             frees.setdefault(last[var], []).append(var)
