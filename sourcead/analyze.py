@@ -25,7 +25,7 @@ import numpy as np
 from . import shapes
 from .parse import MISSING, Environment, Shape, call_order, callable_name, is_code
 from .rules import Rule, lookup_call, lookup_operator
-from .rules.template import name_nodes, walk, loaded_names
+from .rules.template import name_nodes, statements, walk, loaded_names
 
 # ---- kinds ------------------------------------------------------------------------------------
 
@@ -331,7 +331,7 @@ def stack_pop(value: gast.expr) -> str | None:
 
 
 def pushes(stmts: list[gast.stmt]) -> list[tuple[str, gast.expr]]:
-    return [p for s in stmts for n in walk(s) if isinstance(n, gast.stmt)
+    return [p for s in stmts for n in statements(s) if isinstance(n, gast.stmt)
             and (p := stack_push(n)) is not None]
 
 
@@ -368,7 +368,7 @@ class Activity:
 
 
 def assignments(stmts: list[gast.stmt]) -> list[gast.Assign]:
-    return [n for s in stmts for n in walk(s) if isinstance(n, gast.Assign)]
+    return [n for s in stmts for n in statements(s) if isinstance(n, gast.Assign)]
 
 
 def analyze_activity(fn: gast.FunctionDef, env: Environment, param_kinds: Mapping[str, Kind],

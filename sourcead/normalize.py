@@ -24,6 +24,7 @@ from __future__ import annotations
 import builtins
 import copy
 import re
+from collections import Counter
 from typing import Any, Mapping
 from dataclasses import dataclass, field
 
@@ -33,7 +34,7 @@ from .errors import UnsupportedSyntaxError
 from .naming import Namer, describe
 from .parse import Environment, Parsed
 from .parse import MISSING, MISSING as MISSING_VALUE
-from .rules.template import name_nodes, walk, assign, const, index_syntax, index_value, name, names_in, substitute
+from .rules.template import Transformer, clone, name_nodes, statements, walk, assign, const, index_syntax, index_value, name, names_in, substitute
 
 RESULT = "out"
 
@@ -70,7 +71,7 @@ def error(node: gast.AST, env: Environment, what: str, hint: str, reason: str | 
 
 def normalize(parsed: Parsed) -> gast.FunctionDef:
     """The whole stage: fence, desugar, jumps to flags, ANF, SSA names."""
-    fn, env = copy.deepcopy(parsed.tree), parsed.env
+    fn, env = clone(parsed.tree), parsed.env   # (clone: several times faster than deepcopy)
     fn = without_frees(fn, env)
     fence(fn, env)
     # temporaries never take a global's or a builtin's name (`max = x.max()` would shadow)
@@ -93,7 +94,7 @@ def without_frees(fn: gast.FunctionDef, env: Environment) -> gast.FunctionDef:
     if not env.filename.startswith("<sourcead"):
         return fn
 
-    class Drop(gast.NodeTransformer):
+    class Drop(Transformer):
         def visit_Delete(self, node):
             if all(isinstance(t, gast.Name) for t in node.targets):
                 return None
@@ -1391,9 +1392,9 @@ def replace_tuples(body: list[gast.stmt]) -> list[gast.stmt]:
     """
     literals = {s.targets[0].id: s.value.elts for s in body
                 if isinstance(s, gast.Assign) and isinstance(s.value, (gast.Tuple, gast.List))}
-    stores = [n.id for s in body for n in walk(s)
-              if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)]
-    candidates = {t for t in literals if stores.count(t) == 1}
+    stores = Counter(n.id for s in body for n in walk(s)
+                     if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store))
+    candidates = {t for t in literals if stores[t] == 1}
     indexed = {id(s.value.value) for s in assignments_in(body) if _constant_index(s.value, candidates)}
     for s in body:
         for n in walk(s):
@@ -1432,7 +1433,7 @@ def is_write(s: gast.stmt) -> bool:
 
 
 def assignments_in(stmts: list[gast.stmt]) -> list[gast.Assign]:
-    return [n for s in stmts for n in walk(s) if isinstance(n, gast.Assign)]
+    return [n for s in stmts for n in statements(s) if isinstance(n, gast.Assign)]
 
 
 def _constant_index(value: gast.expr, candidates: set[str]) -> bool:
@@ -1459,7 +1460,7 @@ def desugar_comprehensions(fn: gast.FunctionDef, env: Environment, namer: Namer)
 
 
 @dataclass
-class _ComprehensionLifter(gast.NodeTransformer):
+class _ComprehensionLifter(Transformer):
     env: Environment
     namer: Namer
     counts: dict[str, int]
