@@ -21,7 +21,7 @@ from typing import Any, Callable
 import gast
 import numpy as np
 
-from . import shapes
+from . import depth, shapes
 from .runtime import component
 from .analyze import (AnyShape, InstanceOf, BOOL, INT, NONE, SCALAR, UNKNOWN, Kind, UserCall, analyze_activity,
                       anchors_of, anchors_union, join, kind_of_annotation, kind_of_value,
@@ -390,7 +390,7 @@ def _specialize(f: Callable, wrt: tuple[int, ...], kinds: Kinds, preserve_result
     shape = shape if shape is not None else Shape(len(kinds))
     key = (f, wrt, kinds, preserve_result, mode, shape)
     if key not in _CACHE:
-        with _without_cycle_collection():
+        with _without_cycle_collection(), depth.building():
             emitted, entry = derive(_source_function(f, kinds), wrt, kinds, mode=mode,
                                     preserve_result=preserve_result, shape=shape)
         if verbose:

@@ -25,6 +25,7 @@ from typing import Any, Mapping
 import gast
 import numpy as np
 
+from . import depth
 from .errors import SourceNotFoundError, UnsupportedSyntaxError, UsageError
 from .naming import Namer
 from .rules.template import name_nodes, assign, const, name, names_in, walk
@@ -182,6 +183,7 @@ def parse_function(fn: Any, shape: Shape | None = None) -> Parsed:
     try:
         key = (fn, shape)
         if key in _PARSED:
+            depth.require_for(_PARSED[key].tree)   # (parsed in an earlier build)
             return _PARSED[key]
     except TypeError:  # an unhashable callable: parse it every time
         key = None
@@ -255,10 +257,11 @@ def bind_methods(parsed: Parsed, kinds) -> Parsed:
 def _read(fn: FunctionType) -> tuple[gast.FunctionDef, Environment]:
     if fn.__code__ in _LIFTED:
         tree, env = _LIFTED[fn.__code__]
+        depth.require_for(tree)
         return copy.deepcopy(tree), env
     filename = _REGISTERED.get(fn.__code__, (None, fn.__code__.co_filename))[1]
     text, first = _source_of(fn, filename)
-    tree = gast.parse(textwrap.dedent(text))
+    tree = depth.parse(textwrap.dedent(text))   # (deep expressions: recursion headroom)
     node = _as_function(tree.body[0], fn.__name__)
     if not isinstance(node, gast.FunctionDef):
         raise UnsupportedSyntaxError("only functions written with `def` can be differentiated",
