@@ -10,14 +10,13 @@ Each pass is a pure function of its input tree (a copy is returned).
 """
 from __future__ import annotations
 
-import bisect
 import copy
-import math
 from collections import Counter
 
 import gast
 
 from .algebra import simplify_adjoints
+from .block_index import INF, BlockIndex
 from .analyze import SCALAR, broadcast, has_shape_of, live_before
 from . import runtime
 from .reverse import _is_unreduce, is_comment, without
@@ -225,23 +224,6 @@ def _assigned(s: gast.stmt) -> set[str]:
     return {n.id for n in name_nodes(s) if n.ctx.__class__ is gast.Store}
 
 
-def _reads_and_writes(s: gast.stmt) -> tuple[set[str], set[str]]:
-    """``(reads_of(s), _written(s))`` in one walk."""
-    reads, writes = set(), set()
-    for n in walk(s):
-        cls = n.__class__
-        if cls is gast.Name:
-            ctx = n.ctx.__class__
-            if ctx is gast.Load:
-                reads.add(n.id)
-            elif ctx is gast.Store:
-                writes.add(n.id)
-        elif cls is gast.Subscript and n.ctx.__class__ is gast.Store \
-                and n.value.__class__ is gast.Name:
-            writes.add(n.value.id)
-    return reads, writes
-
-
 def _written(s: gast.stmt) -> set[str]:
     """Names whose value a statement changes: assigned, or written into (``a[i] = v``)."""
     return _assigned(s) | {n.value.id for n in walk(s) if isinstance(n, gast.Subscript)
@@ -439,11 +421,11 @@ def fold_negations(stmts: list[gast.stmt], temporaries: set[str],
                 and s.targets[0].id in temporaries and isinstance(s.value, gast.UnaryOp)
                 and isinstance(s.value.op, gast.USub)):
             continue
-        index = index or _BlockIndex(stmts)
+        index = index or BlockIndex(stmts)
         var, negated = s.targets[0].id, s.value.operand
         # the first statement that uses or assigns v, or changes what e reads
         j, _ = index.first_event(i, var, reads_of(s) | {var})
-        if j == math.inf:
+        if j == INF:
             continue
         later = stmts[j]
         if (isinstance(later, gast.Assign) and isinstance(later.targets[0], gast.Name)
@@ -581,7 +563,7 @@ def _inline_block(stmts: list[gast.stmt], single: set[str], modules: set[str],
             if hasattr(s, field_name):
                 setattr(s, field_name, _inline_block(getattr(s, field_name), single, modules,
                                                      tapes, primal_only))
-    index = _BlockIndex(stmts, modules, tapes)
+    index = BlockIndex(stmts, lambda t: _disturbs(t, modules, tapes))
     dropped: set[int] = set()
     for i, s in enumerate(stmts):
         if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
@@ -607,82 +589,6 @@ def _inline_block(stmts: list[gast.stmt], single: set[str], modules: set[str],
                 dropped.add(id(s))
                 index.now_reads(j, reads)
     return [s for s in stmts if id(s) not in dropped]
-
-
-class _BlockIndex:
-    """For a walk from a definition at ``i`` to its one use: the first later statement of a
-    block that reads ``var``, writes one of some names, or (given ``modules``) disturbs
-    (``_disturbs``). What each statement reads and writes is found once per block; the
-    first ``NEAR`` statements are scanned, and farther ones found by bisection in per-name
-    position lists (a forward value read in the adjoint sweep is a long way off: scanning
-    to it from every definition was quadratic). Writes and disturbances do not change as
-    quiet values move into later statements; reads are added as they do (``now_reads``)."""
-
-    NEAR = 32
-
-    def __init__(self, stmts: list[gast.stmt], modules: set[str] | None = None,
-                 tapes: set[str] = frozenset()):
-        self.stmts, self.modules, self.tapes = stmts, modules, tapes
-        self._facts: list = [None] * len(stmts)
-        self._positions = None   # (reads, writes, disturbs) position lists, built when needed
-
-    def facts(self, k: int) -> tuple[set[str], set[str], bool]:
-        found = self._facts[k]
-        if found is None:
-            s = self.stmts[k]
-            reads, writes = _reads_and_writes(s)
-            disturbs = self.modules is not None and _disturbs(s, self.modules, self.tapes)
-            found = self._facts[k] = (reads, writes, disturbs)
-        return found
-
-    def first_event(self, i: int, var: str, names: set[str]) -> tuple[float, bool]:
-        """The first position after ``i`` that reads ``var``, writes one of ``names`` or
-        disturbs (inf: none), and whether it reads ``var``."""
-        end = min(i + 1 + self.NEAR, len(self.stmts))
-        for k in range(i + 1, end):
-            reads, writes, disturbs = self.facts(k)
-            if var in reads:
-                return k, True
-            if disturbs or not writes.isdisjoint(names):
-                return k, False
-        if end == len(self.stmts):
-            return math.inf, False
-        reads, writes, disturbs = self._lists()
-        read = self._after(reads.get(var, ()), end - 1)
-        stop = min([self._after(writes.get(n, ()), end - 1) for n in names]
-                   + [self._after(disturbs, end - 1)])
-        return (read, True) if read <= stop else (stop, False)
-
-    def _lists(self):
-        if self._positions is None:
-            reads: dict[str, list[int]] = {}
-            writes: dict[str, list[int]] = {}
-            disturbs: list[int] = []
-            for k in range(len(self.stmts)):
-                r, w, d = self.facts(k)
-                for name_ in r:
-                    reads.setdefault(name_, []).append(k)
-                for name_ in w:
-                    writes.setdefault(name_, []).append(k)
-                if d:
-                    disturbs.append(k)
-            self._positions = reads, writes, disturbs
-        return self._positions
-
-    @staticmethod
-    def _after(positions, i: int) -> float:
-        k = bisect.bisect_right(positions, i)
-        return positions[k] if k < len(positions) else math.inf
-
-    def now_reads(self, k: int, names: set[str]) -> None:
-        """Statement ``k`` now also reads ``names`` (a value moved into it)."""
-        if self._facts[k] is not None:
-            self._facts[k][0].update(names)
-        if self._positions is not None:
-            for name_ in names:
-                positions = self._positions[0].setdefault(name_, [])
-                if k not in positions:
-                    bisect.insort(positions, k)
 
 
 def _quiet_before(node: gast.expr, var: str, modules: set[str]) -> bool:
