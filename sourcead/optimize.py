@@ -20,7 +20,7 @@ from .block_index import INF, BlockIndex
 from .analyze import SCALAR, broadcast, has_shape_of, live_before
 from . import runtime
 from .reverse import _is_unreduce, is_comment, without
-from .rules.template import Structures, Transformer, name_nodes, walk, clone
+from .rules.template import Structures, Transformer, name_nodes, statements, walk, clone
 
 # calls that only compute a value (so an unused result can be dropped)
 PURE_FUNCTIONS = {"unbroadcast", "zeros_like", "scatter", "scatter_into", "dot_adjoint_x", "dot_adjoint_y",
@@ -77,7 +77,7 @@ def optimize(functions: list[gast.FunctionDef], modules: set[str],
                                      primal_only=(own - inlinable, temporaries))
         if kinds and fn.name in kinds:
             fn.body = drop_spreads(fn.body, kinds[fn.name])
-        for s in (n for n in walk(fn) if isinstance(n, gast.Assign)):
+        for s in (n for n in statements(fn) if isinstance(n, gast.Assign)):
             if any(isinstance(n, gast.UnaryOp) and isinstance(n.op, gast.USub)
                    for n in walk(s.value)):
                 s.value = simplify_signs(s.value)
