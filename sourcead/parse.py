@@ -14,10 +14,14 @@ into functions of their own that take the outer variables they read as extra par
 from __future__ import annotations
 
 import builtins
+import contextlib
+import contextvars
 import copy
+import dataclasses
 import functools
 import inspect
 import textwrap
+import weakref
 from dataclasses import dataclass, field
 from types import BuiltinFunctionType, FunctionType, MappingProxyType, MethodType
 from typing import Any, Mapping
@@ -27,33 +31,99 @@ import numpy as np
 
 from . import depth
 from .errors import SourceNotFoundError, UnsupportedSyntaxError, UsageError
-from .naming import Namer
+from .naming import MARK, Namer, marked_object
 from .rules.template import name_nodes, assign, const, name, names_in, walk
 
 _MISSING = object()
 
 
+# ---- what a build reads, and from where ---------------------------------------------------
+
+_READS: contextvars.ContextVar = contextvars.ContextVar("sourcead_reads", default=None)
+_MEMO: contextvars.ContextVar = contextvars.ContextVar("sourcead_memo", default=None)
+
+
 @dataclass(frozen=True)
+class Read:
+    """One free value a build looked at: in the environment of ``env.owner``, the slot
+    ``slot`` (``("global", name)``, ``("cell", name)``, ``("default", param)``, ...), then the
+    attributes ``attrs``. ``check`` says what the derivative depends on: the value's kind
+    (``"kind"``), or, for a constant written into the generated code, the value itself
+    (``"equal"``). The derivative re-reads each of them when it runs."""
+    env: "Environment"
+    slot: tuple
+    attrs: tuple
+    value: Any
+    check: str = "kind"
+
+
+@contextlib.contextmanager
+def recording():
+    """Collect every free value read while a derivative is built (``Read`` records), and
+    parse each function once per build."""
+    reads: list[Read] = []
+    tokens = (_READS.set(reads), _MEMO.set({}))
+    try:
+        yield reads
+    finally:
+        _MEMO.reset(tokens[1])
+        _READS.reset(tokens[0])
+
+
+def build_memo() -> dict:
+    """What the current build remembers (parsed functions, callees' result kinds); a
+    build starts with nothing, so nothing of one build's values reaches another."""
+    memo = _MEMO.get()
+    return memo if memo is not None else {}
+
+
+def _note(read: Read) -> None:
+    reads = _READS.get()
+    if reads is not None and read.env.owner is not None:
+        reads.append(read)
+
+
+@dataclass(frozen=True, eq=False)
 class Environment:
-    """Where a function's free names come from and where its text lives."""
+    """Where a function's free names come from and where its text lives.
+
+    ``owner`` is the callable whose free names these are, and ``slots`` says where it keeps
+    each name of ``closure`` (a closure cell, a default, a fixed argument such as ``self``,
+    or a value sourcead made, such as a lifted nested function): the derivative finds each
+    of them again, from the function it was called for, every time it runs."""
     filename: str
     globals: Mapping[str, Any]
     closure: Mapping[str, Any] = field(default_factory=dict)
     module: str | None = None
+    owner: Any = None
+    slots: Mapping[str, tuple] = field(default_factory=dict)
+
+    def slot(self, ident: str) -> tuple:
+        """Where the name ``ident`` is read from."""
+        if ident in self.closure:
+            return self.slots.get(ident, ("made", ident))
+        return ("global", ident) if ident in self.globals else ("builtin", ident)
 
     def lookup(self, ident: str) -> Any:
-        """The object a free name refers to now, or ``_MISSING``."""
+        """The object a free name refers to now, or ``_MISSING``. A marked name (``$np``,
+        ``$with_item``: see ``naming``) is sourcead's own, never the user's."""
+        if ident.startswith(MARK):
+            found = marked_object(ident)
+            return _MISSING if found is None else found
         for scope in (self.closure, self.globals, vars(builtins)):
             if ident in scope:
-                return scope[ident]
-        from . import runtime  # the core language's own helpers (``with_item``) need no import
-        return runtime.HELPERS.get(ident, _MISSING)
+                value = scope[ident]
+                if value is not _MISSING:
+                    _note(Read(self, self.slot(ident), (), value))
+                return value
+        return _MISSING
 
     def resolve(self, node: gast.expr) -> Any:
         """Statically resolve ``name`` or ``obj.attr.attr`` to an object, or ``_MISSING``."""
         if isinstance(node, gast.Name):
             return self.lookup(node.id)
         if isinstance(node, gast.Attribute):
+            chain = _attribute_chain(node)
             base = self.resolve(node.value)
             if base is _MISSING or isinstance(base, np.ndarray):
                 return _MISSING
@@ -63,14 +133,38 @@ class Environment:
                 return _MISSING
             if isinstance(static, property):
                 return _MISSING
-            return getattr(base, node.attr, _MISSING)
+            value = getattr(base, node.attr, _MISSING)
+            if chain is not None and value is not _MISSING and self.lookup_quiet(chain[0]) \
+                    is not _MISSING:
+                _note(Read(self, self.slot(chain[0]), chain[1:], value))
+            return value
         return _MISSING
 
-    def with_names(self, extra: Mapping[str, Any]) -> "Environment":
+    def lookup_quiet(self, ident: str) -> Any:
+        for scope in (self.closure, self.globals, vars(builtins)):
+            if ident in scope:
+                return scope[ident]
+        return _MISSING
+
+    def with_names(self, extra: Mapping[str, Any], slot: str | Mapping[str, tuple] = "made"
+                   ) -> "Environment":
+        """More names, each kept in a slot of this kind (``"made"``, ``"local"``), or in the
+        slot ``slot[name]`` (``("default", param)``, ``("fixed", param)``)."""
         if not extra:
             return self
-        return Environment(self.filename, self.globals,
-                           MappingProxyType({**self.closure, **extra}), self.module)
+        where = {k: (slot, k) if isinstance(slot, str) else slot[k] for k in extra}
+        slots = {**self.slots, **where}
+        return dataclasses.replace(self, closure=MappingProxyType({**self.closure, **extra}),
+                                   slots=MappingProxyType(slots))
+
+
+def _attribute_chain(node: gast.expr) -> tuple[str, ...] | None:
+    """``a.b.c`` -> ("a", "b", "c"); None for anything else."""
+    attrs = []
+    while isinstance(node, gast.Attribute):
+        attrs.append(node.attr)
+        node = node.value
+    return (node.id, *reversed(attrs)) if isinstance(node, gast.Name) else None
 
 
 @dataclass(frozen=True)
@@ -96,8 +190,8 @@ class Shape:
 def callee_parts(obj: Any) -> tuple[FunctionType, dict[str, Any]] | None:
     """The plain function a callable runs, and the parameters it fixes (``self`` of a bound
     method, the positional arguments of a ``functools.partial``); None if not Python code."""
-    if isinstance(obj, FunctionType):
-        return inspect.unwrap(obj), {}
+    if isinstance(obj, FunctionType):  # a decorated function is what its wrapper computes
+        return obj, {}
     if isinstance(obj, MethodType):
         inner = callee_parts(obj.__func__)
         if inner is None:
@@ -119,12 +213,16 @@ def callee_parts(obj: Any) -> tuple[FunctionType, dict[str, Any]] | None:
 
 
 def is_code(obj: Any) -> bool:
-    """A callable whose Python source sourcead reads (not NumPy's, math's or a builtin)."""
+    """A callable whose Python source sourcead reads (not NumPy's, math's or a builtin, nor
+    a derivative sourcead returned: what it generated is read instead)."""
+    if getattr(type(obj), "__sourcead_derivative__", False):
+        return False
     parts = callee_parts(obj) if not isinstance(obj, (type, BuiltinFunctionType)) else None
     if parts is None:
         return False
     module = inspect.getmodule(parts[0])
-    return module is None or module.__name__.split(".")[0] not in ("numpy", "scipy", "math")
+    return module is None or module.__name__.split(".")[0] not in ("numpy", "scipy", "math",
+                                                                   "sourcead")
 
 
 def callable_name(obj: Any) -> str:
@@ -132,8 +230,43 @@ def callable_name(obj: Any) -> str:
     return parts[0].__name__ if parts is not None else getattr(obj, "__name__", "f")
 
 
+def signature_of(obj: Any) -> inspect.Signature:
+    """The signature of the code that runs: a wrapper made with ``functools.wraps`` takes
+    its own parameters, not those of the function it wraps. (A plain function's depends on
+    its code and which parameters have defaults: remembered, since a training loop asks for
+    it at every step, for a new function of the same code.)"""
+    if type(obj) is not FunctionType or "__signature__" in obj.__dict__:
+        return inspect.signature(obj, follow_wrapped=False)
+    key = (obj.__code__, len(obj.__defaults__ or ()), tuple(obj.__kwdefaults__ or ()),
+           tuple(obj.__annotations__.items()) if obj.__annotations__ else ())
+    try:
+        found = _SIGNATURES.get(key)
+    except TypeError:  # an unhashable annotation
+        return inspect.signature(obj, follow_wrapped=False)
+    if found is None:
+        found = inspect.signature(obj, follow_wrapped=False)
+        if len(_SIGNATURES) > 4096:
+            _SIGNATURES.clear()
+        _SIGNATURES[key] = found
+    return found.replace(parameters=[
+        p.replace(default=_default_of(obj, p)) if p.default is not p.empty else p
+        for p in found.parameters.values()]) if obj.__defaults__ or obj.__kwdefaults__ else found
+
+
+_SIGNATURES: dict = {}
+
+
+def _default_of(fn: FunctionType, param: inspect.Parameter) -> Any:
+    """The default ``fn`` has now for ``param`` (a signature remembered by code has the
+    defaults of another function of that code)."""
+    if param.kind is param.KEYWORD_ONLY:
+        return fn.__kwdefaults__[param.name]
+    names = fn.__code__.co_varnames[:fn.__code__.co_argcount]
+    return fn.__defaults__[names.index(param.name) - len(names) + len(fn.__defaults__)]
+
+
 def _positional(func: FunctionType) -> list[str]:
-    return [p.name for p in inspect.signature(func).parameters.values()
+    return [p.name for p in signature_of(func).parameters.values()
             if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
 
 
@@ -159,13 +292,13 @@ def _bind(obj: Any, shape: Shape) -> dict[str, Any]:
     callee's parameter order."""
     flat = list(range(shape.positional + len(shape.keywords)))
     keywords = dict(zip(shape.keywords, flat[shape.positional:]))
-    return dict(inspect.signature(obj).bind(*flat[:shape.positional], **keywords).arguments)
+    return dict(signature_of(obj).bind(*flat[:shape.positional], **keywords).arguments)
 
 
 def full_shape(obj: Any) -> Shape:
     """Every positional parameter given by position and required keyword-only ones by name
     (what annotations describe when no call is known)."""
-    params = inspect.signature(obj).parameters.values()
+    params = signature_of(obj).parameters.values()
     return Shape(sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params),
                  tuple(sorted(p.name for p in params
                               if p.kind is p.KEYWORD_ONLY and p.default is p.empty)))
@@ -173,32 +306,45 @@ def full_shape(obj: Any) -> Shape:
 
 # ---- reading a function ------------------------------------------------------------------------
 
-_PARSED: dict = {}
-
-
 def parse_function(fn: Any, shape: Shape | None = None) -> Parsed:
     """Read, dedent and parse ``fn`` for a call of this shape (all positional parameters
-    by position when None); line numbers refer to its file."""
+    by position when None); line numbers refer to its file. Within one build (``recording``)
+    each callable is parsed once; nothing is kept across builds, so a function and the values
+    it closes over are never held by sourcead."""
     shape = shape if shape is not None else full_shape(fn)
+    memo = _MEMO.get()
     try:
         key = (fn, shape)
-        if key in _PARSED:
-            depth.require_for(_PARSED[key].tree)   # (parsed in an earlier build)
-            return _PARSED[key]
+        if memo is not None and key in memo:
+            return memo[key]
     except TypeError:  # an unhashable callable: parse it every time
         key = None
     parts = callee_parts(fn)
     if parts is None:
-        raise SourceNotFoundError(f"{fn!r} is not a plain Python function",
-                                  hint="pass a function defined with `def` in a file")
+        raise not_python(fn)
     func, fixed = parts
     tree, env = _read(func)
+    if env.owner is None:
+        env = dataclasses.replace(env, owner=fn)
     tree, env = concrete_signature(tree, env, fn, fixed, shape)
     tree, env = lift_nested(tree, env)
     parsed = Parsed(tree, _locals_shadowing(tree, env))
-    if key is not None:
-        _PARSED[key] = parsed
+    if key is not None and memo is not None:
+        memo[key] = parsed
     return parsed
+
+
+def not_python(fn: Any) -> SourceNotFoundError:
+    """Why ``fn`` cannot be read, and what to do instead."""
+    wrapped = getattr(fn, "__wrapped__", None)
+    if wrapped is not None:
+        return SourceNotFoundError(
+            f"{fn!r} is a decorated function whose wrapper is not Python code sourcead can read",
+            hint="differentiate the function itself (`f.__wrapped__`) if the decorator does not "
+                 "change its value (caching, logging), or write the decorator with `def` and "
+                 "functools.wraps")
+    return SourceNotFoundError(f"{fn!r} is not a plain Python function",
+                               hint="pass a function defined with `def` in a file")
 
 
 def _locals_shadowing(tree: gast.FunctionDef, env: Environment) -> Environment:
@@ -210,8 +356,8 @@ def _locals_shadowing(tree: gast.FunctionDef, env: Environment) -> Environment:
         targets = s.targets if isinstance(s, gast.Assign) else [s.target] if isinstance(
             s, (gast.AugAssign, gast.AnnAssign, gast.For)) else []
         local |= {n.id for t in targets for n in name_nodes(t) if n.ctx.__class__ is gast.Store}
-    shadowed = {v: _MISSING for v in local if env.lookup(v) is not _MISSING}
-    return env.with_names(shadowed)
+    shadowed = {v: _MISSING for v in local if env.lookup_quiet(v) is not _MISSING}
+    return env.with_names(shadowed, "local")
 
 
 def bind_methods(parsed: Parsed, kinds) -> Parsed:
@@ -255,14 +401,18 @@ def bind_methods(parsed: Parsed, kinds) -> Parsed:
 
 
 def _read(fn: FunctionType) -> tuple[gast.FunctionDef, Environment]:
-    if fn.__code__ in _LIFTED:
-        tree, env = _LIFTED[fn.__code__]
-        depth.require_for(tree)
-        return copy.deepcopy(tree), env
-    filename = _REGISTERED.get(fn.__code__, (None, fn.__code__.co_filename))[1]
+    lifted = getattr(fn, LIFTED, None)
+    if lifted is not None:
+        tree, env = lifted
+        depth.require_for(tree)   # (parsed in an earlier build)
+        return copy.deepcopy(tree), env if env is not None else Environment(
+            fn.__code__.co_filename, MappingProxyType(fn.__globals__), owner=fn)
+    filename = _registered(fn.__code__, (None, fn.__code__.co_filename))[1]
     text, first = _source_of(fn, filename)
-    tree = depth.parse(textwrap.dedent(text))   # (deep expressions: recursion headroom)
-    node = _as_function(tree.body[0], fn.__name__)
+    dedented = textwrap.dedent(text)
+    tree = depth.parse(dedented)   # (deep expressions: recursion headroom)
+    indent = len(text) - len(text.lstrip()) - (len(dedented) - len(dedented.lstrip()))
+    node = _as_function(tree.body[0], fn, indent, filename, first)
     if not isinstance(node, gast.FunctionDef):
         raise UnsupportedSyntaxError("only functions written with `def` can be differentiated",
                                      filename=filename, lineno=first,
@@ -270,19 +420,54 @@ def _read(fn: FunctionType) -> tuple[gast.FunctionDef, Environment]:
                                      hint="write the function with `def`")
     gast.increment_lineno(node, first - 1)
     node.decorator_list = []
+    closure = _closure_of(fn)
     return node, Environment(filename, MappingProxyType(fn.__globals__),
-                             MappingProxyType(_closure_of(fn)), fn.__module__)
+                             MappingProxyType(closure), fn.__module__,
+                             slots=MappingProxyType({k: ("cell", k) for k in closure}))
 
 
-def _as_function(node: gast.stmt, name_: str) -> gast.stmt:
-    """``f = lambda x: ...`` (the source inspect gives for a lambda) as ``def f(x): return ...``."""
-    lambdas = [n for n in gast.walk(node) if isinstance(n, gast.Lambda)]
-    if isinstance(node, gast.FunctionDef) or len(lambdas) != 1:
-        return node
-    lam = lambdas[0]
-    target = node.targets[0].id if isinstance(node, gast.Assign) and isinstance(
-        node.targets[0], gast.Name) else name_.replace("<lambda>", "lambda_")
+def _as_function(node: gast.stmt, fn: FunctionType, indent: int, filename: str,
+                 first: int) -> gast.stmt:
+    """The definition of ``fn`` in the statement its source starts with: the ``def`` itself,
+    or a ``lambda`` anywhere in it (``f = lambda x: ...``, ``grad(lambda v: loss(v, b))``,
+    a one-line ``def`` that returns a lambda) as ``def f(x): return ...``."""
+    if fn.__name__ != "<lambda>":
+        if isinstance(node, gast.FunctionDef) and node.name == fn.__name__:
+            return node
+        named = [n for n in gast.walk(node) if isinstance(n, gast.FunctionDef)
+                 and n.name == fn.__name__]
+        return named[0] if named else node
+    lam = _the_lambda(node, fn.__code__, indent)
+    if lam is None:
+        raise UnsupportedSyntaxError(
+            "cannot tell which `lambda` on this line is the function to differentiate",
+            filename=filename, lineno=first, construct="several lambdas on one line",
+            hint="define the function with `def`, or put the lambda on a line of its own")
+    target = node.targets[0].id if isinstance(node, gast.Assign) and len(
+        node.targets) == 1 and isinstance(node.targets[0], gast.Name) and \
+        node.value is lam else "lambda_"
     return _lambda_as_def(lam, target, node)
+
+
+def _the_lambda(node: gast.stmt, code, indent: int) -> gast.Lambda | None:
+    """The lambda node ``code`` was compiled from: by its parameters, then by where its body
+    starts (the code's first position, in the dedented text)."""
+    params = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
+    found = [n for n in gast.walk(node) if isinstance(n, gast.Lambda)
+             and tuple(a.id for a in n.args.posonlyargs + n.args.args + n.args.kwonlyargs)
+             == params]
+    if len(found) <= 1:
+        return found[0] if found else None
+    positions = getattr(code, "co_positions", None)   # (Python 3.11 and later)
+    start = None if positions is None else next(
+        ((line, col) for line, _, col, _ in positions() if line is not None and col is not None),
+        None)
+    if start is None:
+        return None
+    line = start[0] - code.co_firstlineno + 1
+    at = [n for n in found if (n.body.lineno, n.body.col_offset) <= (line, start[1] - indent)
+          <= (n.body.end_lineno, n.body.end_col_offset)]
+    return at[0] if len(at) == 1 else None
 
 
 def _lambda_as_def(lam: gast.Lambda, name_: str, where: gast.AST) -> gast.FunctionDef:
@@ -293,27 +478,88 @@ def _lambda_as_def(lam: gast.Lambda, name_: str, where: gast.AST) -> gast.Functi
     return func
 
 
-_REGISTERED: dict = {}   # code object -> source text given by the user
+_REGISTERED = weakref.WeakKeyDictionary()   # code object -> (source text, file name)
 
 
 def register_source(fn: FunctionType, text: str) -> FunctionType:
     """Tell sourcead the source of a function Python kept none for (made by ``exec``, typed
-    into a plain REPL). Returns ``fn``."""
+    into a plain REPL). Returns ``fn``.
+
+    The text must compile to ``fn``'s own code (else it would describe another function),
+    and it is shown under a name of its own in tracebacks: the ``linecache`` entry of a real
+    file is never replaced, so other functions of that file are still read correctly."""
+    import hashlib
     import linecache
-    filename = fn.__code__.co_filename
-    if filename not in linecache.cache or not linecache.getlines(filename):
-        filename = f"<sourcead: source of {fn.__name__}>"
-    lines = textwrap.dedent(text).splitlines(True)
-    linecache.cache[filename] = (len(text), None, lines, filename)
-    _REGISTERED[fn.__code__] = (textwrap.dedent(text), filename)
+    if not isinstance(fn, FunctionType):
+        raise UsageError(f"register_source takes a function defined with `def` or `lambda`, "
+                         f"not {type(fn).__name__}", hint="pass the function itself")
+    if not isinstance(text, str):
+        raise UsageError("register_source takes the function's source as a str",
+                         hint="pass the text of the `def` statement")
+    dedented = textwrap.dedent(text)
+    _check_text_is_code(fn, dedented)
+    digest = hashlib.sha1(dedented.encode()).hexdigest()[:8]
+    filename = f"<sourcead: source of {fn.__qualname__} {digest}>"
+    linecache.cache[filename] = (len(dedented), None, dedented.splitlines(True), filename)
+    _REGISTERED[fn.__code__] = (dedented, filename)
     return fn
 
 
-def _source_of(fn: FunctionType, filename: str) -> tuple[str, int]:
-    if fn.__code__ in _REGISTERED:
-        return _REGISTERED[fn.__code__][0], 1
+def _registered(code, default):
     try:
-        lines, first = inspect.getsourcelines(fn)
+        return _REGISTERED.get(code, default)
+    except TypeError:
+        return default
+
+
+def _check_text_is_code(fn: FunctionType, text: str) -> None:
+    """Refuse text that does not compile to ``fn``'s code (compared without line numbers)."""
+    code = fn.__code__
+    free = code.co_freevars
+    source = text if not free else "def __sourcead_outer__():\n" + "".join(
+        f"    {v} = None\n" for v in free) + textwrap.indent(text, "    ")
+    try:
+        module = compile(source, "<sourcead: registered text>", "exec")
+    except SyntaxError as err:
+        raise UsageError(f"the text given for {fn.__qualname__} is not valid Python: {err.msg} "
+                         f"(line {err.lineno})", hint="pass the exact text of its definition") \
+            from None
+    if not any(_same_code(c, code) for c in _code_objects(module)):
+        raise UsageError(f"the text given for {fn.__qualname__} does not define that function "
+                         "(it compiles to different code)",
+                         hint="pass the exact text the function was made from (the `def` or "
+                              "`lambda` that `exec` ran)")
+
+
+def _code_objects(code):
+    for const_ in code.co_consts:
+        if hasattr(const_, "co_code"):
+            yield const_
+            yield from _code_objects(const_)
+
+
+def _same_code(a, b) -> bool:
+    """The same function, wherever its lines are."""
+    fields = ("co_name", "co_code", "co_names", "co_varnames", "co_freevars", "co_cellvars",
+              "co_argcount", "co_kwonlyargcount", "co_posonlyargcount")
+    if any(getattr(a, f) != getattr(b, f) for f in fields):
+        return False
+    if len(a.co_consts) != len(b.co_consts):
+        return False
+    for x, y in zip(a.co_consts, b.co_consts):
+        if hasattr(x, "co_code") != hasattr(y, "co_code"):
+            return False
+        if (not _same_code(x, y)) if hasattr(x, "co_code") else (type(x) != type(y) or x != y):
+            return False
+    return True
+
+
+def _source_of(fn: FunctionType, filename: str) -> tuple[str, int]:
+    registered = _registered(fn.__code__, None)
+    if registered is not None:
+        return registered[0], 1
+    try:  # the code object: inspect would follow ``__wrapped__`` to another function
+        lines, first = inspect.getsourcelines(fn.__code__)
     except (OSError, TypeError) as err:
         raise SourceNotFoundError(
             f"cannot read the source of {fn.__qualname__}",
@@ -352,18 +598,20 @@ def concrete_signature(tree: gast.FunctionDef, env: Environment, obj: Any,
         raise UsageError(f"{callable_name(obj)} cannot be called with {shape.positional} "
                          f"positional argument(s) and keywords {list(shape.keywords)}: {err}",
                          hint="pass the arguments its signature asks for") from None
-    defaults = {p.name: p.default for p in inspect.signature(obj).parameters.values()
+    defaults = {p.name: p.default for p in signature_of(obj).parameters.values()
                 if p.default is not p.empty}
     fixed, namer = dict(shape.fixed), Namer(names_in(tree) | set(env.closure))
     a = tree.args
     params: list[gast.Name] = []
     constants: dict[str, Any] = dict(hidden)
+    origins = {p: ("fixed", p) for p in hidden}
     stars: dict[str, list[str]] = {}
     keywords: dict[str, dict[str, str]] = {}
 
     def given(ident: str, index: int, annotation=None) -> None:
         if index in fixed:
             constants[ident] = fixed[index]
+            origins[ident] = ("given", ident)
         else:
             params.append(gast.Name(id=ident, ctx=gast.Param(), annotation=annotation,
                                     type_comment=None))
@@ -375,6 +623,7 @@ def concrete_signature(tree: gast.FunctionDef, env: Environment, obj: Any,
             given(p.id, bound[p.id], p.annotation)
         else:
             constants[p.id] = defaults[p.id]
+            origins[p.id] = ("default", p.id)
     if a.vararg is not None:
         star = a.vararg.id
         stars[star] = [namer.fresh(f"{star}_{k}") for k in range(len(bound.get(star, ())))]
@@ -393,7 +642,8 @@ def concrete_signature(tree: gast.FunctionDef, env: Environment, obj: Any,
     tree.args = gast.arguments(args=params, posonlyargs=[], vararg=None, kwonlyargs=[],
                                kw_defaults=[], kwarg=None, defaults=[])
     tree.body = _expand_variadic(tree, env, stars, keywords) + tree.body
-    return _bind_constants(tree, env, constants, namer)
+    return _bind_constants(tree, env, constants, namer, origins,
+                           track=getattr(obj, LIFTED, None) is None)
 
 
 def _expand_variadic(tree: gast.FunctionDef, env: Environment, stars: dict[str, list[str]],
@@ -465,30 +715,39 @@ def _inline(tree: gast.AST, ident: str, literal: gast.expr) -> None:
 
 
 def _bind_constants(tree: gast.FunctionDef, env: Environment, constants: dict[str, Any],
-                    namer: Namer) -> tuple[gast.FunctionDef, Environment]:
+                    namer: Namer, origins: dict[str, tuple], track: bool = True
+                    ) -> tuple[gast.FunctionDef, Environment]:
     """``p = 2.0`` at the top for a literal; an object (``self``, an array) is a free name
-    of the specialization, like a global."""
+    of the specialization, like a global, read where it lives each time the derivative runs.
+    A literal written into the code is a value the derivative depends on: ``track`` notes it,
+    so a changed default builds the derivative again (a nested function's defaults are
+    constants of its enclosing function's code, and need no note)."""
     stored = {n.id for n in name_nodes(tree) if n.ctx.__class__ is gast.Store}
-    first, extra = [], {}
+    first, extra, slots = [], {}, {}
     for ident, value in constants.items():
         literal = _literal(value)
+        if literal is not None and track:
+            _note(Read(env, origins[ident], (), value, "equal"))
         if literal is not None and ident not in stored:
             _inline(tree, ident, literal)
             continue
         if literal is None and ident not in stored:
-            extra[ident] = value
+            extra[ident], slots[ident] = value, origins[ident]
             continue
         if literal is None:
             holder = namer.fresh(f"{ident}_value")
-            extra[holder], literal = value, name(holder)
+            extra[holder], slots[holder], literal = value, origins[ident], name(holder)
         first.append(gast.copy_location(assign(ident, literal), tree))
     tree.body = first + tree.body
-    return tree, env.with_names(extra)
+    return tree, env.with_names(extra, slots)
 
 
 # ---- lambda lifting: nested functions become functions of their own --------------------------
 
-_LIFTED: dict = {}   # code object of a lifted function -> (its tree, its environment)
+# On a function sourcead lifted out of another: (its tree, its environment), or (its tree,
+# None) for a copy made to run with a derivative (whose module namespace is its environment).
+# Kept on the function itself, so it lives exactly as long as the function.
+LIFTED = "__sourcead_lifted__"
 
 
 def lift_nested(tree: gast.FunctionDef, env: Environment) -> tuple[gast.FunctionDef, Environment]:
@@ -511,7 +770,7 @@ def lift_nested(tree: gast.FunctionDef, env: Environment) -> tuple[gast.Function
     namespace.update(lifted)
     lifted_env = env.with_names(lifted)
     for ident, fn in nested.items():
-        _LIFTED[lifted[ident].__code__] = (fn, lifted_env)
+        setattr(lifted[ident], LIFTED, (fn, lifted_env))
     return tree, lifted_env
 
 

@@ -83,7 +83,8 @@ def _rows():
              ("np.array", "np.sum(np.array([x[0] * y[1], np.sin(x[2]), 2.0]) ** 2)", ANY, ANY),
              ("np.stack", "np.sum(np.stack([x, y * 2.0], axis=1) ** 3)", ANY, ANY),
              ("np.concatenate", "np.sum(np.concatenate([x, y, x * y]) ** 2)", ANY, ANY)]
-    rows += [(f"math.{n}", f"math.{n}(x)", d, None) for n, d in MATH_UNARY.items()]
+    rows += [(f"math.{n}", f"math.{n}(x)", d, None) for n, d in MATH_UNARY.items()
+             if hasattr(math, n)]  # math.exp2 and math.cbrt: Python >= 3.11
     rows += [("math.pow", "math.pow(x, y)", POSITIVE, POSITIVE),
              ("math.atan2", "math.atan2(x, y)", POSITIVE, POSITIVE),
              ("math.hypot", "math.hypot(x, y)", POSITIVE, POSITIVE),

@@ -5,4 +5,22 @@ Out: a ``Rule`` saying, per argument, either the partial derivative (elementwise
 builds ``out_dot = sum(arg_dot * partial)``, reverse ``arg_bar += out_bar * partial``) or an
 explicit tangent/adjoint template pair (rows whose output shape differs from the inputs').
 """
-from .core import CONSTANT, ZERO, Rule, lookup_call, lookup_operator  # noqa: F401
+from __future__ import annotations
+
+from typing import Any
+
+import gast
+
+from .core import CONSTANT, ZERO, Rule  # noqa: F401
+from .tables import CALLS, OPERATORS
+
+
+def lookup_operator(op: gast.AST) -> Rule | None:
+    return OPERATORS.get(type(op))
+
+
+def lookup_call(func: Any) -> Rule | None:
+    try:
+        return CALLS.get(func)
+    except TypeError:  # unhashable callables have no rule
+        return None

@@ -1,10 +1,8 @@
-"""The rule type, and lookup from an operation to its row in the tables."""
+"""The rule type and the rows every table uses (``ZERO``, ``CONSTANT``, ``elementwise``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Callable
-
-import gast
 
 
 @dataclass(frozen=True)
@@ -65,16 +63,3 @@ CONSTANT = Rule(params=("x",), partials=(None,))  # a float result that does not
 
 def elementwise(*partials: str | None, params: tuple[str, ...] = ("x", "y", "z")) -> Rule:
     return Rule(params=params[:len(partials)], partials=tuple(partials))
-
-
-def lookup_operator(op: gast.AST) -> Rule | None:
-    from .tables import OPERATORS
-    return OPERATORS.get(type(op))
-
-
-def lookup_call(func: Any) -> Rule | None:
-    from .tables import CALLS
-    try:
-        return CALLS.get(func)
-    except TypeError:  # unhashable callables have no rule
-        return None
