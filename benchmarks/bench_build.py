@@ -23,11 +23,13 @@ import argparse
 import itertools
 import sys
 import time
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
-import sourcead
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's sourcead
+import sourcead  # noqa: E402
 
 _COUNTER = itertools.count()
 
