@@ -109,6 +109,8 @@ ROWS += [
     ("rt.shaped_like(x * s, x)", None), ("rt.untall(M * s, M)", None),
     ("rt.prod_others(x)", None), ("rt.prod_others_jvp(np.array([1.0, 2.0, 0.5, 3.0]), x * s)", None),
     ("rt.component((x, x * s), 1)", None),
+    ("np.cross(M, x[:3] * s)", None),
+    ("rt.cross_adjoint_x(M * s, M, M)", None), ("rt.cross_adjoint_y(M * s, M, M)", None),
     ("rt.unextreme(s * 2.0, [x[0], x[1]], x[1])", PAIR),
     ("rt.extreme_tangent([x[0] * s, x[1]], [x[0], x[1]], x[1])", None),
     ("max([x[0], x[1] * s])", None), ("min((x[0] * s, x[1]))", None),

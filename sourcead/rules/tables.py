@@ -181,6 +181,8 @@ def _array_rows() -> dict:
                            tangents={"x": "np.transpose(x_dot, axes)"},
                            vector_tangents={"x": "on_directions(np.transpose, x_dot, "
                                                  "each_permutation(axes, x))"}),
+        np.cross: _bilinear("np.cross", "cross_adjoint_x", "cross_adjoint_y", vector={
+            "x": "cross_each_left(x_dot, x, y)", "y": "cross_each_right(x, y_dot, y)"}),
         np.outer: Rule(params=("x", "y"), shape="reduce",
                        adjoints={"x": "np.reshape(np.dot(g, np.ravel(y)), np.shape(x))",
                                  "y": "np.reshape(np.dot(np.ravel(x), g), np.shape(y))"},
@@ -630,6 +632,10 @@ def _runtime_rows() -> dict:
                                    vector_tangents={"acc": "acc_dot",
                                                     "v": "scatter_each(v_dot, acc, index)"},
                                    adjoints={"acc": "g", "v": "g[index]"}),
+        runtime.cross_adjoint_x: _adjoint_of_bilinear("np.cross", "cross_adjoint_x",
+                                                      "cross_adjoint_y", "x"),
+        runtime.cross_adjoint_y: _adjoint_of_bilinear("np.cross", "cross_adjoint_x",
+                                                      "cross_adjoint_y", "y"),
         runtime.dot_adjoint_x: _adjoint_of_bilinear("np.dot", "dot_adjoint_x", "dot_adjoint_y", "x"),
         runtime.dot_adjoint_y: _adjoint_of_bilinear("np.dot", "dot_adjoint_x", "dot_adjoint_y", "y"),
         # (matmul_or_zero: at second order an adjoint that nothing reached is a plain zero)
