@@ -1052,6 +1052,78 @@ def cross_each_right(x, y_dot, y):
     return np.cross(x, _cross_each(y_dot, y, x))
 
 
+def undiag(g, x, k=0):
+    """The adjoint of ``np.diag(x, k)``: of a vector (a matrix made), its diagonal; of a
+    matrix (its diagonal read), ``g`` on that diagonal of zeros shaped like ``x``."""
+    if np.ndim(x) == 1:
+        return np.diag(g, k)
+    return undiagonal(g, x, k, 0, 1)
+
+
+def undiagonal(g, x, offset=0, axis1=0, axis2=1):
+    """The adjoint of ``np.diagonal(x, offset, axis1, axis2)``: ``g`` (whose last axis runs
+    along the diagonal) written on that diagonal of zeros shaped like ``x``."""
+    out = np.zeros(np.shape(x), dtype=np.result_type(g, x, 0.0))
+    moved = np.moveaxis(out, (axis1, axis2), (-2, -1))   # a view: writes reach out
+    n = np.shape(g)[-1]
+    rows, cols = np.arange(n) + max(-offset, 0), np.arange(n) + max(offset, 0)
+    moved[..., rows, cols] = g
+    return out
+
+
+def undiagonal_each(v_dot, x, offset=0, axis1=0, axis2=1):
+    """``undiagonal`` of each direction of a vector-mode tangent."""
+    if np.ndim(v_dot) == 0:
+        return v_dot
+    n = np.ndim(x)
+    return undiagonal(v_dot, np.zeros(np.shape(v_dot)[:1] + np.shape(x)), offset,
+                      axis1 % n + 1, axis2 % n + 1)
+
+
+def diagonal_each(x_dot, x, offset=0, axis1=0, axis2=1):
+    """``np.diagonal`` of each direction of a vector-mode tangent of ``x``."""
+    if np.ndim(x_dot) == 0:
+        return x_dot
+    n = np.ndim(x)
+    return np.diagonal(x_dot, offset, axis1 % n + 1, axis2 % n + 1)
+
+
+def diag_each(x_dot, x, k=0):
+    """``np.diag(., k)`` of each direction of a vector-mode tangent of ``x``."""
+    if np.ndim(x_dot) == 0:
+        return x_dot
+    if np.ndim(x) == 2:
+        return np.diagonal(x_dot, k, 1, 2)
+    size = np.shape(x)[0] + abs(k)
+    return undiagonal(x_dot, np.zeros((np.shape(x_dot)[0], size, size)), k, 1, 2)
+
+
+def undiag_each(v_dot, x, k=0):
+    """``undiag`` of each direction of a vector-mode tangent."""
+    if np.ndim(v_dot) == 0:
+        return v_dot
+    if np.ndim(x) == 1:
+        return np.diagonal(v_dot, k, 1, 2)
+    return undiagonal_each(v_dot, x, k, 0, 1)
+
+
+def full_each(x_dot, shape, x):
+    """``np.full(shape, .)`` of each direction of a vector-mode tangent of the value ``x``."""
+    if np.ndim(x_dot) == 0:
+        return x_dot
+    shape = (shape,) if np.ndim(shape) == 0 else tuple(shape)
+    lifted = np.reshape(x_dot, np.shape(x_dot)[:1] + (1,) * (len(shape) - np.ndim(x))
+                        + np.shape(x))
+    return lifted + np.zeros(np.shape(x_dot)[:1] + shape)
+
+
+def rot90_each(v, k, axes, x):
+    """``np.rot90(., k, axes)`` of each direction of a vector-mode tangent."""
+    if np.ndim(v) == 0:
+        return v
+    return np.rot90(v, k, tuple(a % np.ndim(x) + 1 for a in axes))
+
+
 def kron_adjoint_x(g, x, y):
     """The adjoint of ``np.kron(x, y)`` for ``x``: each block of ``g`` contracted with ``y``."""
     n = max(np.ndim(x), np.ndim(y))
@@ -1228,5 +1300,8 @@ HELPERS.update({"scatter_into": scatter_into, "reached": reached, "refused": ref
                 "_directions_moved": _directions_moved, "_cross_sizes": _cross_sizes,
                 "cross_adjoint_x": cross_adjoint_x, "cross_adjoint_y": cross_adjoint_y,
                 "cross_each_left": cross_each_left, "cross_each_right": cross_each_right,
-                "_cross_each": _cross_each,
+                "_cross_each": _cross_each, "undiag": undiag, "undiagonal": undiagonal,
+                "rot90_each": rot90_each, "undiagonal_each": undiagonal_each,
+                "diag_each": diag_each, "undiag_each": undiag_each,
+                "diagonal_each": diagonal_each, "full_each": full_each,
                 "deviations": deviations, "reciprocal_or_zero": reciprocal_or_zero})  # the adjoints of parts of one array

@@ -103,6 +103,12 @@ FAMILIES = {
         "if c < -5.0:\n"
         "    s = s + np.sum(v)",
         ["reached"], {}),
+    "diagonals": (
+        "D = np.reshape(np.concatenate([x, a, x * a]), (3, 3))\n"
+        "s = np.sum(np.diag(D) * a) + np.sum(np.diagonal(D, 1) * x[:2])\n"
+        "s = s + np.sum(np.rot90(D) * D) + np.sum(np.diag(x) * D) + np.sum(np.full((2, 3), c * x[0]))",
+        ["undiag", "undiagonal", "rot90_each", "undiagonal_each", "diag_each", "undiag_each",
+         "diagonal_each", "full_each"], {}),
     "cross": (
         "s = np.sum(np.cross(x, a) ** 2) * c",
         ["cross_adjoint_x", "cross_adjoint_y", "_cross_sizes", "cross_each_left",

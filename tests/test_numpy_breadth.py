@@ -168,6 +168,11 @@ ROWS = [
     ("index pairs", "N[[0, 1, 1], [2, 0, 0]]"),
     ("index columns", "N[:, [0, 0, 2]]"),
     ("index mixed", "T[..., None, -1]"),
+    ("np.diag", "np.diag(N) * np.diag(u, 1)[1:, 0] + np.diag(R, -1)[0]"),
+    ("np.diagonal", "np.diagonal(C, 0, 1, 2) * np.diagonal(N, 1)[0] + np.diagonal(T, -1, 0, 1)[0]"),
+    ("np.diagflat", "np.diagflat(R) * np.diagflat(u, 1)[0, 1]"),
+    ("np.flipud/fliplr/rot90", "np.flipud(R) * np.fliplr(R) + np.rot90(Q) + np.rot90(C, 2, (0, 2))[0].T"),
+    ("np.full/full_like", "np.full((2, 3), v[0]) * np.full_like(R, w[1] * v[2]) + np.full((2, 3), u)"),
     ("np.cross", "np.cross(P, u) * np.cross(u, P[0] * u)"),
     ("np.cross 2-D", "np.cross(R[:, :2], Q[0])"),
     ("keywords by NumPy's names", "np.swapaxes(N, axis1=0, axis2=1) * np.moveaxis(R, source=0, "
