@@ -168,6 +168,7 @@ ROWS = [
     ("index pairs", "N[[0, 1, 1], [2, 0, 0]]"),
     ("index columns", "N[:, [0, 0, 2]]"),
     ("index mixed", "T[..., None, -1]"),
+    ("np.var/std ddof", "np.var(R, axis=1, ddof=1) * np.std(R, axis=1, ddof=1) + np.std(v, ddof=1)"),
     ("np.diag", "np.diag(N) * np.diag(u, 1)[1:, 0] + np.diag(R, -1)[0]"),
     ("np.diagonal", "np.diagonal(C, 0, 1, 2) * np.diagonal(N, 1)[0] + np.diagonal(T, -1, 0, 1)[0]"),
     ("np.diagflat", "np.diagflat(R) * np.diagflat(u, 1)[0, 1]"),

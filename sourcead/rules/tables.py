@@ -5,6 +5,7 @@ and ``np.f`` becomes ``math.f`` when every operand is a Python scalar (faster, s
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import functools
 import math
 import operator
@@ -134,6 +135,20 @@ def _reduction(name: str, adjoint: str, tangent: str) -> Rule:
 
 
 _centered = "x - np.mean(x, axis=axis, keepdims=True)"
+# how many elements each variance divides by: N - ddof
+_DDOF_COUNT = "(np.size(x) / np.size(out) - ddof)"
+
+
+def _ddof_row(adjoint: str, tangent: str) -> Rule:
+    """``np.var`` / ``np.std`` with ``ddof`` written in the call (N - ddof divides)."""
+    row = _reduction("var", adjoint, tangent)
+    return dataclasses.replace(row, params=row.params + ("ddof",),
+                               defaults={**row.defaults, "ddof": 0})
+
+
+def _with_ddof(row: Rule):
+    """The row for a call that gives ``ddof`` (as a constant) other than 0."""
+    return lambda constants: row if constants.get("ddof", 0) != 0 else None
 
 
 def _reshaping(tangent: str, params: tuple[str, ...], defaults=None, vector=None) -> Rule:
@@ -187,14 +202,25 @@ def _array_rows() -> dict:
                        adjoints={"x": "np.reshape(np.dot(g, np.ravel(y)), np.shape(x))",
                                  "y": "np.reshape(np.dot(np.ravel(x), g), np.shape(y))"},
                        tangents={"x": "np.outer(x_dot, y)", "y": "np.outer(x, y_dot)"}),
-        np.var: _reduction("var", f"{unreduce} * 2 * ({_centered}) * (np.size(out) / np.size(x))",
-                           f"2 * np.mean(({_centered}) * x_dot, axis=axis, keepdims=keepdims)"),
+        np.var: dataclasses.replace(_reduction(
+            "var", f"{unreduce} * 2 * ({_centered}) * (np.size(out) / np.size(x))",
+            f"2 * np.mean(({_centered}) * x_dot, axis=axis, keepdims=keepdims)"),
+            specialize=_with_ddof(_ddof_row(
+                f"{unreduce} * 2 * ({_centered}) / {_DDOF_COUNT}",
+                f"2 * np.sum(({_centered}) * x_dot, axis=axis, keepdims=keepdims) / "
+                f"{_DDOF_COUNT}"))),
         # (where the elements are equal the std is 0 and so is its derivative: deviations
         # are exactly 0 there, and reciprocal_or_zero(0.0) is 0, at every order)
-        np.std: _reduction("std", "unreduce(g * reciprocal_or_zero(out), x, axis, keepdims) * "
-                                  "deviations(x, axis) * (np.size(out) / np.size(x))",
-                           "np.mean(deviations(x, axis) * x_dot, axis=axis, keepdims=keepdims) "
-                           "* reciprocal_or_zero(out)"),
+        np.std: dataclasses.replace(_reduction(
+            "std", "unreduce(g * reciprocal_or_zero(out), x, axis, keepdims) * "
+                   "deviations(x, axis) * (np.size(out) / np.size(x))",
+            "np.mean(deviations(x, axis) * x_dot, axis=axis, keepdims=keepdims) "
+            "* reciprocal_or_zero(out)"),
+            specialize=_with_ddof(_ddof_row(
+                "unreduce(g * reciprocal_or_zero(out), x, axis, keepdims) * "
+                f"deviations(x, axis) / {_DDOF_COUNT}",
+                "np.sum(deviations(x, axis) * x_dot, axis=axis, keepdims=keepdims) "
+                f"* reciprocal_or_zero(out) / {_DDOF_COUNT}"))),
         # prod: exact where elements are 0 (to second order; a third is refused). cumprod
         # divides by x: at an element equal to 0 its derivative is NaN (with NumPy's
         # warning), never a wrong finite number
