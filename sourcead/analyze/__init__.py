@@ -9,12 +9,18 @@ Out:
   boolean values never do.
 * ``live_before``: backward liveness over structured code, used to keep only the tape
   records and statements that something reads.
+* The fence: a value that depends on a differentiated parameter reaches an output only
+  through a rule; what it flows into without one (an unknown function or method, an
+  object's own indexing, an ``out=`` array) is refused with the user's line
+  (``NoDerivativeError``), never dropped.
 Nothing is stored on the nodes; every result is a value of its own.
 
 The modules, lowest first: ``kinds`` (what a value is, and how kinds combine),
 ``operations`` (what one operation is: its rule, operands and user call), ``values`` (the
-kind and shape signature of an operation's result), ``activity`` (the fixed point over a
-function), ``liveness``. This package re-exports what the rest of sourcead uses.
+kind and shape signature of an operation's result), ``flows`` (how an operation reads each
+variable: through a derivative, with a zero one, or unruled; the fence), ``activity`` (the
+fixed point over a function, which runs the fence), ``liveness``. This package re-exports
+what the rest of sourcead uses.
 """
 from __future__ import annotations
 

@@ -20,7 +20,7 @@ import gast
 import numpy as np
 
 from ..parse import MISSING, Environment, Shape, call_order, callable_name, is_code
-from ..rules import Rule, lookup_call, lookup_operator
+from ..rules import Rule, lookup_call, lookup_indexer, lookup_operator
 from ..rules.template import name_nodes, walk, loaded_names
 
 
@@ -56,7 +56,44 @@ def operation_function(value: gast.expr, env: Environment):
     return None
 
 
+def indexer(value: gast.expr, env: Environment):
+    """The row of ``np.r_[a, b]`` (an object indexed like a function is called), or None."""
+    if not isinstance(value, gast.Subscript) or not isinstance(
+            value.value, (gast.Name, gast.Attribute)):
+        return None
+    found = env.resolve(value.value)
+    return None if found is MISSING else lookup_indexer(found)
+
+
+def index_items(value: gast.Subscript) -> list[gast.expr]:
+    """What ``value``'s brackets hold, item by item: ``np.r_[a, b]`` -> [a, b]."""
+    return list(value.slice.elts) if isinstance(value.slice, gast.Tuple) else [value.slice]
+
+
+def _indexed_operation(value: gast.Subscript, rule: Rule) -> Operation:
+    """``np.r_[a, b]`` joins values; a range (``0:3``) or a directive string (``'0,2'``) in
+    its brackets does something else, which no row covers."""
+    what = f"{dotted(value.value)}[...]"
+    for item in index_items(value):
+        if not isinstance(item, (gast.Name, gast.Constant)) or (
+                isinstance(item, gast.Constant) and isinstance(item.value, (str, bytes))):
+            return Operation(what=f"{what} with a range or a directive in its brackets")
+    return Operation(rule, what=what)
+
+
+def dotted(node: gast.expr) -> str:
+    """``np.linalg.norm`` for the node that reads it (``...`` for anything else)."""
+    if isinstance(node, gast.Name):
+        return node.id
+    if isinstance(node, gast.Attribute):
+        return f"{dotted(node.value)}.{node.attr}"
+    return "..."
+
+
 def operation(value: gast.expr, env: Environment) -> Operation:
+    row = indexer(value, env)
+    if row is not None:
+        return _indexed_operation(value, row)
     as_function = method(value, env)
     if as_function is not None:
         return Operation(lookup_call(as_function), what=_call_text(value) if isinstance(
@@ -228,6 +265,8 @@ def _data_args(value: gast.expr, env: Environment | None = None) -> list[gast.ex
         return [value.func.value] + args
     if isinstance(value, gast.Call):
         return list(value.args)
+    if env is not None and indexer(value, env) is not None:  # np.r_[a, b]: one list of items
+        return [gast.List(elts=index_items(value), ctx=gast.Load())]
     if isinstance(value, gast.Subscript):
         return [value.value]
     return []
@@ -243,7 +282,7 @@ def differentiable_operands(value: gast.expr, env: Environment) -> set[str]:
         if value.attr in _INTEGER_ATTRIBUTES or not isinstance(value.value, gast.Name):
             return set()
         return {value.value.id}
-    if isinstance(value, gast.Subscript):
+    if isinstance(value, gast.Subscript) and indexer(value, env) is None:
         return {value.value.id} if isinstance(value.value, gast.Name) else set()
     op = operation(value, env)
     if op.rule is not None:
