@@ -373,6 +373,8 @@ def concatenated_part(v, xs, k, axis=0):
     in its own shape. ``axis`` may also name a join that first gives each part its axes
     (``_joined_parts``), or be None (the arrays were flattened)."""
     shape = np.shape(xs[k])
+    if np.ndim(v) == 0:  # an adjoint that nothing reached: a plain zero
+        return np.zeros(shape, dtype=np.result_type(np.asarray(xs[k]), 0.0))
     xs, axis = _joined_parts(xs, axis)
     sizes = [np.size(x) if axis is None else np.shape(np.atleast_1d(x))[axis] for x in xs]
     start = sum(sizes[:k])
@@ -685,7 +687,7 @@ def prod_others_jvp(x, v, axis=None):
 def concatenated_into(v, xs, k, axis=0):
     """The adjoint of ``concatenated_part``: ``v`` in its place, zeros for the other parts."""
     parts = [np.zeros(np.shape(x)) for x in xs]
-    parts[k] = v
+    parts[k] = parts[k] + v  # (v may be a plain zero)
     parts, axis = _joined_parts(parts, axis)
     return np.concatenate(parts, axis=axis)
 
