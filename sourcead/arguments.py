@@ -14,7 +14,8 @@ import numpy as np
 
 from .analyze import SCALAR, Kind, kind_of_annotation, kind_of_value
 from .errors import UsageError
-from .parse import Shape, call_order, callable_name, full_shape, parse_function, signature_of
+from .parse import (Shape, call_order, callable_name, full_shape, not_python, parse_function,
+                    signature_of)
 from .runtime import component
 
 Kinds = tuple[Kind, ...]
@@ -40,6 +41,25 @@ def kinds_of_arguments(args: tuple, params: list[str], wrt: tuple[int, ...]) -> 
                                   "object's parameters, pass them as a dict argument")
         kinds.append(SCALAR if kind.tag == "int" and k in wrt else kind)
     return tuple(kinds)
+
+
+def numpy_numbers(values) -> bool:
+    """Whether NumPy numbers (``np.float64(1.5)``) are among the arguments: their derivative
+    keeps NumPy's semantics (inf and nan with a warning, where ``math`` would raise)."""
+    return any(isinstance(v, np.floating) for v in values)
+
+
+def as_numpy_numbers(values):
+    """The arguments with every Python float made a NumPy float (None: there was none)."""
+    changed = [np.float64(v) if type(v) is float else v for v in values]
+    return None if all(a is b for a, b in zip(changed, values)) else changed
+
+
+def as_python_floats(out):
+    """NumPy floats back to Python floats, in a result made of tuples."""
+    if isinstance(out, tuple):
+        return tuple(as_python_floats(o) for o in out)
+    return float(out) if isinstance(out, np.floating) else out
 
 
 def kinds_of_annotations(fn: Callable, wrt: tuple[int, ...]) -> Kinds:
@@ -70,6 +90,8 @@ def check_callable(fn) -> None:
     try:
         signature_of(fn)
     except (TypeError, ValueError):
+        if getattr(fn, "__wrapped__", None) is not None:
+            raise not_python(fn) from None
         raise UsageError(f"{fn!r} has no signature sourcead can read",
                          hint="differentiate a function written with `def`") from None
 
@@ -161,7 +183,7 @@ def tree_like(g, x):
             return g
         return np.asarray(np.zeros(x.shape) + g, dtype=dtype)
     if isinstance(x, (int, float, np.number)) and not isinstance(x, bool):
-        return float(g)
+        return float(np.reshape(g, ())) if isinstance(g, np.ndarray) else float(g)
     return g
 
 
@@ -183,3 +205,24 @@ def replaced(x, path, value):
     parts = list(x)
     parts[path[0]] = replaced(parts[path[0]], path[1:], value)
     return type(x)(*parts) if hasattr(x, "_fields") else type(x)(parts)
+
+
+def refuse_output(f: Callable, value, where: tuple | None = None) -> None:
+    """grad needs a real number: not None, a string, a bool, an integer or a list, and not an
+    array of more than one element (a size-1 array counts as a number). ``where``: the file
+    and line of the ``return``, when known."""
+    numeric = isinstance(value, (float, np.floating)) or (
+        isinstance(value, np.ndarray) and value.dtype.kind == "f")
+    if numeric and np.size(value) == 1:
+        return
+    code = getattr(getattr(f, "__func__", f), "__code__", None)
+    if where is None and code is not None:
+        where = (code.co_filename, code.co_firstlineno)
+    filename, line = where if where is not None else (None, None)
+    what = (f"shape {np.shape(value)}" if numeric else type(value).__name__
+            + (f" of dtype {value.dtype}" if isinstance(value, np.ndarray) else ""))
+    raise UsageError(f"grad needs a function whose output is a real number; "
+                     f"{callable_name(f)} returned {what}", filename=filename, lineno=line,
+                     construct="the returned value",
+                     hint="return a float (a sum, a mean, a loss); for array outputs use "
+                          "sourcead.vjp or sourcead.jacobian")

@@ -20,10 +20,13 @@ from __future__ import annotations
 
 import builtins
 import functools
+import math
 import inspect
 from dataclasses import dataclass, field
 from types import BuiltinFunctionType, CodeType, FunctionType, MethodType, ModuleType
 from typing import Any, Callable
+
+import numpy as np
 
 from .analyze import kind_of_value
 from .parse import LIFTED, MISSING, Read, callee_parts, is_code, signature_of
@@ -155,11 +158,17 @@ class Template:
     statics: tuple           # per namespace: {name: value} for modules, classes, library objects
     lifted: tuple            # per namespace: {name: Lifted}
     generated: tuple         # names of the generated functions (every namespace gets them)
-    helpers: dict            # sourcead's helpers the code calls
+    helpers: dict            # spelling in this module -> sourcead's helper (emit.ModuleNames)
     refresher: CodeType | None   # makes ``refresh(root)`` for a binding's namespaces
     constants: tuple         # what ``refresh`` compares with
     checks: int = 0          # how many checks refresh makes (0: nothing can go stale)
     refresh_text: str = ""   # the source of ``refresh``, for reading
+    numpy_numbers: bool = False   # math's functions are NumPy's (NUMPY_MATH) in this code
+    # (file, line): the entry also returns the value, to be checked when it runs (a
+    # gradient of a function whose kinds do not show that it returns a number)
+    value_checked: tuple | None = None
+    # the shape of a size-1 array output, which the gradient is seeded with (not 1.0)
+    seed_shape: tuple | None = None
 
     def bind(self, root: Any) -> "Binding | None":
         """The derivative running with ``root``'s values, or None if they do not fit."""
@@ -179,6 +188,7 @@ class Binding:
         if template.refresher is not None:
             factory: dict = {}
             exec(template.refresher, {"MISSING": MISSING, "FunctionType": FunctionType,
+                                      "NDARRAY": np.ndarray,
                                       "builtins": builtins, "structure": structure,
                                       "kind_of_value": kind_of_value, "REFRESH": REFRESH},
                  factory)
@@ -202,6 +212,8 @@ class Binding:
         for ns, lifted in zip(self.namespaces, t.lifted):
             ns["__name__"] = "sourcead.generated"
             exec(t.code, ns)
+            if t.numpy_numbers:  # (the user's ``math`` or the one the module imports)
+                ns.update({n: NUMPY_MATH for n, v in list(ns.items()) if v is math})
             for ident, made in lifted.items():
                 fn = FunctionType(made.code, ns, made.name, made.defaults)
                 fn.__kwdefaults__ = made.kwdefaults
@@ -220,12 +232,34 @@ def _owned(t: Template) -> list[tuple[str, ...]]:
     return [names for names in t.generated]
 
 
+# ---- math with NumPy's semantics ------------------------------------------------------------
+
+def _numpy_math() -> ModuleType:
+    """``math`` whose functions are NumPy's where NumPy has them (others are math's own)."""
+    module = ModuleType("math", "math with NumPy's semantics: inf and nan, never an error")
+    module.__dict__.update({k: v for k, v in vars(math).items() if not k.startswith("_")})
+    renamed = {"asin": "arcsin", "acos": "arccos", "atan": "arctan", "atan2": "arctan2",
+               "asinh": "arcsinh", "acosh": "arccosh", "atanh": "arctanh", "pow": "power"}
+    for name in ("sqrt", "exp", "exp2", "expm1", "log1p", "log2", "log10", "sin", "cos", "tan",
+                 "sinh", "cosh", "tanh", "fabs", "hypot", "floor", "ceil", "trunc", "copysign",
+                 "fmod", "degrees", "radians", *renamed):
+        if hasattr(np, renamed.get(name, name)):
+            setattr(module, name, getattr(np, renamed.get(name, name)))
+    module.log = lambda x, base=None: np.log(x) if base is None else np.log(x) / np.log(base)
+    return module
+
+
+NUMPY_MATH = _numpy_math()
+
+
 # ---- building a template from a build's records ------------------------------------------
 
 def make_template(source: str, filename: str, code: CodeType, entry: str,
                   owners: dict[str, Any], reads: list[Read], root: Any,
-                  helpers: dict) -> Template:
-    """``owners``: generated function name -> the Environment it came from."""
+                  helpers: dict, numpy_numbers: bool = False) -> Template:
+    """``owners``: generated function name -> the Environment it came from.
+    ``numpy_numbers``: the code runs with NumPy's semantics for numbers, ``math`` included
+    (its functions are NumPy's: inf and nan with a warning where ``math`` raises)."""
     envs: list = []   # one namespace per environment (a callee specialized on a function
     for env in owners.values():  # it is given has an environment of its own)
         if all(e is not env for e in envs):
@@ -238,6 +272,7 @@ def make_template(source: str, filename: str, code: CodeType, entry: str,
         read_names = set().union(*[_names_of(by_function[n]) for n, e in owners.items()
                                    if e is env and n in by_function])
         _fill_namespace(k, env, read_names, static, made, writer)
+        static["__file__"] = env.filename   # (where a refusal at run time points)
         statics.append(static)
         lifted.append(made)
     for read in reads:
@@ -246,7 +281,8 @@ def make_template(source: str, filename: str, code: CodeType, entry: str,
     entry_ns = next(k for k, names in enumerate(generated) if entry in names)
     refresher, constants = writer.compile()
     return Template(source, filename, code, entry, entry_ns, tuple(statics), tuple(lifted),
-                    generated, helpers, refresher, constants, writer.count, writer.text)
+                    generated, helpers, refresher, constants, writer.count, writer.text,
+                    numpy_numbers)
 
 
 def _fill_namespace(k: int, env, read_names: set, static: dict, made: dict,
@@ -426,6 +462,12 @@ class _RefreshWriter:
                 return (f"type({v}) is not FunctionType or "
                         f"{v}.__code__ is not {self._const(expected[1])}")
             return f"structure({v}) != {self._const(expected)}"
+        if expected.tag == "array" and expected.dims is not None and "?" not in expected.dims \
+                and expected.structure is None and expected.cls is None:
+            fits = f"type({v}) is NDARRAY and {v}.ndim == {len(expected.dims)}" + "".join(
+                f" and {v}.shape[{k}] {'!=' if c == 'n' else '=='} 1"
+                for k, c in enumerate(expected.dims))
+            return f"not ({fits}) and kind_of_value({v}) != {self._const(expected)}"
         fast = _FAST_TYPES.get((expected.tag, expected.dims))
         if fast is not None and expected.structure is None and expected.cls is None:
             return (f"type({v}) is not {self._const(fast)} and "

@@ -7,6 +7,9 @@ with finite differences, so a wrong rule is caught before it gives wrong derivat
 """
 from __future__ import annotations
 
+import ast
+import builtins
+import sys
 from typing import Callable, Sequence
 
 import numpy as np
@@ -14,6 +17,7 @@ import numpy as np
 from .errors import UsageError
 from .rules.core import Rule
 from .rules.tables import CALLS
+from .runtime import HELPERS
 
 
 def defrule(func: Callable, *, params: Sequence[str] | None = None,
@@ -30,22 +34,63 @@ def defrule(func: Callable, *, params: Sequence[str] | None = None,
     adjoint). Every argument that can carry a derivative must get a term in each direction
     (or ``None`` as its partial), so a missing one is an error, not a silent zero.
     """
+    caller = sys._getframe(1)
+    where = {"filename": caller.f_code.co_filename, "lineno": caller.f_lineno}
     if (partials is None) == (tangents is None and adjoints is None):
-        raise UsageError("defrule takes either partials=... or tangents=... and adjoints=...")
+        raise UsageError("defrule takes either partials=... or tangents=... and adjoints=...",
+                         **where)
     names = tuple(params) if params is not None else ("x", "y", "z")[:len(partials or tangents)]
     if partials is not None:
         if len(partials) != len(names):
-            raise UsageError(f"defrule: {len(partials)} partials for parameters {names}")
+            raise UsageError(f"defrule: {len(partials)} partials for parameters {names}", **where)
         rule = Rule(params=names, partials=tuple(partials))
     else:
         tangents, adjoints = dict(tangents or {}), dict(adjoints or {})
         if set(tangents) != set(adjoints):
             raise UsageError("defrule: give a tangent and an adjoint for the same arguments "
-                             f"(tangents for {sorted(tangents)}, adjoints for {sorted(adjoints)})")
+                             f"(tangents for {sorted(tangents)}, adjoints for {sorted(adjoints)})",
+                             **where)
         rule = Rule(params=names, tangents=tangents, adjoints=adjoints, shape="reduce")
+    _check_templates(rule, caller.f_globals, where)
     CALLS[func] = rule
     _forget_generated_code()
     return func
+
+
+def _check_templates(rule: Rule, module: dict, where: dict) -> None:
+    """Each template is a Python expression over names it can read: the parameters, ``out``,
+    ``g`` (adjoints), ``p_dot`` (tangents), ``np``, ``math``, builtins, sourcead's helpers and
+    the defining module's names. Checked now, so a typo fails here, not in a derivative."""
+    known = set(rule.params) | {"out", "np", "math"} | set(vars(builtins)) | set(HELPERS) \
+        | set(module)
+    texts = [(f"partial for {p}", t, set()) for p, t in zip(rule.params, rule.partials or ())]
+    texts += [(f"tangent for {p}", t, {f"{q}_dot" for q in rule.params})
+              for p, t in rule.tangents.items()]
+    texts += [(f"adjoint for {p}", t, {"g"}) for p, t in rule.adjoints.items()]
+    for param in list(rule.tangents) + list(rule.adjoints):
+        if param not in rule.params:
+            raise UsageError(f"defrule: a rule for `{param}`, which is not one of the "
+                             f"parameters {rule.params}", hint="name them with params=(...)",
+                             **where)
+    for what, text, extra in texts:
+        if text is None:
+            continue
+        if not isinstance(text, str):
+            raise UsageError(f"defrule: the {what} is {text!r}, not the text of an expression",
+                             **where)
+        try:
+            tree = ast.parse(text.strip(), mode="eval")
+        except SyntaxError as err:
+            raise UsageError(f"defrule: the {what} is not a Python expression: {text!r} "
+                             f"({err.msg})", construct=text, **where) from None
+        unknown = sorted({n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+                         - known - extra)
+        if unknown:
+            readable = ", ".join(list(rule.params) + ["out"] + sorted(extra))
+            raise UsageError(f"defrule: the {what} reads {', '.join(unknown)}, which it cannot "
+                             f"see: {text!r}", construct=text,
+                             hint=f"write it with {readable}, np and math (or names of the "
+                                  "module that calls defrule)", **where)
 
 
 def _forget_generated_code() -> None:

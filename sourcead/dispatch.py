@@ -19,6 +19,7 @@ built for them, and for arrays from shapes to the function built for their signa
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import threading
 from collections import OrderedDict
@@ -28,7 +29,7 @@ import numpy as np
 
 from . import shapes
 from .analyze import BOOL, AnyShape, InstanceOf, Kind, kind_of_value
-from .arguments import CONTAINERS, Kinds, shaped_like
+from .arguments import CONTAINERS, Kinds, refuse_output, shaped_like
 from .bind import Binding, Template, structure
 from .errors import SourceADError, UsageError
 from .parse import Shape, callable_name
@@ -49,14 +50,15 @@ def clear_cache() -> None:
 class Specialization:
     """One derivative of ``f``: a template for its code and kinds, bound to its values."""
     __slots__ = ("f", "wrt", "kinds", "preserve_result", "verbose", "mode", "shape", "binding",
-                 "scalar_output")
+                 "scalar_output", "numpy_numbers")
 
     def __init__(self, f: Callable, wrt: tuple[int, ...], kinds: Kinds, preserve_result: bool,
-                 verbose: bool, mode: str, shape: Shape | None, scalar_output: bool = False):
+                 verbose: bool, mode: str, shape: Shape | None, scalar_output: bool | str = False,
+                 numpy_numbers: bool = False):
         self.f, self.wrt, self.kinds = f, wrt, kinds
         self.preserve_result, self.verbose, self.mode = preserve_result, verbose, mode
         self.shape = shape if shape is not None else Shape(len(kinds))
-        self.scalar_output = scalar_output
+        self.scalar_output, self.numpy_numbers = scalar_output, numpy_numbers
         self.binding: Binding | None = None
         self.current()
 
@@ -89,7 +91,7 @@ class Specialization:
             root = source_function(self.f, self.kinds)
             key = self._key(root)
             with _LOCK:
-                binding = _bound_from_cache(key, root)
+                binding = self._plain_from_checked(key, root) or _bound_from_cache(key, root)
                 if binding is None:
                     template = self._build(root)
                     if key is not None:
@@ -101,18 +103,32 @@ class Specialization:
                          "derivative is built", hint="do not change them from another thread "
                                                      "during the first call")
 
+    def _plain_from_checked(self, key: tuple | None, root: Any) -> Binding | None:
+        """A gradient asked for without a value check (``"static"``) is the one built with
+        the check whenever the kinds made the check unnecessary: no second build."""
+        if key is None or self.scalar_output != "static":
+            return None
+        checked = key[:-1] + (True,)
+        for template in _CACHE.get(checked, ()):
+            if template.value_checked is None:
+                binding = template.bind(root)
+                if binding is not None:
+                    return binding
+        return None
+
     def _key(self, root: Any) -> tuple | None:
         found = structure(root)
         if found is None:
             return None
         return (found, self.wrt, self.kinds, self.preserve_result, self.mode, self.shape,
-                self.scalar_output)
+                self.numpy_numbers, self.scalar_output)
 
     def _build(self, root: Any) -> Template:
         with _without_cycle_collection():
             template = derive(root, self.wrt, self.kinds, mode=self.mode,
                               preserve_result=self.preserve_result, shape=self.shape,
-                              scalar_output=self.scalar_output)
+                              scalar_output=self.scalar_output,
+                              numpy_numbers=self.numpy_numbers)
         if self.verbose:
             print(template.source)
         return template
@@ -182,12 +198,12 @@ class Specializations:
 
     def get(self, wrt: tuple[int, ...], kinds: Kinds, preserve_result: bool = False,
             mode: str = "reverse", shape: Shape | None = None,
-            scalar_output: bool = False) -> Specialization:
-        key = (wrt, kinds, preserve_result, mode, shape, scalar_output)
+            scalar_output: bool | str = False, numpy_numbers: bool = False) -> Specialization:
+        key = (wrt, kinds, preserve_result, mode, shape, scalar_output, numpy_numbers)
         found = self.found.get(key)
         if found is None:
             found = Specialization(self.f, wrt, kinds, preserve_result, self.verbose, mode,
-                                   shape, scalar_output)
+                                   shape, scalar_output, numpy_numbers)
             with self.lock:
                 if len(self.found) >= _MANY_SHAPES:
                     self.found.clear()
@@ -247,7 +263,7 @@ def by_shapes(specialize: Callable, key: tuple, arity: int | None) -> Callable:
                 f"        impl = _sourcead_build({names})\n"
                 f"    return impl({names})\n")
         namespace = {"_sourcead_lookup": by_shape.get, "_sourcead_build": build}
-        exec(compile(text, "<sourcead: dispatcher by shapes>", "exec"), namespace)
+        exec(_compiled(text, "<sourcead: dispatcher by shapes>"), namespace)
         return namespace["dispatch"]
 
     def dispatch(*args, **kwargs):
@@ -264,22 +280,50 @@ def type_key(args: tuple, kwargs: dict) -> tuple:
     return key if not kwargs else key + tuple((k, type(v)) for k, v in sorted(kwargs.items()))
 
 
-def fixed_arity(params: list, name: str, lookup: Callable, build: Callable) -> Callable | None:
+def fixed_arity(params: list, name: str, lookup: Callable, build: Callable,
+                wrong: Callable, edge: Callable) -> Callable | None:
     """A dispatcher with ``f``'s own parameters: ``(type(x), type(y))`` is a few times
     cheaper than packing ``*args`` and mapping ``type`` over it, and keywords work too.
-    Functions with defaults or variable arguments keep the general dispatcher."""
+    It checks its own arguments (``wrong(args, kwargs)`` says what is missing or too many)
+    and hands a float edge where Python raises to ``edge(error, args)``. Functions with
+    defaults or variable arguments keep the general dispatcher."""
     if any(p.kind is not p.POSITIONAL_OR_KEYWORD or p.default is not p.empty for p in params):
         return None
     names = ", ".join(p.name for p in params)
+    given = ", ".join(f"{p.name}=_sourcead_missing" for p in params)
+    missing = " or ".join(f"{p.name} is _sourcead_missing" for p in params) or "False"
     key = "".join(f"type({p.name}), " for p in params)
-    text = (f"def dispatch({names}):\n"
+    text = (f"def dispatch({given + ', ' if given else ''}*_sourcead_extra, "
+            f"**_sourcead_named):\n"
+            f"    if {missing} or _sourcead_extra or _sourcead_named:\n"
+            f"        _sourcead_wrong(tuple(a for a in ({names}{',' if names else ''}) "
+            f"if a is not _sourcead_missing) + _sourcead_extra, _sourcead_named)\n"
             f"    impl = _sourcead_lookup(({key}))\n"
             f"    if impl is None:\n"
             f"        impl = _sourcead_build({names})\n"
-            f"    return impl({names})\n")
-    namespace = {"_sourcead_lookup": lookup, "_sourcead_build": build}
-    exec(compile(text, f"<sourcead: dispatcher of {name}>", "exec"), namespace)
+            f"    try:\n"
+            f"        return impl({names})\n"
+            f"    except (ZeroDivisionError, OverflowError, ValueError) as error:\n"
+            f"        return _sourcead_edge(error, ({names}{',' if names else ''}))\n")
+    namespace = {"_sourcead_lookup": lookup, "_sourcead_build": build,
+                 "_sourcead_missing": _MISSING_ARGUMENT, "_sourcead_wrong": wrong,
+                 "_sourcead_edge": edge}
+    exec(_compiled(text, f"<sourcead: dispatcher of {name}>"), namespace)
     return namespace["dispatch"]
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "<no argument>"
+
+
+_MISSING_ARGUMENT = _Missing()
+
+
+@functools.lru_cache(maxsize=1024)
+def _compiled(text: str, filename: str):
+    """A dispatcher's code, compiled once per text (a training loop makes one per step)."""
+    return compile(text, filename, "exec")
 
 
 def numpy_scalars(values: tuple, positions: tuple[int, ...]) -> bool:
@@ -293,22 +337,22 @@ def finish(spec: Specialization, kinds: Kinds, positions: tuple[int, ...], as_tu
            preserve_result: bool, numpy_numbers: bool = False) -> Callable:
     """The generated function itself, or a thin wrapper where the API promises more:
     the values the code reads, as they are now (``current``); gradients of their argument's
-    type and shape (arrays, NumPy numbers); a tuple for a tuple ``wrt``."""
+    type and shape (arrays, NumPy numbers); a tuple for a tuple ``wrt``; and a returned
+    value checked to be a number where the kinds could not show it."""
     arrays = numpy_numbers or any(kinds[p].tag != "scalar" for p in positions)
     wrap = as_tuple and len(positions) == 1
-    stable = spec.stable
-    impl, current = spec.current(), spec.current
-    if not arrays and not wrap and not preserve_result:
-        if stable:
+    template = spec.template
+    plain = template.value_checked is None and template.seed_shape is None
+    impl = spec.current()
+    if not wrap and not preserve_result and plain and spec.stable:
+        if not arrays:
             return impl
-        return lambda *args: current()(*args)
-    if arrays and not wrap and not preserve_result:
         if len(positions) == 1:
-            return _one_array_gradient(impl, current, stable, positions[0])
-        return _gradients(impl, current, stable, positions)
+            return _one_array_gradient(impl, positions[0])
+        return _gradients(impl, positions)
 
     def finished(*args):
-        out = current()(*args)
+        out = run_gradient(spec, args, preserve_result)
         if arrays:
             out = shaped_like(out, args, positions, preserve_result)
         if wrap:
@@ -317,11 +361,55 @@ def finish(spec: Specialization, kinds: Kinds, positions: tuple[int, ...], as_tu
     return finished
 
 
-def _one_array_gradient(impl: Callable, current: Callable, stable: bool,
-                        position: int) -> Callable:
+def run_gradient(spec: Specialization, args: tuple, preserve_result: bool):
+    """Run the generated gradient: seeded with 1.0, or with ones of a size-1 output's shape;
+    where the kinds could not show that the output is a number, its value is checked (and
+    when the run fails before it returns one, the value is computed forward, to say why)."""
+    impl = spec.current()
+    template = spec.binding.template
+    seed = () if template.seed_shape is None else (np.ones(template.seed_shape),)
+    where = template.value_checked
+    if where is None:
+        return impl(*args, *seed)
+    try:
+        grads, value = impl(*args, *seed)
+    except SourceADError:
+        raise
+    except Exception:
+        value = forward_value(spec, args)
+        refuse_output(spec.f, value, where)
+        if np.ndim(value) == 0:
+            raise
+        grads, value = impl(*args, np.ones(np.shape(value)))
+    refuse_output(spec.f, value, where)
+    if np.ndim(value) > 0 and not seed:  # a size-1 array: seeded with ones of its shape
+        grads, value = impl(*args, np.ones(np.shape(value)))
+    return (grads, value) if preserve_result else grads
+
+
+def forward_value(spec: Specialization, args: tuple):
+    """The value of ``spec.f`` at ``args``, computed by its forward-mode derivative."""
+    forward = Specializations(spec.f).get(spec.wrt, spec.kinds, mode="forward",
+                                          shape=spec.shape, numpy_numbers=spec.numpy_numbers)
+    zeros = [np.zeros(np.shape(args[p])) if np.ndim(args[p]) else 0.0 for p in spec.wrt]
+    return forward.current()(*args, *zeros)[0]
+
+
+def seed_for(spec: Specialization, args: tuple):
+    """What a gradient of ``spec.f`` is seeded with at ``args`` (1.0, or ones of a size-1
+    output's shape), its output checked to be a number where its kinds could not show it."""
+    template = spec.template
+    if template.value_checked is None:
+        return 1.0 if template.seed_shape is None else np.ones(template.seed_shape)
+    value = forward_value(spec, args)
+    refuse_output(spec.f, value, template.value_checked)
+    return np.ones(np.shape(value)) if np.ndim(value) else 1.0
+
+
+def _one_array_gradient(impl: Callable, position: int) -> Callable:
     """The common case, checked without packing anything: one gradient, of an array."""
     def finished(*args):
-        out = (impl if stable else current())(*args)
+        out = impl(*args)
         arg = args[position]
         if type(out) is np.ndarray and type(arg) is np.ndarray and out.shape == arg.shape:
             return out
@@ -329,12 +417,11 @@ def _one_array_gradient(impl: Callable, current: Callable, stable: bool,
     return finished
 
 
-def _gradients(impl: Callable, current: Callable, stable: bool,
-               positions: tuple[int, ...]) -> Callable:
+def _gradients(impl: Callable, positions: tuple[int, ...]) -> Callable:
     """Several gradients: returned as they are when each already has its argument's type,
     shape and dtype (float arrays and Python floats), checked without building anything."""
     def finished(*args):
-        out = (impl if stable else current())(*args)
+        out = impl(*args)
         for g, p in zip(out, positions):
             arg = args[p]
             kind = type(arg)

@@ -7,6 +7,7 @@ so a refusal points at code the user wrote, never at sourcead's internals.
 from __future__ import annotations
 
 import linecache
+import re
 
 
 class SourceADError(Exception):
@@ -14,11 +15,11 @@ class SourceADError(Exception):
 
     def __init__(self, message: str, *, filename: str | None = None, lineno: int | None = None,
                  construct: str | None = None, hint: str | None = None):
-        self.reason = message
+        self.reason = _plain(message)
         self.filename = filename
         self.lineno = lineno
-        self.construct = construct
-        self.hint = hint
+        self.construct = _plain(construct)
+        self.hint = _plain(hint)
         super().__init__(self._render())
 
     def _render(self) -> str:
@@ -35,6 +36,12 @@ class SourceADError(Exception):
         return "\n".join(lines)
 
 
+def _plain(text: str | None) -> str | None:
+    """Names sourcead marks while it builds code (``$np``, ``$einsum_adjoint``: see naming)
+    read as their plain names in a message."""
+    return None if text is None else re.sub(r"\$(?=[A-Za-z_])", "", text)
+
+
 class UnsupportedSyntaxError(SourceADError):
     """A statement or expression outside the Python subset sourcead differentiates."""
 
@@ -49,3 +56,8 @@ class SourceNotFoundError(SourceADError):
 
 class UsageError(SourceADError):
     """The API was called with arguments that do not make sense (bad wrt, non-scalar output)."""
+
+
+class NoDerivativeAtRunTime(NoDerivativeError, ValueError):
+    """A derivative found not to exist only as it runs (an ``ord`` held in a variable, a write
+    with a repeated index). Also a ValueError: a value, not the code, is what it cannot take."""

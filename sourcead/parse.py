@@ -30,7 +30,7 @@ import gast
 import numpy as np
 
 from .errors import SourceNotFoundError, UnsupportedSyntaxError, UsageError
-from .naming import Namer
+from .naming import MARK, Namer, marked_object
 from .rules.template import name_nodes, assign, const, name, names_in, walk
 
 _MISSING = object()
@@ -104,15 +104,18 @@ class Environment:
         return ("global", ident) if ident in self.globals else ("builtin", ident)
 
     def lookup(self, ident: str) -> Any:
-        """The object a free name refers to now, or ``_MISSING``."""
+        """The object a free name refers to now, or ``_MISSING``. A marked name (``$np``,
+        ``$with_item``: see ``naming``) is sourcead's own, never the user's."""
+        if ident.startswith(MARK):
+            found = marked_object(ident)
+            return _MISSING if found is None else found
         for scope in (self.closure, self.globals, vars(builtins)):
             if ident in scope:
                 value = scope[ident]
                 if value is not _MISSING:
                     _note(Read(self, self.slot(ident), (), value))
                 return value
-        from . import runtime  # the core language's own helpers (``with_item``) need no import
-        return runtime.HELPERS.get(ident, _MISSING)
+        return _MISSING
 
     def resolve(self, node: gast.expr) -> Any:
         """Statically resolve ``name`` or ``obj.attr.attr`` to an object, or ``_MISSING``."""
@@ -209,7 +212,10 @@ def callee_parts(obj: Any) -> tuple[FunctionType, dict[str, Any]] | None:
 
 
 def is_code(obj: Any) -> bool:
-    """A callable whose Python source sourcead reads (not NumPy's, math's or a builtin)."""
+    """A callable whose Python source sourcead reads (not NumPy's, math's or a builtin, nor
+    a derivative sourcead returned: what it generated is read instead)."""
+    if getattr(type(obj), "__sourcead_derivative__", False):
+        return False
     parts = callee_parts(obj) if not isinstance(obj, (type, BuiltinFunctionType)) else None
     if parts is None:
         return False
@@ -225,8 +231,37 @@ def callable_name(obj: Any) -> str:
 
 def signature_of(obj: Any) -> inspect.Signature:
     """The signature of the code that runs: a wrapper made with ``functools.wraps`` takes
-    its own parameters, not those of the function it wraps."""
-    return inspect.signature(obj, follow_wrapped=False)
+    its own parameters, not those of the function it wraps. (A plain function's depends on
+    its code and which parameters have defaults: remembered, since a training loop asks for
+    it at every step, for a new function of the same code.)"""
+    if type(obj) is not FunctionType or "__signature__" in obj.__dict__:
+        return inspect.signature(obj, follow_wrapped=False)
+    key = (obj.__code__, len(obj.__defaults__ or ()), tuple(obj.__kwdefaults__ or ()),
+           tuple(obj.__annotations__.items()) if obj.__annotations__ else ())
+    try:
+        found = _SIGNATURES.get(key)
+    except TypeError:  # an unhashable annotation
+        return inspect.signature(obj, follow_wrapped=False)
+    if found is None:
+        found = inspect.signature(obj, follow_wrapped=False)
+        if len(_SIGNATURES) > 4096:
+            _SIGNATURES.clear()
+        _SIGNATURES[key] = found
+    return found.replace(parameters=[
+        p.replace(default=_default_of(obj, p)) if p.default is not p.empty else p
+        for p in found.parameters.values()]) if obj.__defaults__ or obj.__kwdefaults__ else found
+
+
+_SIGNATURES: dict = {}
+
+
+def _default_of(fn: FunctionType, param: inspect.Parameter) -> Any:
+    """The default ``fn`` has now for ``param`` (a signature remembered by code has the
+    defaults of another function of that code)."""
+    if param.kind is param.KEYWORD_ONLY:
+        return fn.__kwdefaults__[param.name]
+    names = fn.__code__.co_varnames[:fn.__code__.co_argcount]
+    return fn.__defaults__[names.index(param.name) - len(names) + len(fn.__defaults__)]
 
 
 def _positional(func: FunctionType) -> list[str]:
@@ -285,7 +320,7 @@ def parse_function(fn: Any, shape: Shape | None = None) -> Parsed:
         key = None
     parts = callee_parts(fn)
     if parts is None:
-        raise _not_python(fn)
+        raise not_python(fn)
     func, fixed = parts
     tree, env = _read(func)
     if env.owner is None:
@@ -298,7 +333,7 @@ def parse_function(fn: Any, shape: Shape | None = None) -> Parsed:
     return parsed
 
 
-def _not_python(fn: Any) -> SourceNotFoundError:
+def not_python(fn: Any) -> SourceNotFoundError:
     """Why ``fn`` cannot be read, and what to do instead."""
     wrapped = getattr(fn, "__wrapped__", None)
     if wrapped is not None:
@@ -372,8 +407,10 @@ def _read(fn: FunctionType) -> tuple[gast.FunctionDef, Environment]:
             fn.__code__.co_filename, MappingProxyType(fn.__globals__), owner=fn)
     filename = _registered(fn.__code__, (None, fn.__code__.co_filename))[1]
     text, first = _source_of(fn, filename)
-    tree = gast.parse(textwrap.dedent(text))
-    node = _as_function(tree.body[0], fn.__name__)
+    dedented = textwrap.dedent(text)
+    tree = gast.parse(dedented)
+    indent = len(text) - len(text.lstrip()) - (len(dedented) - len(dedented.lstrip()))
+    node = _as_function(tree.body[0], fn, indent, filename, first)
     if not isinstance(node, gast.FunctionDef):
         raise UnsupportedSyntaxError("only functions written with `def` can be differentiated",
                                      filename=filename, lineno=first,
@@ -387,15 +424,48 @@ def _read(fn: FunctionType) -> tuple[gast.FunctionDef, Environment]:
                              slots=MappingProxyType({k: ("cell", k) for k in closure}))
 
 
-def _as_function(node: gast.stmt, name_: str) -> gast.stmt:
-    """``f = lambda x: ...`` (the source inspect gives for a lambda) as ``def f(x): return ...``."""
-    lambdas = [n for n in gast.walk(node) if isinstance(n, gast.Lambda)]
-    if isinstance(node, gast.FunctionDef) or len(lambdas) != 1:
-        return node
-    lam = lambdas[0]
-    target = node.targets[0].id if isinstance(node, gast.Assign) and isinstance(
-        node.targets[0], gast.Name) else name_.replace("<lambda>", "lambda_")
+def _as_function(node: gast.stmt, fn: FunctionType, indent: int, filename: str,
+                 first: int) -> gast.stmt:
+    """The definition of ``fn`` in the statement its source starts with: the ``def`` itself,
+    or a ``lambda`` anywhere in it (``f = lambda x: ...``, ``grad(lambda v: loss(v, b))``,
+    a one-line ``def`` that returns a lambda) as ``def f(x): return ...``."""
+    if fn.__name__ != "<lambda>":
+        if isinstance(node, gast.FunctionDef) and node.name == fn.__name__:
+            return node
+        named = [n for n in gast.walk(node) if isinstance(n, gast.FunctionDef)
+                 and n.name == fn.__name__]
+        return named[0] if named else node
+    lam = _the_lambda(node, fn.__code__, indent)
+    if lam is None:
+        raise UnsupportedSyntaxError(
+            "cannot tell which `lambda` on this line is the function to differentiate",
+            filename=filename, lineno=first, construct="several lambdas on one line",
+            hint="define the function with `def`, or put the lambda on a line of its own")
+    target = node.targets[0].id if isinstance(node, gast.Assign) and len(
+        node.targets) == 1 and isinstance(node.targets[0], gast.Name) and \
+        node.value is lam else "lambda_"
     return _lambda_as_def(lam, target, node)
+
+
+def _the_lambda(node: gast.stmt, code, indent: int) -> gast.Lambda | None:
+    """The lambda node ``code`` was compiled from: by its parameters, then by where its body
+    starts (the code's first position, in the dedented text)."""
+    params = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
+    found = [n for n in gast.walk(node) if isinstance(n, gast.Lambda)
+             and tuple(a.id for a in n.args.posonlyargs + n.args.args + n.args.kwonlyargs)
+             == params]
+    if len(found) <= 1:
+        return found[0] if found else None
+    positions = getattr(code, "co_positions", None)   # (Python 3.11 and later)
+    start = None if positions is None else next(
+        ((line, col) for line, _, col, _ in positions() if line is not None and col is not None),
+        None)
+    if start is None:
+        return None
+    line = start[0] - code.co_firstlineno + 1
+    at = [n for n in found if (n.body.lineno, n.body.col_offset) <= (line, start[1] - indent)
+          <= (n.body.end_lineno, n.body.end_col_offset)]
+    return at[0] if len(at) == 1 else None
 
 
 def _lambda_as_def(lam: gast.Lambda, name_: str, where: gast.AST) -> gast.FunctionDef:

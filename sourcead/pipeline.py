@@ -19,13 +19,15 @@ from typing import Any, Callable
 import gast
 
 from .analyze import (NONE, UNKNOWN, Kind, UserCall, analyze_activity, anchors_of,
-                      anchors_union, join, stack_parameters)
+                      anchors_union, join, refuse_dropped_derivatives, stack_parameters)
 from .bind import Template
-from .emit import compile_module, module_text
+from .conversions import containers_as_arrays
+from .emit import emit
 from .errors import SourceADError, UsageError
-from .naming import Namer, Spelling
-from .normalize import (normalize, refuse_dict_iteration, refuse_parameter_writes,
-                        refuse_shared_augmented, refuse_stale_views)
+from .naming import MATH, NUMPY, Namer, Spelling, mark
+from .analyze.aliases import (Effects, check_aliasing, conservative_effects,
+                              refuse_unread_writes)
+from .normalize import normalize, refuse_dict_iteration
 from .optimize import optimize
 from .parse import (Environment, Parsed, Shape, bind_methods, build_memo, callable_name,
                     parse_function, recording)
@@ -43,7 +45,7 @@ class Session:
     owners: dict[str, Environment] = field(default_factory=dict)
     # (forward, adjoint, positions whose adjoint is a stack shared by reference); jvp: (name, "")
     callees: dict[tuple, tuple] = field(default_factory=dict)
-    spellings: dict[int, Spelling] = field(default_factory=dict)
+    spelling: Spelling = field(default_factory=Spelling)
     taken: set[str] = field(default_factory=set)
     temporaries: set[str] = field(default_factory=set)   # adjoint names, for copy propagation
     inlinable: set[str] = field(default_factory=set)     # adjoints of values sourcead named
@@ -52,18 +54,14 @@ class Session:
     own: dict = field(default_factory=dict)  # per function, the values normalize named
     arrays: dict = field(default_factory=dict)  # per reverse function, those that are arrays
     vector: bool = False   # forward mode with a leading axis of directions on every tangent
+    numpy_numbers: bool = False   # numbers spelled with NumPy's functions, never math's
 
     def unique(self, base: str, env: Environment) -> str:
+        """A generated function's name, marked (``$f_grad``): emit spells it where free."""
         namer = Namer(self.taken | set(env.globals) | set(env.closure))
         ident = namer.fresh(base)
         self.taken.add(ident)
-        return ident
-
-    def spelling(self, env: Environment, used: set[str]) -> Spelling:
-        key = id(env.globals)
-        if key not in self.spellings:
-            self.spellings[key] = Spelling(dict(env.globals), used)
-        return self.spellings[key]
+        return mark(ident)
 
     def add(self, fn: gast.FunctionDef, env: Environment, core: gast.FunctionDef,
             user: gast.FunctionDef) -> None:
@@ -91,38 +89,49 @@ def _parse(fn: Callable, shape: Shape, kinds) -> Parsed:
 
 def derive(fn: Callable, wrt: tuple[int, ...], kinds: Kinds, *, mode: str = "reverse",
            preserve_result: bool = False, shape: Shape | None = None,
-           scalar_output: bool = False) -> Template:
+           scalar_output: bool | str = False, numpy_numbers: bool = False) -> Template:
     """The derivative of ``fn`` in ``mode``, compiled and ready to bind to ``fn``'s values.
-    ``scalar_output``: ``fn`` must return a number (``grad``), which its kinds must show."""
+
+    ``scalar_output``: ``fn`` must return a real number (``grad``). What its kinds rule out
+    is refused now; where they cannot tell (a value of unknown kind, an integer-valued call
+    that may be a bool), the gradient function also returns the value, for the caller to
+    check when it runs (``Template.value_checked``). ``"static"``: only what kinds rule out
+    (for showing source, which runs nothing). ``numpy_numbers``: the derivative's own
+    functions of numbers are NumPy's (``np.sqrt``, not ``math.sqrt``), for NumPy numbers."""
     with recording() as reads:
-        session = Session()
+        session = Session(numpy_numbers=numpy_numbers)
+        session.spelling.numpy_only = numpy_numbers
         shape = shape if shape is not None else Shape(len(kinds))
         parsed = _parse(fn, shape, kinds)                                # parse
+        checked = seed = None
         if mode == "reverse":
-            entry = _derive_reverse(session, fn, parsed, wrt, kinds, preserve_result,
-                                    scalar_output)
+            entry, checked, seed = _derive_reverse(session, fn, parsed, wrt, kinds,
+                                                   preserve_result, scalar_output)
         else:
             entry = _derive_forward(session, fn, parsed, wrt, kinds, shape, mode)
-        functions = optimize(session.functions, _module_aliases(session), session.temporaries,
+        functions = optimize(session.functions, {NUMPY, MATH}, session.temporaries,
                              session.inlinable, session.broadcasts, session.kinds, session.own,
                              session.arrays)                             # optimize
-        text = module_text(functions, _import_lines(session))           # emit
-        return compile_module(text, entry, session.owners, reads, fn)
+        template = emit(functions, session.owners, entry, reads, fn, numpy_numbers)  # emit
+        return dataclasses.replace(template, value_checked=checked, seed_shape=seed)
 
 
 def _derive_reverse(session: Session, fn: Callable, parsed: Parsed, wrt, kinds: Kinds,
-                    preserve_result: bool, scalar_output: bool) -> str:
-    """normalize, analyze, reverse: the entry function and its callees' sweeps."""
+                    preserve_result: bool, scalar_output: bool | str):
+    """normalize, analyze, reverse: the entry function and its callees' sweeps; and where
+    the returned value is to be checked when it runs (file, line), if it is."""
     entry = session.unique(f"{callable_name(fn)}_grad", parsed.env)
     rev, wrt_names = _prepare(parsed, wrt, kinds, session)
-    if scalar_output:
-        refuse_output_kind(rev.fn, rev.activity, parsed)
+    checked, seed = None, seed_shape(rev.fn, rev.activity) if scalar_output else None
+    if scalar_output and not refuse_output_kind(rev.fn, rev.activity, parsed) \
+            and scalar_output != "static":
+        preserve_result, checked = True, _return_line(parsed)
     session.add_reverse(grad_function(rev, entry, wrt_names, preserve_result),
                         parsed.env, rev, parsed.tree)
     _adjoint_names(session, rev, parsed, [entry])
     # (a callee's adjoint sweep reads only what its forward sweep saved: not there)
     session.broadcasts[entry] = rev.broadcasts
-    return entry
+    return entry, checked, seed
 
 
 def _derive_forward(session: Session, fn: Callable, parsed: Parsed, wrt, kinds: Kinds,
@@ -137,53 +146,83 @@ def _derive_forward(session: Session, fn: Callable, parsed: Parsed, wrt, kinds: 
     return entry
 
 
-def refuse_output_kind(core: gast.FunctionDef, activity, parsed: Parsed) -> None:
+def refuse_output_kind(core: gast.FunctionDef, activity, parsed: Parsed) -> bool:
     """``grad`` of a function whose output is not a real number, refused where it is
-    returned: None, a string, a bool, an integer, a list, tuple or dict, or an array whose
-    shape signature has an axis of more than one element. (A size-1 array is a number.)"""
+    returned: None, a string, an integer, a list, tuple or dict, or an array whose shape
+    signature has an axis of more than one element (a size-1 array is a number). True when
+    the kind shows a number; False when it cannot tell (then the value is checked)."""
     kind = activity.kind(core.body[-1].value.id)
-    what = {"none": "None", "int": "an integer" if kind.dims != "b" else "a bool",
-            "other": "a string, tuple, list or dict", "list": "a list", "stack": "a list"}.get(
-        kind.tag)
-    if what is None and kind.tag == "array" and kind.dims is not None and "n" in kind.dims:
+    what = {"none": "None", "other": "a string, tuple, list or dict", "list": "a list",
+            "stack": "a list"}.get(kind.tag)
+    if kind.tag == "int" and kind.dims != "b":
+        what = "an integer"
+    if kind.tag == "array" and kind.dims is not None and "n" in kind.dims:
         what = f"an array (its shape signature is {kind.dims!r}: more than one element)"
-    if what is None:
-        return
+    if what is not None:
+        filename, line = _return_line(parsed)
+        raise UsageError(f"grad needs a function whose output is a real number; "
+                         f"{parsed.tree.name} returns {what}", filename=filename, lineno=line,
+                         construct="the returned value",
+                         hint="return a float (a sum, a mean, a loss); for array outputs use "
+                              "sourcead.vjp or sourcead.jacobian")
+    # a number by its kind, and active (an integer or a bool never is: an output that does
+    # not depend on the arguments may be one, whatever its kind says)
+    return core.body[-1].value.id in activity.active and (kind.tag == "scalar" or (
+        kind.tag == "array" and kind.dims is not None and "?" not in kind.dims))
+
+
+def seed_shape(core: gast.FunctionDef, activity) -> tuple | None:
+    """A size-1 array output is seeded with an array of its shape (rules take a cotangent of
+    their output's shape): ``(1, 1)`` for an output whose signature is ``"11"``."""
+    kind = activity.kind(core.body[-1].value.id)
+    if kind.tag == "array" and kind.dims and set(kind.dims) == {"1"}:
+        return (1,) * len(kind.dims)
+    return None
+
+
+def _return_line(parsed: Parsed) -> tuple[str, int]:
     returns = [n for n in gast.walk(parsed.tree) if isinstance(n, gast.Return)]
-    line = returns[-1].lineno if returns else parsed.tree.lineno
-    raise UsageError(f"grad needs a function whose output is a real number; "
-                     f"{parsed.tree.name} returns {what}", filename=parsed.env.filename,
-                     lineno=line, construct="the returned value",
-                     hint="return a float (a sum, a mean, a loss); for array outputs use "
-                          "sourcead.vjp or sourcead.jacobian")
+    return parsed.env.filename, (returns[-1].lineno if returns else parsed.tree.lineno)
 
 
 def _analyzed(parsed: Parsed, wrt: tuple[int, ...], kinds: Kinds, session: Session,
-              core: gast.FunctionDef | None = None):
+              core: gast.FunctionDef | None = None, callee: bool = False):
+    """``callee``: a function the differentiated one calls (its parameters hold the
+    caller's arrays, which it may not change)."""
     core = core if core is not None else normalize(parsed)
     params = [a.id for a in core.args.args]
     refuse_dict_iteration(parsed, dict(zip(params, kinds)))
     wrt_names = [params[k] for k in wrt]
     result = core.body[-1].value.id
     activity = analyze_activity(core, parsed.env, dict(zip(params, kinds)), wrt_names,
-                                [result], result_kind)
-    refuse_shared_augmented(parsed, activity.kinds)
-    refuse_stale_views(core, activity.kinds, parsed)
+                                [result], result_kind, fence=False)
+    converted = containers_as_arrays(core, activity.kinds, parsed.env)  # np.sum(xs): np.array(xs)
+    if converted is not core:
+        core = converted
+        activity = analyze_activity(core, parsed.env, dict(zip(params, kinds)), wrt_names,
+                                    [result], result_kind, fence=False)
+    check_aliasing(core, parsed.env, activity.kinds, parsed.tree, callee=callee,
+                   effects_of=callee_effects)
+    # (after the alias analysis: memory shared where it is changed is the first thing to fix)
+    refuse_dropped_derivatives(core, parsed.env, activity, wrt_names)
     used = names_in(core)
     namer = Namer(used | set(parsed.env.globals))
-    return core, activity, namer, session.spelling(parsed.env, used), wrt_names
+    return core, activity, namer, session.spelling, wrt_names
 
 
 def _prepare(parsed: Parsed, wrt: tuple[int, ...], kinds: Kinds, session: Session,
-             core: gast.FunctionDef | None = None):
-    core, activity, namer, spelling, wrt_names = _analyzed(parsed, wrt, kinds, session, core)
+             core: gast.FunctionDef | None = None, callee: bool = False):
+    core, activity, namer, spelling, wrt_names = _analyzed(parsed, wrt, kinds, session, core,
+                                                           callee)
     rev = Reverse(core, parsed.env, activity, namer, spelling,
                   functools.partial(_request_callee, session), _lines(parsed))
     return rev, wrt_names
 
 
-def _prepare_forward(parsed: Parsed, wrt: tuple[int, ...], kinds: Kinds, session: Session):
-    core, activity, namer, spelling, wrt_names = _analyzed(parsed, wrt, kinds, session)
+def _prepare_forward(parsed: Parsed, wrt: tuple[int, ...], kinds: Kinds, session: Session,
+                     callee: bool = False):
+    core, activity, namer, spelling, wrt_names = _analyzed(parsed, wrt, kinds, session,
+                                                           callee=callee)
     fwd = Forward(core, parsed.env, activity, namer, spelling,
                   functools.partial(_request_jvp, session), vector=session.vector)
     return fwd, wrt_names
@@ -197,10 +236,9 @@ def _request_jvp(session: Session, call: UserCall, positions: tuple[int, ...],
     if key in session.callees:
         return session.callees[key][0]
     parsed = _parse(call.func, call.shape, kinds)
-    refuse_parameter_writes(parsed)
     jvp_name = session.unique(f"{callable_name(call.func)}_jvp", parsed.env)
     session.callees[key] = (jvp_name, "")
-    fwd, wrt_names = _prepare_forward(parsed, positions, kinds, session)
+    fwd, wrt_names = _prepare_forward(parsed, positions, kinds, session, callee=True)
     session.add(jvp_function(fwd, jvp_name, wrt_names), parsed.env, fwd.fn, parsed.tree)
     session.temporaries |= set(fwd.dots.values())
     return jvp_name
@@ -267,6 +305,39 @@ def _result_kind(call: UserCall, arg_kinds: list[Kind]) -> Kind:
     return memo[key]
 
 
+def callee_effects(call: UserCall, arg_kinds: list[Kind]) -> Effects:
+    """What a called user function's result may hold of its arguments, for arguments of
+    these kinds (in the caller's names); its own writes into them are refused here, whether
+    or not the call is differentiated (the derivative runs it either way). Recursion is
+    answered conservatively while the function is being read."""
+    try:
+        kinds = callee_kinds(call, tuple(arg_kinds))
+    except SourceADError:
+        return conservative_effects(len(arg_kinds))
+    key = ("alias effects", call.func, call.shape, kinds)
+    memo = build_memo()
+    if key in memo:
+        return memo[key]
+    memo[key] = conservative_effects(len(arg_kinds))
+    try:
+        parsed = _parse(call.func, call.shape, kinds)
+    except SourceADError:   # no text to read: differentiating through it says why
+        return memo[key]
+    try:
+        core = normalize(parsed)
+    except SourceADError as e:   # differentiating through it says why; run as it is, it
+        params = [a.id for a in parsed.tree.args.args]   # may not change its arguments
+        refuse_unread_writes(parsed.tree, parsed.env, dict(zip(params, kinds)),
+                             f"{e.construct or e.reason} on line {e.lineno}")
+        return memo[key]
+    params = [a.id for a in core.args.args]
+    activity = analyze_activity(core, parsed.env, dict(zip(params, kinds)), [],
+                                [core.body[-1].value.id], result_kind)
+    memo[key] = check_aliasing(core, parsed.env, activity.kinds, parsed.tree, callee=True,
+                               effects_of=callee_effects)
+    return memo[key]
+
+
 def _request_callee(session: Session, call: UserCall, positions: tuple[int, ...],
                     kinds: Kinds) -> tuple[str, str, tuple[int, ...]]:
     """Names of the callee's forward/adjoint sweep pair, generating them on first request,
@@ -276,7 +347,6 @@ def _request_callee(session: Session, call: UserCall, positions: tuple[int, ...]
     if key in session.callees:
         return session.callees[key]
     parsed = _parse(call.func, call.shape, kinds)
-    refuse_parameter_writes(parsed)
     core = normalize(parsed)
     params = [a.id for a in core.args.args]
     stacks = stack_parameters(core, dict(zip(params, kinds)))
@@ -284,7 +354,7 @@ def _request_callee(session: Session, call: UserCall, positions: tuple[int, ...]
     names = (session.unique(f"{base}_fwd", parsed.env), session.unique(f"{base}_adj", parsed.env),
              tuple(k for k in positions if params[k] in stacks))
     session.callees[key] = names  # registered first, so recursion finds it
-    rev, wrt_names = _prepare(parsed, positions, kinds, session, core)
+    rev, wrt_names = _prepare(parsed, positions, kinds, session, core, callee=True)
     for generated in split_functions(rev, names[0], names[1], wrt_names):
         session.add_reverse(generated, parsed.env, rev, parsed.tree)
     _adjoint_names(session, rev, parsed, names[:2])
@@ -306,13 +376,5 @@ def _adjoint_names(session: Session, rev: Reverse, parsed: Parsed, functions: li
 
 def _lines(parsed: Parsed) -> list[str]:
     return linecache.getlines(parsed.env.filename)
-
-
-def _module_aliases(session: Session) -> set[str]:
-    return {name for s in session.spellings.values() for name in (s.numpy, s.math)}
-
-
-def _import_lines(session: Session) -> list[str]:
-    return sorted({line for s in session.spellings.values() for line in s.import_lines()})
 
 

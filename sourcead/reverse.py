@@ -27,7 +27,7 @@ from .analyze import (kind_of_value, signature, value_kind, anchors_of, dims_of,
                       differentiable_operands, live_before, operands, operation,
                       hint_for, operation_function, reads, stack_pop, stack_push, user_call)
 from .errors import NoDerivativeError
-from .naming import Namer, adjoint_name
+from .naming import MATH, NUMPY, Namer, Spelling, adjoint_name, mark, unmark
 from .parse import MISSING, Environment
 from . import runtime
 from .normalize import in_place, is_write
@@ -36,7 +36,7 @@ from .rules.shaped import SHAPED
 from .rules.template import (name_nodes, summed, index_value, walk, clone, assign, const, default_marker, expr, index_syntax, name,
                              stmts as template_stmts, substitute, times, total, without_defaults)
 from .rules.template import fold_constants
-from .naming import Spelling
+from .unreached import Values, guard_unreached
 
 RequestCallee = Callable[[object, tuple[int, ...], tuple[Kind, ...]],
                          tuple[str, str, tuple[int, ...]]]
@@ -73,6 +73,9 @@ class Reverse:
     bars: dict[str, str] = field(default_factory=dict)
     records: Records = field(default_factory=Records)
     in_place: frozenset = frozenset()  # arrays whose adjoint is updated in place here
+    # id(statement) -> the adjoint it consumes, for statements a plain-zero adjoint (one that
+    # nothing reached) would break: ``unreached`` makes them conditional where it may be one
+    fragile: dict[int, str] = field(default_factory=dict)
 
     lazy: frozenset[str] = frozenset()
     # per variable read for its shape: ``np.broadcast(a, b)`` of the anchors that give it,
@@ -259,7 +262,8 @@ class Reverse:
             return all(self.basic_index(e) for e in index.elts)
         if isinstance(index, gast.Slice):
             return all(p is None or self.basic_index(p) for p in (index.lower, index.upper, index.step))
-        if isinstance(index, gast.Call) and isinstance(index.func, gast.Name) and index.func.id == "slice":
+        if isinstance(index, gast.Call) and isinstance(index.func, gast.Name) \
+                and index.func.id == mark("slice"):
             return all(self.basic_index(p) for p in index.args)
         if isinstance(index, gast.Constant):
             return index.value is None or type(index.value) is int
@@ -418,7 +422,19 @@ class Reverse:
                 raise self.no_rule(s, f"reverse mode of {operation(value, self.env).what} "
                                       f"with respect to its argument `{param}`")
             terms.append((arg.id, term))
-        return self.accumulate(target, terms)
+        adjoint = self.accumulate(target, terms)
+        if rule.partials is None or any(_sums_over_axes(t) for _, t in terms):
+            self.consumes(target, adjoint)
+        return adjoint
+
+    def consumes(self, target: str, adjoint: list[gast.stmt]) -> None:
+        """Mark statements that read ``target``'s adjoint as its shape (a template that
+        reshapes or contracts it): a plain zero there, where nothing reached the target, must
+        skip them. A number's plain zero is its zero, and a lazy adjoint is a number anyway."""
+        if dims_of(self.activity.kind(target)) == "" or target in self.lazy:
+            return
+        for s in adjoint:
+            self.fragile[id(s)] = self.bar(target)
 
     def summed_down(self, term: gast.expr, arg: str, term_dims: str | None) -> gast.expr:
         """A term summed down to the argument's shape: to a number, that is ``np.sum``; over
@@ -497,7 +513,8 @@ class Reverse:
         if not self.active(value.value):
             return []
         if is_container(self.activity.kind(value.value.id)):  # an element of a container
-            term = expr("with_component(b, i, g, t)", b=self.bar(value.value.id), i=value.slice,
+            term = expr("with_component(b, i, g, t)", b=self.bar(value.value.id),
+                        i=index_value(value.slice),
                         g=self.bar(target), t=value.value)
             return [assign(self.bar(value.value.id), term)]
         array = value.value.id
@@ -634,7 +651,7 @@ class Reverse:
         class Plain(gast.NodeTransformer):
             def visit_Call(self, n: gast.Call):
                 self.generic_visit(n)
-                found = SHAPED.get(n.func.id) if isinstance(n.func, gast.Name) else None
+                found = SHAPED.get(unmark(n.func.id)) if isinstance(n.func, gast.Name) else None
                 if found is None or n.keywords or len(n.args) != len(found[0]):
                     return n
                 dims = [dims_of(rev.activity.kind(a.id)) if isinstance(a, gast.Name) else None
@@ -762,9 +779,15 @@ def _number_first(g: gast.expr, partial: gast.expr, term: gast.expr) -> gast.exp
     return term
 
 
+def _sums_over_axes(term: gast.expr) -> bool:
+    """Whether a term sums over named axes (``np.sum(t, axis=0)``), which a plain zero lacks."""
+    return any(isinstance(n, gast.Call) and any(k.arg == "axis" for k in n.keywords)
+               for n in walk(term))
+
+
 def _is_unreduce(term: gast.expr) -> bool:
     return (isinstance(term, gast.Call) and isinstance(term.func, gast.Name)
-            and term.func.id == "unreduce")
+            and term.func.id == mark("unreduce"))
 
 
 def _spread_value(term: gast.expr) -> gast.expr:
@@ -886,7 +909,7 @@ def _is_break_trailer(s: gast.stmt) -> bool:
 
 # helpers that read only the shape of some arguments (by position)
 # (unreduce and scatter also take the dtype of theirs: float32 stays float32)
-_SHAPE_ONLY = {"unbroadcast": (1,)}
+_SHAPE_ONLY = {mark("unbroadcast"): (1,)}
 _NUMPY_SHAPE_ONLY = ("size", "shape", "ndim")
 
 
@@ -904,7 +927,7 @@ def _data_leaves(node: gast.expr):
 
 def _is_numpy(call: gast.Call, attr: str) -> bool:
     return (isinstance(call.func, gast.Attribute) and call.func.attr == attr
-            and isinstance(call.func.value, gast.Name) and call.func.value.id == "np")
+            and isinstance(call.func.value, gast.Name) and call.func.value.id == NUMPY)
 
 
 def _shape_arguments(call: gast.Call) -> tuple[int, ...]:
@@ -977,7 +1000,9 @@ def grad_function(rev: Reverse, name_: str, wrt: list[str], preserve_result: boo
     primal = [assign(v, const(None)) for v in unbound] + primal
     grads = returns[0] if len(returns) == 1 else gast.Tuple(elts=returns, ctx=gast.Load())
     value = gast.Tuple(elts=[grads, name(value_name)], ctx=gast.Load()) if preserve_result else grads
-    stmts_ = (gradient_initializations(rev, result, wrt) + _tape_init(rev, primal + adjoint)
+    starts = gradient_initializations(rev, result, wrt)
+    adjoint = skip_unreached(rev, starts + inits, adjoint, frozenset())
+    stmts_ = (starts + _tape_init(rev, primal + adjoint)
               + primal + keep + inits + adjoint
               + [gast.Return(value=value)])
     args = copy.deepcopy(fn.args)
@@ -1017,8 +1042,51 @@ def split_functions(rev: Reverse, fwd_name: str, adj_name: str, wrt: list[str]):
                                               type_comment=None) for n in adj_params],
                               posonlyargs=[], vararg=None, kwonlyargs=[], kw_defaults=[],
                               kwarg=None, defaults=[])
+    # the caller passes 0.0 for the seed where nothing reached the result
+    adjoint = skip_unreached(rev, inits, adjoint, frozenset({rev.bar(result)}))
     adj = _function(adj_name, adj_args, loads + inits + adjoint + [gast.Return(value=value)])
     return fwd, adj
+
+
+def skip_unreached(rev: Reverse, setup: list[gast.stmt], adjoint: list[gast.stmt],
+                   zeros: frozenset[str]) -> list[gast.stmt]:
+    """The adjoint sweep with each block that a plain-zero adjoint would break run only
+    where that adjoint was reached (see ``unreached``)."""
+    primal_of = {bar: var for var, bar in rev.bars.items()}
+    kinds = rev.activity.kinds
+
+    def shaped(value: gast.expr) -> bool:
+        if isinstance(value, gast.Name) and value.id in primal_of:  # a reached adjoint
+            var = primal_of[value.id]
+            return var not in rev.lazy and bool(dims_of(rev.activity.kind(var)))
+        return bool(signature(value, kinds, rev.env))
+
+    zeroed = _assigned_zero(rev.fn)
+
+    def maybe_number(var: str) -> bool:  # at a higher order, a lower order's adjoint
+        return var in zeroed and dims_of(rev.activity.kind(var)) is None
+
+    def known(call: gast.Call) -> bool:  # not a callee's adjoint, nor a user's hook
+        func = call.func
+        if isinstance(func, gast.Attribute):  # np.f, np.linalg.f, math.f
+            while isinstance(func, gast.Attribute):
+                func = func.value
+            return isinstance(func, gast.Name) and func.id in (NUMPY, MATH)
+        name_ = (unmark(func.id) or func.id) if isinstance(func, gast.Name) else None
+        return name_ in runtime.HELPERS or name_ in _BUILTIN_ADJOINT_CALLS
+    values = Values(frozenset(primal_of), shaped, maybe_number, known)
+    return guard_unreached(setup, adjoint, rev.fragile, zeros, values)
+
+
+def _assigned_zero(fn: gast.FunctionDef) -> set[str]:
+    """Variables assigned a plain zero somewhere (where ``fn`` is generated code, adjoints
+    nothing may reach)."""
+    return {n.targets[0].id for n in walk(fn) if isinstance(n, gast.Assign)
+            and isinstance(n.targets[0], gast.Name) and isinstance(n.value, gast.Constant)
+            and isinstance(n.value.value, (int, float)) and n.value.value == 0}
+
+
+_BUILTIN_ADJOINT_CALLS = {"sum", "float", "slice", "abs", "len", "range", "reversed"}
 
 
 def _tape_init(rev: Reverse, stmts_: list[gast.stmt]) -> list[gast.stmt]:

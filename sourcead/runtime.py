@@ -19,6 +19,32 @@ def on_gradient(x, hook):
     return x
 
 
+def refused(reason, hint):
+    """The error a helper raises when a derivative turns out, as it runs, not to exist (an
+    ``ord`` known only then, a repeated index): a ``sourcead.NoDerivativeError`` at the line of
+    the user's code it is the derivative of (the ``# adjoint of line N`` above the generated
+    line, in the module of the generated code's globals), else at the generated line."""
+    import linecache
+    import re
+    import sys
+    from sourcead.errors import NoDerivativeAtRunTime as NoDerivativeError
+    frame = sys._getframe(1)
+    while frame is not None and not frame.f_code.co_filename.startswith("<sourcead: "):
+        frame = frame.f_back
+    if frame is None:
+        return NoDerivativeError(reason, hint=hint)
+    generated, line = frame.f_code.co_filename, frame.f_lineno
+    for k in range(line - 1, 0, -1):
+        text = linecache.getline(generated, k).strip()
+        found = re.match(r"# adjoint of line (\d+): ", text)
+        if found and frame.f_globals.get("__file__"):
+            return NoDerivativeError(reason, filename=frame.f_globals["__file__"],
+                                     lineno=int(found.group(1)), hint=hint)
+        if text.startswith("def "):
+            break
+    return NoDerivativeError(reason, filename=generated, lineno=line, hint=hint)
+
+
 def unbroadcast(g, x):
     """Sum ``g`` down to the shape of ``x``: the adjoint of NumPy broadcasting."""
     shape = np.shape(x)
@@ -94,6 +120,14 @@ def _basic(index) -> bool:
 def _plain_zero(v) -> bool:
     """A number equal to 0: stands for a zero of any shape (``x * 0`` is 0 whatever the shape)."""
     return isinstance(v, (int, float)) and v == 0
+
+
+def reached(g) -> bool:
+    """Whether an adjoint carries something: not a plain zero (a number equal to 0), which is
+    what the adjoint of a value whose uses did not run still is. Adjoints are linear in the
+    incoming adjoint, so a block whose incoming adjoint is a plain zero adds nothing and is
+    skipped (it may also need the value's shape, which a plain zero lacks)."""
+    return not (isinstance(g, (int, float, np.number)) and g == 0)
 
 
 def dot_adjoint_x(g, x, y):
@@ -299,6 +333,23 @@ def unreduce(v, x, axis=None, keepdims=False):
     return np.array(np.broadcast_to(v, np.shape(x)), dtype=np.result_type(x, 0.0))  # writable copy
 
 
+def deviations(x, axis=None):
+    """``x`` minus its mean over ``axis``, exactly 0 where those elements are equal (the mean
+    of equal numbers may round: they are first shifted by one of them, their maximum)."""
+    if np.ndim(x) == 0:
+        return x * 0.0
+    shifted = x - np.max(x, axis=axis, keepdims=True)
+    return shifted - np.mean(shifted, axis=axis, keepdims=True)
+
+
+def reciprocal_or_zero(v):
+    """``1 / v``, and 0 where ``v`` is 0: the slope of a std that is 0, a function constant
+    over its elements (one element, or equal ones), is 0."""
+    if np.ndim(v) == 0 and not isinstance(v, np.ndarray):
+        return 0.0 if v == 0 else 1.0 / v
+    return np.divide(1.0, v, out=np.zeros(np.shape(v)), where=np.asarray(v) != 0)
+
+
 def extreme_mask(x, out, axis=None, keepdims=False):
     """Where ``x`` attains its max/min: 1 / (number of ties) there, 0 elsewhere. Ties share
     the derivative equally (the mean of the one-sided derivatives)."""
@@ -416,7 +467,10 @@ def component(t_bar, i):
 
 
 def with_component(t_bar, i, g, t):
-    """A copy of ``t_bar`` (shaped like the container ``t``, or a zero) with ``g`` added at ``i``."""
+    """A copy of ``t_bar`` (shaped like the container ``t``, or a zero) with ``g`` added at ``i``.
+    (``t`` a plain zero: an adjoint nothing reached, whose components are constant zeros.)"""
+    if not isinstance(t, (tuple, list, dict)) and _plain_zero(t):
+        return t_bar
     if not isinstance(t_bar, (tuple, list, dict)):
         t_bar = zeros_like(t)
     if isinstance(t_bar, dict):
@@ -446,7 +500,8 @@ def add_tree(a, b):
             if a is None:
                 return b
         if len(a) != len(b):  # zip would drop the rest: a wrong derivative, never silent
-            raise ValueError(f"sourcead: adding adjoints of {len(a)} and {len(b)} elements")
+            raise refused(f"adding adjoints of {len(a)} and {len(b)} elements",
+                          "give lists and tuples the same length on every path")
         return kind(add_tree(x, y) for x, y in zip(a, b))
     return a + b
 
@@ -455,8 +510,9 @@ def _only(container, other):
     """``container`` plus ``other``, which must add nothing (a plain zero)."""
     if _plain_zero(other):
         return container
-    raise ValueError(f"sourcead: adding an adjoint of type {type(other).__name__} to that of "
-                     f"a {type(container).__name__}")
+    raise refused(f"adding an adjoint of type {type(other).__name__} to that of a "
+                  f"{type(container).__name__}",
+                  "give lists and tuples the same length on every path")
 
 
 def _as_elements(v, like):
@@ -467,8 +523,9 @@ def _as_elements(v, like):
         return None
     if isinstance(v, np.ndarray) and v.ndim >= 1 and len(v) == len(like):
         return list(v)
-    raise ValueError(f"sourcead: adding an adjoint of shape {np.shape(v)} to that of a "
-                     f"{type(like).__name__} of {len(like)} elements")
+    raise refused(f"adding an adjoint of shape {np.shape(v)} to that of a "
+                  f"{type(like).__name__} of {len(like)} elements",
+                  "give lists and tuples the same length on every path")
 
 
 def with_key(d, k, v):
@@ -553,9 +610,9 @@ def item(g, index):
     if not _basic(index):
         positions = np.arange(np.size(g)).reshape(np.shape(g))[index] if np.ndim(g) else None
         if positions is not None and np.unique(positions).size < np.size(positions):
-            raise ValueError("sourcead: a write `a[index] = v` with a repeated index has no "
-                             "derivative for the values it overwrites at once; use np.add.at "
-                             "semantics by writing the elements one by one")
+            raise refused("a write `a[index] = v` with a repeated index has no derivative "
+                          "for the values it overwrites at once",
+                          "write the elements one by one, or add with np.add.at")
     return g[index] if np.ndim(g) else g
 
 
@@ -829,8 +886,8 @@ def _einsum_parts(subscripts):
     """'ij,jk->ik' -> (['ij', 'jk'], 'ik'); only explicit subscripts without '...'."""
     text = subscripts.replace(" ", "")
     if "->" not in text or "." in text:
-        raise ValueError(f"sourcead: np.einsum({subscripts!r}, ...): write explicit output "
-                         "subscripts ('ij,jk->ik') without '...' to differentiate it")
+        raise refused(f"np.einsum({subscripts!r}, ...) in implicit mode or with '...'",
+                      "write explicit output subscripts ('ij,jk->ik') without '...'")
     inputs, output = text.split("->")
     return inputs.split(","), output
 
@@ -1007,9 +1064,11 @@ def norm_slope(x, norm, ord=None, axis=None, keepdims=False):
         return np.sign(x) * extreme_mask(size, np.max(size, axis=axis, keepdims=keepdims)
                                          if ord == np.inf else
                                          np.min(size, axis=axis, keepdims=keepdims), axis, keepdims)
-    raise ValueError(f"sourcead: no derivative of np.linalg.norm with ord={ord!r} for "
-                     f"{'matrices' if matrix else 'vectors'}; the 2-norm, 'fro', 1, inf and "
-                     "-inf of vectors and 'fro' of matrices are differentiated")
+    raise refused(f"no derivative of np.linalg.norm with ord={ord!r} for "
+                  f"{'matrices' if matrix else 'vectors'}",
+                  "sourcead differentiates the 2-norm, 'fro', 1, inf, -inf and 0 of vectors "
+                  "and 'fro' (ord=None) of matrices; for a matrix's 2-norm use "
+                  "np.linalg.svd(x, compute_uv=False)[0]")
 
 
 def norm_curvature(ord=None, x=None, axis=None):
@@ -1037,4 +1096,5 @@ HELPERS.update({f.__name__: f for f in (
     untrace, cast_like, kron_adjoint_x, kron_adjoint_y, untile, repeat_indices, unsplit, split_each,
     eye_like, _dot_axes, norm_slope, norm_curvature, lower_symmetric, fold_lower, lower_half,
     sinc_derivative, split_parts, untall, shaped_like)})
-HELPERS.update({"scatter_into": scatter_into})  # the adjoints of parts of one array
+HELPERS.update({"scatter_into": scatter_into, "reached": reached, "refused": refused,
+                "deviations": deviations, "reciprocal_or_zero": reciprocal_or_zero})  # the adjoints of parts of one array

@@ -129,6 +129,7 @@ ROWS = [
     ("np.tril", "np.tril(N)"),
     ("np.triu", "np.triu(N, 1)"),
     ("np.copy", "np.copy(v) * v"),
+    ("np.asarray", "np.asarray(v) * v + np.asarray([v[0], w[1]])[1]"),
     ("x.copy/flatten", "N.copy().flatten()"),
     ("x.clip", "v.clip(-0.5, 0.5) * w"),
     ("x.astype", "R.astype(float) * R + R.astype(int)"),
@@ -148,7 +149,7 @@ ROWS = [
     ("eigh batched", "np.linalg.eigh(B + np.swapaxes(B, -1, -2))[0]"),
     ("svd values", "np.linalg.svd(P, compute_uv=False)"),
     ("svd values wide", "np.linalg.svd(R, False, False)"),
-    ("svdvals", "np.linalg.svdvals(N)"),
+    *([("svdvals", "np.linalg.svdvals(N)")] if hasattr(np.linalg, "svdvals") else []),  # NumPy >= 2
     ("lstsq", "np.linalg.lstsq(P, v, rcond=None)[0]"),
     ("lstsq matrix", "np.linalg.lstsq(P, np.vstack([w, v[::-1]]).T)[0]"),
     ("lstsq residuals", "np.linalg.lstsq(P, v)[1]"),

@@ -99,7 +99,8 @@ def _rows():
              ("np.triu", "np.sum(np.triu(x * y, 1) ** 2 * y) + np.sum(np.triu(x.reshape(2, 2) * y[:2]))",
               ANY, ANY),
              ("x.copy", "np.sum(x.copy() * y) + np.sum(np.copy(y) ** 2 * x)", ANY, ANY)]
-    rows += [(f"math.{n}", f"math.{n}(x)", d, None) for n, d in MATH_UNARY.items()]
+    rows += [(f"math.{n}", f"math.{n}(x)", d, None) for n, d in MATH_UNARY.items()
+             if hasattr(math, n)]  # math.exp2 and math.cbrt: Python >= 3.11
     rows += [("math.pow", "math.pow(x, y)", POSITIVE, POSITIVE),
              ("math.atan2", "math.atan2(x, y)", POSITIVE, POSITIVE),
              ("math.hypot", "math.hypot(x, y)", POSITIVE, POSITIVE),

@@ -25,7 +25,8 @@ what the rest of sourcead uses.
 from __future__ import annotations
 
 from .activity import (Activity, analyze_activity, assignments, container_operand,
-                       refuse_container_arithmetic, shape_anchors, stack_parameters)
+                       refuse_container_arithmetic, refuse_dropped_derivatives, shape_anchors,
+                       stack_parameters)
 from .kinds import (BOOL, INT, NONE, SCALAR, UNKNOWN, AnyShape, InstanceOf, Kind, anchors_of,
                     anchors_union, broadcast, dims_of, has_shape_of, is_container, join,
                     kind_of_annotation, kind_of_value)
@@ -46,7 +47,8 @@ __all__ = [
     "signature", "value_kind",
     # activity
     "Activity", "analyze_activity", "assignments", "container_operand",
-    "refuse_container_arithmetic", "shape_anchors", "stack_parameters",
+    "refuse_container_arithmetic", "refuse_dropped_derivatives", "shape_anchors",
+    "stack_parameters",
     # liveness
     "definitely_assigned", "live_before", "reads",
 ]

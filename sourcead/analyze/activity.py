@@ -24,6 +24,7 @@ from ..parse import Environment
 from ..rules import Rule
 from ..rules.template import name_nodes, walk
 from .kinds import INT, Kind, LIST, NONE, STACK, UNKNOWN, is_container, join
+from .operations import _constant_int
 from .operations import (UserCall, differentiable_operands, elements, operands, operation, pushes,
                          stack_pop)
 from .flows import reads_of, refuse_unruled_flows
@@ -40,6 +41,8 @@ class Activity:
     shapes: Mapping[Any, tuple[str, ...]] = field(default_factory=dict)
     # per variable, the top-level statement its first assignment is in (parameters: -1)
     order: Mapping[str, int] = field(default_factory=dict)
+    # the variables whose values leave the call (the result, stacks shared with the caller)
+    outputs: frozenset[str] = frozenset()
 
     def kind(self, var: str) -> Kind:
         return self.kinds.get(var, UNKNOWN)
@@ -60,8 +63,11 @@ def assignments(stmts: list[gast.stmt]) -> list[gast.Assign]:
 
 def analyze_activity(fn: gast.FunctionDef, env: Environment, param_kinds: Mapping[str, Kind],
                      wrt: Iterable[str], outputs: Iterable[str],
-                     result_kind: Callable[["UserCall", list[Kind]], Kind] | None = None) -> Activity:
-    """Kinds by a flow-insensitive fixed point, then varied ∩ useful."""
+                     result_kind: Callable[["UserCall", list[Kind]], Kind] | None = None,
+                     fence: bool = True) -> Activity:
+    """Kinds by a flow-insensitive fixed point, then varied ∩ useful; then the fence
+    (``refuse_dropped_derivatives``), unless the caller runs it itself (``fence=False``:
+    after another check whose refusal says more, such as the alias analysis)."""
     assigns = assignments(fn.body)
     loop_targets = {n.target.id for n in walk(fn) if isinstance(n, gast.For)}
     stack_pushes = pushes(fn.body)
@@ -82,10 +88,22 @@ def analyze_activity(fn: gast.FunctionDef, env: Environment, param_kinds: Mappin
     numeric = {v for v, k in kinds.items() if k.tag not in ("int", "none")}
     varied = _propagate_forward(assigns, env, set(wrt) & numeric, numeric, stack_pushes, stacks)
     useful = _propagate_backward(assigns, set(outputs), stack_pushes, env, stacks)
-    _fence(assigns, env, kinds, set(wrt) & numeric, numeric, set(outputs), stack_pushes, stacks)
-    return Activity(kinds=dict(kinds), active=frozenset(varied & useful), stacks=frozenset(stacks),
-                    shapes=shape_sources(fn, param_kinds, kinds, anchors),
-                    order=statement_order(fn, param_kinds))
+    activity = Activity(kinds=dict(kinds), active=frozenset(varied & useful),
+                        stacks=frozenset(stacks), outputs=frozenset(outputs),
+                        shapes=shape_sources(fn, param_kinds, kinds, anchors),
+                        order=statement_order(fn, param_kinds))
+    if fence:
+        refuse_dropped_derivatives(fn, env, activity, wrt)
+    return activity
+
+
+def refuse_dropped_derivatives(fn: gast.FunctionDef, env: Environment, activity: Activity,
+                               wrt: Iterable[str]) -> None:
+    """The fence over ``fn`` as ``analyze_activity`` analysed it (``_fence``)."""
+    kinds = activity.kinds
+    numeric = {v for v, k in kinds.items() if k.tag not in ("int", "none")}
+    _fence(assignments(fn.body), env, kinds, set(wrt) & numeric, numeric,
+           set(activity.outputs), pushes(fn.body), activity.stacks)
 
 
 def shape_sources(fn: gast.FunctionDef, params: Iterable[str], kinds: Mapping[str, Kind],
@@ -170,15 +188,6 @@ def _part_shape(value: gast.expr, fixed: frozenset[str]) -> str | None:
     # + 2 means equal everywhere
     lengths = [len(range(n)[lower:upper]) for n in range(2 * bound + 3)]
     return f"{base}[{','.join(map(str, lengths))}]"
-
-
-def _constant_int(node: gast.expr | None) -> int | None:
-    if isinstance(node, gast.Constant) and type(node.value) is int:
-        return node.value
-    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
-        inner = _constant_int(node.operand)
-        return None if inner is None else -inner
-    return None
 
 
 def _infer_kinds(assigns, env, kinds, loop_targets, result_kind, stack_pushes=(),

@@ -315,3 +315,12 @@ def bound_arguments(value: gast.expr, rule: Rule, env: Environment | None = None
         bound.update({k.arg: k.value for k in value.keywords})
         return bound
     return dict(zip(rule.params, args))
+
+
+def _constant_int(node: gast.expr | None) -> int | None:
+    if isinstance(node, gast.Constant) and type(node.value) is int:
+        return node.value
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
+        inner = _constant_int(node.operand)
+        return None if inner is None else -inner
+    return None

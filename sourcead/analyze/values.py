@@ -17,9 +17,10 @@ import numpy as np
 
 from .. import shapes
 from ..parse import MISSING, Environment
-from .kinds import (BOOL, INT, Kind, NONE, OTHER, SCALAR, STACK, UNKNOWN, broadcast, dims_of,
-                    is_container, kind_of_value)
-from .operations import (_INTEGER_ATTRIBUTES, _data_args, bound_arguments, elements, method,
+from .kinds import (BOOL, INT, LIST, Kind, NONE, OTHER, SCALAR, STACK, UNKNOWN, broadcast,
+                    dims_of, is_container, kind_of_value)
+from .operations import (_INTEGER_ATTRIBUTES, _constant_int, _data_args, bound_arguments,
+                         elements, method,
                          operation, operation_function, stack_pop, user_call)
 
 
@@ -64,6 +65,9 @@ def _value_kind(value: gast.expr, kinds: Mapping[str, Kind], env: Environment,
     if isinstance(value, (gast.Tuple, gast.List, gast.Dict)):
         return OTHER
     if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name) \
+            and is_container(kinds.get(value.value.id, NONE)) and _is_slice(value.slice):
+        return _sliced(kinds[value.value.id], value.slice)  # a slice of a list is a list
+    if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name) \
             and kinds.get(value.value.id, NONE).tag in ("list", "stack"):
         return kinds.get(elements(value.value.id), UNKNOWN)  # what was appended to it
     if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name) \
@@ -72,10 +76,11 @@ def _value_kind(value: gast.expr, kinds: Mapping[str, Kind], env: Environment,
         return kinds[value.value.id].element(key)
     if stack_pop(value) is not None:  # elements pushed elsewhere (by a caller) are unknown
         return kinds.get(elements(stack_pop(value)), UNKNOWN)
-    # (a tuple written in the call is a shape, or values to join: np.vstack((a, b)))
-    args = [value_kind(e, kinds, env, result_kind) for a in _data_args(value, env)
-            for e in (a.elts if isinstance(a, gast.Tuple) else [a])]
     op = operation(value, env)
+    # (a tuple is a shape, except where the row reads a sequence of values: np.stack((a, b)))
+    values = _sequence_arguments(value, op.rule, env)
+    args = [value_kind(a, kinds, env, result_kind) for a in _data_args(value, env)
+            if not isinstance(a, gast.Tuple) or id(a) in values]
     if op.rule is not None:
         if op.rule.integer:
             return _integer_kind(value, args, env)
@@ -127,6 +132,38 @@ _VALUE_TYPES = (np.generic, np.ndarray, int, float, complex, str, bytes, list, t
 
 
 # ---- shape signatures of operations ---------------------------------------------------------
+
+def _sequence_arguments(value: gast.expr, rule, env: Environment) -> set[int]:
+    """ids of the arguments a row reads as sequences of values."""
+    if rule is None or not rule.sequences or not isinstance(value, gast.Call):
+        return set()
+    bound = bound_arguments(value, rule, env)
+    return {id(bound[p]) for p in rule.sequences if p in bound}
+
+
+def _is_slice(index: gast.expr) -> bool:
+    return isinstance(index, gast.Slice) or (
+        isinstance(index, gast.Call) and isinstance(index.func, gast.Name)
+        and index.func.id == "slice")
+
+
+def _sliced(kind: Kind, index: gast.expr) -> Kind:
+    """``xs[a:b:c]`` of a container: a list of a list (or of a stack), and a tuple of a tuple
+    (with its elements' kinds, where the bounds are constants)."""
+    if kind.tag in ("list", "stack"):
+        return LIST
+    parts = [index.lower, index.upper, index.step] if isinstance(index, gast.Slice) \
+        else list(index.args)
+    bounds = [None if p is None or (isinstance(p, gast.Constant) and p.value is None)
+              else _constant_int(p) for p in parts]
+    unknown = any(b is None and p is not None and not (isinstance(p, gast.Constant)
+                                                        and p.value is None)
+                  for p, b in zip(parts, bounds))
+    if kind.structure is None or kind.structure[0] == "dict" or unknown:
+        return Kind(kind.tag)
+    return dataclasses.replace(kind, structure=(kind.structure[0],
+                                                kind.structure[1][slice(*bounds)]))
+
 
 def signature(value: gast.expr, kinds: Mapping[str, Kind], env: Environment) -> str | None:
     """The shape signature of an operation's result from its operands' and its constant

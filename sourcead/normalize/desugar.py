@@ -5,7 +5,10 @@ Out: ``desugar_block`` returns the same program without augmented assignment, ch
 tuple targets, annotated assignments, ``pass``, transparent ``with`` blocks, docstrings and
 bare constants: every target is a name or a write ``a[i] = v`` into an array, and the only
 statements kept for their effect are ``print(...)`` and a list's ``append``/``pop``. A
-discarded value or an unsupported target is refused with the user's line.
+NumPy call that writes into an array (``f(..., out=a)``, ``a.fill(v)``, ``np.copyto(a, v)``,
+``a.sort()``) becomes that write, ``a[...] = ...``; other calls that change an array in place
+(``a.put(i, v)``), a discarded value and an unsupported target are refused with the user's
+line.
 ``check_stacks`` returns nothing; it refuses lists that are appended to but not made in
 the function, or that get a second name.
 """
@@ -20,6 +23,7 @@ from ..naming import Namer
 from ..parse import Environment
 from ..rules.template import walk, assign, const, name, names_in
 from .common import _is_stack_pop, _is_stack_push, _load, _located, error
+from .writes import is_mutator, performed_write, refused_mutator, write_statement
 
 
 def desugar_block(stmts: list[gast.stmt], env: Environment, namer: Namer) -> list[gast.stmt]:
@@ -60,6 +64,11 @@ def desugar_expr_stmt(s: gast.Expr, env: Environment) -> list[gast.stmt]:
         return [s]
     if _is_stack_push(s.value):  # `tape.append(v)`: a list used as a stack (see analyze)
         return [s]
+    write = performed_write(s.value, env)   # `np.sin(a, out=a)`, `a.fill(v)`: `a[...] = ...`
+    if write is not None:
+        return [write_statement(*write)]
+    if is_mutator(s.value, env):   # `a.put(i, v)`: refused with the value-making spelling
+        raise refused_mutator(s.value, env, s)
     raise error(s, env, "statement whose value is discarded",
                 "a call used only for its side effect may change state sourcead cannot see; "
                 "assign its result, or move it outside the differentiated function")
@@ -72,6 +81,10 @@ def desugar_assign(s: gast.Assign, env: Environment, namer: Namer) -> list[gast.
         return desugar_assign(gast.Assign(targets=[first], value=s.value, type_comment=None),
                               env, namer) + [x for r in rest for x in desugar_assign(r, env, namer)]
     target = s.targets[0]
+    write = performed_write(s.value, env, used=True)   # `r = np.add(a, b, out=o)`
+    if write is not None:
+        return [write_statement(*write)] + desugar_assign(
+            gast.Assign(targets=[target], value=name(write[0]), type_comment=None), env, namer)
     if isinstance(target, (gast.Tuple, gast.List)):
         return unpack(target, s.value, env, namer)
     _check_target(target, env)

@@ -150,6 +150,14 @@ def _refused_norm(constants: dict) -> str | None:
     return None
 
 
+# np.array of values written in the call, or of a list variable (of a number or an array,
+# np.array is a copy: ``conversions`` writes it np.copy)
+_AS_ARRAY = Rule(params=("xs",), sequences=("xs",), shape="reduce",
+                 adjoints={"xs": "g[k]"}, tangents={"xs": "np.array(xs_dot)"},
+                 vector_tangents={"xs": "stack_each(xs_dot, xs, 0)"},
+                 list_adjoints={"xs": "unstack(g, xs)"})
+
+
 def _array_rows() -> dict:
     """Reductions with axis/keepdims, shapes, and piecewise elementwise functions."""
     unreduce = "unreduce(g, x, axis, keepdims)"
@@ -175,9 +183,12 @@ def _array_rows() -> dict:
                        tangents={"x": "np.outer(x_dot, y)", "y": "np.outer(x, y_dot)"}),
         np.var: _reduction("var", f"{unreduce} * 2 * ({_centered}) * (np.size(out) / np.size(x))",
                            f"2 * np.mean(({_centered}) * x_dot, axis=axis, keepdims=keepdims)"),
-        np.std: _reduction("std", f"unreduce(g / out, x, axis, keepdims) * ({_centered})"
-                                  " * (np.size(out) / np.size(x))",
-                           f"np.mean(({_centered}) * x_dot, axis=axis, keepdims=keepdims) / out"),
+        # (where the elements are equal the std is 0 and so is its derivative: deviations
+        # are exactly 0 there, and reciprocal_or_zero(0.0) is 0, at every order)
+        np.std: _reduction("std", "unreduce(g * reciprocal_or_zero(out), x, axis, keepdims) * "
+                                  "deviations(x, axis) * (np.size(out) / np.size(x))",
+                           "np.mean(deviations(x, axis) * x_dot, axis=axis, keepdims=keepdims) "
+                           "* reciprocal_or_zero(out)"),
         # prod: exact where elements are 0 (to second order; a third is refused). cumprod
         # divides by x: at an element equal to 0 its derivative is NaN (with NumPy's
         # warning), never a wrong finite number
@@ -231,10 +242,7 @@ def _array_rows() -> dict:
                       tangents={"x": "np.roll(x_dot, shift, axis)"},
                       vector_tangents={"x": "roll_each(x_dot, shift, axis)"}),
         # arrays built from lists of values: each element gets its part of the adjoint
-        np.array: Rule(params=("xs",), sequences=("xs",), shape="reduce",
-                       adjoints={"xs": "g[k]"}, tangents={"xs": "np.array(xs_dot)"},
-                       vector_tangents={"xs": "stack_each(xs_dot, xs, 0)"},
-                       list_adjoints={"xs": "unstack(g, xs)"}),
+        np.array: _AS_ARRAY, np.asarray: _AS_ARRAY,
         np.stack: Rule(params=("xs", "axis"), defaults={"axis": 0}, sequences=("xs",),
                        shape="reduce", adjoints={"xs": "np.take(g, k, axis=axis)"},
                        list_adjoints={"xs": "unstack(g, xs, axis)"},
@@ -539,7 +547,8 @@ def _linalg_rows() -> dict:
         np.linalg.svd: Rule(params=("x", "full_matrices", "compute_uv", "hermitian"),
                             defaults={"full_matrices": True, "compute_uv": True,
                                       "hermitian": False}, specialize=_refused_svd, **_singular),
-        np.linalg.svdvals: Rule(params=("x",), **_singular),
+        **({np.linalg.svdvals: Rule(params=("x",), **_singular)}  # NumPy >= 2.0 has svdvals
+           if hasattr(np.linalg, "svdvals") else {}),
         np.linalg.lstsq: _lstsq(),
         np.linalg.eigvalsh: Rule(params=("x",), shape="reduce", tangents={"x": eigvals_dot},
                                  vector_tangents={"x": eigvals_dot}, adjoints={"x": eigvals_bar}),
@@ -620,6 +629,12 @@ _NORM = "unreduce(norm, x, axis, keepdims)"
 def _runtime_rows() -> dict:
     return {
         runtime.zeros_like: CONSTANT,
+        runtime.reached: ZERO,  # a test whether an adjoint is a plain zero: a flag
+        runtime.reciprocal_or_zero: ew("-out ** 2"),
+        runtime.deviations: Rule(params=("x", "axis"), defaults={"axis": None},
+                                 tangents={"x": "deviations(x_dot, axis)"},
+                                 vector_tangents={"x": "deviations(x_dot, each_axis(axis, x))"},
+                                 adjoints={"x": "deviations(g, axis)"}),  # a projection
         runtime.unbroadcast: Rule(params=("v", "x"), tangents={"v": "unbroadcast(v_dot, x)"},
                                   vector_tangents={"v": "unbroadcast_each(v_dot, x)"},
                                   # spread back, or summed back where v was spread
@@ -735,7 +750,7 @@ def _runtime_rows() -> dict:
                                            tangents={"v": "tensordot_each_right(x, v_dot, y, axes)"}),
         runtime.split_each: Rule(params=("v", "indices_or_sections", "axis"), defaults={"axis": 0},
                                  tangents={"v": "split_each(v_dot, indices_or_sections, axis)"}),
-        np.ones_like: CONSTANT, np.zeros_like: CONSTANT,
+        np.ones_like: CONSTANT, np.zeros_like: CONSTANT, np.empty_like: CONSTANT,
         runtime.component: Rule(params=("v", "i"), tangents={"v": "component(v_dot, i)"},
                                 vector_tangents={"v": "component(v_dot, i)"},
                                 adjoints={"v": "with_component(0.0, i, g, v)"}),

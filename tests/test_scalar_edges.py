@@ -1,0 +1,91 @@
+"""Functions of floats spelled with ``math``, at the edges of their domains (issue 11, item
+7): where NumPy gives inf or nan with a warning, the derivative gives what NumPy gives; it
+never raises ZeroDivisionError or "math domain error" because Python floats were used."""
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+import sourcead
+
+
+def sqrt_of(x):
+    return math.sqrt(x)
+
+
+def arcsine(x):
+    return math.asin(x)
+
+
+def arccosine_twice(x):
+    return math.acos(x) * 2.0
+
+
+def root_by_power(x):
+    return x ** 0.5
+
+
+def power(x, y):
+    return x ** y
+
+
+def hyperbolic_arccosine(x):
+    return math.acosh(x)
+
+
+CASES = [  # (function, argument, what NumPy gives for the derivative)
+    (sqrt_of, 0.0, np.inf),
+    (arcsine, 1.0, np.inf),
+    (arcsine, -1.0, np.inf),
+    (arccosine_twice, 1.0, -np.inf),
+    (root_by_power, 0.0, np.inf),
+    (hyperbolic_arccosine, 1.0, np.inf),
+]
+
+
+def _numpy(f, x):
+    """The same derivative computed by NumPy's rules on NumPy numbers."""
+    with np.errstate(all="ignore"):
+        return {sqrt_of: 0.5 / np.sqrt(x), arcsine: 1 / np.sqrt(1 - np.float64(x) ** 2),
+                arccosine_twice: -2 / np.sqrt(1 - np.float64(x) ** 2),
+                root_by_power: 0.5 * np.float64(x) ** -0.5,
+                hyperbolic_arccosine: 1 / np.sqrt(np.float64(x) ** 2 - 1)}[f]
+
+
+@pytest.mark.parametrize("f, x, expected", CASES)
+def test_edges_give_what_numpy_gives(f, x, expected):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        np.testing.assert_equal(_numpy(f, x), expected)
+        for got in (sourcead.grad(f)(x), sourcead.grad(f, mode="forward")(x),
+                    sourcead.jvp(f)(x, 1.0)[1], sourcead.vjp(f)(x, 1.0)[1]):
+            assert type(got) is float
+            np.testing.assert_equal(got, expected)
+
+
+def test_power_with_respect_to_the_exponent_at_zero():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert math.isnan(sourcead.grad(power, wrt=1)(0.0, 2.5))   # 0 * log(0), as NumPy
+        assert sourcead.grad(power, wrt=0)(0.0, 2.5) == 0.0
+        assert sourcead.grad(power, wrt=(0, 1), mode="forward")(0.0, 2.5)[0] == 0.0
+
+
+def test_regular_points_keep_plain_float_code():
+    """Away from the edges nothing changes: the code is plain math, and exact."""
+    assert sourcead.grad(sqrt_of)(4.0) == 0.25
+    assert "math.sqrt" in sourcead.source(sourcead.grad(sqrt_of), 4.0)
+    assert sourcead.hessian(sqrt_of)(4.0) == pytest.approx(-1 / 32, rel=1e-15)
+
+
+def test_the_function_raising_is_not_hidden():
+    """Outside the function's own domain the user's function raises; so does the derivative
+    when NumPy cannot give a value either (here: an error that is not a float edge)."""
+    def checks(x):
+        if x < 0.0:
+            raise ValueError("negative input")
+        return x * x
+    with pytest.raises((sourcead.SourceADError, ValueError)) as info:   # (refused, or raised)
+        sourcead.grad(checks)(-1.0)
+    assert isinstance(info.value, sourcead.SourceADError) or str(info.value) == "negative input"
