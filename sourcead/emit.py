@@ -36,7 +36,7 @@ import gast
 import numpy as np
 
 from . import runtime
-from .bind import Template, make_template
+from .bind import Template, make_template, names_of
 from .naming import BUILTINS, MATH, NUMPY, Namer, mark, marked_object, unmark
 from .parse import MISSING, Environment
 from .reverse import COMMENT, is_comment
@@ -113,7 +113,7 @@ def helpers_needed(called: set[str]) -> list[str]:
     wanted = set(called)
     pending = sorted(wanted)
     while pending:
-        for name in _runtime_function(pending.pop()).__code__.co_names:
+        for name in names_of(_runtime_function(pending.pop()).__code__):
             if name not in wanted and _runtime_function(name) is not None:
                 wanted.add(name)
                 pending.append(name)

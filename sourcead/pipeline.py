@@ -24,7 +24,8 @@ from .bind import Template
 from .conversions import containers_as_arrays
 from .emit import emit
 from .errors import SourceADError, UsageError
-from .naming import MATH, NUMPY, Namer, Spelling, mark
+from . import runtime
+from .naming import BUILTINS, MATH, NUMPY, Namer, Spelling, mark
 from .analyze.aliases import (Effects, check_aliasing, conservative_effects,
                               refuse_unread_writes)
 from .normalize import normalize, refuse_dict_iteration
@@ -57,8 +58,12 @@ class Session:
     numpy_numbers: bool = False   # numbers spelled with NumPy's functions, never math's
 
     def unique(self, base: str, env: Environment) -> str:
-        """A generated function's name, marked (``$f_grad``): emit spells it where free."""
-        namer = Namer(self.taken | set(env.globals) | set(env.closure))
+        """A generated function's name, marked (``$f_grad``): emit spells it where free.
+
+        Never the name of one of sourcead's helpers or a builtin: their marks are the same
+        (``$prod_others_jvp`` would be read as the helper a user's ``prod_others`` names)."""
+        namer = Namer(self.taken | set(env.globals) | set(env.closure) | set(runtime.HELPERS)
+                      | set(BUILTINS))
         ident = namer.fresh(base)
         self.taken.add(ident)
         return mark(ident)

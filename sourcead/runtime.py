@@ -555,6 +555,60 @@ def unsum(g, xs):
     return parts if isinstance(xs, list) else tuple(parts)
 
 
+def _first_extreme(xs, top):
+    """Where ``max(xs)`` / ``min(xs)`` found ``top``: the first element equal to it (the one
+    Python returns; ``is`` for a NaN it returned)."""
+    for k, v in enumerate(xs):
+        if v is top or np.all(v == top):
+            return k
+    return 0
+
+
+def _zero_of(x):
+    return np.zeros(np.shape(x)) if isinstance(x, np.ndarray) else 0.0
+
+
+def unextreme(g, xs, top):
+    """The adjoint of ``max(xs)`` or ``min(xs)`` (``top`` its value): ``g`` for the element
+    it returned, zeros for the others (a tie sends it to the first, as with ``max(a, b)``)."""
+    k = _first_extreme(xs, top)
+    if isinstance(xs, np.ndarray):  # the rows of an array
+        out = np.zeros(xs.shape, dtype=np.result_type(xs, 0.0))
+        out[k] = g
+        return out
+    parts = [unbroadcast(g, x) if i == k else _zero_of(x) for i, x in enumerate(xs)]
+    return parts if isinstance(xs, list) else tuple(parts)
+
+
+def extreme_tangent(xs_dot, xs, top):
+    """The tangent of ``max(xs)`` / ``min(xs)``: that of the element it returned."""
+    if not isinstance(xs_dot, (list, tuple, np.ndarray)) or np.ndim(xs_dot) == 0:
+        return xs_dot   # a plain zero
+    return xs_dot[_first_extreme(xs, top)]
+
+
+def extreme_tangent_each(xs_dot, xs, top):
+    """Vector mode of ``extreme_tangent``: an array's rows are axis 1, past the directions."""
+    if isinstance(xs, np.ndarray) and isinstance(xs_dot, np.ndarray) and xs_dot.ndim > 0:
+        return xs_dot[:, _first_extreme(xs, top)]
+    return extreme_tangent(xs_dot, xs, top)
+
+
+def unextreme_each(g_dot, xs, top):
+    """Vector mode of ``unextreme``: the directions' tangents at the element, zeros (plain)
+    elsewhere."""
+    if np.ndim(g_dot) == 0 and not isinstance(g_dot, np.ndarray):
+        return g_dot if not isinstance(xs, (list, tuple)) else type(xs)(
+            g_dot if i == _first_extreme(xs, top) else 0.0 for i in range(len(xs)))
+    k = _first_extreme(xs, top)
+    if isinstance(xs, np.ndarray):
+        out = np.zeros((np.shape(g_dot)[0],) + xs.shape, dtype=np.result_type(g_dot, 0.0))
+        out[:, k] = g_dot
+        return out
+    parts = [g_dot if i == k else 0.0 for i in range(len(xs))]
+    return parts if isinstance(xs, list) else tuple(parts)
+
+
 def unstack(g, xs, axis=0):
     """The adjoint of ``np.stack(xs, axis)`` (and ``np.array(xs)``): one slice per element."""
     return [np.take(g, k, axis=axis) for k in range(len(xs))]
@@ -1049,12 +1103,20 @@ def sinc_derivative(x, n=1):
 
 # ---- norms ---------------------------------------------------------------------------------------
 
+def _unit(x, norm):
+    """``x / norm``, and 0 where the norm is 0: at the zero vector the 2-norm has no gradient,
+    and 0 is the subgradient of least size (as ``np.sign`` gives for ``abs`` and the 1-norm,
+    and as central differences find), not the NaN that 0 / 0 would give."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(norm == 0, 0.0, x / norm)
+
+
 def norm_slope(x, norm, ord=None, axis=None, keepdims=False):
     """d norm / d x for the norms sourcead differentiates: the 2-norm (and Frobenius),
     1, inf and -inf (ties share the derivative equally), 0 (a count). Others are refused."""
     matrix = (axis is None and np.ndim(x) == 2) or (np.ndim(axis) == 1 and len(axis) == 2)
     if ord in (None, "fro") or (ord == 2 and not matrix):
-        return x / unreduce(norm, x, axis, keepdims)
+        return _unit(x, unreduce(norm, x, axis, keepdims))
     if ord == 0 and not matrix:
         return np.zeros(np.shape(x))
     if ord in (1, np.inf, -np.inf) and not matrix:
@@ -1096,5 +1158,7 @@ HELPERS.update({f.__name__: f for f in (
     untrace, cast_like, kron_adjoint_x, kron_adjoint_y, untile, repeat_indices, unsplit, split_each,
     eye_like, _dot_axes, norm_slope, norm_curvature, lower_symmetric, fold_lower, lower_half,
     sinc_derivative, split_parts, untall, shaped_like)})
+HELPERS.update({f.__name__: f for f in (_first_extreme, _zero_of, unextreme, extreme_tangent,
+                                         extreme_tangent_each, unextreme_each)})
 HELPERS.update({"scatter_into": scatter_into, "reached": reached, "refused": refused,
                 "deviations": deviations, "reciprocal_or_zero": reciprocal_or_zero})  # the adjoints of parts of one array

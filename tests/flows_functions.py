@@ -116,7 +116,7 @@ def sum_of_a_named_tuple(m):
 
 
 def maximum_of_an_array(x):
-    return max(x) * 2.0  # <-
+    return max(x) * 2.0
 
 
 def copied_deeply(x):

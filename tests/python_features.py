@@ -43,3 +43,64 @@ def clip_unit(g):
 def clipped_gradient(x):
     y = sourcead.on_gradient(x * x, clip_unit)
     return np.sum(y * 3.0)
+
+
+def pairs_loop(pairs):
+    s = 0.0
+    for a, b in pairs:
+        s = s + a * b * b
+    return s
+
+
+def enumerated_pairs(x, y):
+    pairs = [(x, y), (y, x * x)]
+    s = 0.0
+    for k, (a, b) in enumerate(pairs):
+        s = s + (k + 1) * a * b
+    return s
+
+
+def enumerated_zip(w, v):
+    s = 0.0
+    for k, (a, b) in enumerate(zip(w, v[::-1])):
+        s = s + (k + 1.0) * a * np.sin(b)
+    return s
+
+
+def nested_zip_target(xs, cs):
+    pairs = [(xs[0], xs[1]), (xs[1], xs[2])]
+    s = 0.0
+    for (a, b), c in zip(pairs, cs):
+        s = s + a * b * c
+    return s
+
+
+def checked_sqrt(v):
+    if v < 0:
+        raise ValueError(f"negative: {v}")
+    return np.sqrt(v)
+
+
+def raises_on_a_branch(x):
+    y = np.sum(x ** 2)
+    if y > 100.0:
+        raise ValueError(f"too big: {y}")
+    assert np.all(x > -5), "x too small"
+    assert x.shape == (2,), f"shape {x.shape}"
+    return y * checked_sqrt(x[0] * x[0] + 1.0)
+
+
+def returns_or_raises(x):
+    for i in range(3):
+        if x > 10.0 * (i + 1):
+            raise RuntimeError("out of range")
+    if x > 0:
+        return x * x
+    raise ValueError("negative")
+
+
+def config_containers(x, y):
+    d = dict(a=x, b=y)
+    t = tuple([x, y * y])
+    ls = list((x, 2.0))
+    return d["a"] * d["b"] + t[1] * ls[0] + ls[1]

@@ -40,6 +40,7 @@ KEPT = [  # (function, exact gradient at x)
     (ff.conversions, _conversions_gradient),
     (ff.triangle_of_a_vector, lambda x: 2 * x * C * (len(x) - np.arange(len(x)))),
     (ff.reversed_by_slicing, lambda x: C[::-1]),
+    (ff.maximum_of_an_array, lambda x: 2.0 * (np.arange(len(x)) == np.argmax(x))),
 ]
 
 
@@ -103,7 +104,6 @@ REFUSED = [
     (ff.folded, X, "functools.reduce(...)", "np.prod(x)"),
     (ff.written_into_out, X, "np.floor(...) with an `out` array", "y = np.floor(x)"),
     (ff.through_a_string, X, "str(...)", "stop_gradient"),
-    (ff.maximum_of_an_array, X, "max(...) with fewer arguments", "np.max(x)"),
     (ff.calls_a_helper_without_rule, X, "map(...)", "call your function on the whole array"),
 ]
 
@@ -177,7 +177,8 @@ def _reads(expression: str, kinds: dict):
     ("np.sum(x, axis=i)", {"x"}, {"i"}, set()),
     ("np.sum(x, dtype=i)", {"x"}, set(), {"i"}),       # a keyword the row does not know
     ("np.cumsum(x, 0, i)", set(), set(), {"x", "i"}),  # an argument the row does not know
-    ("max(x)", set(), set(), {"x"}),                    # the row is for two values
+    ("max(x)", {"x"}, set(), set()),                    # the largest element
+    ("max(x, y)", {"x", "y"}, set(), set()),
     ("x < y", set(), {"x", "y"}, set()),
     ("x.shape", set(), {"x"}, set()),
     ("x.flat", set(), set(), {"x"}),

@@ -103,6 +103,11 @@ FAMILIES = {
         "if c < -5.0:\n"
         "    s = s + np.sum(v)",
         ["reached"], {}),
+    "extremes": (  # max and min of a list
+        "ms = [a[0] * x[1], a[1] * a[2], x[2] * x[2]]\n"
+        "s = max(ms) * a[0] + 0.5 * min(ms)",
+        ["unextreme", "extreme_tangent", "extreme_tangent_each", "unextreme_each",
+         "_first_extreme", "_zero_of"], {}),
     "lists": (
         "ys = [a[0] * x[1], a[1], x[2] * x[0]]\n"
         "s = sum(ys) + np.sum(np.array(ys) ** 2)",
@@ -391,3 +396,34 @@ def test_short_names_where_nothing_collides_and_same_bytes_each_time(directory):
     texts = [sourcead.source(sourcead.grad(load(program("broadcast", "A"), directory).f), X)
              for _ in range(2)]
     assert texts[0] == texts[1] and "def unbroadcast_(" in texts[0]
+
+
+# ---- a user's function whose derivative would be named like a helper ------------------------
+
+_SUFFIXES = ("_grad", "_jvp", "_fwd", "_adj")   # what generated functions append to a name
+_SHADOWED = sorted({h[:-len(s)] for h in runtime.HELPERS for s in _SUFFIXES
+                    if h.endswith(s) and h[:-len(s)].isidentifier()})
+
+
+@pytest.mark.parametrize("base", _SHADOWED)
+def test_a_function_whose_derivative_is_named_like_a_helper(base, directory):
+    """``prod_others``'s tangent function would be ``prod_others_jvp``, which is also a helper
+    (the tangent of ``np.prod``): the two must stay apart in every mode."""
+    module = load(f'''import numpy as np
+
+
+def {base}(u):
+    return u * 1.607
+
+
+def f(x):
+    return np.linalg.norm({base}(x) + 0.096) + np.prod(np.cos({base}(x)))
+''', directory)
+    got, _ = derivatives(module.f, MODES)
+    numeric = {"reverse": sourcead.numeric_grad(module.f, X),
+               "hessian": second_differences(module.f, X)}
+    for mode in MODES:
+        assert not isinstance(got[mode], Exception), f"{base} {mode}: {got[mode]}"
+        order = "hessian" if mode in ("hessian", "reverse over reverse") else "reverse"
+        np.testing.assert_allclose(got[mode], numeric[order], rtol=1e-4, atol=1e-5,
+                                   err_msg=f"{base} {mode}")

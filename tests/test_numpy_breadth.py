@@ -125,7 +125,7 @@ ROWS = [
     ("np.repeat", "np.repeat(u, 2)"),
     ("np.repeat axis", "np.repeat(R, [1, 2], axis=0)"),
     ("x.repeat", "R.repeat(2)"),
-    ("np.atleast_1d/2d", "np.atleast_2d(v) * np.atleast_1d(v[0])"),
+    ("np.atleast_1d/2d/3d", "np.atleast_2d(v) * np.atleast_1d(v[0]) + np.atleast_3d(u[0] * v)"),
     ("np.tril", "np.tril(N)"),
     ("np.triu", "np.triu(N, 1)"),
     ("np.copy", "np.copy(v) * v"),
@@ -171,7 +171,7 @@ ROWS = [
 
 # rows whose gradient has no vector form yet: jacobian and hessian take one pass per direction
 ONE_DIRECTION_AT_A_TIME = {
-    "np.atleast_1d/2d", "np.einsum sum", "np.einsum diagonal", "np.kron", "np.kron 2-D",
+    "np.einsum sum", "np.einsum diagonal", "np.kron", "np.kron 2-D",
     "np.tile", "np.tile reps", "solve", "solve matrix", "lstsq", "lstsq matrix",
     "lstsq residuals", "lstsq all", "lstsq square"}
 # einsums that sum a letter alone or repeat one: their adjoint is einsum_adjoint, and

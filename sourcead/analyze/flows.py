@@ -340,8 +340,10 @@ def _rewrites() -> dict[int, str]:
         builtins.map: each, builtins.filter: each, functools.reduce: (
             "np.prod(x), np.sum(x), or a loop over range(len(x)) that updates one value"),
         builtins.sorted: "np.sort(x) (of an array; np.array(xs) first for a list)",
-        builtins.max: "np.max(x) for the largest element (max(a, b) of two values has a rule)",
-        builtins.min: "np.min(x) for the smallest element (min(a, b) of two values has a rule)",
+        builtins.max: ("max(xs) of one list or array, or max(a, b) of two values, without "
+                       "key= or default= (np.max(x, axis=...) along an axis)"),
+        builtins.min: ("min(xs) of one list or array, or min(a, b) of two values, without "
+                       "key= or default= (np.min(x, axis=...) along an axis)"),
         builtins.complex: "keep the real and imaginary parts in separate float variables",
         math.fsum: "np.sum(x) (or sum(xs) of a list)", math.prod: "np.prod(x)",
         statistics.mean: "np.mean(x)", statistics.fmean: "np.mean(x)",

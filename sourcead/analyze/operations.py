@@ -12,6 +12,7 @@ through), ``bound_arguments`` (a rule's placeholders -> the argument atoms), ``u
 """
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from types import FunctionType
 from typing import Any
@@ -21,6 +22,7 @@ import numpy as np
 
 from ..parse import MISSING, Environment, Shape, call_order, callable_name, is_code
 from ..rules import Rule, lookup_call, lookup_indexer, lookup_operator
+from ..rules.tables import EXTREME_OF_SEQUENCE
 from ..rules.template import name_nodes, walk, loaded_names
 
 
@@ -111,6 +113,9 @@ def operation(value: gast.expr, env: Environment) -> Operation:
         if func is MISSING and isinstance(value.func, gast.Name):
             return Operation(what=f"call of the local value `{value.func.id}`")
         rule = lookup_call(func) if func is not MISSING else None
+        if (func is builtins.max or func is builtins.min) and len(value.args) == 1 \
+                and not value.keywords:    # max(xs): the largest element, not max(a, b)
+            rule = EXTREME_OF_SEQUENCE
         if rule is None and func is not MISSING and is_code(func):
             return Operation(user=func, what=callable_name(func))
         rule = _specialized(rule, value, env)

@@ -10,6 +10,7 @@ value.
 """
 from __future__ import annotations
 
+import builtins
 import copy
 
 import gast
@@ -79,3 +80,14 @@ def _walk_stmts(stmts: list[gast.stmt]):
         yield s
         for field_name in ("body", "orelse"):
             yield from _walk_stmts(getattr(s, field_name, []) or [])
+
+
+def enumerated_zip(it: gast.expr, target: gast.expr, env: Environment) -> bool:
+    """``for k, (a, b) in enumerate(zip(xs, ys))``: one index, one name per sequence."""
+    return (isinstance(it, gast.Call) and not it.keywords and len(it.args) == 1
+            and env.resolve(it.func) is builtins.enumerate
+            and isinstance(it.args[0], gast.Call) and not it.args[0].keywords
+            and env.resolve(it.args[0].func) is builtins.zip
+            and isinstance(target, gast.Tuple) and len(target.elts) == 2
+            and isinstance(target.elts[1], gast.Tuple)
+            and len(target.elts[1].elts) == len(it.args[0].args) >= 2)

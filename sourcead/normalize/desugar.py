@@ -22,7 +22,7 @@ import gast
 from ..naming import Namer
 from ..parse import Environment
 from ..rules.template import walk, assign, const, name, names_in
-from .common import _is_stack_pop, _is_stack_push, _load, _located, error
+from .common import _is_stack_pop, _is_stack_push, _load, _located, enumerated_zip, error
 from .writes import is_mutator, performed_write, refused_mutator, write_statement
 
 
@@ -51,6 +51,8 @@ def desugar_stmt(s: gast.stmt, env: Environment, namer: Namer) -> list[gast.stmt
             gast.Assign(targets=[s.target], value=s.value, type_comment=None), env, namer)
     if isinstance(s, gast.Assign):
         return desugar_assign(s, env, namer)
+    if isinstance(s, gast.For):
+        s = unpacked_in_body(s, env, namer)
     for field_name in ("body", "orelse"):
         if hasattr(s, field_name):
             setattr(s, field_name, desugar_block(getattr(s, field_name), env, namer))
@@ -157,3 +159,35 @@ def _check_target(target: gast.expr, env: Environment) -> None:
     if not isinstance(target, gast.Name):
         raise error(target, env, f"assignment to this target ({type(target).__name__})",
                     "assign to a plain name")
+
+
+def unpacked_in_body(s: gast.For, env: Environment, namer: Namer) -> gast.For:
+    """A loop's target as names the loop binds, unpacked by the body's first statements:
+    ``for a, b in pairs`` -> ``for ab in pairs: a, b = ab``, and a nested target
+    (``for (a, b), c in zip(pairs, cs)``) -> ``for ab, c in ...: a, b = ab``, so that one
+    plain tuple assignment does the unpacking (kinds, lengths and errors as it has them). Only
+    ``zip`` and ``enumerate`` bind several names themselves; ``enumerate(zip(xs, ys))`` binds
+    the index and one name per sequence (the flattener reads them by index)."""
+    if not isinstance(s.target, gast.Tuple):
+        return s
+    it, elts = s.iter, s.target.elts
+    helper = env.resolve(it.func) if isinstance(it, gast.Call) and not it.keywords else None
+    unpack: list[gast.stmt] = []
+
+    def bound(target: gast.expr) -> gast.expr:
+        if isinstance(target, gast.Name):
+            return target
+        base = "".join(n.id for n in walk(target) if isinstance(n, gast.Name))[:16]
+        fresh = namer.fresh(base or "item")
+        unpack.append(gast.Assign(targets=[target], value=name(fresh), type_comment=None))
+        return name(fresh, store=True)
+    if enumerated_zip(it, s.target, env):
+        pairs = gast.Tuple(elts=[bound(t) for t in elts[1].elts], ctx=gast.Store())
+        targets = [bound(elts[0]), pairs]
+    elif helper in (builtins.zip, builtins.enumerate):
+        targets = [bound(t) for t in elts]
+    else:
+        targets = [bound(s.target)]
+    target = targets[0] if len(targets) == 1 else gast.Tuple(elts=targets, ctx=gast.Store())
+    return _located([gast.For(target=target, iter=it, body=_located(unpack, s) + s.body,
+                              orelse=s.orelse, type_comment=None)], s)[0]
