@@ -299,10 +299,29 @@ def dot_each_right(x, y_dot, y):
     """``np.dot(x, y_dot)`` for each direction's tangent of ``y``."""
     if np.ndim(y_dot) == 0:  # a constant's tangent is a plain zero
         return y_dot
-    if np.ndim(x) == 0 or np.ndim(y) == 0:
+    if np.ndim(y) == 0:   # y is a number: each direction's tangent times all of x
+        return np.reshape(y_dot, np.shape(y_dot) + (1,) * np.ndim(x)) * x
+    if np.ndim(x) == 0:
         return x * y_dot
     left, right = _dot_axes(x, y)
     return np.moveaxis(np.tensordot(x, y_dot, (left, [right[0] + 1])), np.ndim(x) - 1, 0)
+
+
+def _directions_moved(index) -> int:
+    """Where NumPy puts the axis of directions in ``t[(slice(None),) + index]``: 0, unless
+    ``index`` has advanced parts (arrays, or ints beside arrays) that are not next to each
+    other; NumPy then puts their broadcast axes first, before the directions'."""
+    parts = index if isinstance(index, tuple) else (index,)
+    arrays = [np.nonzero(p)[0] if np.asarray(p).dtype == bool else np.asarray(p)
+              for p in parts if isinstance(p, (list, np.ndarray)) and np.ndim(p) > 0]
+    if not arrays:
+        return 0
+    advanced = [k for k, p in enumerate(parts) if (isinstance(p, (list, np.ndarray))
+                                                   and np.ndim(p) > 0)
+                or isinstance(p, (int, np.integer)) and not isinstance(p, bool)]
+    if advanced[-1] - advanced[0] + 1 == len(advanced):
+        return 0
+    return np.broadcast(*arrays).ndim
 
 
 def scatter_each(v_dot, x, index):
@@ -310,6 +329,10 @@ def scatter_each(v_dot, x, index):
     if np.ndim(v_dot) == 0:  # a constant's tangent is a plain zero
         return v_dot
     out = np.zeros((np.shape(v_dot)[0],) + np.shape(x))
+    if _directions_moved(index):   # (rare) one direction at a time
+        for d in range(len(out)):
+            np.add.at(out[d], index, v_dot[d])
+        return out
     index = (slice(None),) + (index if isinstance(index, tuple) else (index,))
     if _basic(index):
         out[index] += v_dot
@@ -639,6 +662,10 @@ def with_item_each(t, index, v, like):
     count = max(np.shape(t)[0] if np.ndim(t) else 1, np.shape(v)[0] if np.ndim(v) else 1)
     out = np.array(np.broadcast_to(t, (count,) + np.shape(like)),
                    dtype=np.result_type(t, v, like, 0.0))
+    if _directions_moved(index):   # (rare) one direction at a time
+        for d in range(count):
+            out[d][index] = v[d] if np.ndim(v) else v
+        return out
     index = (slice(None),) + (index if isinstance(index, tuple) else (index,))
     if np.ndim(v):  # each direction's value, broadcast over the written part
         extra = out[index].ndim - np.ndim(v)
@@ -674,7 +701,9 @@ def item_each(g, index):
     """``item`` of each direction of a tangent."""
     if np.ndim(g) == 0:
         return g
-    return g[(slice(None),) + (index if isinstance(index, tuple) else (index,))]
+    out = g[(slice(None),) + (index if isinstance(index, tuple) else (index,))]
+    moved = _directions_moved(index)
+    return np.moveaxis(out, moved, 0) if moved else out
 
 
 def each_axis(axis, x):
@@ -1161,4 +1190,5 @@ HELPERS.update({f.__name__: f for f in (
 HELPERS.update({f.__name__: f for f in (_first_extreme, _zero_of, unextreme, extreme_tangent,
                                          extreme_tangent_each, unextreme_each)})
 HELPERS.update({"scatter_into": scatter_into, "reached": reached, "refused": refused,
+                "_directions_moved": _directions_moved,
                 "deviations": deviations, "reciprocal_or_zero": reciprocal_or_zero})  # the adjoints of parts of one array

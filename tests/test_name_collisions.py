@@ -59,7 +59,7 @@ FAMILIES = {
         "z[1:] = a[:2] * c\n"
         "s = np.sum(z * z) + a[0] * a[2] + x[1] * a[-1]",
         ["with_item", "with_item_each", "item", "item_each", "scatter", "scatter_each",
-         "scatter_into", "zeros_like", "_basic", "_plain_zero"], {}),
+         "scatter_into", "zeros_like", "_basic", "_plain_zero", "_directions_moved"], {}),
     "loops": (
         "t = x[0] * c\n"
         "for i in range(3):\n"

@@ -111,6 +111,7 @@ ROWS = [
     ("np.dot 3-D both", "np.dot(C, np.swapaxes(T, 1, 2))"),
     ("np.dot vector 3-D", "np.dot(w[:3], T)"),
     ("np.dot scalar", "np.dot(v[0], R)"),
+    ("np.dot by a scalar", "np.dot(R, v[1]) * np.dot(u, w[0])"),
     # shapes
     ("np.hstack", "np.hstack([v, w * 2.0])"),
     ("np.hstack 2-D", "np.hstack([R, R * N[:2, :1]])"),
@@ -167,6 +168,7 @@ ROWS = [
     ("index pairs", "N[[0, 1, 1], [2, 0, 0]]"),
     ("index columns", "N[:, [0, 0, 2]]"),
     ("index mixed", "T[..., None, -1]"),
+    ("index arrays apart", "T[1, :, [0, 1, 1]] * C[0, :, [1]]"),  # NumPy puts their axis first
 ]
 
 # rows whose gradient has no vector form yet: jacobian and hessian take one pass per direction

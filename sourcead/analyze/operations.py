@@ -23,7 +23,7 @@ import numpy as np
 from ..parse import MISSING, Environment, Shape, call_order, callable_name, is_code
 from ..rules import Rule, lookup_call, lookup_indexer, lookup_operator
 from ..rules.tables import EXTREME_OF_SEQUENCE
-from ..rules.template import name_nodes, walk, loaded_names
+from ..rules.template import name_nodes, statements, loaded_names
 
 
 @dataclass(frozen=True)
@@ -202,7 +202,7 @@ def stack_pop(value: gast.expr) -> str | None:
 
 
 def pushes(stmts: list[gast.stmt]) -> list[tuple[str, gast.expr]]:
-    return [p for s in stmts for n in walk(s) if isinstance(n, gast.stmt)
+    return [p for s in stmts for n in statements(s) if isinstance(n, gast.stmt)
             and (p := stack_push(n)) is not None]
 
 

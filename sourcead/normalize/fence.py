@@ -13,7 +13,7 @@ from __future__ import annotations
 import gast
 
 from ..parse import Environment
-from ..rules.template import walk
+from ..rules.template import Transformer, walk
 from .common import _walk_stmts, error
 
 
@@ -47,7 +47,7 @@ def without_frees(fn: gast.FunctionDef, env: Environment) -> gast.FunctionDef:
     if not env.filename.startswith("<sourcead"):
         return fn
 
-    class Drop(gast.NodeTransformer):
+    class Drop(Transformer):
         def visit_Delete(self, node):
             if all(isinstance(t, gast.Name) for t in node.targets):
                 return None

@@ -7,6 +7,7 @@ from __future__ import annotations
 import builtins
 import functools
 import math
+import operator
 
 import gast
 import numpy as np
@@ -98,6 +99,9 @@ _INTEGER_VALUED = ("floor", "ceil", "trunc", "rint", "sign", "round", "around", 
 def _numpy_rows() -> dict:
     rows = {getattr(np, n): ew(d) for n, d in _UNARY.items() if hasattr(np, n)}
     rows[np.absolute] = rows[np.abs]
+    # of real values (sourcead refuses complex ones): the value itself, or zeros
+    rows.update({np.real: ew("1"), np.conjugate: ew("1"), np.real_if_close: ew("1"),
+                 np.imag: CONSTANT})
     rows.update({getattr(np, n): ew(*d) for n, d in _BINARY.items() if hasattr(np, n)})
     rows.update({getattr(np, n): ZERO for n in _INTEGER_VALUED if hasattr(np, n)})
     rows[np.sinc] = ew("sinc_derivative(x)")
@@ -874,7 +878,20 @@ def _runtime_rows() -> dict:
     }
 
 
-CALLS = {**_numpy_rows(), **_math_rows(), **_builtin_rows(), **_runtime_rows()}
+def _operator_rows() -> dict:
+    """``operator.add(a, b)`` and the rest are the operators they name (``functools.reduce(
+    operator.mul, ...)``, tables of operations): the same rows."""
+    binary = {operator.add: gast.Add, operator.sub: gast.Sub, operator.mul: gast.Mult,
+              operator.truediv: gast.Div, operator.pow: gast.Pow, operator.mod: gast.Mod,
+              operator.floordiv: gast.FloorDiv, operator.matmul: gast.MatMult,
+              operator.neg: gast.USub, operator.pos: gast.UAdd, operator.not_: gast.Not}
+    rows = {f: OPERATORS[op] for f, op in binary.items()}
+    rows[operator.abs] = ew("np.sign(x)")
+    return rows
+
+
+CALLS = {**_numpy_rows(), **_math_rows(), **_builtin_rows(), **_runtime_rows(),
+         **_operator_rows()}
 
 
 # ``max(xs)`` and ``min(xs)`` called with one sequence (``max(a, b)`` is the elementwise row):
