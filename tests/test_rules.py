@@ -98,7 +98,12 @@ def _rows():
               ANY, ANY),
              ("np.triu", "np.sum(np.triu(x * y, 1) ** 2 * y) + np.sum(np.triu(x.reshape(2, 2) * y[:2]))",
               ANY, ANY),
-             ("x.copy", "np.sum(x.copy() * y) + np.sum(np.copy(y) ** 2 * x)", ANY, ANY)]
+             ("x.copy", "np.sum(x.copy() * y) + np.sum(np.copy(y) ** 2 * x)", ANY, ANY),
+             ("np.real", "np.sum(np.real(x * y) * np.conjugate(x) + np.imag(y) + "
+                         "np.real_if_close(y) ** 2)", ANY, ANY),
+             ("np.conjugate", "np.sum(np.conjugate(x * y) ** 2)", ANY, ANY),
+             ("np.imag", "np.sum(np.imag(x) + x * y)", ANY, ANY),
+             ("np.real_if_close", "np.sum(np.real_if_close(x * y) ** 2)", ANY, ANY)]
     rows += [(f"math.{n}", f"math.{n}(x)", d, None) for n, d in MATH_UNARY.items()
              if hasattr(math, n)]  # math.exp2 and math.cbrt: Python >= 3.11
     rows += [("math.pow", "math.pow(x, y)", POSITIVE, POSITIVE),

@@ -79,7 +79,8 @@ ROWS += [
     ("x.astype(np.float32)", None),
     # joins by index expressions, conversions, parts of a value
     ("np.r_[x, x * s, s]", None), ("np.c_[x, x * s]", None), ("np.float64(x)", None),
-    ("np.real(x)", None), ("x.real", None), ("x[1:2].item()", None),
+    ("np.real(x)", None), ("x.real", None), ("np.conjugate(x)", None),
+    ("np.real_if_close(x * s)", None), ("x[1:2].item()", None),
     ("np.ndarray.item(x[1:2] * s)", None), ("np.atleast_3d(x)", None), ("max(x * s)", None),
     ("min([x[0], x[1] * s])", None),
     # indexing reads

@@ -420,9 +420,9 @@ def _shape_rows() -> dict:
                       tangents={"x": "np.triu(x_dot, k)"},
                       vector_tangents={"x": "np.triu(lift(x_dot, out), k)"}),
         np.copy: ew("1"),
-        # conversions that keep the value: to float64 (an array stays one), the real part
-        # of a real value; its imaginary part is zero
-        np.float64: ew("1"), np.real: ew("1"), np.imag: CONSTANT,
+        # a conversion that keeps the value: to float64 (an array stays one; np.real and
+        # np.imag of real values are with the elementwise rows)
+        np.float64: ew("1"),
         # x.item(): the number in a one-element array, which is its sum (with an index, refused)
         np.ndarray.item: Rule(params=("x",), shape="reduction", adjoints={"x": "unreduce(g, x)"},
                               tangents={"x": "np.sum(x_dot)"},
