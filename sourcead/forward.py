@@ -120,8 +120,8 @@ class Forward:
             return self.zero(target)
         if isinstance(value, gast.Name):
             return name(self.dot(value.id))
-        if isinstance(value, gast.Subscript):
-            index = value.slice
+        if isinstance(value, gast.Subscript) and operation(value, self.env).rule is None:
+            index = value.slice  # (np.r_[a, b] has a row instead)
             kind = self.activity.kind(value.value.id)
             if self.vector and not is_container(kind):
                 # any array's tangent may be a plain zero here (a written array's before the
@@ -218,9 +218,11 @@ class Forward:
         self.require(param, templates, s)
         # (in vector mode, an inactive element's tangent stays a plain zero: the helper gives
         # it the directions' axis)
-        dots = gast.List(elts=[name(self.dot(e.id)) if self.active(e) else const(0.0)
-                               if self.vector else expr("zeros_like(e)", e=e)
-                               for e in seq.elts], ctx=gast.Load())
+        # (np.r_[a, b]: the tangents are items in brackets too, np.r_[a_dot, b_dot])
+        dots = (gast.Tuple if rule.indexed else gast.List)(
+            elts=[name(self.dot(e.id)) if self.active(e) else const(0.0)
+                  if self.vector else expr("zeros_like(e)", e=e) for e in seq.elts],
+            ctx=gast.Load())
         subs = {**{k: default_marker(k) for k in rule.defaults}, **bound, f"{param}_dot": dots}
         return [self.spelling.spell(without_defaults(expr(templates[param], **subs),
                                                      rule.defaults,

@@ -20,7 +20,7 @@ import gast
 
 from . import depth
 from .analyze import (NONE, UNKNOWN, Kind, UserCall, analyze_activity, anchors_of,
-                      anchors_union, join, stack_parameters)
+                      anchors_union, join, refuse_dropped_derivatives, stack_parameters)
 from .bind import Template
 from .conversions import containers_as_arrays
 from .emit import emit
@@ -201,14 +201,16 @@ def _analyzed(parsed: Parsed, wrt: tuple[int, ...], kinds: Kinds, session: Sessi
     wrt_names = [params[k] for k in wrt]
     result = core.body[-1].value.id
     activity = analyze_activity(core, parsed.env, dict(zip(params, kinds)), wrt_names,
-                                [result], result_kind)
+                                [result], result_kind, fence=False)
     converted = containers_as_arrays(core, activity.kinds, parsed.env)  # np.sum(xs): np.array(xs)
     if converted is not core:
         core = converted
         activity = analyze_activity(core, parsed.env, dict(zip(params, kinds)), wrt_names,
-                                    [result], result_kind)
+                                    [result], result_kind, fence=False)
     check_aliasing(core, parsed.env, activity.kinds, parsed.tree, callee=callee,
                    effects_of=callee_effects)
+    # (after the alias analysis: memory shared where it is changed is the first thing to fix)
+    refuse_dropped_derivatives(core, parsed.env, activity, wrt_names)
     used = names_in(core)
     namer = Namer(used | set(parsed.env.globals))
     return core, activity, namer, session.spelling, wrt_names

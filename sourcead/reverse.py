@@ -364,7 +364,7 @@ class Reverse:
             return self.user_call(s, op.user)
         if isinstance(value, gast.Name):
             return [s], self.accumulate(target, [(value.id, name(self.bar(target)))])
-        if isinstance(value, gast.Subscript):
+        if isinstance(value, gast.Subscript) and op.rule is None:  # (not np.r_[a, b])
             return [s], self.subscript(target, value)
         if isinstance(value, (gast.Tuple, gast.List, gast.Dict)):
             return [s], self.literal_adjoint(target, value)

@@ -230,17 +230,31 @@ def stack_each(dots, likes, axis=0):
     return np.stack(full, axis=axis % (np.ndim(likes[0]) + 1) + 1)
 
 
+def _joined_parts(xs, axis):
+    """The arrays ``np.concatenate`` joins, and along which axis, for a join that first gives
+    each part its axes: "hstack" and ``np.r_[...]`` ("r_") at least one, "vstack" at least
+    two, ``np.c_[...]`` ("c_") numbers and vectors as columns. Other ``axis``: as given."""
+    if axis == "hstack":
+        xs = [np.atleast_1d(x) for x in xs]
+        return xs, 0 if np.ndim(xs[0]) <= 1 else 1
+    if axis == "vstack":
+        return [np.atleast_2d(x) for x in xs], 0
+    if axis == "r_":
+        return [np.atleast_1d(x) for x in xs], 0
+    if axis == "c_":
+        return [np.reshape(x, (-1, 1)) if np.ndim(x) < 2 else x for x in xs], -1
+    return xs, axis
+
+
 def concatenate_each(dots, likes, axis=0):
     """Vector mode of ``np.concatenate(likes, axis)``: joined past the axis of directions.
-    ``axis`` may also say "hstack" or "vstack" (which first give each array one or two axes)."""
+    ``axis`` may also name a join that first gives each part its axes (``_joined_parts``)."""
     full = _with_directions(dots, likes)
     if full is None:
         return 0.0
-    if axis in ("hstack", "vstack"):
-        least = np.atleast_1d if axis == "hstack" else np.atleast_2d
-        likes = [least(x) for x in likes]
+    if isinstance(axis, str):
+        likes, axis = _joined_parts(likes, axis)
         full = [f.reshape((len(f),) + np.shape(x)) for f, x in zip(full, likes)]
-        axis = 1 if axis == "hstack" and np.ndim(likes[0]) > 1 else 0
     if axis is None:
         return np.concatenate([f.reshape(len(f), -1) for f in full], axis=1)
     return np.concatenate(full, axis=axis % np.ndim(likes[0]) + 1)
@@ -430,13 +444,12 @@ def undiff(v, n=1, axis=-1):
 
 def concatenated_part(v, xs, k, axis=0):
     """The adjoint of the k-th array of ``np.concatenate(xs, axis)``: its slice of ``v``,
-    in its own shape. ``axis`` may also say "hstack" or "vstack" (their joining axis), or
-    None (the arrays were flattened)."""
+    in its own shape. ``axis`` may also name a join that first gives each part its axes
+    (``_joined_parts``), or be None (the arrays were flattened)."""
     shape = np.shape(xs[k])
-    if axis == "vstack":
-        xs, axis = [np.atleast_2d(x) for x in xs], 0
-    elif axis == "hstack":
-        axis = 0 if np.ndim(xs[0]) <= 1 else 1
+    if np.ndim(v) == 0:  # an adjoint that nothing reached: a plain zero
+        return np.zeros(shape, dtype=np.result_type(np.asarray(xs[k]), 0.0))
+    xs, axis = _joined_parts(xs, axis)
     sizes = [np.size(x) if axis is None else np.shape(np.atleast_1d(x))[axis] for x in xs]
     start = sum(sizes[:k])
     part = np.take(v, np.arange(start, start + sizes[k]), axis=axis)
@@ -814,11 +827,8 @@ def prod_others_jvp(x, v, axis=None):
 def concatenated_into(v, xs, k, axis=0):
     """The adjoint of ``concatenated_part``: ``v`` in its place, zeros for the other parts."""
     parts = [np.zeros(np.shape(x)) for x in xs]
-    parts[k] = v
-    if axis == "hstack":
-        return np.hstack(parts)
-    if axis == "vstack":
-        return np.vstack(parts)
+    parts[k] = parts[k] + v  # (v may be a plain zero)
+    parts, axis = _joined_parts(parts, axis)
     return np.concatenate(parts, axis=axis)
 
 
@@ -1284,7 +1294,8 @@ HELPERS.update({"matmul_or_zero": matmul_or_zero, "sorted_like": sorted_like, "u
                 "sorted_like_each": sorted_like_each, "unsorted_each": unsorted_each,
                 "_sort_order": _sort_order, "undiff": undiff, "stack_each": stack_each, "concatenate_each": concatenate_each,
                 "concatenated_part_each": concatenated_part_each,
-                "sum_elements_each": sum_elements_each, "_with_directions": _with_directions})
+                "sum_elements_each": sum_elements_each, "_with_directions": _with_directions,
+                "_joined_parts": _joined_parts})
 HELPERS.update({"times_each": times_each, "owned": owned, "with_item": with_item, "with_item_each": with_item_each, "item": item,
                 "item_each": item_each})
 HELPERS.update({f.__name__: f for f in (

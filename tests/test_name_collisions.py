@@ -145,9 +145,10 @@ FAMILIES = {
     "joins": (
         "j = np.concatenate([a, a * x])\n"
         "k2 = np.stack([a, a * c])\n"
-        "s = np.sum(j ** 2) + np.sum(k2 ** 3) + np.sum(np.hstack([a, a]) * 2)",
+        "s = np.sum(j ** 2) + np.sum(k2 ** 3) + np.sum(np.hstack([a, a]) * 2)\n"
+        "s = s + np.sum(np.r_[a, a * c, x[0]] ** 2)",
         ["concatenated_part", "concatenate_each", "concatenated_part_each",
-         "concatenated_into"], {}),
+         "concatenated_into", "_joined_parts"], {}),
     "shapes": (
         "m = a * COL\n"
         "s = np.sum(np.transpose(m, (1, 0)) * W.T) + np.sum(np.reshape(m, (6,)) ** 2)\n"

@@ -83,6 +83,22 @@ def _rows():
              ("np.array", "np.sum(np.array([x[0] * y[1], np.sin(x[2]), 2.0]) ** 2)", ANY, ANY),
              ("np.stack", "np.sum(np.stack([x, y * 2.0], axis=1) ** 3)", ANY, ANY),
              ("np.concatenate", "np.sum(np.concatenate([x, y, x * y]) ** 2)", ANY, ANY),
+             # objects indexed like functions are called, conversions, parts of a value
+             ("np.r_", "np.sum(np.r_[x, y[0], 2.0, x * y] ** 2)", ANY, ANY),
+             ("np.r_", "np.sum(np.r_[x.reshape(2, 2), y.reshape(2, 2) * x[0]] ** 3)", ANY, ANY),
+             ("np.c_", "np.sum(np.c_[x, y * x] ** 3)", ANY, ANY),
+             ("np.c_", "np.sum(np.c_[x.reshape(2, 2), y[:2]] ** 3) + np.sum(np.c_[x[0], y[1]])",
+              ANY, ANY),
+             ("np.float64", "np.sum(np.float64(x) * y) + np.float64(x[0] * y[1]) ** 2", ANY, ANY),
+             ("x.item", "x[1:2].item() ** 3 * y[0] + x.reshape(1, 4)[:, 2:3].item() * y[1]",
+              ANY, ANY),
+             ("np.real", "np.sum(np.real(x) * y) + np.sum(x.real ** 2 * y.imag) + "
+                         "np.sum(np.imag(x * y) + y.real)", ANY, ANY),
+             ("np.tril", "np.sum(np.tril(x, -1) ** 2 * y) + np.sum(np.tril(x.reshape(2, 2) * y[:2]))",
+              ANY, ANY),
+             ("np.triu", "np.sum(np.triu(x * y, 1) ** 2 * y) + np.sum(np.triu(x.reshape(2, 2) * y[:2]))",
+              ANY, ANY),
+             ("x.copy", "np.sum(x.copy() * y) + np.sum(np.copy(y) ** 2 * x)", ANY, ANY),
              ("np.real", "np.sum(np.real(x * y) * np.conjugate(x) + np.imag(y) + "
                          "np.real_if_close(y) ** 2)", ANY, ANY),
              ("np.conjugate", "np.sum(np.conjugate(x * y) ** 2)", ANY, ANY),

@@ -78,6 +78,12 @@ ROWS += [
     ("np.atleast_2d(x)", None), ("np.atleast_3d(M)", None), ("np.dot(M, x[:3])", None),
     ("np.dot(x, x)", None),
     ("x.astype(np.float32)", None),
+    # joins by index expressions, conversions, parts of a value
+    ("np.r_[x, x * s, s]", None), ("np.c_[x, x * s]", None), ("np.float64(x)", None),
+    ("np.real(x)", None), ("x.real", None), ("np.conjugate(x)", None),
+    ("np.real_if_close(x * s)", None), ("x[1:2].item()", None),
+    ("np.ndarray.item(x[1:2] * s)", None), ("np.atleast_3d(x)", None), ("max(x * s)", None),
+    ("min([x[0], x[1] * s])", None),
     # indexing reads
     ("x[1]", None), ("x[1:3]", None), ("x[x > 0.5]", None), ("x[[0, 2, 2]]", None),
     ("M[1]", None), ("M[:, 1]", None), ("M[0, 1:]", None),
@@ -130,6 +136,8 @@ ROWS += [
     ("rt.untake(x[:3] * s, x, [0, 2, 2])", None), ("rt.untranspose(M * s)", None),
     ("rt.spread(s * 2.0, x)", None), ("rt.with_item(x, 1, s)", None),
     ("rt.owned(x * s, x)", None), ("rt.item(M * s, 1)", None),
+    ("rt.unextreme(s * 2.0, x, np.max(x))", None),
+    ("rt.extreme_tangent(x * s, x, np.max(x))", None),
     ("rt.deviations(M * s, 1)", None), ("rt.reciprocal_or_zero(x + s)", None),
 ]
 

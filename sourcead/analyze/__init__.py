@@ -9,17 +9,24 @@ Out:
   boolean values never do.
 * ``live_before``: backward liveness over structured code, used to keep only the tape
   records and statements that something reads.
+* The fence: a value that depends on a differentiated parameter reaches an output only
+  through a rule; what it flows into without one (an unknown function or method, an
+  object's own indexing, an ``out=`` array) is refused with the user's line
+  (``NoDerivativeError``), never dropped.
 Nothing is stored on the nodes; every result is a value of its own.
 
 The modules, lowest first: ``kinds`` (what a value is, and how kinds combine),
 ``operations`` (what one operation is: its rule, operands and user call), ``values`` (the
-kind and shape signature of an operation's result), ``activity`` (the fixed point over a
-function), ``liveness``. This package re-exports what the rest of sourcead uses.
+kind and shape signature of an operation's result), ``flows`` (how an operation reads each
+variable: through a derivative, with a zero one, or unruled; the fence), ``activity`` (the
+fixed point over a function, which runs the fence), ``liveness``. This package re-exports
+what the rest of sourcead uses.
 """
 from __future__ import annotations
 
 from .activity import (Activity, analyze_activity, assignments, container_operand,
-                       refuse_container_arithmetic, shape_anchors, stack_parameters)
+                       refuse_container_arithmetic, refuse_dropped_derivatives, shape_anchors,
+                       stack_parameters)
 from .kinds import (BOOL, INT, NONE, SCALAR, UNKNOWN, AnyShape, InstanceOf, Kind, anchors_of,
                     anchors_union, broadcast, dims_of, has_shape_of, is_container, join,
                     kind_of_annotation, kind_of_value)
@@ -40,7 +47,8 @@ __all__ = [
     "signature", "value_kind",
     # activity
     "Activity", "analyze_activity", "assignments", "container_operand",
-    "refuse_container_arithmetic", "shape_anchors", "stack_parameters",
+    "refuse_container_arithmetic", "refuse_dropped_derivatives", "shape_anchors",
+    "stack_parameters",
     # liveness
     "definitely_assigned", "live_before", "reads",
 ]

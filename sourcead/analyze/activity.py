@@ -9,7 +9,8 @@ as stacks, the variables that can stand for a shape (``shape_anchors``,
 ``shape_sources``) and where each variable is first assigned. Only active variables get
 tangents or adjoints; integer and boolean values never do. ``stack_parameters`` says which
 parameters are stacks; ``refuse_container_arithmetic`` refuses arithmetic on an active
-list, tuple or dict.
+list, tuple or dict. Before it returns, ``analyze_activity`` runs the fence (``flows``): a
+derivative that activity would drop on a path to an output is refused instead.
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from .kinds import INT, Kind, LIST, NONE, STACK, UNKNOWN, is_container, join
 from .operations import _constant_int
 from .operations import (UserCall, differentiable_operands, elements, operands, operation, pushes,
                          stack_pop)
+from .flows import reads_of, refuse_unruled_flows
 from .values import value_kind
 
 
@@ -39,6 +41,8 @@ class Activity:
     shapes: Mapping[Any, tuple[str, ...]] = field(default_factory=dict)
     # per variable, the top-level statement its first assignment is in (parameters: -1)
     order: Mapping[str, int] = field(default_factory=dict)
+    # the variables whose values leave the call (the result, stacks shared with the caller)
+    outputs: frozenset[str] = frozenset()
 
     def kind(self, var: str) -> Kind:
         return self.kinds.get(var, UNKNOWN)
@@ -59,8 +63,11 @@ def assignments(stmts: list[gast.stmt]) -> list[gast.Assign]:
 
 def analyze_activity(fn: gast.FunctionDef, env: Environment, param_kinds: Mapping[str, Kind],
                      wrt: Iterable[str], outputs: Iterable[str],
-                     result_kind: Callable[["UserCall", list[Kind]], Kind] | None = None) -> Activity:
-    """Kinds by a flow-insensitive fixed point, then varied ∩ useful."""
+                     result_kind: Callable[["UserCall", list[Kind]], Kind] | None = None,
+                     fence: bool = True) -> Activity:
+    """Kinds by a flow-insensitive fixed point, then varied ∩ useful; then the fence
+    (``refuse_dropped_derivatives``), unless the caller runs it itself (``fence=False``:
+    after another check whose refusal says more, such as the alias analysis)."""
     assigns = assignments(fn.body)
     loop_targets = {n.target.id for n in walk(fn) if isinstance(n, gast.For)}
     stack_pushes = pushes(fn.body)
@@ -81,9 +88,22 @@ def analyze_activity(fn: gast.FunctionDef, env: Environment, param_kinds: Mappin
     numeric = {v for v, k in kinds.items() if k.tag not in ("int", "none")}
     varied = _propagate_forward(assigns, env, set(wrt) & numeric, numeric, stack_pushes, stacks)
     useful = _propagate_backward(assigns, set(outputs), stack_pushes, env, stacks)
-    return Activity(kinds=dict(kinds), active=frozenset(varied & useful), stacks=frozenset(stacks),
-                    shapes=shape_sources(fn, param_kinds, kinds, anchors),
-                    order=statement_order(fn, param_kinds))
+    activity = Activity(kinds=dict(kinds), active=frozenset(varied & useful),
+                        stacks=frozenset(stacks), outputs=frozenset(outputs),
+                        shapes=shape_sources(fn, param_kinds, kinds, anchors),
+                        order=statement_order(fn, param_kinds))
+    if fence:
+        refuse_dropped_derivatives(fn, env, activity, wrt)
+    return activity
+
+
+def refuse_dropped_derivatives(fn: gast.FunctionDef, env: Environment, activity: Activity,
+                               wrt: Iterable[str]) -> None:
+    """The fence over ``fn`` as ``analyze_activity`` analysed it (``_fence``)."""
+    kinds = activity.kinds
+    numeric = {v for v, k in kinds.items() if k.tag not in ("int", "none")}
+    _fence(assignments(fn.body), env, kinds, set(wrt) & numeric, numeric,
+           set(activity.outputs), pushes(fn.body), activity.stacks)
 
 
 def shape_sources(fn: gast.FunctionDef, params: Iterable[str], kinds: Mapping[str, Kind],
@@ -266,10 +286,26 @@ def stack_names(assigns, stack_pushes) -> set[str]:
     return stacks | {stack_pop(a.value) for a in assigns if stack_pop(a.value) is not None}
 
 
+def _fence(assigns, env, kinds, wrt: set[str], numeric: set[str], outputs: set[str],
+           stack_pushes, stacks) -> None:
+    """Refuse what would drop a derivative: activity follows the reads a derivative flows
+    through; the fence follows every read that is not known to have a zero derivative
+    (``flows.reads_of``), and refuses where the two differ on a path to an output."""
+    flows = {id(a): reads_of(a.value, env, kinds) for a in assigns}
+
+    def nonzero(a: gast.Assign) -> set[str]:
+        return set(flows[id(a)].through | flows[id(a)].unruled)
+    varied = _propagate_forward(assigns, env, wrt, numeric, stack_pushes, stacks, nonzero)
+    useful = _propagate_backward(assigns, outputs, stack_pushes, env, stacks, nonzero)
+    refuse_unruled_flows(assigns, env, kinds, varied, useful, flows)
+
+
 def _propagate_forward(assigns, env, varied: set[str], numeric: set[str],
-                       stack_pushes=(), stacks=frozenset()) -> set[str]:
-    """Varied = reachable from wrt through differentiable operands (in program order)."""
-    edges = [(a.targets[0].id, differentiable_operands(a.value, env)) for a in assigns]
+                       stack_pushes=(), stacks=frozenset(), reads=None) -> set[str]:
+    """Varied = reachable from wrt through differentiable operands (in program order), or
+    through ``reads(assignment)``."""
+    reads = reads or (lambda a: differentiable_operands(a.value, env))
+    edges = [(a.targets[0].id, reads(a)) for a in assigns]
     edges = [(t, ops) for t, ops in edges if t in numeric and ops]
     edges += [(t, {v.id}) for t, v in stack_pushes if isinstance(v, gast.Name)]
     # a stack handed to a user function may receive derivatives of the other arguments
@@ -279,10 +315,12 @@ def _propagate_forward(assigns, env, varied: set[str], numeric: set[str],
 
 
 def _propagate_backward(assigns, useful: set[str], stack_pushes=(), env=None,
-                        stacks=frozenset()) -> set[str]:
-    """Useful = everything the outputs read, transitively (walked from the end)."""
-    edges = [(op, {a.targets[0].id}) for a in reversed(assigns)
-             for op in (differentiable_operands(a.value, env) if env is not None else operands(a.value))]
+                        stacks=frozenset(), reads=None) -> set[str]:
+    """Useful = everything the outputs read, transitively (walked from the end), through
+    differentiable operands or ``reads(assignment)``."""
+    reads = reads or (lambda a: differentiable_operands(a.value, env) if env is not None
+                      else operands(a.value))
+    edges = [(op, {a.targets[0].id}) for a in reversed(assigns) for op in reads(a)]
     edges += [(v.id, {t}) for t, v in stack_pushes if isinstance(v, gast.Name)]
     # what a callee records on a useful stack is useful: so are the arguments it records from
     edges += [(arg, set(given)) for args, given in stacks_given_to_callees(assigns, env, stacks)

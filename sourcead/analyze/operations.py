@@ -13,7 +13,6 @@ through), ``bound_arguments`` (a rule's placeholders -> the argument atoms), ``u
 from __future__ import annotations
 
 import builtins
-import inspect
 from dataclasses import dataclass
 from types import FunctionType
 from typing import Any
@@ -22,7 +21,7 @@ import gast
 import numpy as np
 
 from ..parse import MISSING, Environment, Shape, call_order, callable_name, is_code
-from ..rules import Rule, lookup_call, lookup_operator
+from ..rules import Rule, lookup_call, lookup_indexer, lookup_operator
 from ..rules.tables import EXTREME_OF_SEQUENCE
 from ..rules.template import name_nodes, statements, loaded_names
 
@@ -59,7 +58,44 @@ def operation_function(value: gast.expr, env: Environment):
     return None
 
 
+def indexer(value: gast.expr, env: Environment):
+    """The row of ``np.r_[a, b]`` (an object indexed like a function is called), or None."""
+    if not isinstance(value, gast.Subscript) or not isinstance(
+            value.value, (gast.Name, gast.Attribute)):
+        return None
+    found = env.resolve(value.value)
+    return None if found is MISSING else lookup_indexer(found)
+
+
+def index_items(value: gast.Subscript) -> list[gast.expr]:
+    """What ``value``'s brackets hold, item by item: ``np.r_[a, b]`` -> [a, b]."""
+    return list(value.slice.elts) if isinstance(value.slice, gast.Tuple) else [value.slice]
+
+
+def _indexed_operation(value: gast.Subscript, rule: Rule) -> Operation:
+    """``np.r_[a, b]`` joins values; a range (``0:3``) or a directive string (``'0,2'``) in
+    its brackets does something else, which no row covers."""
+    what = f"{dotted(value.value)}[...]"
+    for item in index_items(value):
+        if not isinstance(item, (gast.Name, gast.Constant)) or (
+                isinstance(item, gast.Constant) and isinstance(item.value, (str, bytes))):
+            return Operation(what=f"{what} with a range or a directive in its brackets")
+    return Operation(rule, what=what)
+
+
+def dotted(node: gast.expr) -> str:
+    """``np.linalg.norm`` for the node that reads it (``...`` for anything else)."""
+    if isinstance(node, gast.Name):
+        return node.id
+    if isinstance(node, gast.Attribute):
+        return f"{dotted(node.value)}.{node.attr}"
+    return "..."
+
+
 def operation(value: gast.expr, env: Environment) -> Operation:
+    row = indexer(value, env)
+    if row is not None:
+        return _indexed_operation(value, row)
     as_function = method(value, env)
     if as_function is not None:
         return Operation(lookup_call(as_function), what=_call_text(value) if isinstance(
@@ -234,6 +270,8 @@ def _data_args(value: gast.expr, env: Environment | None = None) -> list[gast.ex
         return [value.func.value] + args
     if isinstance(value, gast.Call):
         return list(value.args)
+    if env is not None and indexer(value, env) is not None:  # np.r_[a, b]: one list of items
+        return [gast.List(elts=index_items(value), ctx=gast.Load())]
     if isinstance(value, gast.Subscript):
         return [value.value]
     return []
@@ -249,7 +287,7 @@ def differentiable_operands(value: gast.expr, env: Environment) -> set[str]:
         if value.attr in _INTEGER_ATTRIBUTES or not isinstance(value.value, gast.Name):
             return set()
         return {value.value.id}
-    if isinstance(value, gast.Subscript):
+    if isinstance(value, gast.Subscript) and indexer(value, env) is None:
         return {value.value.id} if isinstance(value.value, gast.Name) else set()
     op = operation(value, env)
     if op.rule is not None:
@@ -288,20 +326,20 @@ def bound_arguments(value: gast.expr, rule: Rule, env: Environment | None = None
 
 
 def _keyword_param(func: Any, keyword: str | None, rule: Rule) -> str | None:
-    """The rule's name for an argument passed by keyword: its own name where the rule uses
-    it, else the placeholder at the position the function's signature gives that keyword
-    (``np.swapaxes(x, axis1=0, axis2=1)``: the rule's ``a`` and ``b``; rows list their
-    params in call order)."""
-    if keyword is None or keyword in rule.params or func is MISSING:
+    """The rule's name for an argument passed by keyword: its own name, which most rows share
+    with NumPy, or the placeholder of a row whose names differ from NumPy's (a keyword no row
+    knows stays unknown and is refused: ``np.sum(x, dtype=float)``)."""
+    if keyword is None or keyword in rule.params:
         return keyword
     try:
-        names = [p.name for p in inspect.signature(func).parameters.values()
-                 if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    except (TypeError, ValueError):
+        return _NUMPY_KEYWORDS.get(func, {}).get(keyword, keyword)
+    except TypeError:   # an unhashable callable
         return keyword
-    if keyword in names and names.index(keyword) < len(rule.params):
-        return rule.params[names.index(keyword)]
-    return keyword
+
+
+# NumPy's keyword names for rows whose placeholders are named otherwise
+_NUMPY_KEYWORDS = {np.swapaxes: {"axis1": "a", "axis2": "b"},
+                   np.clip: {"a_min": "lo", "a_max": "hi", "min": "lo", "max": "hi"}}
 
 
 def _constant_int(node: gast.expr | None) -> int | None:

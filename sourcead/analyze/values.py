@@ -51,6 +51,9 @@ def _value_kind(value: gast.expr, kinds: Mapping[str, Kind], env: Environment,
         if value.attr in _INTEGER_ATTRIBUTES:
             return INT
         obj = env.resolve(value)
+        if obj is MISSING and isinstance(value.value, gast.Name) \
+                and kinds.get(value.value.id, NONE).cls is not None:
+            return Kind("unknown", cls=object)  # an attribute of an object: anything
         return kind_of_value(obj) if obj is not MISSING else UNKNOWN
     if isinstance(value, gast.Compare):
         return _comparison_kind(value, kinds, env, result_kind)
@@ -107,7 +110,25 @@ def _value_kind(value: gast.expr, kinds: Mapping[str, Kind], env: Environment,
     if call is not None and result_kind is not None:
         kind = result_kind(call, [value_kind(a, kinds, env, result_kind) for a in call.atoms])
         return UNKNOWN if kind.tag == "none" else kind  # a computed value is never just None
-    return UNKNOWN
+    return _made_by_unknown(value, env) if op.user is None else UNKNOWN
+
+
+def _made_by_unknown(value: gast.expr, env: Environment) -> Kind:
+    """What a call without a rule makes: an object of the class called (its own indexing
+    and methods), an array where NumPy made it, else an object of no known class
+    (``getattr(np, 'r_')``, a method of an object): ``cls`` says that it is one."""
+    if not isinstance(value, gast.Call):
+        return UNKNOWN
+    made = operation_function(value, env)
+    if isinstance(made, type):
+        return UNKNOWN if issubclass(made, _VALUE_TYPES) else Kind("unknown", cls=made)
+    module = getattr(made, "__module__", None) or ""
+    return UNKNOWN if module.split(".")[0] == "numpy" else Kind("unknown", cls=object)
+
+
+# classes whose instances are values sourcead knows (numbers, arrays, containers)
+_VALUE_TYPES = (np.generic, np.ndarray, int, float, complex, str, bytes, list, tuple, dict,
+                set, frozenset, slice, range)
 
 
 # ---- shape signatures of operations ---------------------------------------------------------

@@ -12,7 +12,7 @@ from typing import Any
 import gast
 
 from .core import CONSTANT, ZERO, Rule  # noqa: F401
-from .tables import CALLS, OPERATORS
+from .tables import CALLS, INDEXERS, OPERATORS
 
 
 def lookup_operator(op: gast.AST) -> Rule | None:
@@ -23,4 +23,12 @@ def lookup_call(func: Any) -> Rule | None:
     try:
         return CALLS.get(func)
     except TypeError:  # unhashable callables have no rule
+        return None
+
+
+def lookup_indexer(obj: Any) -> Rule | None:
+    """The row of an object indexed like a function is called (``np.r_[a, b]``)."""
+    try:
+        return INDEXERS.get(obj)
+    except TypeError:  # unhashable objects are not indexers
         return None

@@ -43,6 +43,9 @@ class Rule:
     # params the result depends on but whose derivative the row does not give (a derivative
     # of a higher order than sourcead provides): differentiating through them is an error
     underived: tuple[str, ...] = ()
+    # an index expression (``np.r_[a, b]``): the one sequence param is the items written in
+    # the brackets, and a template spells their tangents as items too (``np.r_[xs_dot]``)
+    indexed: bool = False
 
     @property
     def differentiable(self) -> bool:

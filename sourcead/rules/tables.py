@@ -470,13 +470,23 @@ def _shape_rows() -> dict:
                         tangents={"x": "np.repeat(x_dot, repeats, axis)"},
                         vector_tangents={"x": "take_each(x_dot, repeat_indices(x, repeats, axis), "
                                               "axis)"}),
+        # (of a vector: the matrix whose rows are copies of it, then the triangle)
         np.tril: Rule(params=("x", "k"), defaults={"k": 0}, shape="reduce",
-                      adjoints={"x": "np.tril(g, k)"}, tangents={"x": "np.tril(x_dot, k)"},
-                      vector_tangents={"x": "np.tril(x_dot, k)"}),
+                      adjoints={"x": "unbroadcast(np.tril(g, k), x)"},
+                      tangents={"x": "np.tril(x_dot, k)"},
+                      vector_tangents={"x": "np.tril(lift(x_dot, out), k)"}),
         np.triu: Rule(params=("x", "k"), defaults={"k": 0}, shape="reduce",
-                      adjoints={"x": "np.triu(g, k)"}, tangents={"x": "np.triu(x_dot, k)"},
-                      vector_tangents={"x": "np.triu(x_dot, k)"}),
+                      adjoints={"x": "unbroadcast(np.triu(g, k), x)"},
+                      tangents={"x": "np.triu(x_dot, k)"},
+                      vector_tangents={"x": "np.triu(lift(x_dot, out), k)"}),
         np.copy: ew("1"),
+        # a conversion that keeps the value: to float64 (an array stays one; np.real and
+        # np.imag of real values are with the elementwise rows)
+        np.float64: ew("1"),
+        # x.item(): the number in a one-element array, which is its sum (with an index, refused)
+        np.ndarray.item: Rule(params=("x",), shape="reduction", adjoints={"x": "unreduce(g, x)"},
+                              tangents={"x": "np.sum(x_dot)"},
+                              vector_tangents={"x": "sum_each(x_dot)"}),
         **{f: _reshaping(f"np.{f.__name__}(x_dot)", ("x",), vector=(
             "on_directions(np.reshape, x_dot, each_shape(x_dot, np.shape(out)))"))
            for f in (np.atleast_1d, np.atleast_2d, np.atleast_3d)},
@@ -621,8 +631,22 @@ METHODS = {"sum": np.sum, "mean": np.mean, "max": np.max, "min": np.min, "reshap
            "clip": np.clip, "prod": np.prod, "cumprod": np.cumprod, "trace": np.trace,
            "copy": np.copy, "repeat": np.repeat, "round": np.round, "argmax": np.argmax,
            "argmin": np.argmin, "argsort": np.argsort, "any": np.any, "all": np.all,
-           "nonzero": np.nonzero, "take": np.take, "astype": runtime.cast_like}
-ATTRIBUTES = {"T": np.transpose}
+           "nonzero": np.nonzero, "take": np.take, "astype": runtime.cast_like,
+           "item": np.ndarray.item}
+ATTRIBUTES = {"T": np.transpose, "real": np.real, "imag": np.imag}
+
+
+def _indexed(function: str, how: str) -> Rule:
+    """``np.r_[a, b]`` / ``np.c_[a, b]`` of values written in the brackets (numbers, arrays,
+    lists): each gets its part of the joined array back (``runtime._joined_parts``)."""
+    return Rule(params=("xs",), sequences=("xs",), shape="reduce", indexed=True,
+                adjoints={"xs": f"concatenated_part(g, xs, k, {how!r})"},
+                tangents={"xs": f"{function}[xs_dot]"},
+                vector_tangents={"xs": f"concatenate_each(xs_dot, xs, {how!r})"})
+
+
+# objects indexed like functions are called: ``np.r_[a, b]`` joins a and b
+INDEXERS = {np.r_: _indexed("np.r_", "r_"), np.c_: _indexed("np.c_", "c_")}
 
 
 def _math_rows() -> dict:
@@ -649,7 +673,7 @@ def _builtin_rows() -> dict:
         builtins.min: ew("x <= y", "x > y"),
         builtins.int: ZERO, builtins.round: ZERO, builtins.len: ZERO, builtins.bool: ZERO,
         builtins.range: ZERO, builtins.print: ZERO, builtins.isinstance: ZERO,
-        builtins.reversed: ZERO, builtins.slice: ZERO,
+        builtins.slice: ZERO,
         # max(xs) / min(xs) of one list, tuple or array: see EXTREME_OF_SEQUENCE
         # the sum of a list or tuple of values (or of an array's rows)
         builtins.sum: Rule(params=("xs",), shape="reduce", adjoints={"xs": "unsum(g, xs)"},
@@ -832,7 +856,7 @@ def _runtime_rows() -> dict:
                                    tangents={"d": "without_key(d_dot, k)"},
                                    vector_tangents={"d": "without_key(d_dot, k)"},
                                    adjoints={"d": "without_key(g, k)"}),
-        runtime.keys_of: ZERO,
+        runtime.keys_of: ZERO,  # (of a dict: see analyze/flows.py for other objects)
         runtime.unextreme: Rule(params=("v", "xs", "top"), shape="container",
                                 tangents={"v": "unextreme(v_dot, xs, top)"},
                                 vector_tangents={"v": "unextreme_each(v_dot, xs, top)"},
