@@ -22,7 +22,7 @@ from .reverse import _is_unreduce, is_comment, without
 from .rules.template import Structures, name_nodes, walk, clone, fold_constants
 
 # calls that only compute a value (so an unused result can be dropped)
-PURE_FUNCTIONS = {"unbroadcast", "zeros_like", "scatter", "scatter_into", "dot_adjoint_x", "dot_adjoint_y",
+PURE_FUNCTIONS = {"unbroadcast", "zeros_like", "zero_tangent", "scatter", "scatter_into", "dot_adjoint_x", "dot_adjoint_y",
                   "lift", "spread", "sum_each", "unbroadcast_each", "dot_each_left", "dot_each_right",
                   "scatter_each",
                   "component", "with_component", "unreduce", "extreme_mask", "untranspose", "uncumsum",
@@ -49,7 +49,8 @@ def optimize(functions: list[gast.FunctionDef], modules: set[str],
         fn = fold_constants(fn)  # only rule templates make constant arithmetic: once is enough
         own = (forward_temporaries or {}).get(fn.name, set())
         # before fuse_scatters fills buffers in place
-        fn.body, renames = share_common(fn.body, modules, own)
+        fn.body, renames = share_common(fn.body, modules, own,
+                                        parameters={a.id for a in fn.args.args})
         shapes = _renamed_shapes((broadcasts or {}).get(fn.name, {}), renames)
         scatters = any(isinstance(n, gast.Name) and n.id == "scatter" for n in walk(fn))
         for _ in range(MAX_ROUNDS):
@@ -654,19 +655,22 @@ def _mutates(s: gast.stmt, modules: set[str], tapes: set[str]) -> bool:
 # ---- common subexpressions -----------------------------------------------------------------
 
 def share_common(body: list[gast.stmt], modules: set[str], own: set[str] = frozenset(),
-                 changes: Changes | None = None) -> tuple[list[gast.stmt], dict[str, str]]:
+                 changes: Changes | None = None, parameters: set[str] = frozenset()
+                 ) -> tuple[list[gast.stmt], dict[str, str]]:
     """``t = e ... u = f(e)`` -> ``u = f(t)`` within one block, where nothing in between binds
     a name ``e`` reads or ``t``: a result computed once (``x[:-1]`` twice in a line).
 
     ``t`` and ``u`` may then be one object, so only where nothing is ever written into an
     object in this function (a tape aside): neither can change under the other. A value
     normalize named (in ``own``) that becomes a copy ``u = t`` is dropped and read as ``t``
-    (returned: renamed -> kept) when both are bound once and ``u`` is read only after."""
+    (returned: renamed -> kept) when both are bound once and ``u`` is read only after. A
+    ``parameters`` name is bound on entry: rebound once more (``b, a = a + b, b`` in a
+    branch), it is bound twice, and ``a_new = b`` is not ``b`` at ``a = a_new``."""
     tapes = private_lists(body)
     if any(_mutates(s, modules, tapes) for s in body):
         return body, {}
     loads: dict[str, int] = {}
-    stores: dict[str, int] = {}
+    stores: dict[str, int] = dict.fromkeys(parameters, 1)
     for n in (n for s in body for n in name_nodes(s)):
         counts = loads if n.ctx.__class__ is gast.Load else stores
         counts[n.id] = counts.get(n.id, 0) + 1

@@ -59,7 +59,9 @@ def _value_kind(value: gast.expr, kinds: Mapping[str, Kind], env: Environment,
         return BOOL
     if isinstance(value, gast.List) and not value.elts:
         return STACK
-    if isinstance(value, (gast.Tuple, gast.List, gast.Dict)):
+    if isinstance(value, gast.Tuple):  # immutable: its elements' kinds hold (a callee's result)
+        return _tuple_kind(value, kinds, env, result_kind)
+    if isinstance(value, (gast.List, gast.Dict)):
         return OTHER
     if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name) \
             and is_container(kinds.get(value.value.id, NONE)) and _is_slice(value.slice):
@@ -108,6 +110,16 @@ def _value_kind(value: gast.expr, kinds: Mapping[str, Kind], env: Environment,
         kind = result_kind(call, [value_kind(a, kinds, env, result_kind) for a in call.atoms])
         return UNKNOWN if kind.tag == "none" else kind  # a computed value is never just None
     return UNKNOWN
+
+
+def _tuple_kind(value: gast.Tuple, kinds: Mapping[str, Kind], env: Environment,
+                result_kind) -> Kind:
+    """A tuple written out, with its elements' kinds (without shape anchors, which name
+    variables of this function only), so ``t[0]`` of it, here or in a caller, is known to be
+    an array or a tuple (a value of unknown kind is taken for an array)."""
+    elements_ = tuple(dataclasses.replace(k, like=None) for k in
+                      (value_kind(e, kinds, env, result_kind) for e in value.elts))
+    return Kind("other", structure=("tuple", elements_))
 
 
 # ---- shape signatures of operations ---------------------------------------------------------
