@@ -158,11 +158,12 @@ class Template:
     statics: tuple           # per namespace: {name: value} for modules, classes, library objects
     lifted: tuple            # per namespace: {name: Lifted}
     generated: tuple         # names of the generated functions (every namespace gets them)
-    helpers: dict            # sourcead's helpers the code calls
+    helpers: dict            # spelling in this module -> sourcead's helper (emit.ModuleNames)
     refresher: CodeType | None   # makes ``refresh(root)`` for a binding's namespaces
     constants: tuple         # what ``refresh`` compares with
     checks: int = 0          # how many checks refresh makes (0: nothing can go stale)
     refresh_text: str = ""   # the source of ``refresh``, for reading
+    numpy_numbers: bool = False   # math's functions are NumPy's (NUMPY_MATH) in this code
     # (file, line): the entry also returns the value, to be checked when it runs (a
     # gradient of a function whose kinds do not show that it returns a number)
     value_checked: tuple | None = None
@@ -211,6 +212,8 @@ class Binding:
         for ns, lifted in zip(self.namespaces, t.lifted):
             ns["__name__"] = "sourcead.generated"
             exec(t.code, ns)
+            if t.numpy_numbers:  # (the user's ``math`` or the one the module imports)
+                ns.update({n: NUMPY_MATH for n, v in list(ns.items()) if v is math})
             for ident, made in lifted.items():
                 fn = FunctionType(made.code, ns, made.name, made.defaults)
                 fn.__kwdefaults__ = made.kwdefaults
@@ -270,8 +273,6 @@ def make_template(source: str, filename: str, code: CodeType, entry: str,
                                    if e is env and n in by_function])
         _fill_namespace(k, env, read_names, static, made, writer)
         static["__file__"] = env.filename   # (where a refusal at run time points)
-        if numpy_numbers:
-            static.update({n: NUMPY_MATH for n, v in static.items() if v is math})
         statics.append(static)
         lifted.append(made)
     for read in reads:
@@ -280,7 +281,8 @@ def make_template(source: str, filename: str, code: CodeType, entry: str,
     entry_ns = next(k for k, names in enumerate(generated) if entry in names)
     refresher, constants = writer.compile()
     return Template(source, filename, code, entry, entry_ns, tuple(statics), tuple(lifted),
-                    generated, helpers, refresher, constants, writer.count, writer.text)
+                    generated, helpers, refresher, constants, writer.count, writer.text,
+                    numpy_numbers)
 
 
 def _fill_namespace(k: int, env, read_names: set, static: dict, made: dict,

@@ -6,7 +6,8 @@ same function where
   ``np.linalg.norm([x, 2.0 * x])``, ``np.dot(xs, w)``, an array plus a list) is first made
   one: ``xs_array = np.array(xs)``, and the call reads ``xs_array``;
 * ``np.array(x)`` (or ``np.asarray(x)``) of a number or an array, which NumPy reads as a copy
-  (not as a list of values), is written ``np.copy(x)``.
+  (not as a list of values), is written ``np.copy(x)``; but ``np.asarray(x)`` of an array is
+  that array itself (a second name, which the alias analysis follows), written ``c = x``.
 NumPy does exactly this inside the call, so the values are unchanged; the derivative then
 comes from the rows of ``np.array`` (a list's elements each get their part) and of the
 function itself, in every mode and order. The same function object is returned where nothing
@@ -87,6 +88,9 @@ class _Converter:
                 or self.kinds.get(call.args[0].id, Kind("none")).tag not in ("scalar", "array"):
             return s
         self.changed = True
+        if operation_function(call, self.env) is np.asarray \
+                and self.kinds[call.args[0].id].tag == "array":  # the array itself, not a copy
+            return _located(assign(s.targets[0].id, name(call.args[0].id)), s)
         return _located(assign(s.targets[0].id, expr("np.copy(x)", np=self.numpy(s),
                                                      x=call.args[0])), s)
 

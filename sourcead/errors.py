@@ -7,6 +7,7 @@ so a refusal points at code the user wrote, never at sourcead's internals.
 from __future__ import annotations
 
 import linecache
+import re
 
 
 class SourceADError(Exception):
@@ -14,11 +15,11 @@ class SourceADError(Exception):
 
     def __init__(self, message: str, *, filename: str | None = None, lineno: int | None = None,
                  construct: str | None = None, hint: str | None = None):
-        self.reason = message
+        self.reason = _plain(message)
         self.filename = filename
         self.lineno = lineno
-        self.construct = construct
-        self.hint = hint
+        self.construct = _plain(construct)
+        self.hint = _plain(hint)
         super().__init__(self._render())
 
     def _render(self) -> str:
@@ -33,6 +34,12 @@ class SourceADError(Exception):
         if self.hint:
             lines.append(f"  what to do: {self.hint}")
         return "\n".join(lines)
+
+
+def _plain(text: str | None) -> str | None:
+    """Names sourcead marks while it builds code (``$np``, ``$einsum_adjoint``: see naming)
+    read as their plain names in a message."""
+    return None if text is None else re.sub(r"\$(?=[A-Za-z_])", "", text)
 
 
 class UnsupportedSyntaxError(SourceADError):

@@ -4,15 +4,30 @@ In: the identifiers a function already uses. Out: new identifiers derived from w
 *is* (``sin_x`` for ``np.sin(x)``, ``x_bar`` for the adjoint of ``x``), with ``_1``, ``_2``
 suffixes on collision. Only the set of used names drives the choice, never a global counter,
 so the same function always yields the same names (invariant 2: byte-identical output).
+
+Names that live at module level in generated code (sourcead's helpers, NumPy and math, the
+builtins it calls, the generated functions) are *marked* while a derivative is built
+(``$zeros_like``, ``$np``, ``$range``, ``$f_grad``): ``$`` cannot start a Python identifier, so
+a marked name never means a name of the user's, whatever the user called things. ``emit`` spells every marked name once per
+build (``ModuleNames``): the short name where it is free in every function and environment
+involved, else a variant (``zeros_like_``) that is.
 """
 from __future__ import annotations
 
+import builtins
 import keyword
+import math as math_module
 import re
+from typing import Any, Callable
 
 import gast
+import numpy as numpy_module
+
+from . import runtime
 
 MAX_DESCRIPTIVE = 24
+MARK = "$"
+NUMPY, MATH = MARK + "np", MARK + "math"
 _OP_WORDS = {
     gast.Add: "plus", gast.Sub: "minus", gast.Mult: "times", gast.Div: "over",
     gast.Pow: "pow", gast.Mod: "mod", gast.FloorDiv: "floordiv", gast.MatMult: "matmul",
@@ -37,6 +52,16 @@ class Namer:
         self.used.add(candidate)
         return candidate
 
+    def variant(self, base: str, acceptable: Callable[[str], bool]) -> str:
+        """``base`` itself if it is free and acceptable, else the first of ``base_``,
+        ``base_1``, ``base_2``, ... that is (how a helper is renamed around a user's name)."""
+        candidate, k = base, -1
+        while candidate in self.used or keyword.iskeyword(candidate) or not acceptable(candidate):
+            k += 1
+            candidate = f"{base}_{k}" if k else f"{base}_"
+        self.used.add(candidate)
+        return candidate
+
     def fresh_underscore(self) -> str:
         """``_`` for a loop variable nobody reads; ``_1``, ``_2`` when loops nest."""
         candidate, k = "_", 0
@@ -46,6 +71,65 @@ class Namer:
         self.used.add(candidate)
         return candidate
 
+
+
+# ---- marked names: what generated code reaches at module level ---------------------------------
+
+def mark(name: str) -> str:
+    """The marked name of a helper (``zeros_like``), of NumPy or math (``np``, ``math``) or of
+    a generated function, as code under construction spells it."""
+    return MARK + name
+
+
+def unmark(ident: str) -> str | None:
+    """The name ``ident`` marks (``$zeros_like`` -> ``zeros_like``); None for a plain name."""
+    return ident[len(MARK):] if ident.startswith(MARK) else None
+
+
+def marked_object(ident: str) -> Any:
+    """The object a marked name stands for: NumPy, math, one of sourcead's helpers or a
+    builtin (None for anything else, such as a generated function)."""
+    if ident == NUMPY:
+        return numpy_module
+    if ident == MATH:
+        return math_module
+    name = unmark(ident)
+    if name is None:
+        return None
+    return runtime.HELPERS.get(name, BUILTINS.get(name))
+
+
+def marked_name_of(value: Any) -> str | None:
+    """The marked name for NumPy, math, one of sourcead's helpers or a builtin function or
+    type (as a user's name or generated code may hold it), else None."""
+    if value is numpy_module:
+        return NUMPY
+    if value is math_module:
+        return MATH
+    for names, table in ((_HELPER_NAMES, runtime.HELPERS), (_BUILTIN_NAMES, BUILTINS)):
+        name = names.get(id(value))
+        if name is not None and table[name] is value:
+            return mark(name)
+    return None
+
+
+def plainly(tree: gast.AST) -> gast.AST:
+    """A copy of ``tree`` with every marked name unmarked (``$np`` -> ``np``): code under
+    construction as a person reads it (for tests and debugging; ``emit`` spells them)."""
+    import copy
+    tree = copy.deepcopy(tree)
+    for n in gast.walk(tree):
+        if isinstance(n, gast.Name) and unmark(n.id) is not None:
+            n.id = unmark(n.id)
+        elif isinstance(n, gast.FunctionDef) and unmark(n.name) is not None:
+            n.name = unmark(n.name)
+    return tree
+
+
+BUILTINS = {name: value for name, value in vars(builtins).items()
+            if callable(value) and not name.startswith("_")}
+_HELPER_NAMES = {id(f): name for name, f in reversed(list(runtime.HELPERS.items()))}
+_BUILTIN_NAMES = {id(f): name for name, f in reversed(list(BUILTINS.items()))}
 
 
 def _sanitize(base: str) -> str:
@@ -61,7 +145,7 @@ def describe(node: gast.AST) -> str:
 
 def _describe(node: gast.AST) -> str:
     if isinstance(node, gast.Name):
-        return node.id
+        return unmark(node.id) or node.id
     if isinstance(node, gast.Constant):
         return re.sub(r"\W", "_", repr(node.value).replace(".", "p").replace("-", "neg"))
     if isinstance(node, gast.Attribute):
@@ -91,39 +175,10 @@ def tangent_name(var: str) -> str:
 
 
 class Spelling:
-    """How generated code names NumPy, math and sourcead's helpers: the user's own aliases.
-
-    Templates in the rule tables say ``np.cos``; here that becomes the user's alias, or
-    ``math.cos`` when every operand is a Python scalar (math is several times faster on
-    floats and gives the same value).
-    """
-
-    def __init__(self, env_globals: dict, taken: set[str]):
-        import math as math_module
-        import numpy as numpy_module
-        self.numpy = self._alias(env_globals, numpy_module, "np", taken)
-        self.math = self._alias(env_globals, math_module, "math", taken)
-        self.needs_import: set[str] = set()
-        self._modules = {"np": (self.numpy, numpy_module), "math": (self.math, math_module)}
-        self._user = env_globals
-
-    @staticmethod
-    def _alias(env_globals: dict, module, default: str, taken: set[str]) -> str:
-        found = sorted(k for k, v in env_globals.items() if v is module)
-        if default in found:
-            return default
-        if found:
-            return found[0]
-        return default if default not in taken and default not in env_globals else f"{default}_"
-
-    def import_lines(self) -> list[str]:
-        lines = []
-        for key in sorted(self.needs_import):
-            alias, module = self._modules[key]
-            if self._user.get(alias) is not module:
-                lines.append(f"import {module.__name__}" if alias == module.__name__
-                             else f"import {module.__name__} as {alias}")
-        return lines
+    """How generated code names NumPy and math: marked (``$np.cos``), spelled with the user's
+    own alias when the module is written (``emit``). Templates in the rule tables say
+    ``np.cos``; that becomes ``$math.cos`` when every operand is a Python scalar (math is
+    several times faster on floats and gives the same value)."""
 
     # NumPy's semantics even for numbers (inf and nan with a warning where math raises):
     # for derivatives called with NumPy numbers, and the retry of a float call that raised
@@ -133,16 +188,16 @@ class Spelling:
         import math as math_module
         import numpy as numpy_module
         for n in gast.walk(node):
-            if isinstance(n, gast.Attribute) and isinstance(n.value, gast.Name) and n.value.id in ("np", "math"):
-                module = n.value.id
+            if isinstance(n, gast.Attribute) and isinstance(n.value, gast.Name) \
+                    and n.value.id in (NUMPY, MATH):
+                module = "math" if n.value.id == MATH else "np"
                 if module == "np" and scalar and not self.numpy_only \
                         and hasattr(math_module, _MATH_SPELLING.get(n.attr, n.attr)):
                     module, n.attr = "math", _MATH_SPELLING.get(n.attr, n.attr)
                 elif module == "math" and self.numpy_only \
                         and hasattr(numpy_module, _NUMPY_SPELLING.get(n.attr, n.attr)):
                     module, n.attr = "np", _NUMPY_SPELLING.get(n.attr, n.attr)
-                n.value.id = self._modules[module][0]
-                self.needs_import.add(module)
+                n.value.id = mark(module)
         return node
 
 

@@ -76,9 +76,42 @@ def _parameter_names(f: Callable[..., Any]) -> list[str]:
 
 def _grad_one(f: Callable[..., Any], args: Sequence[Any], pos: int,
               eps: float | None) -> Any:
-    """Gradient with respect to one argument: the Jacobian of a scalar output."""
+    """Gradient with respect to one argument: the Jacobian of a scalar output. A list, tuple
+    or dict of numbers and arrays is differenced leaf by leaf, through one flat vector, and
+    the gradient comes back nested like it (as ``sourcead.grad`` returns it)."""
+    if isinstance(args[pos], (list, tuple, dict)):
+        flat, rebuild = _flattened(args[pos])
+
+        def of_flat(*a: Any) -> float:
+            return _scalar(f(*_replace_with(a, pos, rebuild(a[pos]))))
+        return rebuild(_jacobian_one(of_flat, _replace_with(args, pos, flat), pos, eps))
     jac = _jacobian_one(lambda *a: _scalar(f(*a)), args, pos, eps)
     return jac if isinstance(args[pos], np.ndarray) else float(jac)
+
+
+def _flattened(tree: Any) -> tuple[np.ndarray, Callable[[np.ndarray], Any]]:
+    """The numbers of a nest of lists, tuples, dicts, floats and arrays as one float vector,
+    and the function that builds a nest of the same form from such a vector."""
+    if isinstance(tree, (list, tuple, dict)):
+        keys = list(tree) if isinstance(tree, dict) else range(len(tree))
+        parts = [_flattened(tree[k]) for k in keys]
+        sizes = np.cumsum([0] + [p[0].size for p in parts])
+
+        def rebuild(v: np.ndarray) -> Any:
+            items = [p[1](v[a:b]) for p, a, b in zip(parts, sizes[:-1], sizes[1:])]
+            return dict(zip(keys, items)) if isinstance(tree, dict) else type(tree)(items)
+        flat = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0)
+        return flat, rebuild
+    if isinstance(tree, np.ndarray):
+        shape = tree.shape
+        return np.array(tree, dtype=np.float64).reshape(-1), lambda v: np.array(v).reshape(shape)
+    return np.array([float(tree)]), lambda v: float(v[0])
+
+
+def _replace_with(args: Sequence[Any], pos: int, value: Any) -> list[Any]:
+    new = list(args)
+    new[pos] = value
+    return new
 
 
 def _scalar(value: Any) -> float:

@@ -18,16 +18,21 @@ import gast
 from .algebra import simplify_adjoints
 from .analyze import SCALAR, broadcast, has_shape_of, live_before
 from . import runtime
+from .naming import MATH, NUMPY, mark, unmark
 from .reverse import _is_unreduce, is_comment, without
 from .rules.template import Structures, name_nodes, walk, clone, fold_constants
 
-# calls that only compute a value (so an unused result can be dropped)
-PURE_FUNCTIONS = {"unbroadcast", "zeros_like", "zero_tangent", "scatter", "scatter_into", "dot_adjoint_x", "dot_adjoint_y",
-                  "lift", "spread", "sum_each", "unbroadcast_each", "dot_each_left", "dot_each_right",
-                  "scatter_each",
-                  "component", "with_component", "unreduce", "extreme_mask", "untranspose", "uncumsum",
-                  "concatenated_part", "untake",
-                  "range", "reversed", "len", "abs", "float", "int", "slice"}
+# calls that only compute a value (so an unused result can be dropped): sourcead's helpers
+# and builtins by their marked names (see naming: a user's function called ``zeros_like``
+# is not one)
+PURE_FUNCTIONS = {mark(h) for h in (
+    "unbroadcast", "zeros_like", "zero_tangent", "scatter", "scatter_into", "dot_adjoint_x", "dot_adjoint_y",
+    "lift", "spread", "sum_each", "unbroadcast_each", "dot_each_left", "dot_each_right",
+    "scatter_each", "component", "with_component", "unreduce", "extreme_mask", "untranspose",
+    "uncumsum", "concatenated_part", "untake",
+    "range", "reversed", "len", "abs", "float", "int", "slice")}
+SCATTER, SCATTER_INTO, ZEROS_LIKE = mark("scatter"), mark("scatter_into"), mark("zeros_like")
+SLICE, RANGE, REVERSED, LEN = mark("slice"), mark("range"), mark("reversed"), mark("len")
 MAX_ROUNDS = 8
 
 
@@ -46,13 +51,14 @@ def optimize(functions: list[gast.FunctionDef], modules: set[str],
     out = []
     for fn in functions:
         fn = clone(fn)  # every position its own node: the passes rewrite names in place
-        fn = fold_constants(fn)  # only rule templates make constant arithmetic: once is enough
+        # only rule templates make constant arithmetic: once is enough
+        fn = fold_constants(fn, keep_copies=_writes_in_place(fn))
         own = (forward_temporaries or {}).get(fn.name, set())
         # before fuse_scatters fills buffers in place
         fn.body, renames = share_common(fn.body, modules, own,
                                         parameters={a.id for a in fn.args.args})
         shapes = _renamed_shapes((broadcasts or {}).get(fn.name, {}), renames)
-        scatters = any(isinstance(n, gast.Name) and n.id == "scatter" for n in walk(fn))
+        scatters = any(isinstance(n, gast.Name) and n.id == SCATTER for n in walk(fn))
         for _ in range(MAX_ROUNDS):
             changes = Changes()
             fn.body, _ = fold_zeros(fn.body, set(), changes)
@@ -116,7 +122,7 @@ def is_zero(value: gast.expr) -> bool:
     if isinstance(value, gast.Constant) and not isinstance(value.value, bool):
         return isinstance(value.value, (int, float)) and value.value == 0
     return (isinstance(value, gast.Call) and isinstance(value.func, gast.Name)
-            and value.func.id == "zeros_like")
+            and value.func.id == ZEROS_LIKE)
 
 
 def fold_zeros(stmts: list[gast.stmt], zeros: set[str],
@@ -276,7 +282,7 @@ def _plain_assignment(s: gast.stmt) -> bool:
             if isinstance(func, gast.Attribute) and func.attr == "pop" and not n.args:
                 continue
             if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
-                    and func.value.id in ("np", "math"):
+                    and func.value.id in (NUMPY, MATH):
                 continue
             return False
     return True
@@ -290,12 +296,12 @@ def _fresh_scatter(s: gast.stmt) -> tuple[str, str] | None:
     if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
             and isinstance(s.value, gast.Call) and isinstance(s.value.func, gast.Name)
             and len(s.value.args) == 3 and isinstance(s.value.args[1 if s.value.func.id ==
-                                                                   "scatter" else 0], gast.Name)):
+                                                                   SCATTER else 0], gast.Name)):
         return None
     target, func = s.targets[0].id, s.value.func.id
-    if func == "scatter":
+    if func == SCATTER:
         return target, s.value.args[1].id
-    if func == "scatter_into" and s.value.args[0].id == target:
+    if func == SCATTER_INTO and s.value.args[0].id == target:
         return target, ""
     return None
 
@@ -308,7 +314,7 @@ def _accumulated_scatter(s: gast.stmt) -> tuple[str, gast.Call] | None:
         return None
     call = s.value.right
     if (isinstance(call, gast.Call) and isinstance(call.func, gast.Name)
-            and call.func.id == "scatter" and len(call.args) == 3 and not call.keywords
+            and call.func.id == SCATTER and len(call.args) == 3 and not call.keywords
             and isinstance(call.args[1], gast.Name)):
         return s.targets[0].id, call
     return None
@@ -340,7 +346,7 @@ def fuse_scatters(stmts: list[gast.stmt], changes: Changes | None = None) -> lis
             g, index = call.args[0], call.args[2]
             chains[var][2].append(gast.Assign(
                 targets=[s.targets[0]], value=gast.Call(func=gast.Name(
-                    id="scatter_into", ctx=gast.Load(), annotation=None, type_comment=None),
+                    id=SCATTER_INTO, ctx=gast.Load(), annotation=None, type_comment=None),
                     args=[s.value.left, g, index], keywords=[]), type_comment=None))
             changes.add()
             continue
@@ -399,7 +405,7 @@ def fold_negations(stmts: list[gast.stmt], temporaries: set[str],
 
 # ---- shapes ------------------------------------------------------------------------------------
 
-_SHAPE_ONLY = {"unbroadcast": 1}  # (unreduce and scatter also take the dtype of theirs)
+_SHAPE_ONLY = {mark("unbroadcast"): 1}  # (unreduce and scatter also take the dtype of theirs)
 
 
 def _shape_position(call: gast.Call, modules: set[str]) -> int | None:
@@ -569,7 +575,7 @@ def _replaced(node: gast.expr, var: str, value: gast.expr) -> gast.expr:
 
 def _operations(node: gast.expr) -> int:
     return sum(1 for n in walk(node) if isinstance(n, (gast.BinOp, gast.UnaryOp)) or (
-        isinstance(n, gast.Call) and not (isinstance(n.func, gast.Name) and n.func.id == "slice")))
+        isinstance(n, gast.Call) and not (isinstance(n.func, gast.Name) and n.func.id == SLICE)))
 
 
 def reads_of(s: gast.stmt) -> set[str]:
@@ -581,7 +587,7 @@ def reads_of(s: gast.stmt) -> set[str]:
 # every value only if the expression depends on nothing but the names it reads, and nothing
 # in between changes an object it reads.
 
-_MUTATING_HELPERS = {"scatter_into"}   # fills its first argument in place
+_MUTATING_HELPERS = {SCATTER_INTO}   # fills its first argument in place
 
 
 def _quiet_call(call: gast.Call, modules: set[str]) -> bool:
@@ -592,7 +598,7 @@ def _quiet_call(call: gast.Call, modules: set[str]) -> bool:
     func = call.func
     if isinstance(func, gast.Name):
         return func.id not in _MUTATING_HELPERS and (func.id in PURE_FUNCTIONS
-                                                     or func.id in runtime.HELPERS)
+                                                     or unmark(func.id) in runtime.HELPERS)
     chain = []
     while isinstance(func, gast.Attribute):
         chain.append(func.attr)
@@ -641,6 +647,11 @@ def _disturbs(s: gast.stmt, modules: set[str], tapes: set[str]) -> bool:
         or _mutates(s, modules, tapes)
 
 
+def _writes_in_place(fn: gast.FunctionDef) -> bool:
+    """``a[i] = v`` somewhere in ``fn``."""
+    return any(isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store) for n in walk(fn))
+
+
 def _mutates(s: gast.stmt, modules: set[str], tapes: set[str]) -> bool:
     """Writes into an object, or calls what is not quiet (a tape's append and pop change only
     the tape)."""
@@ -663,17 +674,18 @@ def share_common(body: list[gast.stmt], modules: set[str], own: set[str] = froze
     ``t`` and ``u`` may then be one object, so only where nothing is ever written into an
     object in this function (a tape aside): neither can change under the other. A value
     normalize named (in ``own``) that becomes a copy ``u = t`` is dropped and read as ``t``
-    (returned: renamed -> kept) when both are bound once and ``u`` is read only after. A
-    ``parameters`` name is bound on entry: rebound once more (``b, a = a + b, b`` in a
-    branch), it is bound twice, and ``a_new = b`` is not ``b`` at ``a = a_new``."""
+    (returned: renamed -> kept) when both are bound once (a parameter is bound on entry)
+    and ``u`` is read only after."""
     tapes = private_lists(body)
     if any(_mutates(s, modules, tapes) for s in body):
         return body, {}
     loads: dict[str, int] = {}
-    stores: dict[str, int] = dict.fromkeys(parameters, 1)
+    stores: dict[str, int] = {}
     for n in (n for s in body for n in name_nodes(s)):
         counts = loads if n.ctx.__class__ is gast.Load else stores
         counts[n.id] = counts.get(n.id, 0) + 1
+    for p in parameters:   # bound on entry: a store in the body binds it a second time
+        stores[p] = stores.get(p, 0) + 1
     block = _Sharing(modules, {v for v in own if stores.get(v) == 1}, loads, stores,
                      changes or Changes())
     body = block.share(body)
@@ -834,7 +846,7 @@ def _spread(node: gast.expr) -> str | None:
 
 
 # helpers whose result has the shape of their first argument
-_SHAPED_LIKE_FIRST = {"extreme_mask"}
+_SHAPED_LIKE_FIRST = {mark("extreme_mask")}
 
 
 def _holds_product_shape(other: gast.expr, x: str, kinds: dict) -> bool:
@@ -1022,7 +1034,7 @@ def _real(stmts: list[gast.stmt]) -> bool:
 def _pure_iteration(loop: gast.For) -> bool:
     """The adjoint loops iterate over ranges: with an empty body they do nothing."""
     return all(not isinstance(n, gast.Call) or isinstance(n.func, gast.Name)
-               and n.func.id in ("range", "reversed", "len") for n in walk(loop.iter))
+               and n.func.id in (RANGE, REVERSED, LEN) for n in walk(loop.iter))
 
 
 def _negate(test: gast.expr) -> gast.expr:

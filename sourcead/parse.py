@@ -30,7 +30,7 @@ import gast
 import numpy as np
 
 from .errors import SourceNotFoundError, UnsupportedSyntaxError, UsageError
-from .naming import Namer
+from .naming import MARK, Namer, marked_object
 from .rules.template import name_nodes, assign, const, name, names_in, walk
 
 _MISSING = object()
@@ -104,15 +104,18 @@ class Environment:
         return ("global", ident) if ident in self.globals else ("builtin", ident)
 
     def lookup(self, ident: str) -> Any:
-        """The object a free name refers to now, or ``_MISSING``."""
+        """The object a free name refers to now, or ``_MISSING``. A marked name (``$np``,
+        ``$with_item``: see ``naming``) is sourcead's own, never the user's."""
+        if ident.startswith(MARK):
+            found = marked_object(ident)
+            return _MISSING if found is None else found
         for scope in (self.closure, self.globals, vars(builtins)):
             if ident in scope:
                 value = scope[ident]
                 if value is not _MISSING:
                     _note(Read(self, self.slot(ident), (), value))
                 return value
-        from . import runtime  # the core language's own helpers (``with_item``) need no import
-        return runtime.HELPERS.get(ident, _MISSING)
+        return _MISSING
 
     def resolve(self, node: gast.expr) -> Any:
         """Statically resolve ``name`` or ``obj.attr.attr`` to an object, or ``_MISSING``."""
@@ -555,13 +558,13 @@ def _source_of(fn: FunctionType, filename: str) -> tuple[str, int]:
         return registered[0], 1
     try:  # the code object: inspect would follow ``__wrapped__`` to another function
         lines, first = inspect.getsourcelines(fn.__code__)
-    except (OSError, TypeError) as err:
+    except (OSError, TypeError):
         raise SourceNotFoundError(
             f"cannot read the source of {fn.__qualname__}",
             filename=filename, lineno=fn.__code__.co_firstlineno,
             hint="define the function in a .py file, or give its text with "
                  "sourcead.register_source(f, text) (Python keeps no source for functions "
-                 "typed into a plain REPL or made by exec)") from err
+                 "typed into a plain REPL or made by exec)") from None   # not inspect's
     return "".join(lines), max(first, 1)
 
 
@@ -648,9 +651,10 @@ def _expand_variadic(tree: gast.FunctionDef, env: Environment, stars: dict[str, 
     for node in walk(tree):
         for field_name in ("args", "elts"):
             items = getattr(node, field_name, None)
-            if isinstance(items, list) and any(_starred(i, stars) for i in items):
+            if isinstance(items, list) and any(_starred(i, stars) is not None for i in items):
                 setattr(node, field_name, [e for i in items for e in (
-                    [name(n) for n in stars[i.value.id]] if _starred(i, stars) else [i])])
+                    [name(n) for n in _starred(i, stars)] if _starred(i, stars) is not None
+                    else [i])])
         if isinstance(node, gast.Call) and any(k.arg is None and isinstance(k.value, gast.Name)
                                                and k.value.id in keywords for k in node.keywords):
             node.keywords = [e for k in node.keywords for e in (
@@ -673,9 +677,33 @@ def _expand_variadic(tree: gast.FunctionDef, env: Environment, stars: dict[str, 
             for star, names in stars.items() if star in used]
 
 
-def _starred(node: gast.AST, stars: dict) -> bool:
-    return isinstance(node, gast.Starred) and isinstance(node.value, gast.Name) \
-        and node.value.id in stars
+def _starred(node: gast.AST, stars: dict[str, list[str]]) -> list[str] | None:
+    """The parameters a starred ``*args`` or ``*args[i:j:k]`` (constant bounds) passes on, in
+    order (how a decorator's wrapper hands its arguments to the function it wraps); None for
+    anything else."""
+    if not isinstance(node, gast.Starred):
+        return None
+    value = node.value
+    if isinstance(value, gast.Name) and value.id in stars:
+        return stars[value.id]
+    if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name) \
+            and value.value.id in stars and isinstance(value.slice, gast.Slice):
+        bounds = [_constant_int(b) for b in (value.slice.lower, value.slice.upper,
+                                             value.slice.step)]
+        given = [b for b in (value.slice.lower, value.slice.upper, value.slice.step)]
+        if all(g is None or b is not None for g, b in zip(given, bounds)) and bounds[2] != 0:
+            return stars[value.value.id][slice(*bounds)]
+    return None
+
+
+def _constant_int(node: gast.expr | None) -> int | None:
+    """The value of an integer written in the code (``2``, ``-1``), else None."""
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
+        inner = _constant_int(node.operand)
+        return None if inner is None else -inner
+    if isinstance(node, gast.Constant) and type(node.value) is int:
+        return node.value
+    return None
 
 
 def _literal(value: Any) -> gast.expr | None:

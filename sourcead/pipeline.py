@@ -22,11 +22,13 @@ from .analyze import (NONE, UNKNOWN, Kind, UserCall, analyze_activity, anchors_o
                       anchors_union, join, stack_parameters)
 from .bind import Template
 from .conversions import containers_as_arrays
-from .emit import compile_module, module_text
+from .emit import emit
 from .errors import SourceADError, UsageError
-from .naming import Namer, Spelling
-from .normalize import (normalize, refuse_dict_iteration, refuse_parameter_writes,
-                        refuse_shared_augmented, refuse_stale_views)
+from . import runtime
+from .naming import BUILTINS, MATH, NUMPY, Namer, Spelling, mark
+from .analyze.aliases import (Effects, check_aliasing, conservative_effects,
+                              refuse_unread_writes)
+from .normalize import normalize, refuse_dict_iteration
 from .optimize import optimize
 from .parse import (Environment, Parsed, Shape, bind_methods, build_memo, callable_name,
                     parse_function, recording)
@@ -44,7 +46,7 @@ class Session:
     owners: dict[str, Environment] = field(default_factory=dict)
     # (forward, adjoint, positions whose adjoint is a stack shared by reference); jvp: (name, "")
     callees: dict[tuple, tuple] = field(default_factory=dict)
-    spellings: dict[int, Spelling] = field(default_factory=dict)
+    spelling: Spelling = field(default_factory=Spelling)
     taken: set[str] = field(default_factory=set)
     temporaries: set[str] = field(default_factory=set)   # adjoint names, for copy propagation
     inlinable: set[str] = field(default_factory=set)     # adjoints of values sourcead named
@@ -56,17 +58,15 @@ class Session:
     numpy_numbers: bool = False   # numbers spelled with NumPy's functions, never math's
 
     def unique(self, base: str, env: Environment) -> str:
-        namer = Namer(self.taken | set(env.globals) | set(env.closure))
+        """A generated function's name, marked (``$f_grad``): emit spells it where free.
+
+        Never the name of one of sourcead's helpers or a builtin: their marks are the same
+        (``$prod_others_jvp`` would be read as the helper a user's ``prod_others`` names)."""
+        namer = Namer(self.taken | set(env.globals) | set(env.closure) | set(runtime.HELPERS)
+                      | set(BUILTINS))
         ident = namer.fresh(base)
         self.taken.add(ident)
-        return ident
-
-    def spelling(self, env: Environment, used: set[str]) -> Spelling:
-        key = id(env.globals)
-        if key not in self.spellings:
-            self.spellings[key] = Spelling(dict(env.globals), used)
-            self.spellings[key].numpy_only = self.numpy_numbers
-        return self.spellings[key]
+        return mark(ident)
 
     def add(self, fn: gast.FunctionDef, env: Environment, core: gast.FunctionDef,
             user: gast.FunctionDef) -> None:
@@ -105,6 +105,7 @@ def derive(fn: Callable, wrt: tuple[int, ...], kinds: Kinds, *, mode: str = "rev
     functions of numbers are NumPy's (``np.sqrt``, not ``math.sqrt``), for NumPy numbers."""
     with recording() as reads:
         session = Session(numpy_numbers=numpy_numbers)
+        session.spelling.numpy_only = numpy_numbers
         shape = shape if shape is not None else Shape(len(kinds))
         parsed = _parse(fn, shape, kinds)                                # parse
         checked = seed = None
@@ -113,11 +114,10 @@ def derive(fn: Callable, wrt: tuple[int, ...], kinds: Kinds, *, mode: str = "rev
                                                    preserve_result, scalar_output)
         else:
             entry = _derive_forward(session, fn, parsed, wrt, kinds, shape, mode)
-        functions = optimize(session.functions, _module_aliases(session), session.temporaries,
+        functions = optimize(session.functions, {NUMPY, MATH}, session.temporaries,
                              session.inlinable, session.broadcasts, session.kinds, session.own,
                              session.arrays)                             # optimize
-        text = module_text(functions, _import_lines(session))           # emit
-        template = compile_module(text, entry, session.owners, reads, fn, numpy_numbers)
+        template = emit(functions, session.owners, entry, reads, fn, numpy_numbers)  # emit
         return dataclasses.replace(template, value_checked=checked, seed_shape=seed)
 
 
@@ -191,7 +191,9 @@ def _return_line(parsed: Parsed) -> tuple[str, int]:
 
 
 def _analyzed(parsed: Parsed, wrt: tuple[int, ...], kinds: Kinds, session: Session,
-              core: gast.FunctionDef | None = None):
+              core: gast.FunctionDef | None = None, callee: bool = False):
+    """``callee``: a function the differentiated one calls (its parameters hold the
+    caller's arrays, which it may not change)."""
     core = core if core is not None else normalize(parsed)
     params = [a.id for a in core.args.args]
     refuse_dict_iteration(parsed, dict(zip(params, kinds)))
@@ -204,23 +206,26 @@ def _analyzed(parsed: Parsed, wrt: tuple[int, ...], kinds: Kinds, session: Sessi
         core = converted
         activity = analyze_activity(core, parsed.env, dict(zip(params, kinds)), wrt_names,
                                     [result], result_kind)
-    refuse_shared_augmented(parsed, activity.kinds)
-    refuse_stale_views(core, activity.kinds, parsed)
+    check_aliasing(core, parsed.env, activity.kinds, parsed.tree, callee=callee,
+                   effects_of=callee_effects)
     used = names_in(core)
     namer = Namer(used | set(parsed.env.globals))
-    return core, activity, namer, session.spelling(parsed.env, used), wrt_names
+    return core, activity, namer, session.spelling, wrt_names
 
 
 def _prepare(parsed: Parsed, wrt: tuple[int, ...], kinds: Kinds, session: Session,
-             core: gast.FunctionDef | None = None):
-    core, activity, namer, spelling, wrt_names = _analyzed(parsed, wrt, kinds, session, core)
+             core: gast.FunctionDef | None = None, callee: bool = False):
+    core, activity, namer, spelling, wrt_names = _analyzed(parsed, wrt, kinds, session, core,
+                                                           callee)
     rev = Reverse(core, parsed.env, activity, namer, spelling,
                   functools.partial(_request_callee, session), _lines(parsed))
     return rev, wrt_names
 
 
-def _prepare_forward(parsed: Parsed, wrt: tuple[int, ...], kinds: Kinds, session: Session):
-    core, activity, namer, spelling, wrt_names = _analyzed(parsed, wrt, kinds, session)
+def _prepare_forward(parsed: Parsed, wrt: tuple[int, ...], kinds: Kinds, session: Session,
+                     callee: bool = False):
+    core, activity, namer, spelling, wrt_names = _analyzed(parsed, wrt, kinds, session,
+                                                           callee=callee)
     fwd = Forward(core, parsed.env, activity, namer, spelling,
                   functools.partial(_request_jvp, session), vector=session.vector)
     return fwd, wrt_names
@@ -234,10 +239,9 @@ def _request_jvp(session: Session, call: UserCall, positions: tuple[int, ...],
     if key in session.callees:
         return session.callees[key][0]
     parsed = _parse(call.func, call.shape, kinds)
-    refuse_parameter_writes(parsed)
     jvp_name = session.unique(f"{callable_name(call.func)}_jvp", parsed.env)
     session.callees[key] = (jvp_name, "")
-    fwd, wrt_names = _prepare_forward(parsed, positions, kinds, session)
+    fwd, wrt_names = _prepare_forward(parsed, positions, kinds, session, callee=True)
     session.add(jvp_function(fwd, jvp_name, wrt_names), parsed.env, fwd.fn, parsed.tree)
     session.temporaries |= set(fwd.dots.values())
     return jvp_name
@@ -304,6 +308,39 @@ def _result_kind(call: UserCall, arg_kinds: list[Kind]) -> Kind:
     return memo[key]
 
 
+def callee_effects(call: UserCall, arg_kinds: list[Kind]) -> Effects:
+    """What a called user function's result may hold of its arguments, for arguments of
+    these kinds (in the caller's names); its own writes into them are refused here, whether
+    or not the call is differentiated (the derivative runs it either way). Recursion is
+    answered conservatively while the function is being read."""
+    try:
+        kinds = callee_kinds(call, tuple(arg_kinds))
+    except SourceADError:
+        return conservative_effects(len(arg_kinds))
+    key = ("alias effects", call.func, call.shape, kinds)
+    memo = build_memo()
+    if key in memo:
+        return memo[key]
+    memo[key] = conservative_effects(len(arg_kinds))
+    try:
+        parsed = _parse(call.func, call.shape, kinds)
+    except SourceADError:   # no text to read: differentiating through it says why
+        return memo[key]
+    try:
+        core = normalize(parsed)
+    except SourceADError as e:   # differentiating through it says why; run as it is, it
+        params = [a.id for a in parsed.tree.args.args]   # may not change its arguments
+        refuse_unread_writes(parsed.tree, parsed.env, dict(zip(params, kinds)),
+                             f"{e.construct or e.reason} on line {e.lineno}")
+        return memo[key]
+    params = [a.id for a in core.args.args]
+    activity = analyze_activity(core, parsed.env, dict(zip(params, kinds)), [],
+                                [core.body[-1].value.id], result_kind)
+    memo[key] = check_aliasing(core, parsed.env, activity.kinds, parsed.tree, callee=True,
+                               effects_of=callee_effects)
+    return memo[key]
+
+
 def _request_callee(session: Session, call: UserCall, positions: tuple[int, ...],
                     kinds: Kinds) -> tuple[str, str, tuple[int, ...]]:
     """Names of the callee's forward/adjoint sweep pair, generating them on first request,
@@ -313,7 +350,6 @@ def _request_callee(session: Session, call: UserCall, positions: tuple[int, ...]
     if key in session.callees:
         return session.callees[key]
     parsed = _parse(call.func, call.shape, kinds)
-    refuse_parameter_writes(parsed)
     core = normalize(parsed)
     params = [a.id for a in core.args.args]
     stacks = stack_parameters(core, dict(zip(params, kinds)))
@@ -321,7 +357,7 @@ def _request_callee(session: Session, call: UserCall, positions: tuple[int, ...]
     names = (session.unique(f"{base}_fwd", parsed.env), session.unique(f"{base}_adj", parsed.env),
              tuple(k for k in positions if params[k] in stacks))
     session.callees[key] = names  # registered first, so recursion finds it
-    rev, wrt_names = _prepare(parsed, positions, kinds, session, core)
+    rev, wrt_names = _prepare(parsed, positions, kinds, session, core, callee=True)
     for generated in split_functions(rev, names[0], names[1], wrt_names):
         session.add_reverse(generated, parsed.env, rev, parsed.tree)
     _adjoint_names(session, rev, parsed, names[:2])
@@ -343,13 +379,5 @@ def _adjoint_names(session: Session, rev: Reverse, parsed: Parsed, functions: li
 
 def _lines(parsed: Parsed) -> list[str]:
     return linecache.getlines(parsed.env.filename)
-
-
-def _module_aliases(session: Session) -> set[str]:
-    return {name for s in session.spellings.values() for name in (s.numpy, s.math)}
-
-
-def _import_lines(session: Session) -> list[str]:
-    return sorted({line for s in session.spellings.values() for line in s.import_lines()})
 
 

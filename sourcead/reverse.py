@@ -27,7 +27,7 @@ from .analyze import (kind_of_value, signature, value_kind, anchors_of, dims_of,
                       differentiable_operands, live_before, operands, operation,
                       hint_for, operation_function, reads, stack_pop, stack_push, user_call)
 from .errors import NoDerivativeError
-from .naming import Namer, adjoint_name
+from .naming import MATH, NUMPY, Namer, Spelling, adjoint_name, mark, unmark
 from .parse import MISSING, Environment
 from . import runtime
 from .normalize import in_place, is_write
@@ -36,7 +36,6 @@ from .rules.shaped import SHAPED
 from .rules.template import (name_nodes, summed, index_value, walk, clone, assign, const, default_marker, expr, index_syntax, name,
                              stmts as template_stmts, substitute, times, total, without_defaults)
 from .rules.template import fold_constants
-from .naming import Spelling
 from .unreached import Values, guard_unreached
 
 RequestCallee = Callable[[object, tuple[int, ...], tuple[Kind, ...]],
@@ -263,7 +262,8 @@ class Reverse:
             return all(self.basic_index(e) for e in index.elts)
         if isinstance(index, gast.Slice):
             return all(p is None or self.basic_index(p) for p in (index.lower, index.upper, index.step))
-        if isinstance(index, gast.Call) and isinstance(index.func, gast.Name) and index.func.id == "slice":
+        if isinstance(index, gast.Call) and isinstance(index.func, gast.Name) \
+                and index.func.id == mark("slice"):
             return all(self.basic_index(p) for p in index.args)
         if isinstance(index, gast.Constant):
             return index.value is None or type(index.value) is int
@@ -651,7 +651,7 @@ class Reverse:
         class Plain(gast.NodeTransformer):
             def visit_Call(self, n: gast.Call):
                 self.generic_visit(n)
-                found = SHAPED.get(n.func.id) if isinstance(n.func, gast.Name) else None
+                found = SHAPED.get(unmark(n.func.id)) if isinstance(n.func, gast.Name) else None
                 if found is None or n.keywords or len(n.args) != len(found[0]):
                     return n
                 dims = [dims_of(rev.activity.kind(a.id)) if isinstance(a, gast.Name) else None
@@ -787,7 +787,7 @@ def _sums_over_axes(term: gast.expr) -> bool:
 
 def _is_unreduce(term: gast.expr) -> bool:
     return (isinstance(term, gast.Call) and isinstance(term.func, gast.Name)
-            and term.func.id == "unreduce")
+            and term.func.id == mark("unreduce"))
 
 
 def _spread_value(term: gast.expr) -> gast.expr:
@@ -909,7 +909,7 @@ def _is_break_trailer(s: gast.stmt) -> bool:
 
 # helpers that read only the shape of some arguments (by position)
 # (unreduce and scatter also take the dtype of theirs: float32 stays float32)
-_SHAPE_ONLY = {"unbroadcast": (1,)}
+_SHAPE_ONLY = {mark("unbroadcast"): (1,)}
 _NUMPY_SHAPE_ONLY = ("size", "shape", "ndim")
 
 
@@ -927,7 +927,7 @@ def _data_leaves(node: gast.expr):
 
 def _is_numpy(call: gast.Call, attr: str) -> bool:
     return (isinstance(call.func, gast.Attribute) and call.func.attr == attr
-            and isinstance(call.func.value, gast.Name) and call.func.value.id == "np")
+            and isinstance(call.func.value, gast.Name) and call.func.value.id == NUMPY)
 
 
 def _shape_arguments(call: gast.Call) -> tuple[int, ...]:
@@ -1071,10 +1071,9 @@ def skip_unreached(rev: Reverse, setup: list[gast.stmt], adjoint: list[gast.stmt
         if isinstance(func, gast.Attribute):  # np.f, np.linalg.f, math.f
             while isinstance(func, gast.Attribute):
                 func = func.value
-            return isinstance(func, gast.Name) and func.id in (rev.spelling.numpy,
-                                                               rev.spelling.math)
-        return isinstance(func, gast.Name) and (func.id in runtime.HELPERS
-                                                or func.id in _BUILTIN_ADJOINT_CALLS)
+            return isinstance(func, gast.Name) and func.id in (NUMPY, MATH)
+        name_ = (unmark(func.id) or func.id) if isinstance(func, gast.Name) else None
+        return name_ in runtime.HELPERS or name_ in _BUILTIN_ADJOINT_CALLS
     values = Values(frozenset(primal_of), shaped, maybe_number, known)
     return guard_unreached(setup, adjoint, rev.fragile, zeros, values)
 

@@ -1051,12 +1051,20 @@ def sinc_derivative(x, n=1):
 
 # ---- norms ---------------------------------------------------------------------------------------
 
+def _unit(x, norm):
+    """``x / norm``, and 0 where the norm is 0: at the zero vector the 2-norm has no gradient,
+    and 0 is the subgradient of least size (as ``np.sign`` gives for ``abs`` and the 1-norm,
+    and as central differences find), not the NaN that 0 / 0 would give."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(norm == 0, 0.0, x / norm)
+
+
 def norm_slope(x, norm, ord=None, axis=None, keepdims=False):
     """d norm / d x for the norms sourcead differentiates: the 2-norm (and Frobenius),
     1, inf and -inf (ties share the derivative equally), 0 (a count). Others are refused."""
     matrix = (axis is None and np.ndim(x) == 2) or (np.ndim(axis) == 1 and len(axis) == 2)
     if ord in (None, "fro") or (ord == 2 and not matrix):
-        return x / unreduce(norm, x, axis, keepdims)
+        return _unit(x, unreduce(norm, x, axis, keepdims))
     if ord == 0 and not matrix:
         return np.zeros(np.shape(x))
     if ord in (1, np.inf, -np.inf) and not matrix:

@@ -21,6 +21,7 @@ from typing import Callable
 
 import gast
 
+from .naming import unmark
 from .rules.template import expr, name_nodes
 
 @dataclass(frozen=True)
@@ -119,9 +120,10 @@ class ZeroFlow:
         func = call.func
         if isinstance(func, gast.Attribute) and func.attr == "pop":
             return True  # an adjoint pushed onto a stack
-        if isinstance(func, gast.Name) and func.id == "with_component" and len(call.args) == 4:
+        called = (unmark(func.id) or func.id) if isinstance(func, gast.Name) else None
+        if called == "with_component" and len(call.args) == 4:
             return self.zero(call.args[3], zeros)  # a container's adjoint, shaped like it
-        spread = _SPREADING.get(func.id) if isinstance(func, gast.Name) else None
+        spread = _SPREADING.get(called)
         if spread is not None and max(p or 0 for p in spread) < len(call.args):
             data, shape = spread
             return (data is None or self.zero(call.args[data], zeros)) and not self.axes(

@@ -168,6 +168,47 @@ def calls_clipped(x, y):
     return clipped_product(x * 2.0, y) + y
 
 
+def sin_of_first(fn):
+    """The usual wrapper: it changes the first argument and hands on the rest as it got them."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        return fn(*args, **kwargs) + 0.5 * fn(np.sin(args[0]), *args[1:], **kwargs)
+    return wrapper
+
+
+@sin_of_first
+def product_sum(x, y, z=2.0):
+    return np.sum(x * y) + y * z
+
+
+def reordered(fn):
+    @functools.wraps(fn)
+    def wrapper(*args):
+        return fn(*args[::-1]) + fn(*args[-2:]) * fn(*args[:2])
+    return wrapper
+
+
+@reordered
+def x_squared_y(x, y):
+    return x * x * y
+
+
+class Twice:
+    """A class decorator handing on ``*args[1:]``."""
+
+    def __init__(self, fn):
+        functools.update_wrapper(self, fn)
+        self.fn = fn
+
+    def __call__(self, *args, **kwargs):
+        return self.fn(*args, **kwargs) + 1.5 * self.fn(args[0] + 1.5, *args[1:], **kwargs)
+
+
+@Twice
+def tanh_dot(x, y):
+    return np.dot(np.tanh(x), np.tanh(x)) * y
+
+
 @functools.lru_cache(maxsize=None)
 def cached(x):
     return x * x

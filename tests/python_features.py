@@ -43,3 +43,33 @@ def clip_unit(g):
 def clipped_gradient(x):
     y = sourcead.on_gradient(x * x, clip_unit)
     return np.sum(y * 3.0)
+
+
+def pairs_loop(pairs):
+    s = 0.0
+    for a, b in pairs:
+        s = s + a * b * b
+    return s
+
+
+def enumerated_pairs(x, y):
+    pairs = [(x, y), (y, x * x)]
+    s = 0.0
+    for k, (a, b) in enumerate(pairs):
+        s = s + (k + 1) * a * b
+    return s
+
+
+def enumerated_zip(w, v):
+    s = 0.0
+    for k, (a, b) in enumerate(zip(w, v[::-1])):
+        s = s + (k + 1.0) * a * np.sin(b)
+    return s
+
+
+def nested_zip_target(xs, cs):
+    pairs = [(xs[0], xs[1]), (xs[1], xs[2])]
+    s = 0.0
+    for (a, b), c in zip(pairs, cs):
+        s = s + a * b * c
+    return s

@@ -256,6 +256,30 @@ def test_class_decorator():
     assert sourcead.grad(lv.calls_clipped, wrt=(0, 1))(0.5, 3.0) == (6.0, 2.0)
 
 
+def test_wrappers_handing_on_slices_of_their_arguments():
+    """``fn(g(args[0]), *args[1:], **kwargs)``: a starred slice of ``*args`` with constant
+    bounds is the arguments it names (checked exactly, by differences, in every mode)."""
+    x = np.array([0.3, -0.5, 1.1])
+    dx, dy = sourcead.grad(lv.product_sum, wrt=(0, 1))(x, 1.5, z=3.0)
+    np.testing.assert_allclose(dx, 1.5 + 0.5 * 1.5 * np.cos(x), rtol=1e-14)
+    assert dy == pytest.approx(np.sum(x) + 0.5 * np.sum(np.sin(x)) + 1.5 * 3.0, rel=1e-14)
+    # x_squared_y wrapped: y*y*x + (x*x*y)**2
+    u, v = 1.3, 0.7
+    exact = (v * v + 4 * u ** 3 * v * v, 2 * u * v + 2 * u ** 4 * v)
+    for mode in ("reverse", "forward"):
+        got = sourcead.grad(lv.x_squared_y, wrt=(0, 1), mode=mode)(u, v)
+        np.testing.assert_allclose(got, exact, rtol=1e-14, err_msg=mode)
+        np.testing.assert_allclose(got, sourcead.numeric_grad(lv.x_squared_y, u, v, wrt=(0, 1)),
+                                   rtol=1e-7, err_msg=mode)
+    assert sourcead.hessian(lv.x_squared_y)(u, v) == pytest.approx(12 * u * u * v * v, rel=1e-14)
+    y = np.array([0.2, 0.4])
+    got = sourcead.grad(lv.tanh_dot)(y, 2.0)
+    exact = 2 * 2.0 * (np.tanh(y) / np.cosh(y) ** 2 + 1.5 * np.tanh(y + 1.5) / np.cosh(y + 1.5) ** 2)
+    np.testing.assert_allclose(got, exact, rtol=1e-13)
+    np.testing.assert_allclose(sourcead.jvp(lv.tanh_dot)(y, 2.0, np.ones(2))[1], np.sum(exact),
+                               rtol=1e-13)
+
+
 def test_decorator_sourcead_cannot_read_is_refused():
     with pytest.raises(sourcead.SourceADError, match="__wrapped__"):
         sourcead.grad(lv.cached)(2.0)

@@ -135,3 +135,23 @@ def test_jacobian_scalar_in_and_out() -> None:
     jv = numeric_jacobian(lambda t: np.array([t, t * t, math.exp(t)]), 0.5)
     assert jv.shape == (3,)
     np.testing.assert_allclose(jv, [1.0, 1.0, math.exp(0.5)], rtol=RTOL)
+
+
+def test_gradient_with_respect_to_lists_tuples_and_dicts() -> None:
+    """Nested like the argument, as sourcead.grad returns it; the caller's nest is untouched."""
+    params = {"a": 2.0, "w": np.array([[1.0, 2.0]]), "t": (3.0, [4.0, -1.0])}
+
+    def loss(p: dict) -> float:
+        return p["a"] * np.sum(p["w"] ** 2) + p["t"][0] * p["t"][1][0] * p["t"][1][1]
+
+    g = numeric_grad(loss, params)
+    assert set(g) == {"a", "w", "t"} and isinstance(g["t"], tuple) and isinstance(g["t"][1], list)
+    assert g["a"] == pytest.approx(5.0, rel=RTOL)
+    np.testing.assert_allclose(g["w"], [[4.0, 8.0]], rtol=RTOL)
+    assert g["t"][0] == pytest.approx(-4.0, rel=RTOL)
+    np.testing.assert_allclose(g["t"][1], [-3.0, 12.0], rtol=RTOL)
+    assert params["a"] == 2.0 and params["t"] == (3.0, [4.0, -1.0])
+    gx, gy = numeric_grad(lambda xs, ys: sum(a * b for a, b in zip(xs, ys)), [1.0, 2.0],
+                          (3.0, 4.0), wrt=(0, 1))
+    np.testing.assert_allclose(gx, [3.0, 4.0], rtol=RTOL)
+    assert isinstance(gy, tuple) and gy == pytest.approx((1.0, 2.0), rel=RTOL)

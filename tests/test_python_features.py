@@ -72,3 +72,30 @@ def test_register_source_for_a_function_made_by_exec():
     exec(text, namespace)
     made = sourcead.register_source(namespace["made"], text)
     assert sourcead.grad(made)(2.0) == pytest.approx(12.0)
+
+
+# ---- loops over several targets: for a, b in pairs; for k, (a, b) in enumerate(zip(...)) --------
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_loops_over_several_targets(mode):
+    grad = lambda f, wrt=0: sourcead.grad(f, wrt=wrt, mode=mode)   # noqa: E731
+    g = grad(pf.pairs_loop)([(1.0, 2.0), (3.0, 4.0)])
+    assert g == [(4.0, 4.0), (16.0, 24.0)]                           # (b*b, 2ab) per pair
+    x, y = 1.5, 2.0                                                  # x*y + 2*y*x*x
+    assert grad(pf.enumerated_pairs, (0, 1))(x, y) == pytest.approx((y + 4 * x * y, x + 2 * x * x),
+                                                                    rel=1e-15)
+    w, v = np.array([0.3, -0.2, 0.7]), np.array([1.0, 2.0, 0.5])
+    k = np.arange(1.0, 4.0)
+    gw, gv = grad(pf.enumerated_zip, (0, 1))(w, v)
+    np.testing.assert_allclose(gw, k * np.sin(v[::-1]), rtol=1e-15)
+    np.testing.assert_allclose(gv, (k * w * np.cos(v[::-1]))[::-1], rtol=1e-15)
+    np.testing.assert_allclose((gw, gv), sourcead.numeric_grad(pf.enumerated_zip, w, v, wrt=(0, 1)),
+                               rtol=1e-8)
+    xs, cs = np.array([1.0, 2.0, 3.0]), [0.5, -1.0]
+    np.testing.assert_allclose(grad(pf.nested_zip_target)(xs, cs),
+                               [2.0 * 0.5, 1.0 * 0.5 + 3.0 * -1.0, 2.0 * -1.0], rtol=1e-15)
+
+
+def test_loops_over_several_targets_second_order():
+    h = sourcead.hessian(pf.enumerated_pairs, wrt=(0, 1))(1.5, 2.0)
+    assert np.allclose(np.array(h, dtype=float), [[4 * 2.0, 1 + 4 * 1.5], [1 + 4 * 1.5, 0.0]])

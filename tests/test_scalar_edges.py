@@ -89,3 +89,27 @@ def test_the_function_raising_is_not_hidden():
     with pytest.raises((sourcead.SourceADError, ValueError)) as info:   # (refused, or raised)
         sourcead.grad(checks)(-1.0)
     assert isinstance(info.value, sourcead.SourceADError) or str(info.value) == "negative input"
+
+
+def norm_plus_sum(x):
+    return np.linalg.norm(x) + np.sum(x)
+
+
+def row_norms(x):
+    return np.sum(np.linalg.norm(x, axis=1) * np.array([1.0, 2.0]))
+
+
+@pytest.mark.parametrize("f, x, expected", [
+    (norm_plus_sum, np.zeros(3), np.ones(3)),
+    (row_norms, np.array([[0.0, 0.0], [3.0, 4.0]]), np.array([[0.0, 0.0], [1.2, 1.6]])),
+])
+def test_the_2_norm_at_the_zero_vector_has_slope_zero(f, x, expected):
+    """The 2-norm has no gradient at 0; sourcead gives 0 there (the least subgradient, what
+    ``np.sign`` gives for ``abs`` and central differences find), never 0 / 0 = NaN."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")   # no "invalid value" warning either
+        got = {"reverse": sourcead.grad(f)(x), "forward": sourcead.grad(f, mode="forward")(x),
+               "vjp": sourcead.vjp(f)(x, 1.0)[1]}
+    for mode, value in got.items():
+        np.testing.assert_array_equal(value, expected, err_msg=mode)
+    np.testing.assert_allclose(sourcead.numeric_grad(f, x), expected, atol=1e-6)

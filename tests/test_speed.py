@@ -14,16 +14,27 @@ import numpy as np
 import pytest
 
 import sourcead
+from sourcead.naming import plainly
 from sourcead.optimize import (fold_negations, free_arrays, fuse_scatters, inline_single_uses,
                                share_common, simplify_signs)
+from sourcead.rules.template import stmts as template_stmts
 
 import models
 
 
+def _marked(source: str) -> gast.Module:
+    """Code as sourcead writes it: its helpers' names marked (``$scatter``, see naming)."""
+    return gast.Module(body=template_stmts(textwrap.dedent(source)), type_ignores=[])
+
+
+def _text(node: gast.AST) -> str:
+    return astor.to_source(gast.gast_to_ast(plainly(node))).strip()
+
+
 def _fused(source: str) -> str:
-    fn = gast.parse(textwrap.dedent(source)).body[0]
+    fn = _marked(source).body[0]
     fn.body = fuse_scatters(fn.body)
-    return astor.to_source(gast.gast_to_ast(fn)).strip()
+    return _text(fn)
 
 
 FUSIONS = {
@@ -621,9 +632,9 @@ SPREADS = {
 @pytest.mark.parametrize("before, dims, after", SPREADS.values(), ids=list(SPREADS))
 def test_drop_spreads(before, dims, after):
     from sourcead.optimize import drop_spreads
-    module = gast.parse(before)
+    module = _marked(before)
     module.body = drop_spreads(module.body, _kinds(**dims))
-    assert astor.to_source(gast.gast_to_ast(module)).strip() == after
+    assert _text(module) == after
     rng = np.random.default_rng(0)
     env = {"x": rng.standard_normal((3, 4)), "s": rng.standard_normal(3), "c": 0.7,
            "v": rng.standard_normal((3, 1)), "w": rng.standard_normal((3, 4)) if dims.get("w") != "n"
@@ -638,10 +649,10 @@ def test_drop_spreads(before, dims, after):
 
 def test_a_number_spread_read_once_by_another_spread_is_passed_on():
     from sourcead.optimize import drop_spreads
-    module = gast.parse("t = unreduce(c * k, s)\nu = 2.0\ny = unreduce(t, x, 1) * w\n")
+    module = _marked("t = unreduce(c * k, s)\nu = 2.0\ny = unreduce(t, x, 1) * w\n")
     module.body = drop_spreads(module.body, _kinds(x="nn", w="same", s="n"))
-    assert astor.to_source(gast.gast_to_ast(module)).strip() == "u = 2.0\ny = c * k * w"
-    module = gast.parse("t = unreduce(c * k, s)\nk = 2.0\ny = unreduce(t, x, 1) * w\n")
-    untouched = astor.to_source(gast.gast_to_ast(module)).strip()
+    assert _text(module) == "u = 2.0\ny = c * k * w"
+    module = _marked("t = unreduce(c * k, s)\nk = 2.0\ny = unreduce(t, x, 1) * w\n")
+    untouched = _text(module)
     module.body = drop_spreads(module.body, _kinds(x="nn", w="same", s="n"))
-    assert astor.to_source(gast.gast_to_ast(module)).strip() == untouched  # k changed between
+    assert _text(module) == untouched  # k changed between

@@ -7,6 +7,7 @@ import astor
 import gast
 import pytest
 
+from sourcead.naming import plainly
 from sourcead.normalize import normalize
 from sourcead.parse import parse_function
 
@@ -24,7 +25,7 @@ def load(tmp_path, source: str, name: str = "f"):
 
 def normalized(tmp_path, source: str) -> str:
     tree = normalize(parse_function(load(tmp_path, source)))
-    return astor.to_source(gast.gast_to_ast(tree)).strip()
+    return astor.to_source(gast.gast_to_ast(plainly(tree))).strip()  # `$np` read as `np`
 
 
 CASES = {

@@ -13,6 +13,10 @@ user's file, line and construct. The core language guarantees:
 * no augmented assignment, tuple targets, ternaries, ``and``/``or``, ``continue``, early
   ``return`` or ``break`` in the middle of a body: jumps become flags that guard the rest
   of the block (``if not broke: ...``), so every block runs straight through;
+* ``y op= v`` is ``y = y op v`` (exact for a float; for an array, which NumPy changes in
+  place, the alias analysis ``analyze.aliases`` refuses where another name would see it);
+  a NumPy call that writes into an array (``out=a``, ``a.fill(v)``, ``np.copyto(a, v)``,
+  ``a.sort()``) is the write ``a[...] = ...``;
 * a ``for`` over anything but ``range`` iterates over indices (``for i in range(len(xs))``);
 * a ``while`` test is a name recomputed at the end of the body;
 * variables assigned only in straight-line top-level code get one name per value
@@ -20,8 +24,9 @@ user's file, line and construct. The core language guarantees:
 * every statement keeps the line number of the user's statement it came from.
 
 Each pass lives in its own module, run in the order ``normalize`` shows. The refusals that
-need the analysis' kinds (``refuse_*``, in ``checks``) are run by ``api``; ``in_place`` and
-``is_write`` (in ``writes``) tell the transformations how a write into an array looks.
+need the analysis' kinds (``refuse_dict_iteration``, and the alias analysis in
+``analyze.aliases``) are run by the pipeline; ``in_place`` and ``is_write`` (in ``writes``)
+tell the transformations how a write into an array looks.
 """
 from __future__ import annotations
 
@@ -33,8 +38,8 @@ import gast
 from ..naming import Namer
 from ..parse import Parsed
 from ..rules.template import names_in
-from .checks import (check_writes, refuse_dict_iteration, refuse_parameter_writes,
-                     refuse_shared_augmented, refuse_stale_views)
+from .checks import check_writes, refuse_dict_iteration
+from .common import marked_references
 from .comprehensions import desugar_comprehensions, expand_lists
 from .desugar import check_stacks, desugar_block
 from .fence import fence, without_frees
@@ -44,8 +49,7 @@ from .partials import inline_local_partials
 from .rename import rename_straight_line, replace_tuples
 from .writes import in_place, is_write
 
-__all__ = ["normalize", "refuse_dict_iteration", "refuse_parameter_writes",
-           "refuse_shared_augmented", "refuse_stale_views", "in_place", "is_write"]
+__all__ = ["normalize", "refuse_dict_iteration", "in_place", "is_write"]
 
 
 def normalize(parsed: Parsed) -> gast.FunctionDef:
@@ -53,6 +57,7 @@ def normalize(parsed: Parsed) -> gast.FunctionDef:
     fn, env = copy.deepcopy(parsed.tree), parsed.env
     fn = without_frees(fn, env)
     fence(fn, env)
+    fn = marked_references(fn, env)
     # temporaries never take a global's or a builtin's name (`max = x.max()` would shadow)
     namer = Namer(names_in(fn) | set(env.globals) | set(env.closure) | set(vars(builtins)))
     fn = inline_local_partials(fn, env, namer)

@@ -4,18 +4,21 @@ In: gast nodes of the function being normalized and its Environment.
 Out: ``error``, the ``UnsupportedSyntaxError`` that names the user's file, line and
 construct; ``_located``, which gives generated statements the user's line; ``_load`` and
 ``_walk_stmts``; the recognisers of a list used as a stack (``t.append(v)``, ``t.pop()``);
-``own_helper``, which refuses a name of the user's spelled like a helper normalize writes;
-and ``RESULT``, the name of the returned value.
+``marked_references``, which writes a free name that holds NumPy, math or one of sourcead's
+helpers marked, as sourcead's own code names them; and ``RESULT``, the name of the returned
+value.
 """
 from __future__ import annotations
 
+import builtins
 import copy
 
 import gast
 
 from ..errors import UnsupportedSyntaxError
+from ..naming import marked_name_of
 from ..parse import Environment
-from ..rules.template import walk
+from ..rules.template import name_nodes, walk
 
 
 RESULT = "out"
@@ -39,13 +42,21 @@ def _is_stack_push(call: gast.expr) -> bool:
             and len(call.args) == 1 and not call.keywords)
 
 
-def own_helper(ident: str, node: gast.AST, env: Environment, use: str) -> None:
-    """Normalize writes some constructs with sourcead's helpers (``with_item``, ``keys_of``,
-    ``with_key``); a name of yours that is spelled the same would be called instead."""
-    from .. import runtime
-    if env.lookup(ident) is not runtime.HELPERS[ident]:
-        raise error(node, env, f"name `{ident}` of yours", f"rename your `{ident}`: sourcead "
-                    f"uses the name for {use}")
+def marked_references(fn: gast.FunctionDef, env: Environment) -> gast.FunctionDef:
+    """A free name that holds NumPy, math or one of sourcead's helpers (the ``np`` of
+    ``np.sin(x)``; in generated code read again, ``unreduce`` or ``zeros_like_``) is written
+    marked (``$np``, ``$unreduce``), the way rules and normalize write them: the passes then
+    know each by one spelling, and ``emit`` spells it where it is free. A local name is
+    never marked, nor anything else of the user's (a function of theirs called
+    ``zeros_like`` stays theirs)."""
+    for n in name_nodes(fn):
+        if n.ctx.__class__ is not gast.Load:
+            continue
+        marked = marked_name_of(env.lookup_quiet(n.id))
+        if marked is not None:
+            env.lookup(n.id)  # recorded: the derivative checks that the name still holds it
+            n.id = marked
+    return fn
 
 
 def _load(node: gast.expr) -> gast.expr:
@@ -69,3 +80,14 @@ def _walk_stmts(stmts: list[gast.stmt]):
         yield s
         for field_name in ("body", "orelse"):
             yield from _walk_stmts(getattr(s, field_name, []) or [])
+
+
+def enumerated_zip(it: gast.expr, target: gast.expr, env: Environment) -> bool:
+    """``for k, (a, b) in enumerate(zip(xs, ys))``: one index, one name per sequence."""
+    return (isinstance(it, gast.Call) and not it.keywords and len(it.args) == 1
+            and env.resolve(it.func) is builtins.enumerate
+            and isinstance(it.args[0], gast.Call) and not it.args[0].keywords
+            and env.resolve(it.args[0].func) is builtins.zip
+            and isinstance(target, gast.Tuple) and len(target.elts) == 2
+            and isinstance(target.elts[1], gast.Tuple)
+            and len(target.elts[1].elts) == len(it.args[0].args) >= 2)

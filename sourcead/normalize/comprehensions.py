@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 
 import gast
 
-from ..naming import Namer
+from ..naming import Namer, mark
 from ..parse import Environment
 from ..parse import MISSING
 from ..rules.template import name_nodes, walk, assign, const, name, names_in, substitute
-from .common import _located, error, own_helper
+from .common import _located, error
 
 
 _GENERATOR_HINT = "write the loop out with a `for` statement"
@@ -94,8 +94,7 @@ class _ComprehensionLifter(gast.NodeTransformer):
         key = targets[0].id if kind != "values" else self.namer.fresh("key")
         reads = [] if kind == "keys" else [assign(targets[-1].id, gast.Subscript(
             value=copy.deepcopy(mapping), slice=name(key), ctx=gast.Load()))]
-        own_helper("keys_of", s, self.env, "loops over a dict")
-        keys = gast.Call(func=name("keys_of"), args=[mapping], keywords=[])
+        keys = gast.Call(func=name(mark("keys_of")), args=[mapping], keywords=[])
         return _located([gast.For(target=name(key, store=True), iter=keys,
                                   body=_located(reads, s) + s.body, orelse=[],
                                   type_comment=None)], s)[0]
@@ -113,9 +112,8 @@ class _ComprehensionLifter(gast.NodeTransformer):
                             args=[n.elt], keywords=[])), "list")
 
     def visit_DictComp(self, node):
-        own_helper("with_key", node, self.env, "dict comprehensions")
         return self.lifted(node, gast.Dict(keys=[], values=[]), lambda t, n: assign(t, gast.Call(
-            func=name("with_key"), args=[name(t), n.key, n.value], keywords=[])), "dict")
+            func=name(mark("with_key")), args=[name(t), n.key, n.value], keywords=[])), "dict")
 
     def visit_GeneratorExp(self, node):
         raise error(node, self.env, "generator expression", "use it directly inside `sum(...)`, "

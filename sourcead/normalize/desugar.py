@@ -5,7 +5,10 @@ Out: ``desugar_block`` returns the same program without augmented assignment, ch
 tuple targets, annotated assignments, ``pass``, transparent ``with`` blocks, docstrings and
 bare constants: every target is a name or a write ``a[i] = v`` into an array, and the only
 statements kept for their effect are ``print(...)`` and a list's ``append``/``pop``. A
-discarded value or an unsupported target is refused with the user's line.
+NumPy call that writes into an array (``f(..., out=a)``, ``a.fill(v)``, ``np.copyto(a, v)``,
+``a.sort()``) becomes that write, ``a[...] = ...``; other calls that change an array in place
+(``a.put(i, v)``), a discarded value and an unsupported target are refused with the user's
+line.
 ``check_stacks`` returns nothing; it refuses lists that are appended to but not made in
 the function, or that get a second name.
 """
@@ -19,7 +22,8 @@ import gast
 from ..naming import Namer
 from ..parse import Environment
 from ..rules.template import walk, assign, const, name, names_in
-from .common import _is_stack_pop, _is_stack_push, _load, _located, error
+from .common import _is_stack_pop, _is_stack_push, _load, _located, enumerated_zip, error
+from .writes import is_mutator, performed_write, refused_mutator, write_statement
 
 
 def desugar_block(stmts: list[gast.stmt], env: Environment, namer: Namer) -> list[gast.stmt]:
@@ -47,6 +51,8 @@ def desugar_stmt(s: gast.stmt, env: Environment, namer: Namer) -> list[gast.stmt
             gast.Assign(targets=[s.target], value=s.value, type_comment=None), env, namer)
     if isinstance(s, gast.Assign):
         return desugar_assign(s, env, namer)
+    if isinstance(s, gast.For):
+        s = unpacked_in_body(s, env, namer)
     for field_name in ("body", "orelse"):
         if hasattr(s, field_name):
             setattr(s, field_name, desugar_block(getattr(s, field_name), env, namer))
@@ -60,6 +66,11 @@ def desugar_expr_stmt(s: gast.Expr, env: Environment) -> list[gast.stmt]:
         return [s]
     if _is_stack_push(s.value):  # `tape.append(v)`: a list used as a stack (see analyze)
         return [s]
+    write = performed_write(s.value, env)   # `np.sin(a, out=a)`, `a.fill(v)`: `a[...] = ...`
+    if write is not None:
+        return [write_statement(*write)]
+    if is_mutator(s.value, env):   # `a.put(i, v)`: refused with the value-making spelling
+        raise refused_mutator(s.value, env, s)
     raise error(s, env, "statement whose value is discarded",
                 "a call used only for its side effect may change state sourcead cannot see; "
                 "assign its result, or move it outside the differentiated function")
@@ -72,6 +83,10 @@ def desugar_assign(s: gast.Assign, env: Environment, namer: Namer) -> list[gast.
         return desugar_assign(gast.Assign(targets=[first], value=s.value, type_comment=None),
                               env, namer) + [x for r in rest for x in desugar_assign(r, env, namer)]
     target = s.targets[0]
+    write = performed_write(s.value, env, used=True)   # `r = np.add(a, b, out=o)`
+    if write is not None:
+        return [write_statement(*write)] + desugar_assign(
+            gast.Assign(targets=[target], value=name(write[0]), type_comment=None), env, namer)
     if isinstance(target, (gast.Tuple, gast.List)):
         return unpack(target, s.value, env, namer)
     _check_target(target, env)
@@ -144,3 +159,35 @@ def _check_target(target: gast.expr, env: Environment) -> None:
     if not isinstance(target, gast.Name):
         raise error(target, env, f"assignment to this target ({type(target).__name__})",
                     "assign to a plain name")
+
+
+def unpacked_in_body(s: gast.For, env: Environment, namer: Namer) -> gast.For:
+    """A loop's target as names the loop binds, unpacked by the body's first statements:
+    ``for a, b in pairs`` -> ``for ab in pairs: a, b = ab``, and a nested target
+    (``for (a, b), c in zip(pairs, cs)``) -> ``for ab, c in ...: a, b = ab``, so that one
+    plain tuple assignment does the unpacking (kinds, lengths and errors as it has them). Only
+    ``zip`` and ``enumerate`` bind several names themselves; ``enumerate(zip(xs, ys))`` binds
+    the index and one name per sequence (the flattener reads them by index)."""
+    if not isinstance(s.target, gast.Tuple):
+        return s
+    it, elts = s.iter, s.target.elts
+    helper = env.resolve(it.func) if isinstance(it, gast.Call) and not it.keywords else None
+    unpack: list[gast.stmt] = []
+
+    def bound(target: gast.expr) -> gast.expr:
+        if isinstance(target, gast.Name):
+            return target
+        base = "".join(n.id for n in walk(target) if isinstance(n, gast.Name))[:16]
+        fresh = namer.fresh(base or "item")
+        unpack.append(gast.Assign(targets=[target], value=name(fresh), type_comment=None))
+        return name(fresh, store=True)
+    if enumerated_zip(it, s.target, env):
+        pairs = gast.Tuple(elts=[bound(t) for t in elts[1].elts], ctx=gast.Store())
+        targets = [bound(elts[0]), pairs]
+    elif helper in (builtins.zip, builtins.enumerate):
+        targets = [bound(t) for t in elts]
+    else:
+        targets = [bound(s.target)]
+    target = targets[0] if len(targets) == 1 else gast.Tuple(elts=targets, ctx=gast.Store())
+    return _located([gast.For(target=target, iter=it, body=_located(unpack, s) + s.body,
+                              orelse=s.orelse, type_comment=None)], s)[0]

@@ -17,10 +17,10 @@ import copy
 
 import gast
 
-from ..naming import Namer, describe
+from ..naming import Namer, describe, mark
 from ..parse import Environment
 from ..rules.template import walk, assign, const, index_value, name
-from .common import RESULT, _located, error
+from .common import RESULT, _located, enumerated_zip, error
 from .writes import WRITE
 
 
@@ -133,7 +133,7 @@ class Flattener:
         index = self.namer.fresh("i" if s.target.id != "i" else "k")
         element = assign(s.target.id, gast.Subscript(value=copy.deepcopy(seq), slice=name(index),
                                                      ctx=gast.Load()))
-        rng = gast.Call(func=name("range"), args=[gast.Call(func=name("len"), args=[seq],
+        rng = gast.Call(func=name(mark("range")), args=[gast.Call(func=name(mark("len")), args=[seq],
                                                             keywords=[])], keywords=[])
         len_tmp = self.namer.fresh(f"len_{seq.id}")
         pre = pre + [assign(len_tmp, rng.args[0])]
@@ -149,6 +149,10 @@ class Flattener:
             return None
         helper = self.env.resolve(it.func)
         targets = s.target.elts if isinstance(s.target, gast.Tuple) else [s.target]
+        if enumerated_zip(it, s.target, self.env) and all(
+                isinstance(t, gast.Name) for t in [targets[0], *targets[1].elts]):
+            return self._indexed(s, [t.id for t in targets[1].elts], it.args[0].args,
+                                 index=targets[0].id)
         if not all(isinstance(t, gast.Name) for t in targets):
             return None
         if helper is builtins.reversed and len(it.args) == 1 and isinstance(s.target, gast.Name):
@@ -175,10 +179,10 @@ class Flattener:
                 pre.append(_located([assign(tmp, seq)], s)[0])
                 seq = name(tmp)
             seqs.append(seq)
-        lengths = [gast.Call(func=name("len"), args=[copy.deepcopy(q)], keywords=[]) for q in seqs]
-        count = lengths[0] if len(lengths) == 1 else gast.Call(func=name("min"), args=lengths,
+        lengths = [gast.Call(func=name(mark("len")), args=[copy.deepcopy(q)], keywords=[]) for q in seqs]
+        count = lengths[0] if len(lengths) == 1 else gast.Call(func=name(mark("min")), args=lengths,
                                                                keywords=[])
-        rng = gast.Call(func=name("range"), args=[count], keywords=[])
+        rng = gast.Call(func=name(mark("range")), args=[count], keywords=[])
         rng = _reverse(rng) if reverse else rng
         reads = [assign(n, gast.Subscript(value=copy.deepcopy(q), ctx=gast.Load(),
                                           slice=_from_end(q, index) if back and not reverse
@@ -205,7 +209,7 @@ class Flattener:
     def range_atoms(self, node: gast.expr) -> tuple[list[gast.stmt], gast.expr]:
         if isinstance(node, gast.Call):
             pre, args = self.atoms(node.args)
-            return pre, gast.Call(func=name("range"), args=args, keywords=[])
+            return pre, gast.Call(func=name(mark("range")), args=args, keywords=[])
         pre, value = self.range_atoms(node.value)
         pre2, index = self.index(node.slice)
         return pre + pre2, gast.Subscript(value=value, slice=index, ctx=gast.Load())
@@ -398,7 +402,7 @@ def _is_sum_of_literal(node: gast.Call, env: Environment) -> bool:
 
 def _from_end(seq: gast.Name, index: str) -> gast.expr:
     """``len(seq) - 1 - index``: position ``index`` counted from the end."""
-    length = gast.Call(func=name("len"), args=[name(seq.id)], keywords=[])
+    length = gast.Call(func=name(mark("len")), args=[name(seq.id)], keywords=[])
     last = gast.BinOp(left=length, op=gast.Sub(), right=const(1))
     return gast.BinOp(left=last, op=gast.Sub(), right=name(index))
 

@@ -726,7 +726,7 @@ def _runtime_rows() -> dict:
                                            tangents={"v": "tensordot_each_right(x, v_dot, y, axes)"}),
         runtime.split_each: Rule(params=("v", "indices_or_sections", "axis"), defaults={"axis": 0},
                                  tangents={"v": "split_each(v_dot, indices_or_sections, axis)"}),
-        np.ones_like: CONSTANT, np.zeros_like: CONSTANT,
+        np.ones_like: CONSTANT, np.zeros_like: CONSTANT, np.empty_like: CONSTANT,
         runtime.component: Rule(params=("v", "i"), tangents={"v": "component(v_dot, i)"},
                                 vector_tangents={"v": "component(v_dot, i)"},
                                 adjoints={"v": "with_component(0.0, i, g, v)"}),

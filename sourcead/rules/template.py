@@ -6,6 +6,11 @@ replaced by a deep copy of its substitute. Rules and passes build code this way 
 that what they generate is visible as Python text in the source of sourcead itself.
 ``fold_constants`` folds the constant arithmetic a template leaves behind when an argument
 is a constant (``2 * x ** (2 - 1)`` -> ``2 * x``).
+
+A template names sourcead's helpers, NumPy, math and builtins plainly (``unbroadcast(g, x)``,
+``np.cos(x)``, ``range(n)``); the parsed template holds them marked (``$unbroadcast``, ``$np``,
+``$range``, see ``naming``), so that nothing a user calls a variable can be taken for one of
+them (a placeholder spelled like one is still substituted). ``emit`` spells them.
 """
 from __future__ import annotations
 
@@ -15,13 +20,27 @@ from typing import Mapping, Union
 
 import gast
 
+from ..naming import BUILTINS, mark, marked_object, unmark
+
 Sub = Union[gast.AST, str, int, float, bool, None]
 
 
 @lru_cache(maxsize=None)
 def _parse(text: str, mode: str) -> gast.AST:
     tree = gast.parse(text)
+    for n in name_nodes(tree):
+        if n.id in _TEMPLATE_NAMES:
+            n.id = mark(n.id)
     return tree.body[0].value if mode == "expr" else tree
+
+
+def _template_names() -> frozenset[str]:
+    from .. import runtime
+    return frozenset(runtime.HELPERS) | frozenset(BUILTINS) | {"np", "math"}
+
+
+_TEMPLATE_NAMES = _template_names()
+SLICE = mark("slice")
 
 
 class _FieldsBackward(dict):
@@ -171,9 +190,10 @@ class _Substitute(gast.NodeTransformer):
         self.subs = subs
 
     def visit_Name(self, node: gast.Name):
-        if node.id not in self.subs:
+        key = node.id if node.id in self.subs else unmark(node.id)
+        if key not in self.subs:
             return node
-        new = as_node(self.subs[node.id])
+        new = as_node(self.subs[key])
         if isinstance(new, gast.Name):
             new.ctx = node.ctx
         return new
@@ -269,14 +289,11 @@ def without_defaults(node: gast.AST, defaults: dict, operation_function=None) ->
 
 def _template_callee(call: gast.Call):
     """The object a template call names: a sourcead helper, or ``np.f`` / ``math.f``."""
-    from .. import runtime
-    import math
-    import numpy as np
     func = call.func
     if isinstance(func, gast.Name):
-        return runtime.HELPERS.get(func.id)
+        return marked_object(func.id)
     if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name):
-        module = {"np": np, "math": math}.get(func.value.id)
+        module = marked_object(func.value.id)
         return getattr(module, func.attr, None) if module is not None else None
     return None
 
@@ -299,7 +316,7 @@ def index_value(index: gast.expr) -> gast.expr:
     """Slice syntax as a value that can be passed to a function: ``slice(a, b, c)``."""
     if isinstance(index, gast.Slice):
         parts = [p if p is not None else const(None) for p in (index.lower, index.upper, index.step)]
-        return gast.Call(func=name("slice"), args=parts, keywords=[])
+        return gast.Call(func=name(SLICE), args=parts, keywords=[])
     if isinstance(index, gast.Tuple):
         return gast.Tuple(elts=[index_value(e) for e in index.elts], ctx=gast.Load())
     return copy.deepcopy(index)
@@ -308,7 +325,7 @@ def index_value(index: gast.expr) -> gast.expr:
 def index_syntax(value: gast.expr) -> gast.expr:
     """The inverse of ``index_value``: ``slice(1, None)`` -> ``1:``, for readable writes."""
     if isinstance(value, gast.Call) and isinstance(value.func, gast.Name) \
-            and value.func.id == "slice" and len(value.args) == 3 and not value.keywords:
+            and value.func.id == SLICE and len(value.args) == 3 and not value.keywords:
         parts = [None if isinstance(p, gast.Constant) and p.value is None else copy.deepcopy(p)
                  for p in value.args]
         return gast.Slice(lower=parts[0], upper=parts[1], step=parts[2])
@@ -344,11 +361,21 @@ def _exact_type(node: gast.AST, kind: type) -> bool:
     return isinstance(node, gast.Constant) and type(node.value) is kind
 
 
-def fold_constants(tree: gast.AST) -> gast.AST:
+def fold_constants(tree: gast.AST, keep_copies: bool = False) -> gast.AST:
     """``2 - 1`` -> ``1``, ``x ** 1`` -> ``x``, ``1 * x`` -> ``x``: what rule templates leave
-    behind when an argument is a constant (``2 * x ** (2 - 1)`` reads ``2 * x``)."""
+    behind when an argument is a constant (``2 * x ** (2 - 1)`` reads ``2 * x``).
+
+    ``keep_copies``: the code writes into arrays in place, so ``a = x * 1.0`` (a new array)
+    must not become ``a = x`` (a second name for ``x``, which a write into ``a`` changes)."""
 
     class Fold(gast.NodeTransformer):
+        def visit_Assign(self, node):
+            if keep_copies and isinstance(node.value, gast.BinOp):
+                folded = self.visit(node.value)
+                node.value = folded if not isinstance(folded, gast.Name) else node.value
+                return node
+            return self.generic_visit(node)
+
         def visit_BinOp(self, node):
             self.generic_visit(node)
             return self.fold(node)
