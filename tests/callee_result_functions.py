@@ -125,6 +125,24 @@ def a_branch_that_ignores_it(x, y):
     return np.dot(a, a) + y
 
 
+def spread_of(u, v):
+    return np.ones(3) * v             # u is not used: the result is an array all the same
+
+
+def a_result_made_of_the_other_argument(x, y):
+    a = spread_of(x, y)
+    return np.dot(a, a) + y
+
+
+def picked(u, v):
+    return np.where(u > 0.0, v, 0.0)  # u only chooses: no derivative through it
+
+
+def a_result_the_array_only_selects(x, y):
+    a = picked(x, y)
+    return np.dot(a, a) + np.sum(np.sin(x)) * y
+
+
 def _ss(x):
     return np.sum(np.sin(x) ** 2)
 
@@ -159,6 +177,10 @@ CASES = [
     (a_branch_that_ignores_it, (X, 0.7), lambda x, y: (np.sin(2 * x), 1.0)),
     (a_branch_that_ignores_it, (-X, 0.7),
      lambda x, y: (np.sin(2 * x) * y * y, 2 * y * _ss(x) + 1.0)),
+    (a_result_made_of_the_other_argument, (X, 0.7), lambda x, y: (np.zeros(3), 6 * y + 1.0)),
+    (a_result_made_of_the_other_argument, (0.4, 0.7), lambda x, y: (0.0, 6 * y + 1.0)),
+    (a_result_the_array_only_selects, (X, 0.7),
+     lambda x, y: (np.cos(x) * y, 2 * y * np.sum(x > 0.0) + np.sum(np.sin(x)))),
 ]
 
 

@@ -15,6 +15,7 @@ import sourcead
 import rule_check
 import callee_result_functions as callee
 import rebound_parameter_functions as rebound
+import number_made_array_functions as numbers
 
 
 def subsets(n: int):
@@ -69,6 +70,15 @@ def test_a_tuple_a_callee_returns_read_by_index(f, args, exact, wrt):
 def test_a_parameter_rebound_in_a_branch_or_a_loop(f, args, exact, wrt):
     """A value normalize named that copies a parameter (``a_new = b`` for ``b, a = a + b, b``)
     is not a second name for it: the parameter is bound on entry, then once more."""
+    every_mode(f, args, exact, wrt)
+
+
+@pytest.mark.parametrize("f, args, exact, wrt", [
+    pytest.param(f, args, exact, wrt, id=f"{f.__name__}-{k}-wrt{''.join(map(str, wrt))}")
+    for k, (f, args, exact) in enumerate(numbers.CASES) for wrt in subsets(len(args))])
+def test_a_numpy_call_that_makes_an_array_of_numbers(f, args, exact, wrt):
+    """``np.outer(y, y)`` of a float is an array: taken for a number, the gradient of a float
+    came back as an array."""
     every_mode(f, args, exact, wrt)
 
 

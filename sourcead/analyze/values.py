@@ -104,7 +104,9 @@ def _value_kind(value: gast.expr, kinds: Mapping[str, Kind], env: Environment,
         if op.rule.shape == "reduction" and len(_data_args(value, env)) == 1 and not (
                 isinstance(value, gast.Call) and value.keywords):
             return SCALAR  # a full reduction
-        return Kind("scalar") if all(k.tag in ("scalar", "int") for k in args) else UNKNOWN
+        if all(k.tag in ("scalar", "int") for k in args):
+            return ARRAY if operation_function(value, env) in _AXES_FROM_NUMBERS else SCALAR
+        return UNKNOWN
     call = user_call(value, env, kinds) if op.user is not None else None
     if call is not None and result_kind is not None:
         kind = result_kind(call, [value_kind(a, kinds, env, result_kind) for a in call.atoms])
@@ -120,6 +122,13 @@ def _tuple_kind(value: gast.Tuple, kinds: Mapping[str, Kind], env: Environment,
     elements_ = tuple(dataclasses.replace(k, like=None) for k in
                       (value_kind(e, kinds, env, result_kind) for e in value.elts))
     return Kind("other", structure=("tuple", elements_))
+
+
+# NumPy functions whose result has an axis even when every argument is a number
+# (``np.outer(y, y)`` is 1 x 1): taken for a number, a scalar's gradient came back an array
+_AXES_FROM_NUMBERS = (np.atleast_1d, np.atleast_2d, np.cumsum, np.cumprod, np.outer, np.ravel,
+                      np.repeat, np.tile, np.expand_dims)
+ARRAY = Kind("array")
 
 
 # ---- shape signatures of operations ---------------------------------------------------------
