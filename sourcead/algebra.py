@@ -17,6 +17,11 @@ exponents) over named values:
 The result replaces the original only when it is cheaper. It keeps the same set of array
 shapes, so broadcasting gives the same result shape. It divides by nothing the original did
 not divide by. The values are equal as real numbers; only rounding differs.
+
+The work per statement is bounded (``MAX_TERMS``, ``MAX_EXPONENT``, ``MAX_SUBSTITUTIONS``,
+``MAX_FOLDED``), so the pass takes time linear in the length of the function: in a chain of
+more than ``MAX_FOLDED`` single-use adjoints (``sin`` nested 50 deep), a simplification that
+would need all of them folded into one statement is not looked for.
 """
 from __future__ import annotations
 
@@ -25,7 +30,7 @@ from typing import Callable
 
 import gast
 
-from .rules.template import name_nodes, clone, walk
+from .rules.template import Structures, Transformer, name_nodes, clone, walk
 
 Monomial = tuple  # ((atom, exponent), ...), sorted by atom, exponents nonzero
 Poly = dict       # Monomial -> Fraction; no zero coefficients
@@ -34,6 +39,7 @@ MAX_TERMS = 32
 MAX_EXPONENT = 6
 MAX_ROUNDS = 12
 MAX_SUBSTITUTIONS = 12  # definitions expanded per expression: the chains that cancel are short
+MAX_FOLDED = 8   # single-use adjoints folded into one statement (tests and examples: 4 at most)
 
 
 class Unsupported(Exception):
@@ -512,132 +518,215 @@ def simplify_adjoints(fn: gast.FunctionDef, kinds: dict, adjoints: set[str],
     """Replace each adjoint assignment, together with the single-use adjoint temporaries it
     reads, by a cheaper equal expression where the algebra finds one (in place). A second
     round folds what the first left read once (``g = 2 * a; x_bar = g * x + g * x``)."""
-    if _simplify_round(fn, kinds, adjoints, pure):
-        _simplify_round(fn, kinds, adjoints, pure)
+    first = _simplify_round(fn, kinds, adjoints, pure, _Attempts())
+    if first.changed:   # (``first`` keeps the statements it folded alive: ids stay unique)
+        _simplify_round(fn, kinds, adjoints, pure, first.attempts)
 
 
-def _simplify_round(fn: gast.FunctionDef, kinds: dict, adjoints: set[str], pure) -> bool:
-    stable, order = _stable_names(fn)
+class _Attempts:
+    """Statements the algebra found nothing for, with the expression it tried (by structure):
+    the second round tries again only what changed. A failure is a function of the expression,
+    the definitions and the kinds; the definitions are forward values, which no round
+    changes (checked), and an adjoint folded away is never a name a result could use."""
+
+    def __init__(self):
+        self.structures = Structures()
+        self.failed: set[tuple[int, int]] = set()
+        self.simplifier: Simplifier | None = None
+        self.defined_by: dict[str, int] = {}   # each definition's node, by id, as last read
+
+    def simplifier_for(self, definitions: dict[str, gast.expr], scalars: frozenset) -> "Simplifier":
+        """The simplifier of these definitions: the last one if they are the same nodes
+        (no round rewrites a forward value), else a new one, and then no failure holds."""
+        defined_by = {v: id(value) for v, value in definitions.items()}
+        if self.simplifier is None or defined_by != self.defined_by \
+                or scalars != self.simplifier.names.scalars:
+            self.simplifier, self.defined_by = Simplifier(definitions, scalars), defined_by
+            self.failed.clear()
+        return self.simplifier
+
+
+def _simplify_round(fn: gast.FunctionDef, kinds: dict, adjoints: set[str], pure,
+                    attempts: _Attempts) -> "_Round":
+    loads, stores = _counts(fn)
+    stable, order = _stable_names(fn, stores)
     # forward values only: an adjoint read once is folded in below, where its statement goes
     scalars = frozenset(v for v, k in kinds.items() if k.tag in ("int", "scalar"))
-    simplifier = Simplifier({v: value for v, value in stable.items()
-                             if value is not None and v not in adjoints}, scalars)
-    loads, stores = _counts(fn, gast.Load), _counts(fn, gast.Store)
+    simplifier = attempts.simplifier_for({v: value for v, value in stable.items()
+                                          if value is not None and v not in adjoints}, scalars)
     single = {v for v in adjoints if loads.get(v) == 1 and stores.get(v) == 1}
     defined_at: dict[int, list[str]] = {}
     for v, k in order.items():
         defined_at.setdefault(k, []).append(v)
     available: set[str] = set(defined_at.get(-1, ()))
-    changed = []
-    folded: dict[int, gast.stmt] = {}   # statements folded into a later one (and removed), by id;
-    # the dict keeps them alive, so no new node can take one of their ids
-    for index, s in enumerate(list(fn.body)):
+    round_ = _Round(simplifier, kinds, adjoints, single, available, pure, attempts)
+    for index, s in enumerate(fn.body):
         available.update(defined_at.get(index - 1, ()))
-
-        def visit(stmts: list[gast.stmt], only: gast.stmt | None = None,
-                  at: int | None = None) -> None:
-            for k, t in enumerate(list(stmts)) if only is None else [(at, only)]:
-                if id(t) in folded:
-                    continue
-                for field_name in ("body", "orelse"):
-                    inner = getattr(t, field_name, None)
-                    if isinstance(inner, list) and inner and isinstance(inner[0], gast.stmt):
-                        visit(inner)
-                if isinstance(t, gast.Assign) and len(t.targets) == 1 \
-                        and isinstance(t.targets[0], gast.Name) and t.targets[0].id in adjoints:
-                    changed.append(_simplify_statement(stmts, _position(stmts, t, k), simplifier,
-                                                       kinds, single, available, pure, folded))
-
-        visit(fn.body, s, index)
-    return any(changed)
+        round_.visit(fn.body, [(index, s)])
+    # Folded statements leave their blocks only now: removing each at once rebuilt a block
+    # per fold (quadratic in a long function); until then lookups skip them.
+    if round_.folded:
+        _drop_folded(fn.body, round_.folded)
+    return round_
 
 
-def _position(stmts: list[gast.stmt], s: gast.stmt, was: int) -> int:
-    """Where ``s`` is, by identity (``list.index`` compares nodes with ``==``, slowly): at
-    ``was`` or before it, since statements only leave a block."""
-    for k in range(min(was, len(stmts) - 1), -1, -1):
-        if stmts[k] is s:
-            return k
-    raise ValueError("sourcead: a statement left its block")
+class _Round:
+    """One round over a function's blocks. Statements stay where they are during the round
+    (so positions hold); ``folded`` are those merged into a later one, skipped and removed at
+    the end (the dict keeps them alive, so no new node can take one of their ids)."""
+
+    def __init__(self, simplifier: Simplifier, kinds: dict, adjoints: set[str], single: set[str],
+                 available: set[str], pure, attempts: _Attempts):
+        self.simplifier, self.kinds, self.adjoints, self.single = simplifier, kinds, adjoints, single
+        self.available, self.pure, self.attempts = available, pure, attempts
+        self.folded: dict[int, gast.stmt] = {}
+        self.stores: dict[int, set[str]] = {}   # _stores of each statement, by id, this round
+        self.changed = False
+
+    def visit(self, stmts: list[gast.stmt], items=None) -> None:
+        for k, t in enumerate(stmts) if items is None else items:
+            if id(t) in self.folded:
+                continue
+            for field_name in ("body", "orelse"):
+                inner = getattr(t, field_name, None)
+                if isinstance(inner, list) and inner and isinstance(inner[0], gast.stmt):
+                    self.visit(inner)
+            if isinstance(t, gast.Assign) and len(t.targets) == 1 \
+                    and isinstance(t.targets[0], gast.Name) and t.targets[0].id in self.adjoints:
+                if _simplify_statement(stmts, k, self):
+                    self.changed = True
+
+    def stores_of(self, s: gast.stmt) -> set[str]:
+        """``_stores(s)``, computed once a round: a rewrite changes only assigned values."""
+        found = self.stores.get(id(s))
+        if found is None:
+            found = self.stores[id(s)] = _stores(s)
+        return found
 
 
-def _simplify_statement(block: list[gast.stmt], at: int, simplifier: Simplifier, kinds: dict,
-                        single: set[str], available: set[str], pure, folded: dict) -> bool:
+def _drop_folded(stmts: list[gast.stmt], folded: dict[int, gast.stmt]) -> None:
+    stmts[:] = [t for t in stmts if id(t) not in folded]
+    for t in stmts:
+        for field_name in ("body", "orelse"):
+            inner = getattr(t, field_name, None)
+            if isinstance(inner, list) and inner and isinstance(inner[0], gast.stmt):
+                _drop_folded(inner, folded)
+
+
+def _simplify_statement(block: list[gast.stmt], at: int, round_: "_Round") -> bool:
     s = block[at]
-    combined, used = _with_single_uses(block, at, single)
-    if any(isinstance(n, gast.Call) and not pure(n) for n in walk(combined)):
+    combined, used = _with_single_uses(block, at, round_)
+    if any(isinstance(n, gast.Call) and not round_.pure(n) for n in walk(combined)):
         return False
     if not any(isinstance(n, gast.BinOp) and isinstance(n.op, (gast.Mult, gast.Div))
                for n in walk(combined)):
         return False  # sums alone have nothing to cancel
-    out = simplifier.simplified(combined)
-    if out is None or operations(out) >= operations(combined):
+    attempt = (id(s), round_.attempts.structures.key(combined))
+    if attempt in round_.attempts.failed:
         return False
-    before, after = _names(combined), _names(out)
-    if not after - before <= available:
-        return False  # a name that does not hold its value here
-    if _shape_keys(before, kinds) != _shape_keys(after, kinds):
-        return False  # a different set of shapes may broadcast differently
-    if not _divisors(out) <= _divisors(combined):
-        return False  # a new division could raise where the original did not
+    out = _cheaper(combined, round_)
+    if out is None:
+        round_.attempts.failed.add(attempt)
+        return False
     s.value = out
-    folded.update((id(d), d) for d in used)
-    block[:] = [t for t in block if id(t) not in folded]
+    round_.folded.update((id(d), d) for d in used)
     return True
 
 
-def _with_single_uses(block: list[gast.stmt], at: int, single: set[str]):
-    """``block[at]``'s value with the single-use temporaries defined before it in the block
-    substituted (recursively), when nothing in between rebinds what they read."""
-    used: list[gast.stmt] = []
+def _cheaper(combined: gast.expr, round_: "_Round") -> gast.expr | None:
+    """A cheaper expression equal to ``combined`` that may replace it here, or None."""
+    out = round_.simplifier.simplified(combined)
+    if out is None or operations(out) >= operations(combined):
+        return None
+    before, after = _names(combined), _names(out)
+    if not after - before <= round_.available:
+        return None  # a name that does not hold its value here
+    if _shape_keys(before, round_.kinds) != _shape_keys(after, round_.kinds):
+        return None  # a different set of shapes may broadcast differently
+    if not _divisors(out) <= _divisors(combined):
+        return None  # a new division could raise where the original did not
+    return out
 
-    def expand(node: gast.expr, before: int) -> gast.expr:
-        for n in [n for n in name_nodes(node) if n.id in single]:
-            found = _definition_in(block, before, at, n.id)
+
+def _with_single_uses(block: list[gast.stmt], at: int, round_: "_Round"):
+    """``block[at]``'s value with the single-use temporaries defined before it in the block
+    substituted (recursively), when nothing in between rebinds what they read. At most
+    ``MAX_FOLDED`` definitions: a long chain of single uses (``sin`` nested deep) would
+    otherwise be expanded again, whole, for each of its statements."""
+    used: list[gast.stmt] = []
+    found_count = [0]   # definitions found so far, counted before expanding each one
+
+    def expand(node: gast.expr, before: int) -> tuple[gast.expr, bool]:
+        """``node`` expanded, and whether that is a copy (else it is ``node``: most
+        statements read no single-use temporary, and copying them all cost more than the
+        algebra's look at them)."""
+        copied = False
+        for n in [n for n in name_nodes(node) if n.id in round_.single]:
+            if found_count[0] >= MAX_FOLDED:
+                break
+            found = _definition_in(block, before, at, n.id, round_)
             if found is None:
                 continue
+            found_count[0] += 1
             k, d = found
-            value = expand(clone(d.value), k)
-            node = _replace_name(node, n.id, value)
+            value, fresh = expand(d.value, k)
+            if not copied:
+                node, copied = clone(node), True
+            node = _replace_name(node, n.id, value if fresh else clone(value))
             used.append(d)
-        return node
+        return node, copied
 
-    return expand(clone(block[at].value), at), used
+    return expand(block[at].value, at)[0], used
 
 
-def _definition_in(block: list[gast.stmt], before: int, at: int, var: str):
+def _definition_in(block: list[gast.stmt], before: int, at: int, var: str, round_: "_Round"):
     """The assignment of ``var`` last before ``block[before]``, if what it reads still holds
     the same values at ``block[at]``, where the substituted value is computed."""
+    folded = round_.folded
     for k in range(before - 1, -1, -1):
         s = block[k]
+        if id(s) in folded:
+            continue
         if isinstance(s, gast.Assign) and len(s.targets) == 1 \
                 and isinstance(s.targets[0], gast.Name) and s.targets[0].id == var:
             reads = _names(s.value) | {var}
-            if any(_stores(t) & reads for t in block[k + 1:at] if t is not block[before]):
+            if any(round_.stores_of(t) & reads for t in block[k + 1:at]
+                   if t is not block[before] and id(t) not in folded):
                 return None
             return k, s
-        if var in _stores(s):
+        if var in round_.stores_of(s):
             return None
     return None
 
 
 def _replace_name(node: gast.expr, var: str, value: gast.expr) -> gast.expr:
-    class Replace(gast.NodeTransformer):
+    """``node`` (changed in place) with ``value`` where it reads ``var`` (a copy of it after
+    the first place: ``var`` is read once, so normally there is no second)."""
+    placed = [False]
+
+    class Replace(Transformer):
         def visit_Name(self, n):
-            return clone(value) if n.id == var and isinstance(n.ctx, gast.Load) else n
+            if n.id != var or not isinstance(n.ctx, gast.Load):
+                return n
+            if placed[0]:
+                return clone(value)
+            placed[0] = True
+            return value
     return Replace().visit(node)
 
 
-def _stable_names(fn: gast.FunctionDef) -> tuple[dict, dict]:
+def _stable_names(fn: gast.FunctionDef, stores: dict[str, int]) -> tuple[dict, dict]:
     """Names that hold one value from their definition on: parameters never assigned, and
     names assigned once by a top-level statement (never written into, never rebound). Returns
     their arithmetic definitions (None where not arithmetic or reading an unstable name) and
     the index of the top-level statement that defines each (-1 for parameters)."""
-    stores = _counts(fn, gast.Store)
-    written = {n.value.id for n in walk(fn) if isinstance(n, gast.Subscript)
-               and isinstance(n.ctx, gast.Store) and isinstance(n.value, gast.Name)}
-    written |= {n.target.id for n in walk(fn) if isinstance(n, gast.AugAssign)
-                and isinstance(n.target, gast.Name)}
+    written = set()
+    for n in walk(fn):
+        if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store) \
+                and isinstance(n.value, gast.Name):
+            written.add(n.value.id)
+        elif isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name):
+            written.add(n.target.id)
     once = {v for v, c in stores.items() if c == 1} - written
     stable: dict[str, gast.expr | None] = {}
     order: dict[str, int] = {}
@@ -652,17 +741,22 @@ def _stable_names(fn: gast.FunctionDef) -> tuple[dict, dict]:
             arithmetic = all(isinstance(n, (gast.BinOp, gast.UnaryOp, gast.Name, gast.Constant,
                                             gast.Load, gast.operator, gast.unaryop))
                              for n in walk(s.value))
-            stable[var] = clone(s.value) if arithmetic and reads <= set(stable) else None
+            # (read, never changed: Simplifier takes each definition's polynomial at once)
+            stable[var] = s.value if arithmetic and all(r in stable for r in reads) else None
             order[var] = index
     return stable, order
 
 
-def _counts(fn: gast.FunctionDef, ctx) -> dict[str, int]:
-    counts: dict[str, int] = {}
+def _counts(fn: gast.FunctionDef) -> tuple[dict[str, int], dict[str, int]]:
+    """How many times each name is read, and assigned, in ``fn``."""
+    loads: dict[str, int] = {}
+    stores: dict[str, int] = {}
     for n in name_nodes(fn):
-        if n.ctx.__class__ is ctx:
+        counts = loads if n.ctx.__class__ is gast.Load else stores if n.ctx.__class__ is gast.Store \
+            else None
+        if counts is not None:
             counts[n.id] = counts.get(n.id, 0) + 1
-    return counts
+    return loads, stores
 
 
 def _stores(s: gast.stmt) -> set[str]:

@@ -269,7 +269,7 @@ def make_template(source: str, filename: str, code: CodeType, entry: str,
     statics, lifted = [], []
     for k, env in enumerate(envs):
         static, made = {}, {}
-        read_names = set().union(*[_names_of(by_function[n]) for n, e in owners.items()
+        read_names = set().union(*[names_of(by_function[n]) for n, e in owners.items()
                                    if e is env and n in by_function])
         _fill_namespace(k, env, read_names, static, made, writer)
         static["__file__"] = env.filename   # (where a refusal at run time points)
@@ -307,7 +307,7 @@ def _fill_namespace(k: int, env, read_names: set, static: dict, made: dict,
         if slot[0] == "made" and lifted is not None:
             made[ident] = Lifted(value.__code__, value.__name__, value.__defaults__,
                                  value.__kwdefaults__, lifted[0])
-            pending += sorted(_names_of(value.__code__) - done)
+            pending += sorted(names_of(value.__code__) - done)
             continue
         read = Read(env, slot, (), value)
         kind, _ = check_of(read)
@@ -318,12 +318,13 @@ def _fill_namespace(k: int, env, read_names: set, static: dict, made: dict,
         writer.store(k, ident, read)
 
 
-def _names_of(code: CodeType) -> set[str]:
-    """Global names a code object and the functions nested in it read."""
+def names_of(code: CodeType) -> set[str]:
+    """Global names a code object and the functions nested in it read (a comprehension is a
+    code object of its own before Python 3.12)."""
     names = set(code.co_names)
     for const in code.co_consts:
         if isinstance(const, CodeType):
-            names |= _names_of(const)
+            names |= names_of(const)
     return names
 
 

@@ -36,7 +36,7 @@ import gast
 import numpy as np
 
 from . import runtime
-from .bind import Template, make_template
+from .bind import Template, make_template, names_of
 from .naming import BUILTINS, MATH, NUMPY, Namer, mark, marked_object, unmark
 from .parse import MISSING, Environment
 from .reverse import COMMENT, is_comment
@@ -60,21 +60,29 @@ def to_source(functions: list[gast.FunctionDef]) -> str:
     comments: list[str] = []
     module = gast.Module(body=[_mark_comments(f, comments) for f in functions], type_ignores=[])
     text = astor.to_source(gast.gast_to_ast(module))
-    for k, c in enumerate(comments):
-        text = text.replace(_MARK.format(k), c, 1)
+    # one pass over the text (a replace per comment rescanned it: quadratic in its length)
+    text = _MARKED.sub(lambda m: comments[int(m.group(1))], text)
     return re.sub(r"\n{3,}", "\n\n\n", text)
 
 
+_MARKED = re.compile(_MARK.format(r"(\d+)"))
+
+
 def _mark_comments(fn: gast.FunctionDef, comments: list[str]) -> gast.FunctionDef:
-    class Marker(gast.NodeTransformer):
-        def visit_Expr(self, node):
-            if is_comment(node):
-                comments.append("#" + node.value.value[len(COMMENT) - 1:])
-                return gast.Expr(value=gast.Name(id=_MARK.format(len(comments) - 1),
-                                                 ctx=gast.Load(), annotation=None,
-                                                 type_comment=None))
-            return node
-    return Marker().visit(fn)
+    """Each comment statement (in place) -> a marker name; ``comments`` gets its text."""
+    for field_name in fn._fields:
+        block = getattr(fn, field_name, None)
+        if not isinstance(block, list):
+            continue
+        for k, s in enumerate(block):
+            if is_comment(s):
+                comments.append("#" + s.value.value[len(COMMENT) - 1:])
+                block[k] = gast.Expr(value=gast.Name(id=_MARK.format(len(comments) - 1),
+                                                     ctx=gast.Load(), annotation=None,
+                                                     type_comment=None))
+            elif isinstance(s, gast.AST) and not isinstance(s, gast.expr):
+                _mark_comments(s, comments)   # statements and handlers hold blocks
+    return fn
 
 
 def module_text(functions: list[gast.FunctionDef], names: "ModuleNames") -> str:
@@ -113,7 +121,7 @@ def helpers_needed(called: set[str]) -> list[str]:
     wanted = set(called)
     pending = sorted(wanted)
     while pending:
-        for name in _runtime_function(pending.pop()).__code__.co_names:
+        for name in names_of(_runtime_function(pending.pop()).__code__):
             if name not in wanted and _runtime_function(name) is not None:
                 wanted.add(name)
                 pending.append(name)

@@ -42,13 +42,18 @@ class Namer:
 
     def __init__(self, used: set[str]):
         self.used = set(used)
+        # base -> the suffix its last search ended at: names are only ever added, so every
+        # candidate before it is still taken (without this, the k-th ``t`` tries k names)
+        self._tried: dict[str, int] = {}
 
     def fresh(self, base: str) -> str:
         base = _sanitize(base)
-        candidate, k = base, 0
+        k = self._tried.get(base, 0)
+        candidate = f"{base}_{k}" if k else base
         while candidate in self.used or keyword.iskeyword(candidate):
             k += 1
             candidate = f"{base}_{k}"
+        self._tried[base] = k
         self.used.add(candidate)
         return candidate
 

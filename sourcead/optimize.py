@@ -16,11 +16,12 @@ from collections import Counter
 import gast
 
 from .algebra import simplify_adjoints
+from .block_index import INF, BlockIndex
 from .analyze import SCALAR, broadcast, has_shape_of, live_before
 from . import runtime
 from .naming import MATH, NUMPY, mark, unmark
 from .reverse import _is_unreduce, is_comment, without
-from .rules.template import Structures, name_nodes, walk, clone, fold_constants
+from .rules.template import Structures, Transformer, name_nodes, statements, walk, clone, fold_constants
 
 # calls that only compute a value (so an unused result can be dropped): sourcead's helpers
 # and builtins by their marked names (see naming: a user's function called ``zeros_like``
@@ -83,7 +84,7 @@ def optimize(functions: list[gast.FunctionDef], modules: set[str],
                                      primal_only=(own - inlinable, temporaries))
         if kinds and fn.name in kinds:
             fn.body = drop_spreads(fn.body, kinds[fn.name])
-        for s in (n for n in walk(fn) if isinstance(n, gast.Assign)):
+        for s in (n for n in statements(fn) if isinstance(n, gast.Assign)):
             if any(isinstance(n, gast.UnaryOp) and isinstance(n.op, gast.USub)
                    for n in walk(s.value)):
                 s.value = simplify_signs(s.value)
@@ -381,25 +382,29 @@ def fold_negations(stmts: list[gast.stmt], temporaries: set[str],
         for field_name in ("body", "orelse"):
             if hasattr(s, field_name):
                 setattr(s, field_name, fold_negations(getattr(s, field_name), temporaries, changes))
+    index = None   # built at the first negation: most blocks have none
     dropped: set[int] = set()
     for i, s in enumerate(stmts):
         if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
                 and s.targets[0].id in temporaries and isinstance(s.value, gast.UnaryOp)
                 and isinstance(s.value.op, gast.USub)):
             continue
+        index = index or BlockIndex(stmts)
         var, negated = s.targets[0].id, s.value.operand
-        for later in stmts[i + 1:]:
-            if (isinstance(later, gast.Assign) and isinstance(later.targets[0], gast.Name)
-                    and later.targets[0].id == var and isinstance(later.value, gast.BinOp)
-                    and isinstance(later.value.op, gast.Add)
-                    and isinstance(later.value.left, gast.Name) and later.value.left.id == var
-                    and var not in reads_of(later.value.right)):
-                later.value = gast.BinOp(left=later.value.right, op=gast.Sub(), right=negated)
-                dropped.add(id(s))
-                changes.add()
-                break
-            if var in _written(later) | reads_of(later) or _written(later) & reads_of(s):
-                break
+        # the first statement that uses or assigns v, or changes what e reads
+        j, _ = index.first_event(i, var, reads_of(s) | {var})
+        if j == INF:
+            continue
+        later = stmts[j]
+        if (isinstance(later, gast.Assign) and isinstance(later.targets[0], gast.Name)
+                and later.targets[0].id == var and isinstance(later.value, gast.BinOp)
+                and isinstance(later.value.op, gast.Add)
+                and isinstance(later.value.left, gast.Name) and later.value.left.id == var
+                and var not in reads_of(later.value.right)):
+            later.value = gast.BinOp(left=later.value.right, op=gast.Sub(), right=negated)
+            dropped.add(id(s))
+            changes.add()
+            index.now_reads(j, reads_of(gast.Expr(value=negated)))
     return [s for s in stmts if id(s) not in dropped]
 
 
@@ -472,7 +477,7 @@ def _negate_a_constant(node: gast.expr) -> bool:
 def simplify_signs(node: gast.expr) -> gast.expr:
     """``-(g * 2 * x)`` -> ``g * -2 * x``, ``-(a * (-b / c))`` -> ``a * (b / c)``: negations
     of a product cancel, or go into a number factor; each one left is a pass over an array."""
-    class Signs(gast.NodeTransformer):
+    class Signs(Transformer):
         def visit_UnaryOp(self, n):
             return self.product(n)
 
@@ -526,30 +531,31 @@ def _inline_block(stmts: list[gast.stmt], single: set[str], modules: set[str],
             if hasattr(s, field_name):
                 setattr(s, field_name, _inline_block(getattr(s, field_name), single, modules,
                                                      tapes, primal_only))
+    index = BlockIndex(stmts, lambda t: _disturbs(t, modules, tapes))
     dropped: set[int] = set()
     for i, s in enumerate(stmts):
         if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
                 and s.targets[0].id in single and quiet(s.value, modules)):
             continue
         var, reads = s.targets[0].id, reads_of(s)
-        for later in stmts[i + 1:]:
-            if id(later) in dropped:
+        j, is_read = index.first_event(i, var, reads | {var})
+        if not is_read:
+            continue   # written or disturbed before its read (or never read here)
+        later = stmts[j]
+        if isinstance(later, gast.Assign) and var in reads_of(later.value) \
+                and isinstance(later.targets[0], gast.Name):
+            if not _quiet_before(later.value, var, modules) or (
+                    var in primal_only[0] and later.targets[0].id in primal_only[1]):
                 continue
-            if isinstance(later, gast.Assign) and var in reads_of(later.value) \
-                    and isinstance(later.targets[0], gast.Name):
-                if not _quiet_before(later.value, var, modules) or (
-                        var in primal_only[0] and later.targets[0].id in primal_only[1]):
-                    break
-                new = _replaced(later.value, var, s.value)
-                if any(isinstance(n, gast.UnaryOp) for n in walk(new)):
-                    new = simplify_signs(new)
-                if _operations(new) <= MAX_INLINED_OPERATIONS:
-                    later.value = new
-                    dropped.add(id(s))
-                break
-            if var in reads_of(later) or _written(later) & (reads | {var}) \
-                    or _disturbs(later, modules, tapes):
-                break
+            if _fewest_operations(later.value, s.value) > MAX_INLINED_OPERATIONS:
+                continue   # too long even if simplify_signs took every negation out
+            new = _replaced(later.value, var, s.value)
+            if any(isinstance(n, gast.UnaryOp) for n in walk(new)):
+                new = simplify_signs(new)
+            if _operations(new) <= MAX_INLINED_OPERATIONS:
+                later.value = new
+                dropped.add(id(s))
+                index.now_reads(j, reads)
     return [s for s in stmts if id(s) not in dropped]
 
 
@@ -567,10 +573,23 @@ def _quiet_before(node: gast.expr, var: str, modules: set[str]) -> bool:
 
 
 def _replaced(node: gast.expr, var: str, value: gast.expr) -> gast.expr:
-    class Replace(gast.NodeTransformer):
+    class Replace(Transformer):
         def visit_Name(self, n):
             return clone(value) if n.id == var and isinstance(n.ctx, gast.Load) else n
     return Replace().visit(clone(node))
+
+
+def _fewest_operations(*parts: gast.expr) -> int:
+    """A lower bound of ``_operations`` of an expression made of ``parts``, after
+    ``simplify_signs`` (which takes out negations, nothing else)."""
+    total = 0
+    for part in parts:
+        for n in walk(part):
+            cls = n.__class__
+            if cls is gast.BinOp or (cls is gast.Call and not (
+                    isinstance(n.func, gast.Name) and n.func.id == SLICE)):
+                total += 1
+    return total
 
 
 def _operations(node: gast.expr) -> int:
@@ -619,19 +638,18 @@ def private_lists(stmts: list[gast.stmt]) -> set[str]:
     """Names used only as ``t = []``, ``t.append(v)`` and ``t.pop()``: tapes, which nothing
     else can see, so appending to one changes no other value."""
     uses: dict[str, bool] = {}
-    receivers = set()
+    receivers = set()   # (a walk meets each of these parents before the name below it)
     for s in stmts:
         for n in walk(s):
-            if isinstance(n, gast.Attribute) and isinstance(n.value, gast.Name) \
+            cls = n.__class__
+            if cls is gast.Name:
+                uses[n.id] = uses.get(n.id, True) and id(n) in receivers
+            elif cls is gast.Attribute and isinstance(n.value, gast.Name) \
                     and n.attr in ("append", "pop"):
                 receivers.add(id(n.value))
-            elif isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Name) \
+            elif cls is gast.Assign and isinstance(n.targets[0], gast.Name) \
                     and isinstance(n.value, gast.List) and not n.value.elts:
                 receivers.add(id(n.targets[0]))
-    for s in stmts:
-        for n in walk(s):
-            if isinstance(n, gast.Name):
-                uses[n.id] = uses.get(n.id, True) and id(n) in receivers
     return {v for v, private in uses.items() if private}
 
 
@@ -729,11 +747,11 @@ class _Sharing:
             for name_ in _written(s):
                 for key in keys_of.pop(name_, ()):
                     available.pop(key, None)
-            if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) \
-                    and _operations(s.value) + _subscripts(s.value) \
-                    and quiet(s.value, self.modules) and s.targets[0].id not in reads_of(s.value):
+            value_reads = _sharable(s.value, self.modules) if isinstance(s, gast.Assign) \
+                and isinstance(s.targets[0], gast.Name) else None
+            if value_reads is not None and s.targets[0].id not in value_reads:
                 key = self.structures.key(s.value)
-                held = (s.targets[0].id, reads_of(s.value))
+                held = (s.targets[0].id, value_reads)
                 if key not in available:
                     available[key] = held
                     constant_entries += not held[1]
@@ -754,8 +772,29 @@ class _Sharing:
         return True
 
 
-def _subscripts(node: gast.expr) -> int:
-    return sum(1 for n in walk(node) if isinstance(n, gast.Subscript))
+_LOUD = (gast.Lambda, gast.NamedExpr, gast.Yield, gast.YieldFrom, gast.Await, gast.List,
+         gast.Dict, gast.Set)
+
+
+def _sharable(value: gast.expr, modules: set[str]) -> set[str] | None:
+    """What ``value`` reads, when it is worth a name (``_operations`` or ``_subscripts``)
+    and ``quiet``; else None. (One walk for the three.)"""
+    work = False
+    reads: set[str] = set()
+    for n in walk(value):
+        cls = n.__class__
+        if cls is gast.Name:
+            if n.ctx.__class__ is gast.Load:
+                reads.add(n.id)
+        elif cls is gast.Call:
+            if not _quiet_call(n, modules):
+                return None
+            work = work or not (isinstance(n.func, gast.Name) and n.func.id == SLICE)
+        elif cls is gast.BinOp or cls is gast.UnaryOp or cls is gast.Subscript:
+            work = True
+        elif isinstance(n, _LOUD):
+            return None
+    return reads if work else None
 
 
 def _reused(node: gast.expr, available: dict, structures: Structures,
@@ -763,8 +802,10 @@ def _reused(node: gast.expr, available: dict, structures: Structures,
     """``node`` with its largest parts that ``available`` holds read from their names."""
     keys: dict[int, int] = {}
     structures.key(node, keys)
+    if available.keys().isdisjoint(keys.values()):
+        return node   # (most statements: nothing to reuse, no need to rebuild the tree)
 
-    class Reuse(gast.NodeTransformer):
+    class Reuse(Transformer):
         def visit(self, n):
             if isinstance(n, gast.expr) and not isinstance(n, (gast.Name, gast.Constant)):
                 held = available.get(keys[id(n)])
@@ -783,7 +824,7 @@ def drop_spreads(body: list[gast.stmt], kinds: dict) -> list[gast.stmt]:
     already: spreading ``v`` over ``x`` first is a pass over memory that the multiplication's
     broadcasting does anyway (``v`` keeps the reduced axes, or is a number). Nested spreads
     of a number are one spread: ``unreduce(unreduce(c, s), x, 1)`` -> ``unreduce(c, x)``."""
-    class Spreads(gast.NodeTransformer):
+    class Spreads(Transformer):
         def visit_Call(self, n: gast.Call):
             self.generic_visit(n)
             if _is_unreduce(n) and n.args and _spread(n.args[0]) == "number":
@@ -897,8 +938,9 @@ def free_arrays(body: list[gast.stmt], arrays: set[str]) -> list[gast.stmt]:
             if isinstance(call.func, gast.Attribute) and call.func.attr == "append":
                 fit -= reads_of(gast.Expr(value=call))
     frees: dict[int, list[str]] = {}
+    last_work = max((k for k, s in enumerate(body) if isinstance(s, gast.Assign)), default=-1)
     for var in fit & set(last):
-        work_after = any(isinstance(s, gast.Assign) for s in body[last[var] + 1:])
+        work_after = last_work > last[var]
         if work_after and any(isinstance(n, gast.Name) and n.id == var and isinstance(n.ctx, gast.Load)
                               for n in walk(body[last[var]])):
             frees.setdefault(last[var], []).append(var)

@@ -29,6 +29,7 @@ from typing import Any, Mapping
 import gast
 import numpy as np
 
+from . import depth
 from .errors import SourceNotFoundError, UnsupportedSyntaxError, UsageError
 from .naming import MARK, Namer, marked_object
 from .rules.template import name_nodes, assign, const, name, names_in, walk
@@ -403,12 +404,13 @@ def _read(fn: FunctionType) -> tuple[gast.FunctionDef, Environment]:
     lifted = getattr(fn, LIFTED, None)
     if lifted is not None:
         tree, env = lifted
+        depth.require_for(tree)   # (parsed in an earlier build)
         return copy.deepcopy(tree), env if env is not None else Environment(
             fn.__code__.co_filename, MappingProxyType(fn.__globals__), owner=fn)
     filename = _registered(fn.__code__, (None, fn.__code__.co_filename))[1]
     text, first = _source_of(fn, filename)
     dedented = textwrap.dedent(text)
-    tree = gast.parse(dedented)
+    tree = depth.parse(dedented)   # (deep expressions: recursion headroom)
     indent = len(text) - len(text.lstrip()) - (len(dedented) - len(dedented.lstrip()))
     node = _as_function(tree.body[0], fn, indent, filename, first)
     if not isinstance(node, gast.FunctionDef):

@@ -18,6 +18,7 @@ from typing import Any, Callable
 
 import gast
 
+from . import depth
 from .analyze import (NONE, UNKNOWN, Kind, UserCall, analyze_activity, anchors_of,
                       anchors_union, join, stack_parameters)
 from .bind import Template
@@ -103,7 +104,7 @@ def derive(fn: Callable, wrt: tuple[int, ...], kinds: Kinds, *, mode: str = "rev
     check when it runs (``Template.value_checked``). ``"static"``: only what kinds rule out
     (for showing source, which runs nothing). ``numpy_numbers``: the derivative's own
     functions of numbers are NumPy's (``np.sqrt``, not ``math.sqrt``), for NumPy numbers."""
-    with recording() as reads:
+    with recording() as reads, depth.building():   # (deep expressions: recursion headroom)
         session = Session(numpy_numbers=numpy_numbers)
         session.spelling.numpy_only = numpy_numbers
         shape = shape if shape is not None else Shape(len(kinds))

@@ -97,12 +97,13 @@ class Reverse:
 
     # ---- sweeps ------------------------------------------------------------------------------
     def block(self, stmts: list[gast.stmt]) -> tuple[list[gast.stmt], list[gast.stmt]]:
-        primal, adjoint = [], []
+        primal, adjoints = [], []
         for s in stmts:
             p, a = self.statement(s)
             primal.extend(p)
-            adjoint[0:0] = a
-        return primal, adjoint
+            adjoints.append(a)
+        # (the adjoint sweep runs backward; prepending each part was quadratic)
+        return primal, [t for a in reversed(adjoints) for t in a]
 
     def statement(self, s: gast.stmt) -> tuple[list[gast.stmt], list[gast.stmt]]:
         if isinstance(s, gast.Assign):
@@ -842,10 +843,16 @@ def initialize_recorded(primal: list[gast.stmt], params: set[str], tape: str) ->
         for v in pushed | _stored([s]):
             first.setdefault(v, k)
         needed |= pushed - bound
-        bound = definitely_assigned([s], bound)
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+            bound.add(s.targets[0].id)   # (in place: a copy per statement was quadratic)
+        elif isinstance(s, gast.If):
+            bound = definitely_assigned([s], bound)
+    at_first: dict[int, list[str]] = {}
+    for v in sorted(needed):
+        at_first.setdefault(first[v], []).append(v)
     out: list[gast.stmt] = []
     for k, s in enumerate(primal):
-        out.extend(assign(v, const(None)) for v in sorted(needed) if first[v] == k)
+        out.extend(assign(v, const(None)) for v in at_first.get(k, ()))
         out.append(s)
     return out
 

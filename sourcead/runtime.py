@@ -297,10 +297,29 @@ def dot_each_right(x, y_dot, y):
     """``np.dot(x, y_dot)`` for each direction's tangent of ``y``."""
     if np.ndim(y_dot) == 0:  # a constant's tangent is a plain zero
         return y_dot
-    if np.ndim(x) == 0 or np.ndim(y) == 0:
+    if np.ndim(y) == 0:   # y is a number: each direction's tangent times all of x
+        return np.reshape(y_dot, np.shape(y_dot) + (1,) * np.ndim(x)) * x
+    if np.ndim(x) == 0:
         return x * y_dot
     left, right = _dot_axes(x, y)
     return np.moveaxis(np.tensordot(x, y_dot, (left, [right[0] + 1])), np.ndim(x) - 1, 0)
+
+
+def _directions_moved(index) -> int:
+    """Where NumPy puts the axis of directions in ``t[(slice(None),) + index]``: 0, unless
+    ``index`` has advanced parts (arrays, or ints beside arrays) that are not next to each
+    other; NumPy then puts their broadcast axes first, before the directions'."""
+    parts = index if isinstance(index, tuple) else (index,)
+    arrays = [np.nonzero(p)[0] if np.asarray(p).dtype == bool else np.asarray(p)
+              for p in parts if isinstance(p, (list, np.ndarray)) and np.ndim(p) > 0]
+    if not arrays:
+        return 0
+    advanced = [k for k, p in enumerate(parts) if (isinstance(p, (list, np.ndarray))
+                                                   and np.ndim(p) > 0)
+                or isinstance(p, (int, np.integer)) and not isinstance(p, bool)]
+    if advanced[-1] - advanced[0] + 1 == len(advanced):
+        return 0
+    return np.broadcast(*arrays).ndim
 
 
 def scatter_each(v_dot, x, index):
@@ -308,6 +327,10 @@ def scatter_each(v_dot, x, index):
     if np.ndim(v_dot) == 0:  # a constant's tangent is a plain zero
         return v_dot
     out = np.zeros((np.shape(v_dot)[0],) + np.shape(x))
+    if _directions_moved(index):   # (rare) one direction at a time
+        for d in range(len(out)):
+            np.add.at(out[d], index, v_dot[d])
+        return out
     index = (slice(None),) + (index if isinstance(index, tuple) else (index,))
     if _basic(index):
         out[index] += v_dot
@@ -554,6 +577,60 @@ def unsum(g, xs):
     return parts if isinstance(xs, list) else tuple(parts)
 
 
+def _first_extreme(xs, top):
+    """Where ``max(xs)`` / ``min(xs)`` found ``top``: the first element equal to it (the one
+    Python returns; ``is`` for a NaN it returned)."""
+    for k, v in enumerate(xs):
+        if v is top or np.all(v == top):
+            return k
+    return 0
+
+
+def _zero_of(x):
+    return np.zeros(np.shape(x)) if isinstance(x, np.ndarray) else 0.0
+
+
+def unextreme(g, xs, top):
+    """The adjoint of ``max(xs)`` or ``min(xs)`` (``top`` its value): ``g`` for the element
+    it returned, zeros for the others (a tie sends it to the first, as with ``max(a, b)``)."""
+    k = _first_extreme(xs, top)
+    if isinstance(xs, np.ndarray):  # the rows of an array
+        out = np.zeros(xs.shape, dtype=np.result_type(xs, 0.0))
+        out[k] = g
+        return out
+    parts = [unbroadcast(g, x) if i == k else _zero_of(x) for i, x in enumerate(xs)]
+    return parts if isinstance(xs, list) else tuple(parts)
+
+
+def extreme_tangent(xs_dot, xs, top):
+    """The tangent of ``max(xs)`` / ``min(xs)``: that of the element it returned."""
+    if not isinstance(xs_dot, (list, tuple, np.ndarray)) or np.ndim(xs_dot) == 0:
+        return xs_dot   # a plain zero
+    return xs_dot[_first_extreme(xs, top)]
+
+
+def extreme_tangent_each(xs_dot, xs, top):
+    """Vector mode of ``extreme_tangent``: an array's rows are axis 1, past the directions."""
+    if isinstance(xs, np.ndarray) and isinstance(xs_dot, np.ndarray) and xs_dot.ndim > 0:
+        return xs_dot[:, _first_extreme(xs, top)]
+    return extreme_tangent(xs_dot, xs, top)
+
+
+def unextreme_each(g_dot, xs, top):
+    """Vector mode of ``unextreme``: the directions' tangents at the element, zeros (plain)
+    elsewhere."""
+    if np.ndim(g_dot) == 0 and not isinstance(g_dot, np.ndarray):
+        return g_dot if not isinstance(xs, (list, tuple)) else type(xs)(
+            g_dot if i == _first_extreme(xs, top) else 0.0 for i in range(len(xs)))
+    k = _first_extreme(xs, top)
+    if isinstance(xs, np.ndarray):
+        out = np.zeros((np.shape(g_dot)[0],) + xs.shape, dtype=np.result_type(g_dot, 0.0))
+        out[:, k] = g_dot
+        return out
+    parts = [g_dot if i == k else 0.0 for i in range(len(xs))]
+    return parts if isinstance(xs, list) else tuple(parts)
+
+
 def unstack(g, xs, axis=0):
     """The adjoint of ``np.stack(xs, axis)`` (and ``np.array(xs)``): one slice per element."""
     return [np.take(g, k, axis=axis) for k in range(len(xs))]
@@ -584,6 +661,10 @@ def with_item_each(t, index, v, like):
     count = max(np.shape(t)[0] if np.ndim(t) else 1, np.shape(v)[0] if np.ndim(v) else 1)
     out = np.array(np.broadcast_to(t, (count,) + np.shape(like)),
                    dtype=np.result_type(t, v, like, 0.0))
+    if _directions_moved(index):   # (rare) one direction at a time
+        for d in range(count):
+            out[d][index] = v[d] if np.ndim(v) else v
+        return out
     index = (slice(None),) + (index if isinstance(index, tuple) else (index,))
     if np.ndim(v):  # each direction's value, broadcast over the written part
         extra = out[index].ndim - np.ndim(v)
@@ -619,7 +700,9 @@ def item_each(g, index):
     """``item`` of each direction of a tangent."""
     if np.ndim(g) == 0:
         return g
-    return g[(slice(None),) + (index if isinstance(index, tuple) else (index,))]
+    out = g[(slice(None),) + (index if isinstance(index, tuple) else (index,))]
+    moved = _directions_moved(index)
+    return np.moveaxis(out, moved, 0) if moved else out
 
 
 def each_axis(axis, x):
@@ -1105,5 +1188,8 @@ HELPERS.update({f.__name__: f for f in (
     untrace, cast_like, kron_adjoint_x, kron_adjoint_y, untile, repeat_indices, unsplit, split_each,
     eye_like, _dot_axes, norm_slope, norm_curvature, lower_symmetric, fold_lower, lower_half,
     sinc_derivative, split_parts, untall, shaped_like)})
+HELPERS.update({f.__name__: f for f in (_first_extreme, _zero_of, unextreme, extreme_tangent,
+                                         extreme_tangent_each, unextreme_each)})
 HELPERS.update({"scatter_into": scatter_into, "reached": reached, "refused": refused,
+                "_directions_moved": _directions_moved,
                 "deviations": deviations, "reciprocal_or_zero": reciprocal_or_zero})  # the adjoints of parts of one array

@@ -195,9 +195,11 @@ def sorts_a_new_array(x, y):
     return a[0] + 2.0 * a[-1]
 
 
-def checked_count(a, n):    # sourcead cannot read an `assert`; it runs it as it is
-    assert n > 0
-    n += 1
+def checked_count(a, n):    # sourcead cannot read a `try`; it runs it as it is
+    try:
+        n += 1
+    except TypeError:
+        n = 1
     return n * len(a)
 
 
@@ -210,8 +212,10 @@ calls_an_unreadable_function.wrt = [1]   # through x, the derivative would need 
 
 
 def checked_weights(a, n):    # writes only into an array it makes: it changes nothing of yours
-    assert n > 0
-    w = np.zeros(n)
+    try:                      # (and sourcead cannot read a `try`: it runs it as it is)
+        w = np.zeros(n)
+    except TypeError:
+        w = np.zeros(1)
     w[0] = 1.0
     w += 2.0
     return w
@@ -459,9 +463,11 @@ def make_closure(V):
 
 changes_a_closure_array = make_closure(np.array([1.0, 2.0, -1.0]))
 
-def checked_and_halved(a, n):    # sourcead cannot read an `assert`; it runs it as it is
-    assert n > 0
-    a *= 0.5  # <-
+def checked_and_halved(a, n):    # sourcead cannot read a `try`; it runs it as it is
+    try:
+        a *= 0.5  # <-
+    except TypeError:
+        n = 0
     return n
 
 

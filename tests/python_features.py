@@ -73,3 +73,40 @@ def nested_zip_target(xs, cs):
     for (a, b), c in zip(pairs, cs):
         s = s + a * b * c
     return s
+
+
+def checked_sqrt(v):
+    if v < 0:
+        raise ValueError(f"negative: {v}")
+    return np.sqrt(v)
+
+
+def raises_on_a_branch(x):
+    y = np.sum(x ** 2)
+    if y > 100.0:
+        raise ValueError(f"too big: {y}")
+    assert np.all(x > -5), "x too small"
+    assert x.shape == (2,), f"shape {x.shape}"
+    return y * checked_sqrt(x[0] * x[0] + 1.0)
+
+
+def returns_or_raises(x):
+    for i in range(3):
+        if x > 10.0 * (i + 1):
+            raise RuntimeError("out of range")
+    if x > 0:
+        return x * x
+    raise ValueError("negative")
+
+
+def config_containers(x, y):
+    d = dict(a=x, b=y)
+    t = tuple([x, y * y])
+    ls = list((x, 2.0))
+    return d["a"] * d["b"] + t[1] * ls[0] + ls[1]
+
+
+def writes_through_indices_apart(x):
+    y = x * 1.0
+    y[1, :, [0, 2]] = np.cos(x[0, :, [1, 3]])   # the indexed axes come first in NumPy's result
+    return np.sum(y ** 3)

@@ -59,7 +59,7 @@ FAMILIES = {
         "z[1:] = a[:2] * c\n"
         "s = np.sum(z * z) + a[0] * a[2] + x[1] * a[-1]",
         ["with_item", "with_item_each", "item", "item_each", "scatter", "scatter_each",
-         "scatter_into", "zeros_like", "_basic", "_plain_zero"], {}),
+         "scatter_into", "zeros_like", "_basic", "_plain_zero", "_directions_moved"], {}),
     "loops": (
         "t = x[0] * c\n"
         "for i in range(3):\n"
@@ -109,6 +109,11 @@ FAMILIES = {
         "if c < -5.0:\n"
         "    s = s + np.sum(v)",
         ["reached"], {}),
+    "extremes": (  # max and min of a list
+        "ms = [a[0] * x[1], a[1] * a[2], x[2] * x[2]]\n"
+        "s = max(ms) * a[0] + 0.5 * min(ms)",
+        ["unextreme", "extreme_tangent", "extreme_tangent_each", "unextreme_each",
+         "_first_extreme", "_zero_of"], {}),
     "lists": (
         "ys = [a[0] * x[1], a[1], x[2] * x[0]]\n"
         "s = sum(ys) + np.sum(np.array(ys) ** 2)",

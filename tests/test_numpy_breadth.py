@@ -111,6 +111,7 @@ ROWS = [
     ("np.dot 3-D both", "np.dot(C, np.swapaxes(T, 1, 2))"),
     ("np.dot vector 3-D", "np.dot(w[:3], T)"),
     ("np.dot scalar", "np.dot(v[0], R)"),
+    ("np.dot by a scalar", "np.dot(R, v[1]) * np.dot(u, w[0])"),
     # shapes
     ("np.hstack", "np.hstack([v, w * 2.0])"),
     ("np.hstack 2-D", "np.hstack([R, R * N[:2, :1]])"),
@@ -125,7 +126,7 @@ ROWS = [
     ("np.repeat", "np.repeat(u, 2)"),
     ("np.repeat axis", "np.repeat(R, [1, 2], axis=0)"),
     ("x.repeat", "R.repeat(2)"),
-    ("np.atleast_1d/2d", "np.atleast_2d(v) * np.atleast_1d(v[0])"),
+    ("np.atleast_1d/2d/3d", "np.atleast_2d(v) * np.atleast_1d(v[0]) + np.atleast_3d(u[0] * v)"),
     ("np.tril", "np.tril(N)"),
     ("np.triu", "np.triu(N, 1)"),
     ("np.copy", "np.copy(v) * v"),
@@ -167,11 +168,12 @@ ROWS = [
     ("index pairs", "N[[0, 1, 1], [2, 0, 0]]"),
     ("index columns", "N[:, [0, 0, 2]]"),
     ("index mixed", "T[..., None, -1]"),
+    ("index arrays apart", "T[1, :, [0, 1, 1]] * C[0, :, [1]]"),  # NumPy puts their axis first
 ]
 
 # rows whose gradient has no vector form yet: jacobian and hessian take one pass per direction
 ONE_DIRECTION_AT_A_TIME = {
-    "np.atleast_1d/2d", "np.einsum sum", "np.einsum diagonal", "np.kron", "np.kron 2-D",
+    "np.einsum sum", "np.einsum diagonal", "np.kron", "np.kron 2-D",
     "np.tile", "np.tile reps", "solve", "solve matrix", "lstsq", "lstsq matrix",
     "lstsq residuals", "lstsq all", "lstsq square"}
 # einsums that sum a letter alone or repeat one: their adjoint is einsum_adjoint, and

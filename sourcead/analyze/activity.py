@@ -21,7 +21,7 @@ import gast
 
 from ..parse import Environment
 from ..rules import Rule
-from ..rules.template import name_nodes, walk
+from ..rules.template import name_nodes, statements, walk
 from .kinds import INT, Kind, LIST, NONE, STACK, UNKNOWN, is_container, join
 from .operations import _constant_int
 from .operations import (UserCall, differentiable_operands, elements, operands, operation, pushes,
@@ -54,7 +54,7 @@ class Activity:
 
 
 def assignments(stmts: list[gast.stmt]) -> list[gast.Assign]:
-    return [n for s in stmts for n in walk(s) if isinstance(n, gast.Assign)]
+    return [n for s in stmts for n in statements(s) if isinstance(n, gast.Assign)]
 
 
 def analyze_activity(fn: gast.FunctionDef, env: Environment, param_kinds: Mapping[str, Kind],

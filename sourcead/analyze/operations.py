@@ -12,6 +12,7 @@ through), ``bound_arguments`` (a rule's placeholders -> the argument atoms), ``u
 """
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from types import FunctionType
 from typing import Any
@@ -21,7 +22,8 @@ import numpy as np
 
 from ..parse import MISSING, Environment, Shape, call_order, callable_name, is_code
 from ..rules import Rule, lookup_call, lookup_operator
-from ..rules.template import name_nodes, walk, loaded_names
+from ..rules.tables import EXTREME_OF_SEQUENCE
+from ..rules.template import name_nodes, statements, loaded_names
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,9 @@ def operation(value: gast.expr, env: Environment) -> Operation:
         if func is MISSING and isinstance(value.func, gast.Name):
             return Operation(what=f"call of the local value `{value.func.id}`")
         rule = lookup_call(func) if func is not MISSING else None
+        if (func is builtins.max or func is builtins.min) and len(value.args) == 1 \
+                and not value.keywords:    # max(xs): the largest element, not max(a, b)
+            rule = EXTREME_OF_SEQUENCE
         if rule is None and func is not MISSING and is_code(func):
             return Operation(user=func, what=callable_name(func))
         rule = _specialized(rule, value, env)
@@ -160,7 +165,7 @@ def stack_pop(value: gast.expr) -> str | None:
 
 
 def pushes(stmts: list[gast.stmt]) -> list[tuple[str, gast.expr]]:
-    return [p for s in stmts for n in walk(s) if isinstance(n, gast.stmt)
+    return [p for s in stmts for n in statements(s) if isinstance(n, gast.stmt)
             and (p := stack_push(n)) is not None]
 
 

@@ -31,13 +31,12 @@ tell the transformations how a write into an array looks.
 from __future__ import annotations
 
 import builtins
-import copy
 
 import gast
 
 from ..naming import Namer
 from ..parse import Parsed
-from ..rules.template import names_in
+from ..rules.template import clone, names_in
 from .checks import check_writes, refuse_dict_iteration
 from .common import marked_references
 from .comprehensions import desugar_comprehensions, expand_lists
@@ -54,7 +53,7 @@ __all__ = ["normalize", "refuse_dict_iteration", "in_place", "is_write"]
 
 def normalize(parsed: Parsed) -> gast.FunctionDef:
     """The whole stage: fence, desugar, jumps to flags, ANF, SSA names."""
-    fn, env = copy.deepcopy(parsed.tree), parsed.env
+    fn, env = clone(parsed.tree), parsed.env   # (clone: several times faster than deepcopy)
     fn = without_frees(fn, env)
     fence(fn, env)
     fn = marked_references(fn, env)

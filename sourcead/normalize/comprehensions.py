@@ -20,7 +20,7 @@ import gast
 from ..naming import Namer, mark
 from ..parse import Environment
 from ..parse import MISSING
-from ..rules.template import name_nodes, walk, assign, const, name, names_in, substitute
+from ..rules.template import Transformer, name_nodes, walk, assign, const, name, names_in, substitute
 from .common import _located, error
 
 
@@ -40,7 +40,7 @@ def desugar_comprehensions(fn: gast.FunctionDef, env: Environment, namer: Namer)
 
 
 @dataclass
-class _ComprehensionLifter(gast.NodeTransformer):
+class _ComprehensionLifter(Transformer):
     env: Environment
     namer: Namer
     counts: dict[str, int]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import gast
 
 from ..parse import Environment
-from ..rules.template import walk
+from ..rules.template import Transformer, walk
 from .common import _walk_stmts, error
 
 
@@ -33,8 +33,6 @@ _REFUSED = {
     gast.Lambda: ("`lambda`", "define the function with `def` at module level"),
     gast.SetComp: ("set comprehension", "use a list comprehension"),
     gast.Starred: ("starred expression", "pass the arguments one by one"),
-    gast.Raise: ("`raise` statement", "check the inputs before calling the derivative"),
-    gast.Assert: ("`assert` statement", "check the inputs before calling the derivative"),
     gast.Import: ("`import` inside the function", "import at module level"),
     gast.ImportFrom: ("`import` inside the function", "import at module level"),
     gast.Set: ("set literal", "use a tuple or an array"),
@@ -49,7 +47,7 @@ def without_frees(fn: gast.FunctionDef, env: Environment) -> gast.FunctionDef:
     if not env.filename.startswith("<sourcead"):
         return fn
 
-    class Drop(gast.NodeTransformer):
+    class Drop(Transformer):
         def visit_Delete(self, node):
             if all(isinstance(t, gast.Name) for t in node.targets):
                 return None
@@ -63,10 +61,14 @@ def fence(fn: gast.FunctionDef, env: Environment) -> None:
         raise error(fn, env, "`*args`, `**kwargs` or keyword-only parameter",
                     "use plain positional parameters")
     check_walrus(fn, env)
+    messages = {id(n) for s in walk(fn) if isinstance(s, (gast.Raise, gast.Assert))
+                for n in walk(s) if isinstance(n, gast.JoinedStr)}  # f"{x} too big" is fine there
     for node in walk(fn):
         if node is fn:
             continue
         kind = type(node)
+        if kind is gast.JoinedStr and id(node) in messages:
+            continue
         if kind is gast.With and not _transparent(node, env):
             raise error(node, env, "`with` block", "move the `with` outside the differentiated "
                         "function (only `with np.errstate(...)` is allowed inside)")

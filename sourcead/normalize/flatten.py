@@ -70,7 +70,41 @@ class Flattener:
         if isinstance(s, gast.Expr):
             pre, call = self.operation(s.value, hint="t")
             return pre + [gast.Expr(value=call)]
+        if isinstance(s, gast.Raise):
+            return self.raise_statement(s)
+        if isinstance(s, gast.Assert):
+            pre, test = self.test(s.test)
+            if s.msg is None or self.plain_message(s.msg):
+                return pre + [gast.Assert(test=test, msg=s.msg)]
+            pre2, msg = self.atom(s.msg, "message")
+            return pre + pre2 + [gast.Assert(test=test, msg=msg)]
         return [s]  # break
+
+    def raise_statement(self, s: gast.Raise) -> list[gast.stmt]:
+        """``raise E(...)`` stays a statement of its own, on atoms: the derivative raises
+        where the function does (a branch that raises is control flow like any other)."""
+        if s.cause is None and (s.exc is None or self.plain_message(s.exc)):
+            return [s]    # as written: `raise ValueError(f"{n} rows")`
+        pre, exc = self.atom(s.exc, "error") if s.exc is not None else ([], None)
+        pre2, cause = self.atom(s.cause, "cause") if s.cause is not None else ([], None)
+        return pre + pre2 + [gast.Raise(exc=exc, cause=cause)]
+
+    def plain_message(self, node: gast.expr) -> bool:
+        """Whether a raised error or an assert's message only formats local names, their
+        attributes and constants (``ValueError(f"too big: {y}")``, a builtin exception class,
+        ``f"shape {x.shape}"``): it is kept
+        as written, since nothing differentiates it and it runs only when raising."""
+        for n in walk(node):
+            if isinstance(n, gast.Call):
+                if not _builtin_exception(self.env.resolve(n.func)):
+                    return False
+            elif isinstance(n, gast.Name):
+                if n.id not in self.locals and not _builtin_exception(self.env.resolve(n)):
+                    return False
+            elif not isinstance(n, (gast.Constant, gast.JoinedStr, gast.FormattedValue,
+                                    gast.keyword, gast.expr_context, gast.Attribute)):
+                return False
+        return True
 
     def write(self, s: gast.Assign) -> list[gast.stmt]:
         """``a[i] = v`` -> ``a = with_item(a, i, v)``: the write as the value it makes."""
@@ -229,7 +263,8 @@ class Flattener:
         if isinstance(node, gast.Compare):
             return self.compare(node)
         if isinstance(node, gast.Call):
-            return self.call(node)
+            literal = self.as_display(node)
+            return self.operation(literal, hint) if literal is not None else self.call(node)
         if isinstance(node, gast.Subscript):
             pre, value = self.atom(node.value, describe(node.value))
             pre2, index = self.index(node.slice)
@@ -258,6 +293,21 @@ class Flattener:
             return [], node
         raise error(node, self.env, f"{type(node).__name__} expression",
                     "rewrite it with plain arithmetic and calls")
+
+    def as_display(self, node: gast.Call) -> gast.expr | None:
+        """``dict(a=x, b=y)`` -> ``{'a': x, 'b': y}``, ``tuple([x, y])`` -> ``(x, y)``,
+        ``list((x, y))`` -> ``[x, y]``: the same container, written as the display the rest
+        of sourcead reads (None for any other call)."""
+        kind = self.env.resolve(node.func)
+        if kind is builtins.dict and not node.args and all(k.arg for k in node.keywords):
+            return gast.Dict(keys=[const(k.arg) for k in node.keywords],
+                             values=[k.value for k in node.keywords])
+        if kind in (builtins.tuple, builtins.list) and len(node.args) == 1 \
+                and not node.keywords and isinstance(node.args[0], (gast.Tuple, gast.List)) \
+                and not any(isinstance(e, gast.Starred) for e in node.args[0].elts):
+            display = gast.Tuple if kind is builtins.tuple else gast.List
+            return display(elts=list(node.args[0].elts), ctx=gast.Load())
+        return None
 
     def compare(self, node: gast.Compare) -> tuple[list[gast.stmt], gast.expr]:
         if len(node.ops) > 1:  # a < b < c  ->  a < b and b < c
@@ -415,3 +465,9 @@ def _reverse(rng: gast.expr) -> gast.expr:
 
 def _is_break_trailer(s: gast.stmt) -> bool:
     return isinstance(s, gast.If) and len(s.body) == 1 and isinstance(s.body[0], gast.Break)
+
+
+def _builtin_exception(value: object) -> bool:
+    """``ValueError`` and the other exception classes every module sees as builtins."""
+    return isinstance(value, type) and issubclass(value, BaseException) \
+        and getattr(builtins, value.__name__, None) is value

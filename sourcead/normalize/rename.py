@@ -9,11 +9,12 @@ constants directly (``t = (a, b); p = t[0]`` -> ``p = a``).
 from __future__ import annotations
 
 import copy
+from collections import Counter
 
 import gast
 
 from ..naming import Namer
-from ..rules.template import name_nodes, walk
+from ..rules.template import name_nodes, statements, walk
 from .writes import is_write
 
 
@@ -60,9 +61,9 @@ def replace_tuples(body: list[gast.stmt]) -> list[gast.stmt]:
     """
     literals = {s.targets[0].id: s.value.elts for s in body
                 if isinstance(s, gast.Assign) and isinstance(s.value, (gast.Tuple, gast.List))}
-    stores = [n.id for s in body for n in walk(s)
-              if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)]
-    candidates = {t for t in literals if stores.count(t) == 1}
+    stores = Counter(n.id for s in body for n in walk(s)
+                     if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store))
+    candidates = {t for t in literals if stores[t] == 1}
     indexed = {id(s.value.value) for s in assignments_in(body) if _constant_index(s.value, candidates)}
     for s in body:
         for n in walk(s):
@@ -81,7 +82,7 @@ def replace_tuples(body: list[gast.stmt]) -> list[gast.stmt]:
 
 
 def assignments_in(stmts: list[gast.stmt]) -> list[gast.Assign]:
-    return [n for s in stmts for n in walk(s) if isinstance(n, gast.Assign)]
+    return [n for s in stmts for n in statements(s) if isinstance(n, gast.Assign)]
 
 
 def _constant_index(value: gast.expr, candidates: set[str]) -> bool:

@@ -413,8 +413,9 @@ def _shape_rows() -> dict:
                       adjoints={"x": "np.triu(g, k)"}, tangents={"x": "np.triu(x_dot, k)"},
                       vector_tangents={"x": "np.triu(x_dot, k)"}),
         np.copy: ew("1"),
-        np.atleast_1d: _reshaping("np.atleast_1d(x_dot)", ("x",)),
-        np.atleast_2d: _reshaping("np.atleast_2d(x_dot)", ("x",)),
+        **{f: _reshaping(f"np.{f.__name__}(x_dot)", ("x",), vector=(
+            "on_directions(np.reshape, x_dot, each_shape(x_dot, np.shape(out)))"))
+           for f in (np.atleast_1d, np.atleast_2d, np.atleast_3d)},
     }
 
 
@@ -585,6 +586,7 @@ def _builtin_rows() -> dict:
         builtins.int: ZERO, builtins.round: ZERO, builtins.len: ZERO, builtins.bool: ZERO,
         builtins.range: ZERO, builtins.print: ZERO, builtins.isinstance: ZERO,
         builtins.reversed: ZERO, builtins.slice: ZERO,
+        # max(xs) / min(xs) of one list, tuple or array: see EXTREME_OF_SEQUENCE
         # the sum of a list or tuple of values (or of an array's rows)
         builtins.sum: Rule(params=("xs",), shape="reduce", adjoints={"xs": "unsum(g, xs)"},
                            tangents={"xs": "sum(xs_dot)"},
@@ -753,6 +755,18 @@ def _runtime_rows() -> dict:
                                    vector_tangents={"d": "without_key(d_dot, k)"},
                                    adjoints={"d": "without_key(g, k)"}),
         runtime.keys_of: ZERO,
+        runtime.unextreme: Rule(params=("v", "xs", "top"), shape="container",
+                                tangents={"v": "unextreme(v_dot, xs, top)"},
+                                vector_tangents={"v": "unextreme_each(v_dot, xs, top)"},
+                                adjoints={"v": "extreme_tangent(g, xs, top)"}),
+        runtime.extreme_tangent: Rule(params=("v", "xs", "top"), shape="reduce",
+                                      tangents={"v": "extreme_tangent(v_dot, xs, top)"},
+                                      vector_tangents={"v": "extreme_tangent_each(v_dot, xs, top)"},
+                                      adjoints={"v": "unextreme(g, xs, top)"}),
+        runtime.extreme_tangent_each: Rule(params=("v", "xs", "top"), shape="reduce",
+                                           tangents={"v": "extreme_tangent_each(v_dot, xs, top)"}),
+        runtime.unextreme_each: Rule(params=("v", "xs", "top"), shape="container",
+                                     tangents={"v": "unextreme_each(v_dot, xs, top)"}),
         runtime.unsum: Rule(params=("v", "xs"), shape="container",
                             tangents={"v": "unsum(v_dot, xs)"}, adjoints={"v": "sum(g)"}),
         runtime.unstack: Rule(params=("v", "xs", "axis"), defaults={"axis": 0},
@@ -837,3 +851,11 @@ def _runtime_rows() -> dict:
 
 
 CALLS = {**_numpy_rows(), **_math_rows(), **_builtin_rows(), **_runtime_rows()}
+
+
+# ``max(xs)`` and ``min(xs)`` called with one sequence (``max(a, b)`` is the elementwise row):
+# the derivative is that of the element returned
+EXTREME_OF_SEQUENCE = Rule(params=("xs",), shape="reduce",
+                           adjoints={"xs": "unextreme(g, xs, out)"},
+                           tangents={"xs": "extreme_tangent(xs_dot, xs, out)"},
+                           vector_tangents={"xs": "extreme_tangent_each(xs_dot, xs, out)"})

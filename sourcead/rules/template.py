@@ -43,21 +43,73 @@ _TEMPLATE_NAMES = _template_names()
 SLICE = mark("slice")
 
 
-class _FieldsBackward(dict):
-    """A node class -> its field names, last first (filled on first use)."""
+# Fields that never hold a node a walk opens: contexts and operators (field-less markers: a
+# parent's ``ctx``/``op`` says all they say) and plain values (identifiers, flags).
+_LEAF_FIELDS = frozenset({"ctx", "op", "ops", "id", "attr", "arg", "kind", "type_comment",
+                          "level", "module", "conversion", "simple", "is_async"})
+
+
+class _ChildFields(dict):
+    """A node class -> the fields that may hold nodes below it, last first."""
+
+    def __init__(self, skipped: tuple[type, ...] = ()):
+        super().__init__()
+        self.skipped = skipped
 
     def __missing__(self, cls: type) -> tuple[str, ...]:
-        fields = self[cls] = tuple(reversed(cls._fields))
+        leaf = issubclass(cls, self.skipped)
+        fields = self[cls] = () if leaf else tuple(
+            f for f in reversed(cls._fields) if f not in _LEAF_FIELDS)
         return fields
 
 
-_REVERSED_FIELDS = _FieldsBackward()
-# Nodes that hold no Name below them: name searches need not open them.
-_NAMELESS = (gast.expr_context, gast.operator, gast.unaryop, gast.cmpop, gast.boolop, gast.Constant)
+_CHILD_FIELDS = _ChildFields()
+_NAME_FIELDS = _ChildFields((gast.Constant,))   # a name search need not open a constant
 
 
-# Field-less markers: a parent's ``ctx``/``op`` says all they say, so walks skip them.
-_MARKERS = (gast.expr_context, gast.operator, gast.unaryop, gast.cmpop, gast.boolop)
+class _InOrder(dict):
+    """A node class -> (its child fields in order, the name of its ``visit_`` method)."""
+
+    def __missing__(self, cls: type) -> tuple[tuple[str, ...], str]:
+        found = self[cls] = (tuple(reversed(_CHILD_FIELDS[cls])), "visit_" + cls.__name__)
+        return found
+
+
+_IN_ORDER = _InOrder()
+
+
+class Transformer(gast.NodeTransformer):
+    """``gast.NodeTransformer`` that does not visit contexts and operators (no pass has a
+    ``visit_Load`` or ``visit_Add``: read them from the parent) nor look up field lists and
+    method names per node: the same rewrites, several times faster over a whole function."""
+
+    def visit(self, node: gast.AST):
+        visitor = getattr(self, _IN_ORDER[node.__class__][1], None)
+        return self.generic_visit(node) if visitor is None else visitor(node)
+
+    def generic_visit(self, node: gast.AST) -> gast.AST:
+        AST = gast.AST
+        for field in _IN_ORDER[node.__class__][0]:
+            old = getattr(node, field, None)
+            if old.__class__ is list:
+                new_values = []
+                for value in old:
+                    if isinstance(value, AST):
+                        value = self.visit(value)
+                        if value is None:
+                            continue
+                        if not isinstance(value, AST):
+                            new_values.extend(value)
+                            continue
+                    new_values.append(value)
+                old[:] = new_values
+            elif isinstance(old, AST):
+                new_node = self.visit(old)
+                if new_node is None:
+                    delattr(node, field)
+                else:
+                    setattr(node, field, new_node)
+        return node
 
 
 def walk(node: gast.AST):
@@ -66,43 +118,63 @@ def walk(node: gast.AST):
     and several times slower; the passes walk the whole function many times."""
     stack = [node]
     pop, push = stack.pop, stack.append
-    AST, markers = gast.AST, _MARKERS
+    AST, children = gast.AST, _CHILD_FIELDS
     while stack:
         n = pop()
         yield n
-        for f in _REVERSED_FIELDS[n.__class__]:
+        for f in children[n.__class__]:
             v = getattr(n, f, None)
             if v.__class__ is list:
                 for x in reversed(v):
-                    if isinstance(x, AST) and not isinstance(x, markers):
+                    if isinstance(x, AST):
                         push(x)
-            elif isinstance(v, AST) and not isinstance(v, markers):
+            elif isinstance(v, AST):
+                push(v)
+
+
+def statements(node: gast.AST):
+    """``walk`` restricted to statements (and what holds them: handlers, arguments), without
+    opening expressions: searches for assignments or calls-as-statements need no more."""
+    stack = [node]
+    pop, push = stack.pop, stack.append
+    AST, expr, children = gast.AST, gast.expr, _CHILD_FIELDS
+    while stack:
+        n = pop()
+        yield n
+        for f in children[n.__class__]:
+            v = getattr(n, f, None)
+            if v.__class__ is list:
+                for x in reversed(v):
+                    if isinstance(x, AST) and not isinstance(x, expr):
+                        push(x)
+            elif isinstance(v, AST) and not isinstance(v, expr):
                 push(v)
 
 
 def name_nodes(node: gast.AST) -> list[gast.Name]:
     """Every Name below ``node``, in source order: what most passes walk a tree for, found
-    without visiting operators, contexts and constants (several times faster than ``walk``)."""
+    without visiting operators, contexts and constants (several times faster than ``walk``).
+    Without recursion: an expression may be hundreds of levels deep."""
     found: list[gast.Name] = []
-    _collect_names(node, found)
+    stack = [node]
+    pop, push, keep = stack.pop, stack.append, found.append
+    AST, Name, children = gast.AST, gast.Name, _NAME_FIELDS
+    while stack:
+        n = pop()
+        cls = n.__class__
+        if cls is Name:
+            keep(n)
+            if n.annotation is None:
+                continue
+        for f in children[cls]:
+            v = getattr(n, f, None)
+            if v.__class__ is list:
+                for x in reversed(v):
+                    if isinstance(x, AST):
+                        push(x)
+            elif isinstance(v, AST):
+                push(v)
     return found
-
-
-def _collect_names(node: gast.AST, found: list) -> None:
-    cls = node.__class__
-    if cls is gast.Name:
-        found.append(node)
-        if node.annotation is None:
-            return
-    AST = gast.AST
-    for f in reversed(_REVERSED_FIELDS[cls]):
-        v = getattr(node, f, None)
-        if v.__class__ is list:
-            for x in v:
-                if isinstance(x, AST) and not isinstance(x, _NAMELESS):
-                    _collect_names(x, found)
-        elif isinstance(v, AST) and not isinstance(v, _NAMELESS):
-            _collect_names(v, found)
 
 
 class Structures:
@@ -185,7 +257,7 @@ def as_node(value: Sub) -> gast.AST:
     return const(value)
 
 
-class _Substitute(gast.NodeTransformer):
+class _Substitute(Transformer):
     def __init__(self, subs: Mapping[str, Sub]):
         self.subs = subs
 
@@ -368,7 +440,7 @@ def fold_constants(tree: gast.AST, keep_copies: bool = False) -> gast.AST:
     ``keep_copies``: the code writes into arrays in place, so ``a = x * 1.0`` (a new array)
     must not become ``a = x`` (a second name for ``x``, which a write into ``a`` changes)."""
 
-    class Fold(gast.NodeTransformer):
+    class Fold(Transformer):
         def visit_Assign(self, node):
             if keep_copies and isinstance(node.value, gast.BinOp):
                 folded = self.visit(node.value)
