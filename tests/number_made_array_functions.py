@@ -24,7 +24,8 @@ def repeated(x, y):
 def at_least_one_axis(x, y):
     a = np.atleast_1d(y)
     b = np.atleast_2d(x * y)
-    return np.sum(a * x) + np.sum(a * a) + np.sum(b * b)
+    c = np.atleast_3d(y)
+    return np.sum(a * x) + np.sum(a * a) + np.sum(b * b) + np.sum(c * x)
 
 
 def an_axis_added(x, y):
@@ -55,7 +56,8 @@ CASES = [
     (outer, (0.3, 0.7), lambda x, y: (y ** 2, 2 * x * y + 4 * y ** 3)),
     (tiled, (0.3, 0.7), lambda x, y: (3 * y, 3 * x + 6 * y)),
     (repeated, (0.3, 0.7), lambda x, y: (4 * x * y + 4 * x * y * y, 2 * x * x + 4 * x * x * y)),
-    (at_least_one_axis, (0.3, 0.7), lambda x, y: (y + 2 * x * y * y, x + 2 * y + 2 * x * x * y)),
+    (at_least_one_axis, (0.3, 0.7),
+     lambda x, y: (2 * y + 2 * x * y * y, 2 * x + 2 * y + 2 * x * x * y)),
     (an_axis_added, (0.3, 0.7), lambda x, y: (y, x + 2 * y)),
     (raveled, (0.3, 0.7), lambda x, y: (y, x + 2 * y)),
     (running_sum_and_product, (0.3, 0.7), lambda x, y: (2 * y, 2 * x)),
