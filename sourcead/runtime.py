@@ -1018,6 +1018,52 @@ def untrace(g, x, offset=0, axis1=0, axis2=1):
     return out
 
 
+def _cross_sizes(x, y):
+    size = (np.shape(x)[-1], np.shape(y)[-1])
+    if size not in ((3, 3), (2, 2)):
+        raise refused(f"np.cross of vectors of {size[0]} and {size[1]} elements",
+                      "give both vectors 3 elements (or both 2)")
+    return size[0]
+
+
+def cross_adjoint_x(g, x, y):
+    """The adjoint of ``np.cross(x, y)`` for ``x``: ``g . (x × y) = x . (y × g)`` (of
+    2-vectors, whose cross product is the number ``x0 y1 - x1 y0``: ``g (y1, -y0)``)."""
+    if _cross_sizes(x, y) == 3:
+        return unbroadcast(np.cross(y, g), x)
+    g = np.expand_dims(g, -1)
+    return unbroadcast(np.concatenate([g * y[..., 1:2], -g * y[..., 0:1]], axis=-1), x)
+
+
+def cross_adjoint_y(g, x, y):
+    """The adjoint of ``np.cross(x, y)`` for ``y``: ``g . (x × y) = y . (g × x)``."""
+    if _cross_sizes(x, y) == 3:
+        return unbroadcast(np.cross(g, x), y)
+    g = np.expand_dims(g, -1)
+    return unbroadcast(np.concatenate([-g * x[..., 1:2], g * x[..., 0:1]], axis=-1), y)
+
+
+def _cross_each(v_dot, v, other):
+    """A vector-mode tangent of one argument of ``np.cross``, its directions' axis placed
+    before the batch axes that the other argument brings."""
+    pad = max(np.ndim(v), np.ndim(other)) - np.ndim(v)
+    return np.reshape(v_dot, np.shape(v_dot)[:1] + (1,) * pad + np.shape(v))
+
+
+def cross_each_left(x_dot, x, y):
+    """``np.cross(x_dot, y)`` for each direction of a tangent of ``x``."""
+    if np.ndim(x_dot) == 0:  # a constant's tangent is a plain zero
+        return x_dot
+    return np.cross(_cross_each(x_dot, x, y), y)
+
+
+def cross_each_right(x, y_dot, y):
+    """``np.cross(x, y_dot)`` for each direction of a tangent of ``y``."""
+    if np.ndim(y_dot) == 0:
+        return y_dot
+    return np.cross(x, _cross_each(y_dot, y, x))
+
+
 def kron_adjoint_x(g, x, y):
     """The adjoint of ``np.kron(x, y)`` for ``x``: each block of ``g`` contracted with ``y``."""
     n = max(np.ndim(x), np.ndim(y))
@@ -1191,5 +1237,8 @@ HELPERS.update({f.__name__: f for f in (
 HELPERS.update({f.__name__: f for f in (_first_extreme, _zero_of, unextreme, extreme_tangent,
                                          extreme_tangent_each, unextreme_each)})
 HELPERS.update({"scatter_into": scatter_into, "reached": reached, "refused": refused,
-                "_directions_moved": _directions_moved,
+                "_directions_moved": _directions_moved, "_cross_sizes": _cross_sizes,
+                "cross_adjoint_x": cross_adjoint_x, "cross_adjoint_y": cross_adjoint_y,
+                "cross_each_left": cross_each_left, "cross_each_right": cross_each_right,
+                "_cross_each": _cross_each,
                 "deviations": deviations, "reciprocal_or_zero": reciprocal_or_zero})  # the adjoints of parts of one array

@@ -1,4 +1,6 @@
 """Everyday Python constructs (issue 5) that sourcead differentiates."""
+import operator
+
 import numpy as np
 
 import sourcead
@@ -110,3 +112,12 @@ def writes_through_indices_apart(x):
     y = x * 1.0
     y[1, :, [0, 2]] = np.cos(x[0, :, [1, 3]])   # the indexed axes come first in NumPy's result
     return np.sum(y ** 3)
+
+
+def with_operator_functions(x, y):
+    return operator.add(operator.mul(x, y), operator.truediv(x, y)) + operator.pow(x, 3.0) \
+        - operator.neg(operator.sub(y, x)) + operator.abs(operator.mod(x, 0.7))
+
+
+def real_parts(x):
+    return np.sum(np.real(x) * np.conj(x)) + np.sum(np.imag(x)) + np.sum(np.real_if_close(x) ** 3)

@@ -109,6 +109,10 @@ FAMILIES = {
         "if c < -5.0:\n"
         "    s = s + np.sum(v)",
         ["reached"], {}),
+    "cross": (
+        "s = np.sum(np.cross(x, a) ** 2) * c",
+        ["cross_adjoint_x", "cross_adjoint_y", "_cross_sizes", "cross_each_left",
+         "cross_each_right", "_cross_each"], {}),
     "extremes": (  # max and min of a list
         "ms = [a[0] * x[1], a[1] * a[2], x[2] * x[2]]\n"
         "s = max(ms) * a[0] + 0.5 * min(ms)",

@@ -168,6 +168,10 @@ ROWS = [
     ("index pairs", "N[[0, 1, 1], [2, 0, 0]]"),
     ("index columns", "N[:, [0, 0, 2]]"),
     ("index mixed", "T[..., None, -1]"),
+    ("np.cross", "np.cross(P, u) * np.cross(u, P[0] * u)"),
+    ("np.cross 2-D", "np.cross(R[:, :2], Q[0])"),
+    ("keywords by NumPy's names", "np.swapaxes(N, axis1=0, axis2=1) * np.moveaxis(R, source=0, "
+                                  "destination=1)[:, 0]"),
     ("index arrays apart", "T[1, :, [0, 1, 1]] * C[0, :, [1]]"),  # NumPy puts their axis first
 ]
 

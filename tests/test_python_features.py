@@ -192,3 +192,14 @@ def test_reads_and_writes_with_index_arrays_apart_in_every_order():
     np.testing.assert_allclose(sourcead.hessian(f)(x), expected, atol=1e-6)
     np.testing.assert_allclose(sourcead.jacobian(sourcead.grad(f), mode="reverse")(x), expected,
                                atol=1e-6)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_operator_module_functions_and_real_parts(mode):
+    x, y = 1.3, 0.6     # x*y + x/y + x**3 + (y - x) + (x mod 0.7)
+    got = sourcead.grad(pf.with_operator_functions, wrt=(0, 1), mode=mode)(x, y)
+    assert got == pytest.approx((y + 1 / y + 3 * x * x - 1 + 1, x - x / y ** 2 + 1), rel=1e-14)
+    v = np.array([0.3, -0.8, 1.2])
+    np.testing.assert_allclose(sourcead.grad(pf.real_parts, mode=mode)(v), 2 * v + 3 * v * v,
+                               rtol=1e-14)
+    assert sourcead.hessian(pf.with_operator_functions)(x, y) == pytest.approx(6 * x, rel=1e-14)

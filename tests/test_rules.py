@@ -82,7 +82,12 @@ def _rows():
                          " 1, axis=1) * y[:2])", ANY, ANY),
              ("np.array", "np.sum(np.array([x[0] * y[1], np.sin(x[2]), 2.0]) ** 2)", ANY, ANY),
              ("np.stack", "np.sum(np.stack([x, y * 2.0], axis=1) ** 3)", ANY, ANY),
-             ("np.concatenate", "np.sum(np.concatenate([x, y, x * y]) ** 2)", ANY, ANY)]
+             ("np.concatenate", "np.sum(np.concatenate([x, y, x * y]) ** 2)", ANY, ANY),
+             ("np.real", "np.sum(np.real(x * y) * np.conjugate(x) + np.imag(y) + "
+                         "np.real_if_close(y) ** 2)", ANY, ANY),
+             ("np.conjugate", "np.sum(np.conjugate(x * y) ** 2)", ANY, ANY),
+             ("np.imag", "np.sum(np.imag(x) + x * y)", ANY, ANY),
+             ("np.real_if_close", "np.sum(np.real_if_close(x * y) ** 2)", ANY, ANY)]
     rows += [(f"math.{n}", f"math.{n}(x)", d, None) for n, d in MATH_UNARY.items()
              if hasattr(math, n)]  # math.exp2 and math.cbrt: Python >= 3.11
     rows += [("math.pow", "math.pow(x, y)", POSITIVE, POSITIVE),

@@ -13,6 +13,7 @@ through), ``bound_arguments`` (a rule's placeholders -> the argument atoms), ``u
 from __future__ import annotations
 
 import builtins
+import inspect
 from dataclasses import dataclass
 from types import FunctionType
 from typing import Any
@@ -278,9 +279,29 @@ def bound_arguments(value: gast.expr, rule: Rule, env: Environment | None = None
         return {f"argument {k + 1}": a for k, a in enumerate(args)}
     if isinstance(value, gast.Call):
         bound = dict(zip(rule.params, args))
-        bound.update({k.arg: k.value for k in value.keywords})
+        func = env.resolve(value.func) if env is not None else MISSING
+        for k in value.keywords:
+            param = _keyword_param(func, k.arg, rule)
+            bound[param if param not in bound else k.arg] = k.value   # (twice: refused)
         return bound
     return dict(zip(rule.params, args))
+
+
+def _keyword_param(func: Any, keyword: str | None, rule: Rule) -> str | None:
+    """The rule's name for an argument passed by keyword: its own name where the rule uses
+    it, else the placeholder at the position the function's signature gives that keyword
+    (``np.swapaxes(x, axis1=0, axis2=1)``: the rule's ``a`` and ``b``; rows list their
+    params in call order)."""
+    if keyword is None or keyword in rule.params or func is MISSING:
+        return keyword
+    try:
+        names = [p.name for p in inspect.signature(func).parameters.values()
+                 if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        return keyword
+    if keyword in names and names.index(keyword) < len(rule.params):
+        return rule.params[names.index(keyword)]
+    return keyword
 
 
 def _constant_int(node: gast.expr | None) -> int | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import builtins
 import functools
 import math
+import operator
 
 import gast
 import numpy as np
@@ -98,6 +99,9 @@ _INTEGER_VALUED = ("floor", "ceil", "trunc", "rint", "sign", "round", "around", 
 def _numpy_rows() -> dict:
     rows = {getattr(np, n): ew(d) for n, d in _UNARY.items() if hasattr(np, n)}
     rows[np.absolute] = rows[np.abs]
+    # of real values (sourcead refuses complex ones): the value itself, or zeros
+    rows.update({np.real: ew("1"), np.conjugate: ew("1"), np.real_if_close: ew("1"),
+                 np.imag: CONSTANT})
     rows.update({getattr(np, n): ew(*d) for n, d in _BINARY.items() if hasattr(np, n)})
     rows.update({getattr(np, n): ZERO for n in _INTEGER_VALUED if hasattr(np, n)})
     rows[np.sinc] = ew("sinc_derivative(x)")
@@ -177,6 +181,8 @@ def _array_rows() -> dict:
                            tangents={"x": "np.transpose(x_dot, axes)"},
                            vector_tangents={"x": "on_directions(np.transpose, x_dot, "
                                                  "each_permutation(axes, x))"}),
+        np.cross: _bilinear("np.cross", "cross_adjoint_x", "cross_adjoint_y", vector={
+            "x": "cross_each_left(x_dot, x, y)", "y": "cross_each_right(x, y_dot, y)"}),
         np.outer: Rule(params=("x", "y"), shape="reduce",
                        adjoints={"x": "np.reshape(np.dot(g, np.ravel(y)), np.shape(x))",
                                  "y": "np.reshape(np.dot(np.ravel(x), g), np.shape(y))"},
@@ -626,6 +632,10 @@ def _runtime_rows() -> dict:
                                    vector_tangents={"acc": "acc_dot",
                                                     "v": "scatter_each(v_dot, acc, index)"},
                                    adjoints={"acc": "g", "v": "g[index]"}),
+        runtime.cross_adjoint_x: _adjoint_of_bilinear("np.cross", "cross_adjoint_x",
+                                                      "cross_adjoint_y", "x"),
+        runtime.cross_adjoint_y: _adjoint_of_bilinear("np.cross", "cross_adjoint_x",
+                                                      "cross_adjoint_y", "y"),
         runtime.dot_adjoint_x: _adjoint_of_bilinear("np.dot", "dot_adjoint_x", "dot_adjoint_y", "x"),
         runtime.dot_adjoint_y: _adjoint_of_bilinear("np.dot", "dot_adjoint_x", "dot_adjoint_y", "y"),
         # (matmul_or_zero: at second order an adjoint that nothing reached is a plain zero)
@@ -850,7 +860,20 @@ def _runtime_rows() -> dict:
     }
 
 
-CALLS = {**_numpy_rows(), **_math_rows(), **_builtin_rows(), **_runtime_rows()}
+def _operator_rows() -> dict:
+    """``operator.add(a, b)`` and the rest are the operators they name (``functools.reduce(
+    operator.mul, ...)``, tables of operations): the same rows."""
+    binary = {operator.add: gast.Add, operator.sub: gast.Sub, operator.mul: gast.Mult,
+              operator.truediv: gast.Div, operator.pow: gast.Pow, operator.mod: gast.Mod,
+              operator.floordiv: gast.FloorDiv, operator.matmul: gast.MatMult,
+              operator.neg: gast.USub, operator.pos: gast.UAdd, operator.not_: gast.Not}
+    rows = {f: OPERATORS[op] for f, op in binary.items()}
+    rows[operator.abs] = ew("np.sign(x)")
+    return rows
+
+
+CALLS = {**_numpy_rows(), **_math_rows(), **_builtin_rows(), **_runtime_rows(),
+         **_operator_rows()}
 
 
 # ``max(xs)`` and ``min(xs)`` called with one sequence (``max(a, b)`` is the elementwise row):
