@@ -255,13 +255,15 @@ class Forward:
         return expr("lift(d, out)" if self.vector else "spread(d, out)", d=self.dot(arg), out=out)
 
     def zero(self, var: str) -> gast.expr:
-        """A tangent that starts at zero: shaped like its value (``Wh @ h_dot`` needs an array),
-        a plain 0.0 for scalars and in vector mode (where it broadcasts over directions)."""
-        if self.activity.kind(var).tag in ("list", "stack"):  # appends and pops need a real list
+        """A tangent that starts at zero: shaped like its value (``Wh @ h_dot`` needs an array;
+        a list or tuple of arrays, one of arrays), a plain 0.0 for scalars and in vector mode
+        (where it broadcasts over directions, and a container's elements are plain zeros)."""
+        tag = self.activity.kind(var).tag
+        if self.vector and tag in ("list", "stack"):  # appends and pops need a real list
             return expr("zeros_like(v)", v=var)
-        if self.vector or self.activity.kind(var).tag in ("scalar", "int"):
+        if self.vector or tag in ("scalar", "int"):
             return const(0.0)
-        return expr("zeros_like(v)", v=var)
+        return expr("zeros_like(v)" if tag == "array" else "zero_tangent(v)", v=var)
 
 
     def all_scalar(self, value: gast.expr) -> bool:
@@ -281,7 +283,7 @@ def jvp_function(fwd: Forward, name_: str, wrt: list[str]) -> gast.FunctionDef:
     fn = fwd.fn
     body, ret = fn.body[:-1], fn.body[-1]
     result = ret.value.id
-    out_dot = name(fwd.dot(result)) if result in fwd.activity.active else _zero_like(fn, result)
+    out_dot = name(fwd.dot(result)) if result in fwd.activity.active else _zero_like(fwd, result)
     # parameters that become active later (e.g. an adjoint seed) start with a zero tangent
     zeros = [assign(fwd.dot(a.id), fwd.zero(a.id)) for a in fn.args.args
              if a.id in fwd.activity.active and a.id not in wrt]
@@ -297,9 +299,12 @@ def jvp_function(fwd: Forward, name_: str, wrt: list[str]) -> gast.FunctionDef:
                             type_comment=None, type_params=[])
 
 
-def _zero_like(fn: gast.FunctionDef, result: str) -> gast.expr:
-    """The tangent of a constant result: a tuple of zeros for a tuple of values."""
-    for n in walk(fn):
+def _zero_like(fwd: Forward, result: str) -> gast.expr:
+    """The tangent of a result that does not depend on the varied inputs (a callee that
+    ignores an active argument): shaped like the value, as every tangent outside vector mode
+    is, since the caller's rules read it as the value's tangent (``np.dot(a_dot, a)`` with a
+    plain 0.0 for ``a_dot`` is an array). A tuple of values gets a tuple of such zeros."""
+    for n in walk(fwd.fn):
         if isinstance(n, gast.Assign) and n.targets[0].id == result and isinstance(n.value, gast.Tuple):
-            return gast.Tuple(elts=[const(0.0) for _ in n.value.elts], ctx=gast.Load())
-    return const(0.0)
+            return gast.Tuple(elts=[fwd.dot_or_zero(e) for e in n.value.elts], ctx=gast.Load())
+    return fwd.zero(result)

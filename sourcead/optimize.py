@@ -27,7 +27,7 @@ from .rules.template import Structures, Transformer, name_nodes, statements, wal
 # and builtins by their marked names (see naming: a user's function called ``zeros_like``
 # is not one)
 PURE_FUNCTIONS = {mark(h) for h in (
-    "unbroadcast", "zeros_like", "scatter", "scatter_into", "dot_adjoint_x", "dot_adjoint_y",
+    "unbroadcast", "zeros_like", "zero_tangent", "scatter", "scatter_into", "dot_adjoint_x", "dot_adjoint_y",
     "lift", "spread", "sum_each", "unbroadcast_each", "dot_each_left", "dot_each_right",
     "scatter_each", "component", "with_component", "unreduce", "extreme_mask", "untranspose",
     "uncumsum", "concatenated_part", "untake",

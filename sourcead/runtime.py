@@ -83,6 +83,18 @@ def zeros_like(x):
     return 0.0
 
 
+def zero_tangent(x):
+    """A forward-mode tangent of zeros for ``x``: zeros of each array's shape, inside lists,
+    tuples and dicts too. Outside vector mode a tangent is read as its value's
+    (``np.dot(a_dot, a)``, ``np.reshape(a_dot, s)``), where a plain 0.0 would be wrong."""
+    if isinstance(x, dict):
+        return {k: zero_tangent(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):  # a named tuple (np.linalg's results) as a plain one
+        parts = [zero_tangent(v) for v in x]
+        return parts if isinstance(x, list) else tuple(parts)
+    return zeros_like(x)
+
+
 def scatter(g, x, index):
     """The adjoint of ``x[index]``: ``g`` placed at ``index`` in zeros shaped like ``x``.
     (``x`` a plain zero: the adjoint of ``item``, which passes a zero through unindexed.)"""
@@ -681,7 +693,7 @@ def owned(g, like):
 
 
 # helpers whose result is always a new array (a variable holding one may be written into)
-FRESH = ("zeros_like", "owned", "with_item", "scatter")
+FRESH = ("zeros_like", "zero_tangent", "owned", "with_item", "scatter")
 
 
 def item(g, index):
@@ -1288,7 +1300,7 @@ def norm_curvature(ord=None, x=None, axis=None):
 
 HELPERS = {"untake": untake, "concatenated_part": concatenated_part, "spread": spread, "uncumsum": uncumsum, "unreduce": unreduce, "extreme_mask": extreme_mask, "untranspose": untranspose,
            "_basic": _basic, "_plain_zero": _plain_zero, "component": component, "with_component": with_component, "add_tree": add_tree, "with_key": with_key, "without_key": without_key, "keys_of": keys_of, "unsum": unsum, "unstack": unstack, "lift": lift, "sum_each": sum_each, "unbroadcast_each": unbroadcast_each,
-           "dot_each_left": dot_each_left, "dot_each_right": dot_each_right, "scatter_each": scatter_each, "dot_adjoint_x": dot_adjoint_x, "dot_adjoint_y": dot_adjoint_y, "unbroadcast": unbroadcast, "zeros_like": zeros_like, "scatter": scatter,
+           "dot_each_left": dot_each_left, "dot_each_right": dot_each_right, "scatter_each": scatter_each, "dot_adjoint_x": dot_adjoint_x, "dot_adjoint_y": dot_adjoint_y, "unbroadcast": unbroadcast, "zeros_like": zeros_like, "zero_tangent": zero_tangent, "scatter": scatter,
            "stop_gradient": stop_gradient}
 HELPERS.update({"matmul_or_zero": matmul_or_zero, "sorted_like": sorted_like, "unsorted": unsorted,
                 "sorted_like_each": sorted_like_each, "unsorted_each": unsorted_each,

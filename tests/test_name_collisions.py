@@ -94,6 +94,12 @@ FAMILIES = {
         "    s = s + v * v",
         ["with_key", "without_key", "keys_of", "component", "with_component", "add_tree",
          "refused"], {}),
+    "containers": (  # a tuple whose tangent starts at zero (inactive here, active on a branch)
+        "t = (W[1], c)\n"
+        "if c > 0.0:\n"
+        "    t = (a * x, c)\n"
+        "s = np.sum(t[0] ** 2) + t[1]",
+        ["zero_tangent"], {}),
     "statistics": (
         "s = np.std(a) + np.sum(np.std(a * COL, axis=1) ** 2)",
         ["deviations", "reciprocal_or_zero"], {}),

@@ -62,7 +62,9 @@ def _value_kind(value: gast.expr, kinds: Mapping[str, Kind], env: Environment,
         return BOOL
     if isinstance(value, gast.List) and not value.elts:
         return STACK
-    if isinstance(value, (gast.Tuple, gast.List, gast.Dict)):
+    if isinstance(value, gast.Tuple):  # immutable: its elements' kinds hold (a callee's result)
+        return _tuple_kind(value, kinds, env, result_kind)
+    if isinstance(value, (gast.List, gast.Dict)):
         return OTHER
     if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name) \
             and is_container(kinds.get(value.value.id, NONE)) and _is_slice(value.slice):
@@ -105,7 +107,9 @@ def _value_kind(value: gast.expr, kinds: Mapping[str, Kind], env: Environment,
         if op.rule.shape == "reduction" and len(_data_args(value, env)) == 1 and not (
                 isinstance(value, gast.Call) and value.keywords):
             return SCALAR  # a full reduction
-        return Kind("scalar") if all(k.tag in ("scalar", "int") for k in args) else UNKNOWN
+        if all(k.tag in ("scalar", "int") for k in args):
+            return ARRAY if operation_function(value, env) in _AXES_FROM_NUMBERS else SCALAR
+        return UNKNOWN
     call = user_call(value, env, kinds) if op.user is not None else None
     if call is not None and result_kind is not None:
         kind = result_kind(call, [value_kind(a, kinds, env, result_kind) for a in call.atoms])
@@ -129,6 +133,23 @@ def _made_by_unknown(value: gast.expr, env: Environment) -> Kind:
 # classes whose instances are values sourcead knows (numbers, arrays, containers)
 _VALUE_TYPES = (np.generic, np.ndarray, int, float, complex, str, bytes, list, tuple, dict,
                 set, frozenset, slice, range)
+
+
+def _tuple_kind(value: gast.Tuple, kinds: Mapping[str, Kind], env: Environment,
+                result_kind) -> Kind:
+    """A tuple written out, with its elements' kinds (without shape anchors, which name
+    variables of this function only), so ``t[0]`` of it, here or in a caller, is known to be
+    an array or a tuple (a value of unknown kind is taken for an array)."""
+    elements_ = tuple(dataclasses.replace(k, like=None) for k in
+                      (value_kind(e, kinds, env, result_kind) for e in value.elts))
+    return Kind("other", structure=("tuple", elements_))
+
+
+# NumPy functions whose result has an axis even when every argument is a number
+# (``np.outer(y, y)`` is 1 x 1): taken for a number, a scalar's gradient came back an array
+_AXES_FROM_NUMBERS = (np.atleast_1d, np.atleast_2d, np.atleast_3d, np.cumsum, np.cumprod, np.outer,
+                      np.ravel, np.repeat, np.tile, np.expand_dims)
+ARRAY = Kind("array")
 
 
 # ---- shape signatures of operations ---------------------------------------------------------

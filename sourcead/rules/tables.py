@@ -694,7 +694,7 @@ _NORM = "unreduce(norm, x, axis, keepdims)"
 # differentiated again (DESIGN invariant 3) --------------------------------------------------
 def _runtime_rows() -> dict:
     return {
-        runtime.zeros_like: CONSTANT,
+        runtime.zeros_like: CONSTANT, runtime.zero_tangent: CONSTANT,
         runtime.reached: ZERO,  # a test whether an adjoint is a plain zero: a flag
         runtime.reciprocal_or_zero: ew("-out ** 2"),
         runtime.deviations: Rule(params=("x", "axis"), defaults={"axis": None},
