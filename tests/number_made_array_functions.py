@@ -52,8 +52,16 @@ def calls_outer(x, y):
     return np.sum(outer_of(x, y) * y)
 
 
+def filled(x, y):
+    a = np.full(3, y)                  # [y, y, y]
+    b = np.full_like(np.zeros((2, 2)), x * y)
+    c = np.diagflat(y)                 # [[y]]
+    return np.sum(a * x) + np.sum(b * y) + np.sum(c * c * x)
+
+
 CASES = [
     (outer, (0.3, 0.7), lambda x, y: (y ** 2, 2 * x * y + 4 * y ** 3)),
+    (filled, (0.3, 0.7), lambda x, y: (3 * y + 4 * y * y + y * y, 3 * x + 8 * x * y + 2 * x * y)),
     (tiled, (0.3, 0.7), lambda x, y: (3 * y, 3 * x + 6 * y)),
     (repeated, (0.3, 0.7), lambda x, y: (4 * x * y + 4 * x * y * y, 2 * x * x + 4 * x * x * y)),
     (at_least_one_axis, (0.3, 0.7),

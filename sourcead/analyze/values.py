@@ -148,7 +148,8 @@ def _tuple_kind(value: gast.Tuple, kinds: Mapping[str, Kind], env: Environment,
 # NumPy functions whose result has an axis even when every argument is a number
 # (``np.outer(y, y)`` is 1 x 1): taken for a number, a scalar's gradient came back an array
 _AXES_FROM_NUMBERS = (np.atleast_1d, np.atleast_2d, np.atleast_3d, np.cumsum, np.cumprod, np.outer,
-                      np.ravel, np.repeat, np.tile, np.expand_dims)
+                      np.ravel, np.repeat, np.tile, np.expand_dims, np.full, np.full_like,
+                      np.diagflat)
 ARRAY = Kind("array")
 
 
