@@ -197,11 +197,7 @@ def test_reads_are_classified(expression, through, zero, unruled):
 # ---- the proof: every construct, from the libraries themselves --------------------------------
 
 # wrong or crashing for reasons other items of issue 11 own (listed here, not hidden)
-OWNED_ELSEWHERE = {
-    # item 9: a tuple of integers times an array crashes in reverse mode (`g * (3,)`)
-    ("np.shape(x)", "vector"), ("np.shape(x) * x", "vector"), ("np.nonzero(x)", "vector"),
-    ("x.nonzero()", "vector"),
-}
+OWNED_ELSEWHERE: set = set()   # (none left: np.shape(x) * x and np.nonzero(x) now work)
 
 ALL = construct_harness.constructs()
 SHARDS = 8

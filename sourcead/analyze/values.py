@@ -378,8 +378,16 @@ def _comparison_kind(value: gast.Compare, kinds, env, result_kind) -> Kind:
 def _integer_kind(value: gast.expr, args: list[Kind], env: Environment) -> Kind:
     """An integer-valued call (``np.sign(x)``, ``np.argmax(x, axis=0)``, ``len(xs)``): a plain
     integer from numbers; from arrays, an array shaped like them for ufuncs, else unknown."""
-    if operation_function(value, env) is len:
+    function = operation_function(value, env)
+    if function is len:
         return INT
+    if function is np.shape and args:   # a tuple, which NumPy reads as an array beside one
+        base = args[0]
+        if base.tag in ("array", "unknown") and base.structure is None and base.dims is not None:
+            return Kind("other", structure=("tuple", (INT,) * len(base.dims)))
+        return OTHER
+    if function is np.nonzero:          # a tuple of index arrays
+        return OTHER
     shaped = broadcast(args)
     if shaped.tag == "scalar":
         return BOOL  # np.isnan(x), np.greater(x, y), ...: perhaps a bool
