@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
+import re
+
 import gast
 
 from .analyze import (has_shape_of, refuse_container_arithmetic, Activity, Kind, bound_arguments, container_operand, differentiable_operands, is_container, operands,
@@ -82,7 +84,10 @@ class Forward:
         target, value = s.targets[0].id, s.value
         stack = stack_pop(value)
         if stack is not None and stack in self.activity.active:
-            popped = expr("t.pop()", t=self.dot(stack))
+            # a tape's tangent is always a list; a list's (an adjoint list in code sourcead
+            # generated) may be a plain zero, which pops as a zero
+            plain = re.fullmatch(r"tape(_\d+)?", stack) is not None
+            popped = expr("t.pop()" if plain else "pop_tangent(t)", t=self.dot(stack))
             if target not in self.activity.active:
                 return [s, gast.Expr(value=popped)]
             return [s, assign(self.dot(target), popped)]

@@ -95,6 +95,12 @@ def zero_tangent(x):
     return zeros_like(x)
 
 
+def pop_tangent(t):
+    """``t.pop()`` of a list's tangent, which may be a plain zero standing for a list of
+    zeros (an adjoint list that nothing reached): then the element's tangent is zero too."""
+    return t.pop() if isinstance(t, list) else t
+
+
 def scatter(g, x, index):
     """The adjoint of ``x[index]``: ``g`` placed at ``index`` in zeros shaped like ``x``.
     (``x`` a plain zero: the adjoint of ``item``, which passes a zero through unindexed.)"""
@@ -1327,4 +1333,5 @@ HELPERS.update({"scatter_into": scatter_into, "reached": reached, "refused": ref
                 "rot90_each": rot90_each, "undiagonal_each": undiagonal_each,
                 "diag_each": diag_each, "undiag_each": undiag_each,
                 "diagonal_each": diagonal_each, "full_each": full_each,
+                "pop_tangent": pop_tangent,
                 "deviations": deviations, "reciprocal_or_zero": reciprocal_or_zero})  # the adjoints of parts of one array

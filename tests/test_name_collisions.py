@@ -127,7 +127,8 @@ FAMILIES = {
     "lists": (
         "ys = [a[0] * x[1], a[1], x[2] * x[0]]\n"
         "s = sum(ys) + np.sum(np.array(ys) ** 2)",
-        ["unsum", "unstack", "stack_each", "sum_elements_each", "_with_directions"], {}),
+        ["unsum", "unstack", "stack_each", "sum_elements_each", "_with_directions",
+         "pop_tangent"], {}),
     "products": (
         "e = np.dot(W, a)\n"
         "s = np.sum(e ** 2) + np.dot(a, a) + np.sum((W @ a) * c)\n"

@@ -349,3 +349,14 @@ def test_a_reached_adjoint_is_not_tested_for_in_straight_line_code():
         return np.sum(x)
     source = sourcead.source(sourcead.grad(g), X[:3], M)
     assert "if reached(v_bar):" in source
+
+
+def test_a_list_a_callee_never_reads_in_every_order():
+    import unreached_callee_list as m
+    from sourcead.numeric import numeric_jacobian
+    x, y = np.array([0.79, 0.94, 0.78, -0.24]), 0.56
+    g = sourcead.grad(m.f)(x, y)
+    np.testing.assert_allclose(g, y - y * np.sin(x * y), rtol=1e-14)
+    expected = -y * y * np.diag(np.cos(x * y))
+    np.testing.assert_allclose(sourcead.hessian(m.f)(x, y), expected, atol=1e-12)
+    np.testing.assert_allclose(numeric_jacobian(sourcead.grad(m.f), x, y), expected, atol=1e-6)
