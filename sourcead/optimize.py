@@ -606,7 +606,8 @@ def reads_of(s: gast.stmt) -> set[str]:
 # every value only if the expression depends on nothing but the names it reads, and nothing
 # in between changes an object it reads.
 
-_MUTATING_HELPERS = {SCATTER_INTO}   # fills its first argument in place
+# scatter_into fills its first argument in place; pop_tangent takes an element off its list
+_MUTATING_HELPERS = {SCATTER_INTO, mark("pop_tangent")}
 
 
 def _quiet_call(call: gast.Call, modules: set[str]) -> bool:
