@@ -32,7 +32,7 @@ import numpy as np
 from . import depth
 from .errors import SourceNotFoundError, UnsupportedSyntaxError, UsageError
 from .naming import MARK, Namer, marked_object
-from .rules.template import name_nodes, assign, const, name, names_in, walk
+from .rules.template import assign, const, constant_int, name, name_nodes, names_in, walk
 
 _MISSING = object()
 
@@ -690,21 +690,11 @@ def _starred(node: gast.AST, stars: dict[str, list[str]]) -> list[str] | None:
         return stars[value.id]
     if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name) \
             and value.value.id in stars and isinstance(value.slice, gast.Slice):
-        bounds = [_constant_int(b) for b in (value.slice.lower, value.slice.upper,
+        bounds = [constant_int(b) for b in (value.slice.lower, value.slice.upper,
                                              value.slice.step)]
         given = [b for b in (value.slice.lower, value.slice.upper, value.slice.step)]
         if all(g is None or b is not None for g, b in zip(given, bounds)) and bounds[2] != 0:
             return stars[value.value.id][slice(*bounds)]
-    return None
-
-
-def _constant_int(node: gast.expr | None) -> int | None:
-    """The value of an integer written in the code (``2``, ``-1``), else None."""
-    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
-        inner = _constant_int(node.operand)
-        return None if inner is None else -inner
-    if isinstance(node, gast.Constant) and type(node.value) is int:
-        return node.value
     return None
 
 

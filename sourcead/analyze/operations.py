@@ -23,7 +23,7 @@ import numpy as np
 from ..parse import MISSING, Environment, Shape, call_order, callable_name, is_code
 from ..rules import Rule, lookup_call, lookup_indexer, lookup_operator
 from ..rules.tables import EXTREME_OF_SEQUENCE
-from ..rules.template import name_nodes, statements, loaded_names
+from ..rules.template import constant_int as _constant_int, loaded_names, name_nodes, statements
 
 
 @dataclass(frozen=True)
@@ -342,10 +342,3 @@ _NUMPY_KEYWORDS = {np.swapaxes: {"axis1": "a", "axis2": "b"},
                    np.clip: {"a_min": "lo", "a_max": "hi", "min": "lo", "max": "hi"}}
 
 
-def _constant_int(node: gast.expr | None) -> int | None:
-    if isinstance(node, gast.Constant) and type(node.value) is int:
-        return node.value
-    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
-        inner = _constant_int(node.operand)
-        return None if inner is None else -inner
-    return None

@@ -112,6 +112,16 @@ class Transformer(gast.NodeTransformer):
         return node
 
 
+def constant_int(node: gast.expr | None) -> int | None:
+    """The value of an integer written in the code (``2``, ``-1``), else None."""
+    if isinstance(node, gast.Constant) and type(node.value) is int:
+        return node.value
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
+        inner = constant_int(node.operand)
+        return None if inner is None else -inner
+    return None
+
+
 def walk(node: gast.AST):
     """Every node below ``node`` (itself first), in source order, except the field-less
     markers (contexts and operators: read them from their parent). ``ast.walk`` is generic
