@@ -111,8 +111,19 @@ def compile_module(text: str, title: str, owners: dict[str, Environment], reads:
 def _runtime_function(name: str) -> FunctionType | None:
     """A function of sourcead's runtime by name: a helper, or one the helpers call."""
     found = runtime.HELPERS.get(name, getattr(runtime, name, None))
-    return found if isinstance(found, FunctionType) and found.__module__ == runtime.__name__ \
-        else None
+    return found if isinstance(found, FunctionType) and found.__module__.startswith(
+        runtime.__name__ + ".") else None
+
+
+def _place_in_runtime(name: str) -> tuple[int, int]:
+    """Where a runtime function is written: its module's place in the runtime package (the
+    families in the order ``runtime`` imports them), then its line."""
+    function = _runtime_function(name)
+    return _RUNTIME_MODULES.index(function.__module__), function.__code__.co_firstlineno
+
+
+_RUNTIME_MODULES = list(dict.fromkeys(f.__module__ for f in vars(runtime).values()
+                                      if isinstance(f, FunctionType)))
 
 
 def helpers_needed(called: set[str]) -> list[str]:
@@ -126,7 +137,7 @@ def helpers_needed(called: set[str]) -> list[str]:
                 wanted.add(name)
                 pending.append(name)
     first = [h for h in runtime.HELPERS if h in wanted]
-    rest = sorted(wanted - set(first), key=lambda h: _runtime_function(h).__code__.co_firstlineno)
+    rest = sorted(wanted - set(first), key=_place_in_runtime)
     return first + rest
 
 
