@@ -1,0 +1,122 @@
+"""Rows of NumPy's products (dot, matmul, tensordot, einsum, kron, ...): bilinear functions,
+whose adjoints are products again.
+"""
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from .core import Rule
+
+
+def _bilinear(function: str, left: str, right: str, extra: str = "", vector=None) -> Rule:
+    """``function(x, y, extra...)``, linear in each argument; ``left``/``right`` name the
+    helpers giving the adjoints of x and y (each has rows of its own, see _runtime_rows)."""
+    args = f", {extra}" if extra else ""
+    params = ("x", "y") + tuple(p.strip() for p in extra.split(",") if p.strip())
+    return Rule(params=params, shape="reduce",
+                tangents={"x": f"{function}(x_dot, y{args})", "y": f"{function}(x, y_dot{args})"},
+                adjoints={"x": f"{left}(g, x, y{args})", "y": f"{right}(g, x, y{args})"},
+                vector_tangents=vector or {})
+
+
+def _adjoint_of_bilinear(function: str, left: str, right: str, side: str, extra: str = ""):
+    """Rows of the helpers ``left(v, x, y)`` / ``right(v, x, y)`` that give a bilinear
+    function's adjoints: linear in ``v`` and in the other argument, so that gradients can be
+    differentiated again in both modes. ``<w, left(v, x, y)> = <v, function(w, y)>``."""
+    args = f", {extra}" if extra else ""
+    params = ("v", "x", "y") + tuple(p.strip() for p in extra.split(",") if p.strip())
+    if side == "x":
+        return Rule(params=params, tangents={"v": f"{left}(v_dot, x, y{args})",
+                                             "y": f"{left}(v, x, y_dot{args})"},
+                    adjoints={"v": f"{function}(g, y{args})", "y": f"{right}(v, g, y{args})"})
+    return Rule(params=params, tangents={"v": f"{right}(v_dot, x, y{args})",
+                                         "x": f"{right}(v, x_dot, y{args})"},
+                adjoints={"v": f"{function}(x, g{args})", "x": f"{left}(v, x, g{args})"})
+
+
+_EINSUM_SLOTS = ("a", "b", "c")
+
+
+_EINSUM_TANGENTS = {s: "np.einsum(subscripts, " + ", ".join(
+    f"{t}_dot" if t == s else t for t in _EINSUM_SLOTS) + ")" for s in _EINSUM_SLOTS}
+
+
+def _einsum_specialized(constants: dict) -> "str | Rule | None":
+    subscripts = constants.get("subscripts")
+    if not isinstance(subscripts, str):
+        return "with subscripts that are not a string written in the call"
+    if "->" not in subscripts or "." in subscripts:
+        return ("in implicit mode or with '...' (write the output subscripts, e.g. "
+                "np.einsum('ij,jk->ik', a, b))")
+    return _einsum_as_einsums(subscripts.replace(" ", ""))
+
+
+@functools.lru_cache(maxsize=None)
+def _einsum_as_einsums(subscripts: str) -> Rule | None:
+    """When no operand repeats a letter or sums one alone, operand k's adjoint is the einsum
+    of the output's adjoint with the other operands, written to k's subscripts
+    ('ij,jk->ik': a_bar = np.einsum('ik,jk->ij', g, b)): einsums all the way down, so every
+    order works. Vector mode adds a letter for the directions. Otherwise None (the general
+    row, through einsum_adjoint)."""
+    inputs, output = subscripts.split("->")
+    inputs = inputs.split(",")
+    if len(inputs) > len(_EINSUM_SLOTS):
+        return None
+    for k, own in enumerate(inputs):
+        others = set(output).union(*[set(s) for j, s in enumerate(inputs) if j != k])
+        if len(set(own)) != len(own) or not set(own) <= others:
+            return None
+    free = next(c for c in "zyxwvutsrqponmlkjihgfedcbaZYXWVUTSRQPONMLKJIHGFEDCBA"
+                if c not in subscripts)
+    slots = _EINSUM_SLOTS[:len(inputs)]
+    adjoints, vector = {}, {}
+    for k, (slot, own) in enumerate(zip(slots, inputs)):
+        spec = ",".join([output] + [s for j, s in enumerate(inputs) if j != k]) + "->" + own
+        rest = ", ".join(s for j, s in enumerate(slots) if j != k)
+        adjoints[slot] = f"np.einsum({spec!r}, g, {rest})" if rest else f"np.einsum({spec!r}, g)"
+        each = ",".join(free + s if j == k else s for j, s in enumerate(inputs)) + "->" + free + output
+        vector[slot] = "np.einsum(" + repr(each) + ", " + ", ".join(
+            f"{s}_dot" if j == k else s for j, s in enumerate(slots)) + ")"
+    return Rule(params=("subscripts",) + _EINSUM_SLOTS, shape="reduce",
+                defaults={"b": None, "c": None}, tangents=_EINSUM_TANGENTS,
+                adjoints=adjoints, vector_tangents=vector)
+
+
+def _einsum_adjoint(k: int) -> str:
+    """Operand k's adjoint; operand k itself is passed by its shape (only that is read)."""
+    slots = [f"np.shape({s})" if j == k else s for j, s in enumerate(_EINSUM_SLOTS)]
+    return f"einsum_adjoint(g, subscripts, {k}, {', '.join(slots)})"
+
+
+def _product_rows() -> dict:
+    matmul_vector = {"x": "matmul_each_left(x_dot, x, y)", "y": "matmul_each_right(x, y_dot, y)"}
+    return {
+        np.matmul: _bilinear("np.matmul", "matmul_adjoint_x", "matmul_adjoint_y",
+                             vector=matmul_vector),
+        np.tensordot: Rule(**{**_bilinear("np.tensordot", "tensordot_adjoint_x",
+                                          "tensordot_adjoint_y", "axes").__dict__,
+                              "defaults": {"axes": 2},
+                              "vector_tangents": {
+                                  "x": "tensordot_each_left(x_dot, x, y, axes)",
+                                  "y": "tensordot_each_right(x, y_dot, y, axes)"}}),
+        np.inner: Rule(params=("x", "y"), shape="reduce",
+                       tangents={"x": "np.inner(x_dot, y)", "y": "np.inner(x, y_dot)"},
+                       adjoints={"x": "tensordot_adjoint_x(g, x, y, inner_axes(x, y))",
+                                 "y": "tensordot_adjoint_y(g, x, y, inner_axes(x, y))"},
+                       vector_tangents={
+                           "x": "tensordot_each_left(x_dot, x, y, inner_axes(x, y))",
+                           "y": "tensordot_each_right(x, y_dot, y, inner_axes(x, y))"}),
+        np.kron: _bilinear("np.kron", "kron_adjoint_x", "kron_adjoint_y"),
+        np.einsum: Rule(params=("subscripts",) + _EINSUM_SLOTS, shape="reduce",
+                        defaults={"b": None, "c": None}, specialize=_einsum_specialized,
+                        tangents=_EINSUM_TANGENTS,
+                        adjoints={s: _einsum_adjoint(k) for k, s in enumerate(_EINSUM_SLOTS)}),
+        np.trace: Rule(params=("x", "offset", "axis1", "axis2"), shape="reduce",
+                       defaults={"offset": 0, "axis1": 0, "axis2": 1},
+                       tangents={"x": "np.trace(x_dot, offset, axis1, axis2)"},
+                       adjoints={"x": "untrace(g, x, offset, axis1, axis2)"},
+                       vector_tangents={"x": "np.trace(x_dot, offset, each_axis(axis1, x), "
+                                             "each_axis(axis2, x))"}),
+    }
