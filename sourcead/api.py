@@ -21,6 +21,7 @@ from .arguments import (CONTAINERS, Kinds, as_numpy_numbers, as_python_floats, c
 from .dispatch import (_CACHE, Specializations, by_shapes, finish, fixed_arity, numpy_scalars,
                        seed_for, signature_key, type_key)
 from .errors import SourceADError, UsageError
+from .library import as_function
 from .naming import Namer
 from .parse import callable_name, full_shape, signature_of
 from .pipeline import derive  # noqa: F401  (the pipeline, for those who read the API first)
@@ -121,6 +122,7 @@ def grad(f: Callable | None = None, wrt=0, *, mode: str = "reverse",
     """
     if f is None:
         return lambda g: grad(g, wrt, mode=mode, preserve_result=preserve_result, verbose=verbose)
+    f = as_function(f)
     options = {"mode": mode, "preserve_result": preserve_result, "verbose": verbose}
     if mode == "forward":
         return _forward_grad(f, wrt, options)
@@ -183,6 +185,7 @@ def grad(f: Callable | None = None, wrt=0, *, mode: str = "reverse",
 
 def vjp(f: Callable, wrt=0):
     """``fn(*args, cotangent) -> (value, grads)``: reverse mode seeded with ``cotangent``."""
+    f = as_function(f)
     positions = resolve_wrt(f, wrt)
     params = parameters(f)
     store = Specializations(f)
@@ -220,6 +223,7 @@ def _forward_spec(store: Specializations, positions: tuple[int, ...], args: tupl
 
 def jvp(f: Callable, wrt=0):
     """``fn(*args, *tangents) -> (value, tangent_out)``: forward mode, one tangent per wrt."""
+    f = as_function(f)
     positions = resolve_wrt(f, wrt)
     store = Specializations(f)
     state: dict[str, Any] = {}
@@ -384,6 +388,7 @@ def jacobian(f: Callable, wrt=0, mode: str = "forward"):
 
     Forward mode costs one pass per input element, reverse mode one per output element.
     """
+    f = as_function(f)
     positions = resolve_wrt(f, wrt)
     if mode not in ("forward", "reverse"):
         raise UsageError(f"mode={mode!r} is not a mode", hint='use "forward" or "reverse"')
@@ -429,6 +434,7 @@ def hessian(f: Callable, wrt=0):
     """``fn(*args) -> H`` with ``H.shape == in.shape + in.shape``: forward mode applied to the
     generated reverse-mode gradient (forward-over-reverse), exact, not finite differences.
     For a tuple ``wrt``, the blocks ``((H_xx, H_xy), (H_yx, H_yy))``."""
+    f = as_function(f)
     positions = resolve_wrt(f, wrt)
     gradients = Specializations(f)
     vectors: dict[str, Any] = {}

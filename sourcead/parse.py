@@ -140,6 +140,20 @@ class Environment:
             return value
         return _MISSING
 
+    def structural_constant(self, node: gast.expr) -> Any:
+        """The value of a free name that says how an operation is done rather than what it
+        works on (an int, a bool, a string, None, or a tuple of them: an axis, a ``ddof``, einsum
+        subscripts, a norm's order), or ``_MISSING``. A derivative that depends on the value
+        is built for it: the read is noted as ``"equal"``, so a changed value builds again.
+        Floats are data, never structure (a global learning rate would build at every step)."""
+        if not isinstance(node, gast.Name):
+            return _MISSING
+        value = self.lookup_quiet(node.id)
+        if value is _MISSING or not _structural(value) or node.id.startswith(MARK):
+            return _MISSING
+        _note(Read(self, self.slot(node.id), (), value, "equal"))
+        return value
+
     def lookup_quiet(self, ident: str) -> Any:
         for scope in (self.closure, self.globals, vars(builtins)):
             if ident in scope:
@@ -156,6 +170,12 @@ class Environment:
         slots = {**self.slots, **where}
         return dataclasses.replace(self, closure=MappingProxyType({**self.closure, **extra}),
                                    slots=MappingProxyType(slots))
+
+
+def _structural(value: Any) -> bool:
+    if isinstance(value, tuple):
+        return all(_structural(v) for v in value)
+    return value is None or isinstance(value, (bool, int, str, np.integer, np.bool_))
 
 
 def _attribute_chain(node: gast.expr) -> tuple[str, ...] | None:

@@ -103,6 +103,9 @@ FAMILIES = {
     "statistics": (
         "s = np.std(a) + np.sum(np.std(a * COL, axis=1) ** 2)",
         ["deviations", "reciprocal_or_zero"], {}),
+    "powers": (  # an exponent and a base that are both differentiated
+        "s = np.sum(a ** x[0]) + c ** x[1]",
+        ["power_slope", "power_slope_in_exponent", "log_base"], {}),
     "unreached": (  # a value used only on a branch that does not run (c is 0.5)
         "v = np.cumsum(a)\n"
         "s = np.sum(a ** 2)\n"
@@ -116,9 +119,10 @@ FAMILIES = {
         ["undiag", "undiagonal", "rot90_each", "undiagonal_each", "diag_each", "undiag_each",
          "diagonal_each", "full_each"], {}),
     "cross": (
-        "s = np.sum(np.cross(x, a) ** 2) * c",
+        "s = np.sum(np.cross(x, a) ** 2) * c + np.sum(np.cross(W.T * a[:2], W.T * x[0], axisa=0, axisb=0) ** 2)",
         ["cross_adjoint_x", "cross_adjoint_y", "_cross_sizes", "cross_each_left",
-         "cross_each_right", "_cross_each"], {}),
+         "cross_each_right", "_cross_each", "cross_axes_adjoint_x", "cross_axes_adjoint_y",
+         "cross_axes_each_left", "cross_axes_each_right", "_cross_axes", "_after_directions"], {}),
     "extremes": (  # max and min of a list
         "ms = [a[0] * x[1], a[1] * a[2], x[2] * x[2]]\n"
         "s = max(ms) * a[0] + 0.5 * min(ms)",

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import sourcead
+from sourcead.numeric import numeric_jacobian
 
 
 def sqrt_of(x):
@@ -65,11 +66,64 @@ def test_edges_give_what_numpy_gives(f, x, expected):
 
 
 def test_power_with_respect_to_the_exponent_at_zero():
+    """0 ** y is 0 for every y > 0, so its slope in y is exactly 0 (the formula
+    ``out * log(x)`` gives 0 * -inf = NaN there); x ** 0 is 1 for every x, so its slope in x
+    is 0 at x = 0 too (``y * x ** (y - 1)`` gives 0 * inf)."""
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        assert math.isnan(sourcead.grad(power, wrt=1)(0.0, 2.5))   # 0 * log(0), as NumPy
-        assert sourcead.grad(power, wrt=0)(0.0, 2.5) == 0.0
-        assert sourcead.grad(power, wrt=(0, 1), mode="forward")(0.0, 2.5)[0] == 0.0
+        warnings.simplefilter("error")   # and no "divide by zero" warning on the way
+        for mode in ("reverse", "forward"):
+            assert sourcead.grad(power, wrt=1, mode=mode)(0.0, 2.5) == 0.0
+            assert sourcead.grad(power, wrt=0, mode=mode)(0.0, 2.5) == 0.0
+            assert sourcead.grad(power, wrt=(0, 1), mode=mode)(0.0, 0.0) == (0.0, 0.0)
+            assert sourcead.grad(power, wrt=(0, 1), mode=mode)(2.0, 0.0) == (0.0, math.log(2.0))
+            got = sourcead.grad(power, wrt=(0, 1), mode=mode)(0.0, 2.5)
+            assert got == (0.0, 0.0) and all(type(g) is float for g in got)
+        assert sourcead.vjp(power, wrt=(0, 1))(0.0, 2.5, 1.0)[1] == (0.0, 0.0)
+
+
+def test_the_curvature_of_a_power_at_zero():
+    """The second derivative of x ** y in x at 0 where y is 0 or 1 is 0, not 0 * inf; where it
+    is not (y = 3) and in y, the Hessian is exact."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for y in (0.0, 1.0):
+            def f(x):
+                return np.power(x, y)
+            assert sourcead.grad(sourcead.grad(f))(0.0) == 0.0
+            assert sourcead.hessian(f)(0.0) == 0.0
+        def cube(x):
+            return np.power(x, y3)
+        y3 = 3.0
+        assert sourcead.grad(sourcead.grad(cube))(2.0) == 12.0
+    x, y = 1.5, 2.5
+    exact = ((y * (y - 1) * x ** (y - 2), x ** (y - 1) * (1 + y * math.log(x))),
+             (x ** (y - 1) * (1 + y * math.log(x)), x ** y * math.log(x) ** 2))
+    np.testing.assert_allclose(sourcead.hessian(power, wrt=(0, 1))(x, y), exact, rtol=1e-13)
+
+
+def sum_of_powers(x, y):
+    return np.sum(x ** y) + np.sum(np.power(y, x) * 2.0)
+
+
+def test_a_zero_base_does_not_poison_the_other_elements():
+    """In forward and vector mode every element's tangent is the sum of partial * tangent
+    over all inputs: one partial of 0 * inf = NaN made every element of the gradient NaN."""
+    x, y = np.array([0.0, 1.0, 2.0]), np.array([0.0, 3.0, 0.5])
+    expected_x = np.array([0.0, 3.0, 0.5 * 2.0 ** -0.5]) + 2.0 * y ** x * np.log(
+        np.where(y == 0, 1.0, y)) * np.array([0.0, 1.0, 1.0])
+    expected_y = np.array([0.0, 0.0, 2.0 ** 0.5 * np.log(2.0)]) + 2.0 * np.array(
+        [0.0, 1.0 * 3.0 ** 0.0, 2.0 * 0.5])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for mode in ("reverse", "forward"):
+            gx, gy = sourcead.grad(sum_of_powers, wrt=(0, 1), mode=mode)(x, y)
+            np.testing.assert_allclose(gx, expected_x, rtol=1e-14, err_msg=mode)
+            np.testing.assert_allclose(gy, expected_y, rtol=1e-14, err_msg=mode)
+    inner = np.array([0.5, 1.0, 2.0])   # away from 0 the Hessian matches differences
+    numeric = numeric_jacobian(
+        lambda x: np.asarray(sourcead.grad(sum_of_powers)(x, inner)), inner.copy())
+    np.testing.assert_allclose(sourcead.hessian(sum_of_powers)(inner, inner), numeric,
+                               rtol=1e-5, atol=1e-6)
 
 
 def test_regular_points_keep_plain_float_code():

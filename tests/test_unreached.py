@@ -121,6 +121,8 @@ ROWS += [
     ("np.full((3, 3), s) + np.full_like(M, x[0])", None),
     ("rt.undiag(x[:3] * s, M)", None), ("rt.undiagonal(x[:2] * s, M, 1)", None),
     ("rt.cross_adjoint_x(M * s, M, M)", None), ("rt.cross_adjoint_y(M * s, M, M)", None),
+    ("rt.cross_axes_adjoint_x(M * s, M, M, 0, 1, 0)", None),
+    ("rt.cross_axes_adjoint_y(M * s, M, M, axis=0)", None),
     ("rt.unextreme(s * 2.0, [x[0], x[1]], x[1])", PAIR),
     ("rt.extreme_tangent([x[0] * s, x[1]], [x[0], x[1]], x[1])", None),
     ("max([x[0], x[1] * s])", None), ("min((x[0] * s, x[1]))", None),
@@ -139,6 +141,7 @@ ROWS += [
     ("rt.unextreme(s * 2.0, x, np.max(x))", None),
     ("rt.extreme_tangent(x * s, x, np.max(x))", None),
     ("rt.deviations(M * s, 1)", None), ("rt.reciprocal_or_zero(x + s)", None),
+    ("rt.power_slope(x + 2.0, s)", None), ("rt.log_base(x * x + s)", None),
 ]
 
 # prod's derivative helper: its own derivative is given, but not that one's (a third order)

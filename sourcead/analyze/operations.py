@@ -101,7 +101,9 @@ def operation(value: gast.expr, env: Environment) -> Operation:
         return Operation(lookup_call(as_function), what=_call_text(value) if isinstance(
             value, gast.Call) else f"{value.value.id}.{value.attr}")
     if isinstance(value, gast.BinOp):
-        return Operation(lookup_operator(value.op), what=type(value.op).__name__)
+        rule = _with_constants(lookup_operator(value.op), {"x": value.left, "y": value.right},
+                               env)
+        return Operation(rule, what=type(value.op).__name__)
     if isinstance(value, gast.UnaryOp):
         return Operation(lookup_operator(value.op), what=type(value.op).__name__)
     if isinstance(value, gast.Call):
@@ -151,8 +153,18 @@ def _specialized(rule: Rule | None, call: gast.Call, env: Environment) -> Rule |
     more specific one, or the reason (a str) this use of the function is not covered."""
     if rule is None or rule.specialize is None:
         return rule
-    bound = bound_arguments(call, rule, env)
+    return _with_constants(rule, bound_arguments(call, rule, env), env)
+
+
+def _with_constants(rule: Rule | None, bound: dict, env: Environment) -> Rule | str | None:
+    """``rule.specialize`` given the arguments (by param) that are constants: written in the
+    call, or free names holding a structural value (``np.var(x, ddof=DDOF)``)."""
+    if rule is None or rule.specialize is None:
+        return rule
     constants = {p: a.value for p, a in bound.items() if isinstance(a, gast.Constant)}
+    for p, a in bound.items():
+        if p not in constants and (value := env.structural_constant(a)) is not MISSING:
+            constants[p] = value
     special = rule.specialize(constants)
     return rule if special is None else special
 

@@ -38,8 +38,22 @@ def _ddof_row(adjoint: str, tangent: str) -> Rule:
 
 
 def _with_ddof(row: Rule):
-    """The row for a call that gives ``ddof`` (as a constant) other than 0."""
-    return lambda constants: row if constants.get("ddof", 0) != 0 else None
+    """The row for a call that gives ``ddof`` as a constant (0 included)."""
+    return lambda constants: row if "ddof" in constants else None
+
+
+_CROSS_AXES = "axisa, axisb, axisc, axis"
+_CROSS_DEFAULTS = {"axisa": -1, "axisb": -1, "axisc": -1, "axis": None}
+
+
+def _cross_with_axes(constants: dict) -> Rule | None:
+    """``np.cross`` given the axes its vectors lie along: the helpers that move them last."""
+    if not any(k in constants for k in _CROSS_DEFAULTS):
+        return None
+    row = _bilinear("np.cross", "cross_axes_adjoint_x", "cross_axes_adjoint_y", _CROSS_AXES,
+                    vector={"x": f"cross_axes_each_left(x_dot, x, y, {_CROSS_AXES})",
+                            "y": f"cross_axes_each_right(x, y_dot, y, {_CROSS_AXES})"})
+    return dataclasses.replace(row, defaults=_CROSS_DEFAULTS)
 
 
 def _reshaping(tangent: str, params: tuple[str, ...], defaults=None, vector=None) -> Rule:
@@ -76,8 +90,10 @@ def _array_rows() -> dict:
                            tangents={"x": "np.transpose(x_dot, axes)"},
                            vector_tangents={"x": "on_directions(np.transpose, x_dot, "
                                                  "each_permutation(axes, x))"}),
-        np.cross: _bilinear("np.cross", "cross_adjoint_x", "cross_adjoint_y", vector={
-            "x": "cross_each_left(x_dot, x, y)", "y": "cross_each_right(x, y_dot, y)"}),
+        np.cross: dataclasses.replace(_bilinear(
+            "np.cross", "cross_adjoint_x", "cross_adjoint_y", vector={
+                "x": "cross_each_left(x_dot, x, y)", "y": "cross_each_right(x, y_dot, y)"}),
+            specialize=_cross_with_axes),
         np.outer: Rule(params=("x", "y"), shape="reduce",
                        adjoints={"x": "np.reshape(np.dot(g, np.ravel(y)), np.shape(x))",
                                  "y": "np.reshape(np.dot(np.ravel(x), g), np.shape(y))"},

@@ -20,7 +20,7 @@ OPERATORS = {
     gast.Sub: ew("1", "-1"),
     gast.Mult: ew("y", "x"),
     gast.Div: ew("1 / y", "-out / y"),
-    gast.Pow: ew("y * x ** (y - 1)", "out * np.log(x)"),
+    gast.Pow: None,  # POWER, below
     gast.Mod: ew("1", "-np.floor(x / y)"),
     gast.FloorDiv: ZERO,
     gast.USub: ew("-1"),
@@ -33,6 +33,31 @@ OPERATORS = {
                                         "y": "matmul_each_right(x, y_dot, y)"},
                        shape="reduce"),
 }
+
+
+def _number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _power_for_constants(constants: dict) -> Rule | None:
+    """``x ** y`` with the exponent or the base written as a number: the partials one writes by
+    hand (``2 * x ** 1`` for ``x ** 2``, folded to ``2 * x``; none through a 0 exponent or a 0
+    base); else the helpers, which are exact where the formulas give 0 * inf."""
+    y, x = constants.get("y"), constants.get("x")
+    if not (_number(y) or _number(x)):
+        return None
+    slope_x, slope_y = POWER.partials
+    if _number(y):
+        slope_x = "y * x ** (y - 1)" if y != 0 else None
+    if _number(x) and x >= 0:
+        slope_y = "out * np.log(x)" if x > 0 else None
+    return Rule(params=("x", "y"), partials=(slope_x, slope_y))
+
+
+# x ** y, np.power, np.float_power, math.pow, pow: one row
+POWER = Rule(params=("x", "y"), partials=("power_slope(x, y)", "out * log_base(x)"),
+             specialize=_power_for_constants)
+OPERATORS[gast.Pow] = POWER
 
 
 # ---- elementwise functions, shared by math and numpy ------------------------------------
@@ -79,12 +104,10 @@ _BINARY = {
     "multiply": ("y", "x"),
     "divide": ("1 / y", "-out / y"),
     "true_divide": ("1 / y", "-out / y"),
-    "power": ("y * x ** (y - 1)", "out * np.log(x)"),
     "arctan2": ("y / (x ** 2 + y ** 2)", "-x / (x ** 2 + y ** 2)"),  # arctan2(x1=x, x2=y)
     "hypot": ("x / out", "y / out"),
     "logaddexp": ("np.exp(x - out)", "np.exp(y - out)"),
     "logaddexp2": ("np.exp2(x - out)", "np.exp2(y - out)"),
-    "float_power": ("y * x ** (y - 1)", "out * np.log(x)"),
     "mod": ("1", "-np.floor(x / y)"),
     "remainder": ("1", "-np.floor(x / y)"),
     "fmod": ("1", "-np.trunc(x / y)"),
@@ -105,7 +128,7 @@ def _math_rows() -> dict:
         fn = getattr(math, _MATH_NAMES.get(n, n), None)
         if fn is not None:
             rows[fn] = ew(d)
-    rows[math.pow] = ew(*_BINARY["power"])
+    rows[math.pow] = POWER
     rows[math.atan2] = ew(*_BINARY["arctan2"])
     rows[math.hypot] = ew(*_BINARY["hypot"])
     rows[math.erf] = ew("2 / np.sqrt(np.pi) * np.exp(-x ** 2)")
@@ -118,7 +141,7 @@ def _builtin_rows() -> dict:
     return {
         builtins.abs: ew("np.sign(x)"),
         builtins.float: ew("1"),
-        builtins.pow: ew(*_BINARY["power"]),
+        builtins.pow: POWER,
         builtins.max: ew("x >= y", "x < y"),   # two values; a tie sends the derivative to x
         builtins.min: ew("x <= y", "x > y"),
         builtins.int: ZERO, builtins.round: ZERO, builtins.len: ZERO, builtins.bool: ZERO,

@@ -3,11 +3,13 @@ differentiated again (DESIGN invariant 3).
 """
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from .. import runtime
 from .core import CONSTANT, ZERO, Rule, elementwise as ew
-from .arrays import _REDUCE
+from .arrays import _CROSS_AXES, _CROSS_DEFAULTS, _REDUCE
 from .products import _EINSUM_SLOTS, _adjoint_of_bilinear
 
 
@@ -24,6 +26,12 @@ def _runtime_rows() -> dict:
         runtime.zeros_like: CONSTANT, runtime.zero_tangent: CONSTANT,
         runtime.reached: ZERO,  # a test whether an adjoint is a plain zero: a flag
         runtime.reciprocal_or_zero: ew("-out ** 2"),
+        # the k-th derivative of x ** y in x: the next one in x, and its own helper in y
+        runtime.power_slope: Rule(params=("x", "y", "k"), defaults={"k": 1}, partials=(
+            "power_slope(x, y, k + 1)", "power_slope_in_exponent(x, y, k)", None)),
+        runtime.power_slope_in_exponent: Rule(params=("x", "y", "k"), defaults={"k": 1},
+                                              underived=("x", "y")),  # a third order
+        runtime.log_base: ew("reciprocal_or_zero(x)"),
         runtime.deviations: Rule(params=("x", "axis"), defaults={"axis": None},
                                  tangents={"x": "deviations(x_dot, axis)"},
                                  vector_tangents={"x": "deviations(x_dot, each_axis(axis, x))"},
@@ -55,6 +63,8 @@ def _runtime_rows() -> dict:
                                                       "cross_adjoint_y", "x"),
         runtime.cross_adjoint_y: _adjoint_of_bilinear("np.cross", "cross_adjoint_x",
                                                       "cross_adjoint_y", "y"),
+        runtime.cross_axes_adjoint_x: _cross_axes_row("x"),
+        runtime.cross_axes_adjoint_y: _cross_axes_row("y"),
         runtime.dot_adjoint_x: _adjoint_of_bilinear("np.dot", "dot_adjoint_x", "dot_adjoint_y", "x"),
         runtime.dot_adjoint_y: _adjoint_of_bilinear("np.dot", "dot_adjoint_x", "dot_adjoint_y", "y"),
         # (matmul_or_zero: at second order an adjoint that nothing reached is a plain zero)
@@ -277,3 +287,9 @@ def _runtime_rows() -> dict:
         runtime.scatter_each: Rule(params=("v", "x", "index"),
                                    tangents={"v": "scatter_each(v_dot, x, index)"}),
     }
+
+
+def _cross_axes_row(side: str) -> Rule:
+    row = _adjoint_of_bilinear("np.cross", "cross_axes_adjoint_x", "cross_axes_adjoint_y", side,
+                               _CROSS_AXES)
+    return dataclasses.replace(row, defaults=_CROSS_DEFAULTS)

@@ -11,7 +11,7 @@ import numpy as np
 from .. import runtime
 from .core import CONSTANT, ZERO, Rule, elementwise as ew
 from .arrays import _REDUCE, _array_rows, _indexed, _shape_rows
-from .elementwise import (OPERATORS, _BINARY, _INTEGER_VALUED, _UNARY, _builtin_rows,  # noqa: F401
+from .elementwise import (OPERATORS, POWER, _BINARY, _INTEGER_VALUED, _UNARY, _builtin_rows,  # noqa: F401
                           _math_rows, _operator_rows)
 from .helpers import _runtime_rows
 from .linalg import _linalg_rows
@@ -27,6 +27,7 @@ def _numpy_rows() -> dict:
     rows.update({getattr(np, n): ew(*d) for n, d in _BINARY.items() if hasattr(np, n)})
     rows.update({getattr(np, n): ZERO for n in _INTEGER_VALUED if hasattr(np, n)})
     rows[np.sinc] = ew("sinc_derivative(x)")
+    rows[np.power] = rows[np.float_power] = POWER
     rows[np.broadcast] = ZERO  # a shape, read by shape-only arguments
     rows.update(_array_rows())
     rows.update(_product_rows())

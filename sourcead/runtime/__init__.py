@@ -9,7 +9,7 @@ in the order ``emit`` pastes them.
 """
 from __future__ import annotations
 
-from .basics import (  # noqa: F401
+from .basics import (power_slope, power_slope_in_exponent, log_base,  # noqa: F401
     stop_gradient, on_gradient, refused, unbroadcast, cast_like, zeros_like, zero_tangent,
     pop_tangent, scatter, scatter_into, _basic, _plain_zero, reached, dot_adjoint_x,
     dot_adjoint_y, _dot_axes,
@@ -39,7 +39,8 @@ from .products import (  # noqa: F401
     _contracted, tensordot_adjoint_x, tensordot_adjoint_y, tensordot_each_left,
     tensordot_each_right, inner_axes, _einsum_parts, einsum_adjoint,
 )
-from .shapes import (  # noqa: F401
+from .shapes import (_cross_axes, _after_directions, cross_axes_adjoint_x,
+    cross_axes_adjoint_y, cross_axes_each_left, cross_axes_each_right,  # noqa: F401
     untrace, _cross_sizes, cross_adjoint_x, cross_adjoint_y, _cross_each, cross_each_left,
     cross_each_right, undiag, undiagonal, undiagonal_each, diagonal_each, diag_each,
     undiag_each, full_each, rot90_each, kron_adjoint_x, kron_adjoint_y, untile, repeat_indices,
@@ -80,5 +81,11 @@ HELPERS.update({"scatter_into": scatter_into, "reached": reached, "refused": ref
                 "rot90_each": rot90_each, "undiagonal_each": undiagonal_each,
                 "diag_each": diag_each, "undiag_each": undiag_each,
                 "diagonal_each": diagonal_each, "full_each": full_each,
-                "pop_tangent": pop_tangent,
+                "pop_tangent": pop_tangent, "power_slope": power_slope, "log_base": log_base,
+                "power_slope_in_exponent": power_slope_in_exponent,
+                "cross_axes_adjoint_x": cross_axes_adjoint_x,
+                "cross_axes_adjoint_y": cross_axes_adjoint_y,
+                "cross_axes_each_left": cross_axes_each_left,
+                "cross_axes_each_right": cross_axes_each_right,
+                "_cross_axes": _cross_axes, "_after_directions": _after_directions,
                 "deviations": deviations, "reciprocal_or_zero": reciprocal_or_zero})  # the adjoints of parts of one array

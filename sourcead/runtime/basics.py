@@ -184,3 +184,48 @@ def dot_adjoint_y(g, x, y):
 def _dot_axes(x, y):
     """``np.dot(x, y)`` is ``np.tensordot(x, y, _dot_axes(x, y))`` for arrays."""
     return [np.ndim(x) - 1], [max(np.ndim(y) - 2, 0)]
+
+
+# ---- powers: exact where the textbook partials give 0 * inf -------------------------------------
+
+def power_slope(x, y, k=1):
+    """The k-th derivative of ``x ** y`` in x: ``y (y - 1) ... (y - k + 1) x ** (y - k)``, and 0
+    where that product is 0 (x ** 0 is 1 for every x, 0 included, where the formula gives
+    0 * inf; likewise x ** 1 has curvature 0 at 0)."""
+    factor = _falling(y, k)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        slope = np.where(np.equal(factor, 0), 0.0, np.multiply(factor, np.power(x, np.subtract(y, float(k)))))
+    return _number_like(slope, x, y)
+
+
+def power_slope_in_exponent(x, y, k=1):
+    """The derivative in y of ``power_slope(x, y, k)``: of the product of (y - i) times
+    x ** (y - k), and of x ** (y - k) (whose slope in y is itself times log x, 0 at x = 0)."""
+    factors = [np.subtract(y, float(i)) for i in range(k)]
+    rate = sum(np.prod([f for i, f in enumerate(factors) if i != j], axis=0) for j in range(k))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        moved = np.where(np.equal(rate, 0), 0.0, np.multiply(rate, np.power(x, np.subtract(y, float(k)))))
+    return _number_like(moved + power_slope(x, y, k) * log_base(x), x, y)
+
+
+def _falling(y, k):
+    """y (y - 1) ... (y - k + 1)."""
+    return np.prod([np.subtract(y, float(i)) for i in range(k)], axis=0)
+
+
+def log_base(x):
+    """``np.log(x)``, and 0 where x is 0: d(x ** y)/dy is ``out * log(x)``, and 0 ** y is 0 for
+    every y > 0, so its slope in y is 0 (the formula gives 0 * -inf)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logs = np.log(np.where(np.equal(x, 0), 1.0, x))
+    return _number_like(logs, x)
+
+
+def _number_like(value, *inputs):
+    """A 0-d result as a Python float where every input is a Python number (a derivative of
+    floats is a float, as the function's value is), else as a NumPy number or array."""
+    if np.ndim(value):
+        return value
+    if all(isinstance(v, (int, float)) for v in inputs):
+        return float(value)
+    return value[()]

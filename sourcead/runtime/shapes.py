@@ -66,6 +66,53 @@ def cross_each_right(x, y_dot, y):
     return np.cross(x, _cross_each(y_dot, y, x))
 
 
+def _cross_axes(x, y, axisa, axisb, axisc, axis):
+    """``np.cross``'s operands with their vector axes last, their places, and the result's
+    vector axis (None for 2-vectors, whose cross product is a number)."""
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    xm, ym = np.moveaxis(x, axisa, -1), np.moveaxis(y, axisb, -1)
+    return xm, ym, axisa, axisb, (axisc if _cross_sizes(xm, ym) == 3 else None)
+
+
+def _after_directions(axis):
+    """An axis of a value, counted in its vector-mode tangent (directions on axis 0)."""
+    return axis + 1 if axis >= 0 else axis
+
+
+def cross_axes_adjoint_x(g, x, y, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    """The adjoint of ``np.cross(x, y, axisa, axisb, axisc, axis)`` for ``x``: that of the
+    cross product of the last axes, with the axes moved there and back."""
+    xm, ym, axisa, _, axisc = _cross_axes(x, y, axisa, axisb, axisc, axis)
+    g = g if axisc is None or np.ndim(g) == 0 else np.moveaxis(g, axisc, -1)
+    return np.moveaxis(cross_adjoint_x(g, xm, ym), -1, axisa)
+
+
+def cross_axes_adjoint_y(g, x, y, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    """The adjoint of ``np.cross(x, y, axisa, axisb, axisc, axis)`` for ``y``."""
+    xm, ym, _, axisb, axisc = _cross_axes(x, y, axisa, axisb, axisc, axis)
+    g = g if axisc is None or np.ndim(g) == 0 else np.moveaxis(g, axisc, -1)
+    return np.moveaxis(cross_adjoint_y(g, xm, ym), -1, axisb)
+
+
+def cross_axes_each_left(x_dot, x, y, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    """``np.cross(x_dot, y, axisa, axisb, axisc, axis)`` for each direction of ``x_dot``."""
+    if np.ndim(x_dot) == 0:
+        return x_dot
+    xm, ym, axisa, _, axisc = _cross_axes(x, y, axisa, axisb, axisc, axis)
+    out = cross_each_left(np.moveaxis(x_dot, _after_directions(axisa), -1), xm, ym)
+    return out if axisc is None else np.moveaxis(out, -1, _after_directions(axisc))
+
+
+def cross_axes_each_right(x, y_dot, y, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    """``np.cross(x, y_dot, axisa, axisb, axisc, axis)`` for each direction of ``y_dot``."""
+    if np.ndim(y_dot) == 0:
+        return y_dot
+    xm, ym, _, axisb, axisc = _cross_axes(x, y, axisa, axisb, axisc, axis)
+    out = cross_each_right(xm, np.moveaxis(y_dot, _after_directions(axisb), -1), ym)
+    return out if axisc is None else np.moveaxis(out, -1, _after_directions(axisc))
+
+
 def undiag(g, x, k=0):
     """The adjoint of ``np.diag(x, k)``: of a vector (a matrix made), its diagonal; of a
     matrix (its diagonal read), ``g`` on that diagonal of zeros shaped like ``x``."""
