@@ -176,8 +176,8 @@ ROWS = [
     ("np.full/full_like", "np.full((2, 3), v[0]) * np.full_like(R, w[1] * v[2]) + np.full((2, 3), u)"),
     ("np.cross", "np.cross(P, u) * np.cross(u, P[0] * u)"),
     ("np.cross 2-D", "np.cross(R[:, :2], Q[0])"),
-    ("np.cross axes", "np.cross(P, N * u, axisa=1, axisb=0, axisc=0) + np.cross(M, N, axis=0)"),
-    ("np.cross axes 2-D", "np.cross(Q, R[:, 1:], axisa=0, axisb=1)"),
+    ("np.cross axes", "np.cross(P[:3], N * u, axisa=1, axisb=0, axisc=0) + np.cross(M, N, axis=0)"),
+    ("np.cross axes 2-D", "np.cross(Q, R, axisa=1, axisb=0)"),
     ("keywords by NumPy's names", "np.swapaxes(N, axis1=0, axis2=1) * np.moveaxis(R, source=0, "
                                   "destination=1)[:, 0]"),
     ("index arrays apart", "T[1, :, [0, 1, 1]] * C[0, :, [1]]"),  # NumPy puts their axis first
