@@ -1,9 +1,12 @@
 """Command line: print the generated derivative source of a function in a file.
 
     python -m sourcead FILE.py:FUNCTION [--mode reverse|forward] [--wrt x,y] [--order 1|2]
+                                        [--args "W=(784,256) b=(256,) x=float"]
 
-Parameters annotated ``float`` are treated as Python scalars (plain arithmetic), ``np.ndarray``
-as arrays; others as values of unknown shape (broadcasting-safe code).
+With ``--args`` (see ``sourcead.cli``), the code printed is the one a call with arguments like
+those examples runs: ``sourcead.source(derivative, *examples)``. Without it, parameters
+annotated ``float`` are treated as Python scalars (plain arithmetic), ``np.ndarray`` as arrays
+of any shape; others as values of unknown shape (broadcasting-safe code).
 """
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ import sys
 from pathlib import Path
 
 from .api import grad, hessian, source
+from .cli import ArgsError, example_arguments
 from .errors import SourceADError
 
 
@@ -34,7 +38,7 @@ def load_function(spec: str):
     return getattr(module, func_name)
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m sourcead",
                                      description="Print the derivative sourcead generates.")
     parser.add_argument("target", help="FILE.py:FUNCTION")
@@ -43,12 +47,27 @@ def main(argv: list[str] | None = None) -> int:
                         help="comma-separated parameter names or positions (default: the first)")
     parser.add_argument("--order", type=int, default=1, choices=[1, 2],
                         help="2: the Hessian's code (forward mode over the reverse gradient)")
+    parser.add_argument("--args", default=None, metavar="EXAMPLES",
+                        help='example arguments, to print the code a call with arguments like '
+                             'them runs: "W=(784,256) b=(256,) x=float" (a shape is a float64 '
+                             'array; also int, bool, array, numbers; names may be left out, in '
+                             'parameter order). Parameters left out take their default or what '
+                             'their annotation says')
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
     args = parser.parse_args(argv)
     fn = load_function(args.target)
+    try:
+        examples = () if args.args is None else example_arguments(args.args, fn)
+    except ArgsError as err:
+        parser.error(f"--args: {err}")   # exits with status 2, after the usage line
     wrt = _parse_wrt(args.wrt)
     try:
         derivative = hessian(fn, wrt=wrt) if args.order == 2 else grad(fn, wrt=wrt, mode=args.mode)
-        print(source(derivative), end="")
+        print(source(derivative, *examples), end="")
     except SourceADError as err:
         print(err, file=sys.stderr)
         return 1

@@ -52,3 +52,29 @@ def test_readme_excerpts_of_generated_code_are_what_sourcead_generates():
     for excerpt in excerpts:
         for line in excerpt.strip().splitlines():
             assert line.strip() in lines, line
+
+
+def _command_line_section() -> str:
+    text = README.read_text()
+    return text[text.index("## Command line"):text.index("## What is supported")]
+
+
+def test_readme_command_line_commands_run_and_print_what_it_shows():
+    """The commands of the Command line section run (from the checkout's root, as the first
+    lines of the README); the code block after them is the end of the first one's output."""
+    import shlex
+    import subprocess
+    import sys
+    section = _command_line_section()
+    commands = re.findall(r"```bash\n(.*?)```", section, re.S)[0].strip().splitlines()
+    assert len(commands) >= 3
+    outputs = []
+    for line in commands:
+        argv = shlex.split(line, comments=True)
+        assert argv[:3] == ["python", "-m", "sourcead"] and "--args" in argv, line
+        run = subprocess.run([sys.executable] + argv[1:], cwd=README.parent,
+                             capture_output=True, text=True, timeout=300)
+        assert run.returncode == 0, run.stderr
+        outputs.append(run.stdout)
+    shown = re.findall(r"```text\n(.*?)```", section, re.S)[0]
+    assert outputs[0].endswith(shown)
