@@ -226,3 +226,35 @@ def refuse_output(f: Callable, value, where: tuple | None = None) -> None:
                      construct="the returned value",
                      hint="return a float (a sum, a mean, a loss); for array outputs use "
                           "sourcead.vjp or sourcead.jacobian")
+
+
+def leaf_at(tree, path):
+    """The leaf of ``tree`` at ``path`` (see ``leaves``)."""
+    for step in path:
+        tree = tree[step]
+    return tree
+
+
+def nested_blocks(outer, inner, columns: list):
+    """Derivative blocks nested like the values, as JAX gives them: ``columns`` holds one tree
+    shaped like ``outer`` per unit direction of ``inner`` (in ``leaves`` order, each leaf in
+    C order); the result is shaped like ``outer`` with every leaf ``o`` replaced by a tree
+    shaped like ``inner`` whose leaf ``i`` is the block of shape ``o.shape + i.shape``
+    (``H["W"]["b"]`` of a Hessian with respect to ``{"W": W, "b": b}``)."""
+    columns = [tree_like(c, outer) for c in columns]
+    out = outer
+    for o_path, o_leaf in leaves(outer):
+        block_tree, start = inner, 0
+        for i_path, i_leaf in leaves(inner):
+            size = int(np.size(i_leaf))
+            parts = [np.broadcast_to(leaf_at(c, o_path), np.shape(o_leaf))
+                     for c in columns[start:start + size]]
+            start += size
+            dtype = np.result_type(o_leaf, i_leaf, 0.0)
+            shape = np.shape(o_leaf) + np.shape(i_leaf)
+            stacked = np.moveaxis(np.array(parts, dtype=dtype).reshape(
+                (size,) + np.shape(o_leaf)), 0, -1).reshape(shape)
+            block = float(stacked.reshape(())) if shape == () else stacked
+            block_tree = replaced(block_tree, i_path, block)
+        out = replaced(out, o_path, block_tree)
+    return out
