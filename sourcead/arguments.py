@@ -12,7 +12,7 @@ from typing import Callable
 
 import numpy as np
 
-from .analyze import SCALAR, Kind, kind_of_annotation, kind_of_value
+from .analyze import BOOL, SCALAR, AnyShape, InstanceOf, Kind, kind_of_annotation, kind_of_value
 from .errors import UsageError
 from .parse import (Shape, call_order, callable_name, full_shape, not_python, parse_function,
                     signature_of)
@@ -258,3 +258,15 @@ def nested_blocks(outer, inner, columns: list):
             block_tree = replaced(block_tree, i_path, block)
         out = replaced(out, o_path, block_tree)
     return out
+
+
+def example_value(kind: Kind):
+    """A value of this kind, to pick the matching specialization of a derivative: an array
+    of its shape signature, or one standing for any shape."""
+    if kind.tag in ("scalar", "int"):
+        return True if kind == BOOL else {"scalar": 1.0, "int": 1}[kind.tag]
+    if kind.cls is not None:
+        return InstanceOf(kind.cls)
+    if kind.dims is None or "?" in kind.dims:
+        return np.zeros(1).view(AnyShape)
+    return np.zeros(tuple(1 if c == "1" else 2 for c in kind.dims))

@@ -23,7 +23,7 @@ import inspect
 import textwrap
 import weakref
 from dataclasses import dataclass, field
-from types import BuiltinFunctionType, FunctionType, MappingProxyType, MethodType
+from types import BuiltinFunctionType, FunctionType, MappingProxyType, MethodType, ModuleType
 from typing import Any, Mapping
 
 import gast
@@ -48,8 +48,9 @@ class Read:
     """One free value a build looked at: in the environment of ``env.owner``, the slot
     ``slot`` (``("global", name)``, ``("cell", name)``, ``("default", param)``, ...), then the
     attributes ``attrs``. ``check`` says what the derivative depends on: the value's kind
-    (``"kind"``), or, for a constant written into the generated code, the value itself
-    (``"equal"``). The derivative re-reads each of them when it runs."""
+    (``"kind"``; ``"object"``: an attribute of an object that is not a module, so a library
+    function found there is checked too), or, for a constant written into the generated code,
+    the value itself (``"equal"``). The derivative re-reads each of them when it runs."""
     env: "Environment"
     slot: tuple
     attrs: tuple
@@ -104,6 +105,17 @@ class Environment:
             return self.slots.get(ident, ("made", ident))
         return ("global", ident) if ident in self.globals else ("builtin", ident)
 
+    def where(self, ident: str) -> tuple[tuple, tuple]:
+        """(slot, steps): where ``ident`` is read from. A name sourcead gave to a value found
+        inside another (``ACTIVATIONS["relu"]``, ``cfg.act``: slot ``("via", name, steps)``)
+        is read from that name's slot, then the steps (an attribute name, or ``("item",
+        key)``)."""
+        slot = self.slot(ident)
+        if slot[0] == "via":
+            base, steps = self.where(slot[1])
+            return base, steps + slot[2]
+        return slot, ()
+
     def lookup(self, ident: str) -> Any:
         """The object a free name refers to now, or ``_MISSING``. A marked name (``$np``,
         ``$with_item``: see ``naming``) is sourcead's own, never the user's."""
@@ -114,9 +126,19 @@ class Environment:
             if ident in scope:
                 value = scope[ident]
                 if value is not _MISSING:
-                    _note(Read(self, self.slot(ident), (), value))
+                    _note(Read(self, *self.where(ident), value))
                 return value
         return _MISSING
+
+    def note_constant(self, ident: str, steps: tuple, value: Any) -> None:
+        """The derivative depends on the value itself (a key it was built for), not only on
+        its kind: checked for equality each time it runs."""
+        self.note(ident, steps, value, "equal")
+
+    def note(self, ident: str, steps: tuple, value: Any, check: str = "kind") -> None:
+        """Record that the build read ``value`` from ``ident`` through ``steps``."""
+        slot, before = self.where(ident)
+        _note(Read(self, slot, before + steps, value, check))
 
     def resolve(self, node: gast.expr) -> Any:
         """Statically resolve ``name`` or ``obj.attr.attr`` to an object, or ``_MISSING``."""
@@ -136,7 +158,11 @@ class Environment:
             value = getattr(base, node.attr, _MISSING)
             if chain is not None and value is not _MISSING and self.lookup_quiet(chain[0]) \
                     is not _MISSING:
-                _note(Read(self, self.slot(chain[0]), chain[1:], value))
+                slot, steps = self.where(chain[0])
+                # (a library function kept on a module never changes; one kept on an object
+                # of the user's may be replaced: ``cfg.act = np.sin``)
+                _note(Read(self, slot, steps + chain[1:], value,
+                           "kind" if isinstance(base, ModuleType) else "object"))
             return value
         return _MISSING
 
@@ -223,6 +249,13 @@ def is_code(obj: Any) -> bool:
     module = inspect.getmodule(parts[0])
     return module is None or module.__name__.split(".")[0] not in ("numpy", "scipy", "math",
                                                                    "sourcead")
+
+
+def differentiated_again(obj: Any) -> bool:
+    """A derivative sourcead returned (``grad(inner)``), called inside a function being
+    differentiated: what it generated for the arguments' kinds is read, as user code."""
+    return getattr(type(obj), "__sourcead_derivative__", False) and callable(
+        getattr(obj, "generated", None))
 
 
 def callable_name(obj: Any) -> str:
@@ -460,8 +493,8 @@ def _the_lambda(node: gast.stmt, code, indent: int) -> gast.Lambda | None:
         return found[0] if found else None
     positions = getattr(code, "co_positions", None)   # (Python 3.11 and later)
     start = None if positions is None else next(
-        ((line, col) for line, _, col, _ in positions() if line is not None and col is not None),
-        None)
+        ((line, col) for line, _, col, end in positions() if line is not None and col is not None
+         and (col, end) != (0, 0)), None)   # (not RESUME's empty position at the line's start)
     if start is None:
         return None
     line = start[0] - code.co_firstlineno + 1

@@ -22,6 +22,8 @@ from . import depth
 from .analyze import (NONE, UNKNOWN, Kind, UserCall, analyze_activity, anchors_of,
                       anchors_union, join, refuse_dropped_derivatives, stack_parameters)
 from .bind import Template
+from .callees import resolve_callees
+from .records import inline_records
 from .conversions import containers_as_arrays
 from .emit import emit
 from .errors import SourceADError, UsageError
@@ -31,8 +33,9 @@ from .analyze.aliases import (Effects, check_aliasing, conservative_effects,
                               refuse_unread_writes)
 from .normalize import normalize, refuse_dict_iteration
 from .optimize import optimize
+from .arguments import example_value
 from .parse import (Environment, Parsed, Shape, bind_methods, build_memo, callable_name,
-                    parse_function, recording)
+                    differentiated_again, parse_function, recording, signature_of)
 from .forward import Forward, jvp_function
 from .reverse import Reverse, grad_function, split_functions
 from .rules.template import name_nodes, names_in
@@ -90,7 +93,9 @@ class Session:
 def _parse(fn: Callable, shape: Shape, kinds) -> Parsed:
     """``fn`` parsed for a call of this shape, with arguments of these kinds (an object's
     methods are resolved from its class)."""
-    return bind_methods(parse_function(fn, shape), kinds)
+    if differentiated_again(fn):   # grad(inner) called inside: the code it generated
+        fn = fn.generated(*[example_value(k) for k in kinds])
+    return bind_methods(inline_records(resolve_callees(parse_function(fn, shape))), kinds)
 
 
 def derive(fn: Callable, wrt: tuple[int, ...], kinds: Kinds, *, mode: str = "reverse",
@@ -251,6 +256,8 @@ def _request_jvp(session: Session, call: UserCall, positions: tuple[int, ...],
 
 
 def _callee_parameters(call: UserCall) -> list[str]:
+    if differentiated_again(call.func):   # (its generated code takes the same names)
+        return list(signature_of(call.func).parameters)[:call.shape.positional]
     return [a.id for a in parse_function(call.func, call.shape).tree.args.args]
 
 
