@@ -38,6 +38,7 @@ def resolve_callees(parsed: Parsed) -> Parsed:
     tree = copy.deepcopy(tree)
     stores = _store_counts(tree)
     params = {a.id for a in tree.args.args}
+    _refuse_parameter_callees(tree, env, params)
     namer = Namer(names_in(tree) | set(env.globals) | set(env.closure))
     env, aliases = _resolve_aliases(tree, env, stores, params)
     env, calls = _resolve_computed_calls(tree, env, namer)
@@ -261,9 +262,11 @@ def _refuse_runtime_choice(stmt: gast.Assign, target: str, tree: gast.FunctionDe
     if table is _NOT_STATIC or not isinstance(table[0], dict) or not table[0] \
             or not all(callable(v) for v in table[0].values()):
         return
+    varied = _depends_on_parameters(tree)
     if not any(isinstance(n, gast.Call) and isinstance(n.func, gast.Name)
-               and n.func.id == target for n in walk(tree)):
-        return
+               and n.func.id == target and any(m.id in varied for a in n.args
+                                               for m in name_nodes(a)) for n in walk(tree)):
+        return   # (a call of it on constants only: nothing to differentiate through it)
     table_text, key_text = _source_text(value.value), _source_text(value.slice)
     first = next(iter(table[0]))
     raise UnsupportedSyntaxError(
@@ -273,6 +276,51 @@ def _refuse_runtime_choice(stmt: gast.Assign, target: str, tree: gast.FunctionDe
         hint=f"make `{key_text}` a constant (a default argument, or a module-level name), so "
              f"the derivative is built for the function it picks; or branch on it: "
              f"`if {key_text} == {first!r}: y = {table_text}[{first!r}](...)`")
+
+
+def _refuse_parameter_callees(tree: gast.FunctionDef, env: Environment, params: set[str]
+                              ) -> None:
+    """``act(x)`` or ``cfg["loss"](pred, y)`` where ``act`` or ``cfg`` is an argument of the
+    differentiated function: which function runs is a value of the call, not of the code."""
+    varied = None
+    for node in walk(tree):
+        if not isinstance(node, gast.Call):
+            continue
+        base = node.func
+        while isinstance(base, (gast.Attribute, gast.Subscript)):
+            base = base.value
+        if not (isinstance(base, gast.Name) and base.id in params) or (
+                isinstance(node.func, gast.Attribute) and node.func.value is base):
+            continue   # (a method of an argument: found from its class, later)
+        varied = varied if varied is not None else _depends_on_parameters(tree)
+        if not any(n.id in varied for a in list(node.args) + [k.value for k in node.keywords]
+                   for n in name_nodes(a)):
+            continue
+        text, owner = _source_text(node.func), tree.name
+        raise UnsupportedSyntaxError(
+            f"cannot differentiate a call of `{text}`, a function given as an argument",
+            filename=env.filename, lineno=getattr(node, "lineno", None),
+            construct=f"{text}(...)",
+            hint=f"fix the argument, so the derivative is built for the function it holds: "
+                 f"`sourcead.grad(functools.partial({owner}, {base.id}=...))`, or give "
+                 f"`{base.id}` a default (`def {owner}(..., {base.id}=...)`)")
+
+
+def _depends_on_parameters(tree: gast.FunctionDef) -> set[str]:
+    """The parameters and every variable assigned from an expression that reads one."""
+    varied = {a.id for a in tree.args.args}
+    changed = True
+    while changed:
+        changed = False
+        for node in walk(tree):
+            if isinstance(node, (gast.Assign, gast.AugAssign, gast.For)):
+                value = node.iter if isinstance(node, gast.For) else node.value
+                targets = node.targets if isinstance(node, gast.Assign) else [node.target]
+                if any(n.id in varied for n in name_nodes(value)):
+                    new = {n.id for t in targets for n in name_nodes(t)} - varied
+                    varied |= new
+                    changed = changed or bool(new)
+    return varied
 
 
 def _source_text(node: gast.expr) -> str:

@@ -67,6 +67,8 @@ def inline_records(parsed: Parsed) -> Parsed:
     if not _only_attribute_uses(tree, records):
         return parsed
     env = _replace_uses(tree, env, namer, records)
+    if any(n.id in records for n in name_nodes(tree)):
+        return parsed   # (a use it could not replace: a class attribute, a method not lifted)
     return Parsed(tree, env)
 
 
@@ -169,6 +171,13 @@ def _init_stores(cls: type, env: Environment) -> list[tuple[str, gast.expr]] | N
     return stores
 
 
+def _class_constant(cls: type, attr: str) -> bool:
+    """A value the class itself keeps (``bias = 0.5`` in its body), not a method."""
+    value = cls.__dict__.get(attr)
+    return attr in cls.__dict__ and not attr.startswith("__") and not callable(value) \
+        and not isinstance(value, (property, staticmethod, classmethod))
+
+
 def _unrolled(stmt: gast.stmt, lists: dict[str, list[str]]) -> list[gast.stmt] | None:
     """``for layer in layers:`` over a list of records: the body once per record."""
     if not (isinstance(stmt, gast.For) and isinstance(stmt.iter, gast.Name)
@@ -225,6 +234,11 @@ def _replacement(child: Any, env: Environment, namer: Namer, records: dict, lift
         record = records[child.value.id]
         if child.attr in record.attrs:
             return env, gast.copy_location(name(record.attrs[child.attr]), child)
+        if _class_constant(record.cls, child.attr):   # read where the class keeps it
+            ident = namer.fresh(f"{record.cls.__name__}_{child.attr}")
+            env = env.with_names({ident: record.cls.__dict__[child.attr]},
+                                 {ident: ("via", record.base, record.steps + (child.attr,))})
+            return env, gast.copy_location(name(ident), child)
         return None
     if not isinstance(child, gast.Call):
         return None
@@ -286,13 +300,17 @@ def _lifted_function(record: _Record, method: str, namer: Namer, lifted: dict, a
             node.func = gast.copy_location(name(ident), node.func)
             node.keywords = node.keywords + [gast.keyword(arg=f"self_{a}", value=name(
                 f"self_{a}")) for a in inner_used]
+    own_class = menv.globals.get(record.cls.__name__) is record.cls
     for node in walk(tree):
         for field, child in list(gast.iter_fields(node)):
-            if isinstance(child, gast.Attribute) and isinstance(child.value, gast.Name) \
-                    and child.value.id == self_name and isinstance(child.ctx, gast.Load) \
-                    and child.attr in record.attrs:
+            if not (isinstance(child, gast.Attribute) and isinstance(child.value, gast.Name)
+                    and child.value.id == self_name and isinstance(child.ctx, gast.Load)):
+                continue
+            if child.attr in record.attrs:
                 used.add(child.attr)
                 setattr(node, field, gast.copy_location(name(f"self_{child.attr}"), child))
+            elif own_class and _class_constant(record.cls, child.attr):  # Cls.bias
+                child.value = gast.copy_location(name(record.cls.__name__), child.value)
     if any(n.id == self_name for n in name_nodes(tree) if n is not args.args[0]):
         return None   # self used otherwise (passed on, written): not a record
     ordered = sorted(used)

@@ -181,3 +181,31 @@ def hessian_vector_product_inside(x):
 def vjp_inside(x):
     value, pulled = sourcead.vjp(inner_loss)(x, 1.0)
     return np.sum(pulled * x)
+
+
+def chosen_by_an_argument_for_a_constant(x, name):
+    act = ACTIVATIONS[name]
+    return np.sum(x) * act(2.0)
+
+
+class WithClassAttribute:
+    bias = 0.5
+
+    def __init__(self, W):
+        self.W = W
+
+    def apply(self, x):
+        return self.W @ x + self.bias
+
+
+def object_with_a_class_attribute(x):
+    layer = WithClassAttribute(W1)
+    return np.sum(np.tanh(layer.apply(x))) + layer.bias
+
+
+def activation_given_as_an_argument(x, act):
+    return np.sum(act(x))
+
+
+def loss_from_a_config_argument(x, cfg):
+    return cfg["loss"](x, TARGET)

@@ -2,6 +2,8 @@
 constants when the derivative is built, read again from where they live at every call (a
 changed entry, key or attribute is seen), in every mode; refused, with a rewrite, where only
 a run-time value decides. Functions: tests/language_calls_functions.py."""
+import inspect
+
 import numpy as np
 import pytest
 
@@ -237,3 +239,40 @@ def test_vjp_inside_is_refused_with_a_rewrite():
     text = str(err.value)
     assert "language_calls_functions.py" in text and "sourcead.vjp" in text
     assert "cotangent * sourcead.grad(f)(x)" in text
+
+
+def test_a_table_lookup_by_an_argument_applied_to_a_constant_still_runs():
+    for name in ("relu", "tanh"):
+        got = sourcead.grad(lc.chosen_by_an_argument_for_a_constant)(X, name)
+        np.testing.assert_allclose(got, np.full(3, lc.ACTIVATIONS[name](2.0)), **EXACT)
+
+
+def test_a_class_constant_read_by_an_object_built_inside(monkeypatch):
+    f = lc.object_with_a_class_attribute
+    gradient = sourcead.grad(f)
+    z = lc.W1 @ X + lc.WithClassAttribute.bias
+    np.testing.assert_allclose(gradient(X), (1 - np.tanh(z) ** 2) @ lc.W1, **EXACT)
+    np.testing.assert_allclose(sourcead.numeric_grad(f, X), gradient(X), **FD)
+    np.testing.assert_allclose(sourcead.grad(f, mode="forward")(X), gradient(X), **EXACT)
+    monkeypatch.setattr(lc.WithClassAttribute, "bias", 1.5)     # changed after a call
+    z = lc.W1 @ X + 1.5
+    np.testing.assert_allclose(gradient(X), (1 - np.tanh(z) ** 2) @ lc.W1, **EXACT)
+    np.testing.assert_allclose(sourcead.hessian(f)(X), numeric_jacobian(gradient, X),
+                               rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("fn, extra, text", [
+    (lc.activation_given_as_an_argument, np.tanh, "functools.partial(activation_given_as_an"
+                                                  "_argument, act=...)"),
+    (lc.loss_from_a_config_argument, lc.CONFIG, "functools.partial(loss_from_a_config_argument"
+                                                ", cfg=...)"),
+])
+def test_a_function_given_as_an_argument_is_refused_with_a_rewrite_that_works(fn, extra, text):
+    with pytest.raises(sourcead.UnsupportedSyntaxError) as err:
+        sourcead.grad(fn)(X, extra)
+    assert "language_calls_functions.py" in str(err.value) and text in str(err.value)
+    import functools
+    fixed = functools.partial(fn, **{list(inspect.signature(fn).parameters)[1]: extra})
+    np.testing.assert_allclose(sourcead.grad(fixed)(X), sourcead.numeric_grad(fixed, X), **FD)
+    np.testing.assert_allclose(sourcead.hessian(fixed)(X), numeric_jacobian(
+        sourcead.grad(fixed), X), rtol=1e-5, atol=1e-6)
