@@ -41,8 +41,9 @@ def resolve_callees(parsed: Parsed) -> Parsed:
     _refuse_parameter_callees(tree, env, params)
     namer = Namer(names_in(tree) | set(env.globals) | set(env.closure))
     env, aliases = _resolve_aliases(tree, env, stores, params)
+    env, loops = _unroll_static_loops(tree, env, namer, stores)
     env, calls = _resolve_computed_calls(tree, env, namer)
-    if not aliases and not calls:
+    if not aliases and not calls and not loops:
         return parsed
     return Parsed(tree, env)
 
@@ -144,6 +145,64 @@ def derivative_made(node: gast.expr, env: Environment):
         return maker[0](*plain[:len(node.args)], **keywords)
     except Exception:   # (the maker's own complaint comes when the call runs)
         return _NOT_STATIC
+
+
+def _unroll_static_loops(tree: gast.FunctionDef, env: Environment, namer: Namer,
+                         stores: dict[str, int]) -> tuple[Environment, bool]:
+    """``for layer in LAYERS: x = layer(x)`` over a list or tuple of functions or objects the
+    environment holds: the body once per element, each a free name read through
+    ``LAYERS[k]``. The derivative depends on the list's length and its elements' kinds
+    (checked each call, with each element's code)."""
+    changed = False
+
+    def block(stmts: list[gast.stmt]) -> list[gast.stmt]:
+        nonlocal env, changed
+        out = []
+        for stmt in stmts:
+            for field in ("body", "orelse", "finalbody"):
+                if isinstance(getattr(stmt, field, None), list):
+                    setattr(stmt, field, block(getattr(stmt, field)))
+            elements = _static_elements(stmt, env, stores)
+            if elements is None:
+                out.append(stmt)
+                continue
+            for k, (value, base, steps) in enumerate(elements):
+                ident = namer.fresh(f"{stmt.target.id}_{k}")
+                env = env.with_names({ident: value}, {ident: ("via", base, steps)})
+                for s in stmt.body:
+                    copied = copy.deepcopy(s)
+                    for n in name_nodes(copied):
+                        if n.id == stmt.target.id:
+                            n.id = ident
+                    out.append(copied)
+            changed = True
+        return out
+
+    tree.body = block(tree.body)
+    return env, changed
+
+
+def _static_elements(stmt: gast.stmt, env: Environment, stores: dict[str, int]):
+    """[(value, base, steps)] per element a ``for`` over known callables runs with; None if
+    it is not such a loop."""
+    if not (isinstance(stmt, gast.For) and isinstance(stmt.target, gast.Name)
+            and not stmt.orelse and stores.get(stmt.target.id) == 1):
+        return None
+    if any(isinstance(n, (gast.Break, gast.Continue, gast.Return, gast.FunctionDef))
+           for s in stmt.body for n in walk(s)):
+        return None
+    if isinstance(stmt.iter, (gast.Tuple, gast.List)):
+        found = [static_value(e, env) for e in stmt.iter.elts]
+        if not found or any(f is _NOT_STATIC or not _callee_like(f[0]) for f in found):
+            return None
+        return found
+    found = static_value(stmt.iter, env)
+    if found is _NOT_STATIC or not isinstance(found[0], (list, tuple)) or not found[0] \
+            or not all(_callee_like(v) for v in found[0]):
+        return None
+    value, base, steps = found
+    env.note(base, steps, value)   # (its kind: its length, and each element's class)
+    return [(v, base, steps + (("item", k),)) for k, v in enumerate(value)]
 
 
 def _resolve_computed_calls(tree: gast.FunctionDef, env: Environment, namer: Namer

@@ -443,7 +443,16 @@ def _read(fn: FunctionType) -> tuple[gast.FunctionDef, Environment]:
     filename = _registered(fn.__code__, (None, fn.__code__.co_filename))[1]
     text, first = _source_of(fn, filename)
     dedented = textwrap.dedent(text)
-    tree = depth.parse(dedented)   # (deep expressions: recursion headroom)
+    try:
+        tree = depth.parse(dedented)   # (deep expressions: recursion headroom)
+    except SyntaxError:   # a lambda on a line that continues a statement: its own text
+        fragment = _lambda_fragment(text, fn) if fn.__name__ == "<lambda>" else None
+        if fragment is None:
+            raise SourceNotFoundError(
+                f"cannot read the source of {fn.__qualname__}", filename=filename,
+                lineno=first, hint="define the function with `def`") from None
+        text = dedented = fragment
+        tree = depth.parse(dedented)
     indent = len(text) - len(text.lstrip()) - (len(dedented) - len(dedented.lstrip()))
     node = _as_function(tree.body[0], fn, indent, filename, first)
     if not isinstance(node, gast.FunctionDef):
@@ -501,6 +510,50 @@ def _the_lambda(node: gast.stmt, code, indent: int) -> gast.Lambda | None:
     at = [n for n in found if (n.body.lineno, n.body.col_offset) <= (line, start[1] - indent)
           <= (n.body.end_lineno, n.body.end_col_offset)]
     return at[0] if len(at) == 1 else None
+
+
+def _lambda_fragment(text: str, fn: FunctionType) -> str | None:
+    """The text of the lambda ``fn`` inside lines that do not parse on their own (the second
+    entry of a dict of lambdas written over several lines), parenthesized, on its own line
+    number; None if no lambda there compiles to ``fn``'s code."""
+    import ast
+    import re
+    text = text[:4000]
+    for match in re.finditer(r"\blambda\b", text):
+        start = match.start()
+        for end in range(len(text), start, -1):
+            piece = text[start:end]
+            try:
+                parsed = ast.parse("(" + piece + ")", mode="eval")
+            except SyntaxError:
+                continue
+            if not isinstance(parsed.body, ast.Lambda):
+                continue   # (``lambda v: v,`` is a tuple: shorter)
+            if _lambda_at(fn, parsed.body, text, start):
+                return "\n" * text.count("\n", 0, start) + "(" + piece + ")"
+            break
+    return None
+
+
+def _lambda_at(fn: FunctionType, lam, text: str, start: int) -> bool:
+    """Whether ``lam`` (parsed from ``"(" + text[start:...] + ")"``) is ``fn``'s lambda:
+    the same parameters, and ``fn``'s code starts inside its body (the text's first line is
+    the code's first line). (Its bytecode is not compared: compiled apart, an attribute call
+    may compile to other instructions.)"""
+    code = fn.__code__
+    params = tuple(a.arg for a in lam.args.posonlyargs + lam.args.args + lam.args.kwonlyargs)
+    if params != code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]:
+        return False
+    before = text.count("\n", 0, start)
+    column = start - (text.rfind("\n", 0, start) + 1) - 1   # (the "(" written before it)
+    body = lam.body
+
+    def at(line: int, col: int) -> tuple[int, int]:
+        return code.co_firstlineno + before + line - 1, col + column if line == 1 else col
+    begin, end = at(body.lineno, body.col_offset), at(body.end_lineno, body.end_col_offset)
+    positions = [(line, col) for line, _, col, stop in code.co_positions()
+                 if line is not None and col is not None and (col, stop) != (0, 0)]
+    return bool(positions) and begin <= positions[0] <= end
 
 
 def _lambda_as_def(lam: gast.Lambda, name_: str, where: gast.AST) -> gast.FunctionDef:

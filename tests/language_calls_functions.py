@@ -19,7 +19,10 @@ def huberish(pred, y):
 
 
 LOSSES = {"mse": lambda pred, y: np.mean((pred - y) ** 2),
-          "huberish": huberish}
+          "huberish": huberish,
+          "pseudo_l1": lambda pred, y: np.sum(np.sqrt(1e-2 + (pred - y) ** 2)),
+          "log_cosh": lambda pred, y: np.sum(
+              np.log(np.cosh(pred - y)))}
 CONFIG = {"act": np.tanh, "loss": LOSSES["mse"], "scale": 2.0}
 TARGET = np.array([0.5, -0.25, 1.0])
 
@@ -209,3 +212,20 @@ def activation_given_as_an_argument(x, act):
 
 def loss_from_a_config_argument(x, cfg):
     return cfg["loss"](x, TARGET)
+
+
+def through_global_layers(x):
+    for layer in LAYERS:
+        x = layer(x)
+    return np.sum(x ** 2)
+
+
+def through_a_tuple_of_functions(x):
+    total = 0.0
+    for f in (np.sin, relu, softplus):
+        total = total + np.sum(f(x) * x)
+    return total
+
+
+def loss_from_lambdas_of_a_dict(x):
+    return LOSSES["pseudo_l1"](x, TARGET) + LOSSES["log_cosh"](np.sin(x), TARGET)

@@ -276,3 +276,66 @@ def test_a_function_given_as_an_argument_is_refused_with_a_rewrite_that_works(fn
     np.testing.assert_allclose(sourcead.grad(fixed)(X), sourcead.numeric_grad(fixed, X), **FD)
     np.testing.assert_allclose(sourcead.hessian(fixed)(X), numeric_jacobian(
         sourcead.grad(fixed), X), rtol=1e-5, atol=1e-6)
+
+
+LOOPS = {
+    "through_global_layers": lambda x: _through_layers_grad(x, lc.LAYERS),
+    "through_a_tuple_of_functions": lambda x: (
+        np.cos(x) * x + np.sin(x) + 2 * np.maximum(x, 0.0)
+        + _softplus_prime(x) * x + np.log1p(np.exp(x))),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LOOPS))
+def test_a_loop_over_known_functions_or_objects_in_every_mode(name):
+    f = getattr(lc, name)
+    want = LOOPS[name](X)
+    np.testing.assert_allclose(sourcead.grad(f)(X), want, **EXACT)
+    np.testing.assert_allclose(sourcead.numeric_grad(f, X), want, **FD)
+    np.testing.assert_allclose(sourcead.grad(f, mode="forward")(X), want, **EXACT)
+    v = np.array([1.0, -2.0, 0.5])
+    assert sourcead.jvp(f)(X, v)[1] == pytest.approx(want @ v)
+    np.testing.assert_allclose(sourcead.vjp(f)(X, 2.0)[1], 2.0 * want, **EXACT)
+    hessian = sourcead.hessian(f)(X)
+    np.testing.assert_allclose(hessian, numeric_jacobian(LOOPS[name], X), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(sourcead.jacobian(sourcead.grad(f), mode="reverse")(X), hessian,
+                               **EXACT)
+
+
+def test_a_list_of_layers_that_grows_or_changes_after_a_call_is_seen(monkeypatch):
+    gradient = sourcead.grad(lc.through_global_layers)
+    gradient(X)
+    layers = list(lc.LAYERS)
+    monkeypatch.setattr(lc, "LAYERS", layers)
+    layers.append(lc.Dense(np.eye(3), np.zeros(3), scale=0.5))
+    np.testing.assert_allclose(gradient(X), _through_layers_grad(X, layers), **EXACT)
+    layers[2] = lc.Dense(2 * np.eye(3), np.full(3, 0.1))
+    np.testing.assert_allclose(gradient(X), _through_layers_grad(X, layers), **EXACT)
+
+
+def _through_layers_grad(x, layers):
+    """Backpropagation by hand."""
+    inputs = []
+    for layer in layers:
+        inputs.append(x)
+        x = np.tanh(layer.W @ x + layer.b) * layer.scale
+    g = 2 * x
+    for layer, x_in in reversed(list(zip(layers, inputs))):
+        g = (g * layer.scale * _tanh_prime(layer.W @ x_in + layer.b)) @ layer.W
+    return g
+
+
+def test_lambdas_written_inside_a_dict_over_several_lines():
+    # (the source of the second lambda is a line that does not parse on its own: it was
+    # refused with a raw SyntaxError)
+    f = lc.loss_from_lambdas_of_a_dict
+    d = X - lc.TARGET
+    want = d / np.sqrt(1e-2 + d ** 2) + np.tanh(np.sin(X) - lc.TARGET) * np.cos(X)
+    np.testing.assert_allclose(sourcead.grad(f)(X), want, **EXACT)
+    np.testing.assert_allclose(sourcead.grad(f, mode="forward")(X), want, **EXACT)
+    np.testing.assert_allclose(sourcead.numeric_grad(f, X), want, **FD)
+    pseudo = lc.LOSSES["pseudo_l1"]
+    np.testing.assert_allclose(sourcead.grad(pseudo)(X, lc.TARGET), d / np.sqrt(1e-2 + d ** 2),
+                               **EXACT)
+    np.testing.assert_allclose(sourcead.hessian(f)(X), numeric_jacobian(sourcead.grad(f), X),
+                               rtol=1e-5, atol=1e-6)
