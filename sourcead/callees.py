@@ -32,13 +32,12 @@ _NOT_STATIC = object()
 def resolve_callees(parsed: Parsed) -> Parsed:
     """``parsed`` with callees that constants decide made free names of the environment."""
     tree, env = parsed.tree, parsed.env
-    if not any(isinstance(n, gast.Call) and not isinstance(n.func, gast.Name)
-               or isinstance(n, gast.Assign) for n in walk(tree)):
+    params = {a.id for a in tree.args.args}
+    _refuse_parameter_callees(tree, env, params)
+    if not _worth_a_look(tree, env):
         return parsed
     tree = copy.deepcopy(tree)
     stores = _store_counts(tree)
-    params = {a.id for a in tree.args.args}
-    _refuse_parameter_callees(tree, env, params)
     namer = Namer(names_in(tree) | set(env.globals) | set(env.closure))
     env, aliases = _resolve_aliases(tree, env, stores, params)
     env, loops = _unroll_static_loops(tree, env, namer, stores)
@@ -46,6 +45,34 @@ def resolve_callees(parsed: Parsed) -> Parsed:
     if not aliases and not calls and not loops:
         return parsed
     return Parsed(tree, env)
+
+
+def _worth_a_look(tree: gast.FunctionDef, env: Environment) -> bool:
+    """Whether a statement of the kinds this pass changes is there (most functions have
+    none: they are not copied)."""
+    for node in walk(tree):
+        if isinstance(node, gast.Call) and isinstance(node.func, gast.Call):
+            return True
+        if isinstance(node, gast.Call) and _has_item(node.func):
+            return True
+        if isinstance(node, gast.For) and isinstance(node.target, gast.Name) and isinstance(
+                node.iter, (gast.Tuple, gast.List, gast.Name, gast.Attribute, gast.Subscript)):
+            return True
+    for stmt in tree.body:
+        if _single_target(stmt) is None:
+            continue
+        if isinstance(stmt.value, gast.Call):
+            maker = static_value(stmt.value.func, env)
+            if maker is not _NOT_STATIC and getattr(maker[0], "__module__", None) \
+                    == "sourcead.api":
+                return True
+            continue
+        if isinstance(stmt.value, gast.Subscript):
+            return True   # (a key known only when it runs is refused with a rewrite)
+        found = static_value(stmt.value, env)
+        if found is not _NOT_STATIC and _callee_like(found[0]):
+            return True
+    return False
 
 
 def _store_counts(tree: gast.FunctionDef) -> dict[str, int]:
@@ -120,31 +147,33 @@ def derivative_made(node: gast.expr, env: Environment):
             construct=f"sourcead.{what}(...)(...)", hint=_REFUSED_MAKERS[what])
     if getattr(maker[0], "__name__", None) not in _MAKERS:
         return _NOT_STATIC
-    values = []
-    for arg in list(node.args) + [k.value for k in node.keywords]:
-        if isinstance(arg, gast.Constant):
-            values.append(arg.value)
-            continue
-        if isinstance(arg, gast.Call):   # sourcead.jvp(sourcead.grad(f))
-            made = derivative_made(arg, env)
-            if made is _NOT_STATIC:
-                return _NOT_STATIC
-            values.append(made)
-            continue
-        found = static_value(arg, env)
-        if found is _NOT_STATIC or isinstance(found[0], np.ndarray):
-            return _NOT_STATIC
-        values.append(found)
-    for found in values:
-        if isinstance(found, tuple) and len(found) == 3 and isinstance(found[1], str):
-            env.note(found[1], found[2], found[0], "equal")
-    plain = [v[0] if isinstance(v, tuple) and len(v) == 3 and isinstance(v[1], str) else v
-             for v in values]
-    keywords = {k.arg: v for k, v in zip(node.keywords, plain[len(node.args):])}
+    values = [_argument_value(a, env) for a in list(node.args) + [k.value for k in node.keywords]]
+    if any(v is _NOT_STATIC for v in values):
+        return _NOT_STATIC
+    plain, keywords = values[:len(node.args)], dict(zip([k.arg for k in node.keywords],
+                                                        values[len(node.args):]))
     try:
-        return maker[0](*plain[:len(node.args)], **keywords)
+        return maker[0](*plain, **keywords)
     except Exception:   # (the maker's own complaint comes when the call runs)
         return _NOT_STATIC
+
+
+def _argument_value(arg: gast.expr, env: Environment):
+    """A constant (``wrt=(0, 1)``), a derivative made the same way, or a function the
+    environment holds (which one it is, the build depends on: checked each call)."""
+    if isinstance(arg, gast.Constant):
+        return arg.value
+    if isinstance(arg, gast.Tuple):
+        items = [_argument_value(e, env) for e in arg.elts]
+        return _NOT_STATIC if any(i is _NOT_STATIC for i in items) else tuple(items)
+    if isinstance(arg, gast.Call):   # sourcead.jvp(sourcead.grad(f))
+        return derivative_made(arg, env)
+    found = static_value(arg, env)
+    if found is _NOT_STATIC or isinstance(found[0], np.ndarray):
+        return _NOT_STATIC
+    value, base, steps = found
+    env.note(base, steps, value, "equal")
+    return value
 
 
 def _unroll_static_loops(tree: gast.FunctionDef, env: Environment, namer: Namer,

@@ -43,7 +43,7 @@ class _Record:
 
 def inline_records(parsed: Parsed) -> Parsed:
     tree, env = parsed.tree, parsed.env
-    if not any(isinstance(n, gast.Call) for n in walk(tree)):
+    if not any(_builds_an_object(s, env) for s in tree.body):
         return parsed
     tree = copy.deepcopy(tree)
     namer = Namer(names_in(tree) | set(env.globals) | set(env.closure))
@@ -59,6 +59,9 @@ def inline_records(parsed: Parsed) -> Parsed:
         if made is not None:
             body += made
             continue
+        _index_records(stmt, lists)
+        if _aliased(stmt, counts, records):
+            continue
         unrolled = _unrolled(stmt, lists)
         body += unrolled if unrolled is not None else [stmt]
     if not records:
@@ -70,6 +73,21 @@ def inline_records(parsed: Parsed) -> Parsed:
     if any(n.id in records for n in name_nodes(tree)):
         return parsed   # (a use it could not replace: a class attribute, a method not lifted)
     return Parsed(tree, env)
+
+
+def _builds_an_object(stmt: gast.stmt, env: Environment) -> bool:
+    """``v = C(...)`` or ``vs = [C(...), ...]`` with ``C`` a class the environment holds."""
+    if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1):
+        return False
+    value = stmt.value
+    calls = [value] if isinstance(value, gast.Call) else list(value.elts) if isinstance(
+        value, (gast.List, gast.Tuple)) else []
+    for call in calls:
+        if isinstance(call, gast.Call):
+            found = static_value(call.func, env)
+            if isinstance(found, tuple) and isinstance(found[0], type):
+                return True
+    return False
 
 
 def _built(stmt: gast.stmt, env: Environment, namer: Namer, counts: dict,
@@ -169,6 +187,35 @@ def _init_stores(cls: type, env: Environment) -> list[tuple[str, gast.expr]] | N
                 return None
         stores.append((s.targets[0].attr, s.value))
     return stores
+
+
+def _index_records(stmt: gast.stmt, lists: dict[str, list[str]]) -> None:
+    """``layers[0]`` (a constant index into a list of records) -> the record itself."""
+    if not lists:
+        return
+    for node in walk(stmt):
+        for field, child in list(gast.iter_fields(node)):
+            items = child if isinstance(child, list) else [child]
+            for k, item in enumerate(items):
+                if isinstance(item, gast.Subscript) and isinstance(item.value, gast.Name) \
+                        and item.value.id in lists and isinstance(item.slice, gast.Constant) \
+                        and type(item.slice.value) is int \
+                        and -len(lists[item.value.id]) <= item.slice.value \
+                        < len(lists[item.value.id]):
+                    items[k] = gast.copy_location(
+                        name(lists[item.value.id][item.slice.value]), item)
+                    if not isinstance(child, list):
+                        setattr(node, field, items[k])
+
+
+def _aliased(stmt: gast.stmt, counts: dict, records: dict) -> bool:
+    """``layer = layers_0`` (assigned once): another name of the same record."""
+    if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 \
+            and isinstance(stmt.targets[0], gast.Name) and counts.get(stmt.targets[0].id) == 1 \
+            and isinstance(stmt.value, gast.Name) and stmt.value.id in records:
+        records[stmt.targets[0].id] = records[stmt.value.id]
+        return True
+    return False
 
 
 def _class_constant(cls: type, attr: str) -> bool:

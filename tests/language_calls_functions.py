@@ -229,3 +229,18 @@ def through_a_tuple_of_functions(x):
 
 def loss_from_lambdas_of_a_dict(x):
     return LOSSES["pseudo_l1"](x, TARGET) + LOSSES["log_cosh"](np.sin(x), TARGET)
+
+
+def first_of_layers_built_inside(x):
+    layers = [Dense(W1, B1), Dense(W2, B2)]
+    layer = layers[0]
+    return np.sum(layer.apply(x)) + np.sum(layers[1].b)
+
+
+def product_of_partial_gradients(a, b):
+    ga, gb = sourcead.grad(weighted_square, wrt=(0, 1))(a, b)
+    return np.sum(ga * gb)
+
+
+def weighted_square(a, b):
+    return np.sum(a * a * b)

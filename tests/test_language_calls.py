@@ -118,6 +118,7 @@ RECORDS = {
         (2 * _two_layers(x) * _tanh_prime(lc.W2 @ np.tanh(lc.W1 @ x + lc.B1) + lc.B2)) @ lc.W2
         * _tanh_prime(lc.W1 @ x + lc.B1)) @ lc.W1,
     "layer_from_a_global_list": lambda x: _tanh_prime(lc.W1 @ x + lc.B1) @ lc.W1,
+    "first_of_layers_built_inside": lambda x: _tanh_prime(lc.W1 @ x + lc.B1) @ lc.W1,
 }
 
 
@@ -339,3 +340,15 @@ def test_lambdas_written_inside_a_dict_over_several_lines():
                                **EXACT)
     np.testing.assert_allclose(sourcead.hessian(f)(X), numeric_jacobian(sourcead.grad(f), X),
                                rtol=1e-5, atol=1e-6)
+
+
+def test_a_gradient_with_respect_to_two_arguments_inside():
+    a, b = X, np.array([1.0, 2.0, -0.5])
+    f = lc.product_of_partial_gradients     # sum(2ab * a^2) = sum(2 a^3 b)
+    ga, gb = sourcead.grad(f, wrt=(0, 1))(a, b)
+    np.testing.assert_allclose(ga, 6 * a ** 2 * b, **EXACT)
+    np.testing.assert_allclose(gb, 2 * a ** 3, **EXACT)
+    np.testing.assert_allclose(sourcead.grad(f, wrt=1, mode="forward")(a, b), 2 * a ** 3,
+                               **EXACT)
+    np.testing.assert_allclose(sourcead.hessian(f)(a, b), np.diag(12 * a * b), **EXACT)
+    np.testing.assert_allclose(sourcead.numeric_grad(f, a, b), ga, **FD)
