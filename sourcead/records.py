@@ -25,7 +25,7 @@ from typing import Any
 
 import gast
 
-from .callees import static_value
+from .callees import _NOT_STATIC, static_value
 from .naming import Namer
 from .parse import LIFTED, Environment, Parsed, _compiled, _literal, _read, is_code
 from .rules.template import assign, name, name_nodes, names_in, walk
@@ -53,9 +53,10 @@ def inline_records(parsed: Parsed) -> Parsed:
             counts[n.id] = counts.get(n.id, 0) + 1
     records: dict[str, _Record] = {}
     lists: dict[str, list[str]] = {}
+    box = {"env": env}   # (the environment, with the functions objects are built with)
     body: list[gast.stmt] = []
     for stmt in tree.body:
-        made = _built(stmt, env, namer, counts, records, lists)
+        made = _built(stmt, box, namer, counts, records, lists)
         if made is not None:
             body += made
             continue
@@ -66,6 +67,7 @@ def inline_records(parsed: Parsed) -> Parsed:
         body += unrolled if unrolled is not None else [stmt]
     if not records:
         return parsed
+    env = box["env"]
     tree.body = body
     if not _only_attribute_uses(tree, records):
         return parsed
@@ -90,7 +92,7 @@ def _builds_an_object(stmt: gast.stmt, env: Environment) -> bool:
     return False
 
 
-def _built(stmt: gast.stmt, env: Environment, namer: Namer, counts: dict,
+def _built(stmt: gast.stmt, box: dict, namer: Namer, counts: dict,
            records: dict, lists: dict) -> list[gast.stmt] | None:
     """``v = C(...)`` or ``vs = [C(...), C(...)]``: the statements storing the attributes."""
     if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
@@ -98,13 +100,13 @@ def _built(stmt: gast.stmt, env: Environment, namer: Namer, counts: dict,
         return None
     target = stmt.targets[0].id
     if isinstance(stmt.value, gast.Call):
-        return _construct(stmt.value, target, stmt, env, namer, records)
+        return _construct(stmt.value, target, stmt, box, namer, records)
     if isinstance(stmt.value, (gast.List, gast.Tuple)) and stmt.value.elts and all(
             isinstance(e, gast.Call) for e in stmt.value.elts):
         out, names = [], []
         for k, element in enumerate(stmt.value.elts):
             ident = namer.fresh(f"{target}_{k}")
-            made = _construct(element, ident, stmt, env, namer, records)
+            made = _construct(element, ident, stmt, box, namer, records)
             if made is None:
                 for n in names:
                     records.pop(n, None)
@@ -116,8 +118,9 @@ def _built(stmt: gast.stmt, env: Environment, namer: Namer, counts: dict,
     return None
 
 
-def _construct(call: gast.Call, target: str, where: gast.stmt, env: Environment,
+def _construct(call: gast.Call, target: str, where: gast.stmt, box: dict,
                namer: Namer, records: dict) -> list[gast.stmt] | None:
+    env = box["env"]
     found = static_value(call.func, env)
     if found is None or not isinstance(found, tuple) or not isinstance(found[0], type):
         return None
@@ -133,14 +136,18 @@ def _construct(call: gast.Call, target: str, where: gast.stmt, env: Environment,
     except TypeError:
         return None
     bound.apply_defaults()
-    params = list(bound.arguments.items())[1:]
-    if any(not isinstance(v, gast.AST) and _literal(v) is None for _, v in params):
-        return None
-    values = {p: v if isinstance(v, gast.AST) else _literal(v) for p, v in params}
     out, held = [], {}
-    for p, value in values.items():
+    for p, value in list(bound.arguments.items())[1:]:
+        function = _function_argument(value, p, init, base, steps, env)
         held[p] = namer.fresh(f"{target}_{p}")
-        out.append(gast.copy_location(assign(held[p], copy.deepcopy(value)), where))
+        if function is not None:   # a free name: a callee calls it as the function it is
+            box["env"] = box["env"].with_names({held[p]: function[0]},
+                                               {held[p]: ("via", *function[1:])})
+            continue
+        literal = value if isinstance(value, gast.AST) else _literal(value)
+        if literal is None:
+            return None
+        out.append(gast.copy_location(assign(held[p], copy.deepcopy(literal)), where))
     attrs = {}
     for attr, expr in stores:
         expr = copy.deepcopy(expr)
@@ -154,6 +161,25 @@ def _construct(call: gast.Call, target: str, where: gast.stmt, env: Environment,
     records[target] = _Record(cls, base, steps, attrs)
     env.note(base, steps + ("__init__",), init, "object")   # (its code, checked each call)
     return out
+
+
+def _function_argument(value: Any, param: str, init: FunctionType, base: str, steps: tuple,
+                       env: Environment):
+    """(function, base, steps) for an argument of ``__init__`` that is a function the
+    environment holds (``Dense(W, b, np.tanh)``), or a default that is one
+    (``act=np.tanh``, read where the class keeps it); None otherwise."""
+    if isinstance(value, gast.AST):
+        found = static_value(value, env)
+        if found is _NOT_STATIC or not callable(found[0]) or isinstance(found[0], type):
+            return None
+        return found
+    if not callable(value) or isinstance(value, type):
+        return None
+    names = init.__code__.co_varnames[:init.__code__.co_argcount]
+    if param in names:
+        index = names.index(param) - (len(names) - len(init.__defaults__ or ()))
+        return value, base, steps + ("__init__", "__defaults__", ("item", index))
+    return value, base, steps + ("__init__", "__kwdefaults__", ("item", param))
 
 
 def _init_stores(cls: type, env: Environment) -> list[tuple[str, gast.expr]] | None:

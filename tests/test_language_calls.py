@@ -119,7 +119,15 @@ RECORDS = {
         * _tanh_prime(lc.W1 @ x + lc.B1)) @ lc.W1,
     "layer_from_a_global_list": lambda x: _tanh_prime(lc.W1 @ x + lc.B1) @ lc.W1,
     "first_of_layers_built_inside": lambda x: _tanh_prime(lc.W1 @ x + lc.B1) @ lc.W1,
+    "layers_with_activations": lambda x: _with_activations(x),
 }
+
+
+def _with_activations(x):
+    z1 = lc.W1 @ x + lc.B1
+    z2 = lc.W2 @ np.maximum(z1, 0.0) + lc.B2
+    y = np.tanh(z2)
+    return (((1.0 + (y > 0)) * _tanh_prime(z2)) @ lc.W2 * (z1 > 0)) @ lc.W1
 
 
 @pytest.mark.parametrize("name", sorted(RECORDS))
@@ -352,3 +360,11 @@ def test_a_gradient_with_respect_to_two_arguments_inside():
                                **EXACT)
     np.testing.assert_allclose(sourcead.hessian(f)(a, b), np.diag(12 * a * b), **EXACT)
     np.testing.assert_allclose(sourcead.numeric_grad(f, a, b), ga, **FD)
+
+
+def test_a_changed_default_function_of_a_class_is_seen(monkeypatch):
+    gradient = sourcead.grad(lc.layers_with_activations)
+    np.testing.assert_allclose(gradient(X), _with_activations(X), **EXACT)
+    monkeypatch.setattr(lc.Layer.__init__, "__defaults__", (np.sin,))
+    np.testing.assert_allclose(gradient(X), sourcead.numeric_grad(lc.layers_with_activations, X),
+                               **FD)
