@@ -265,6 +265,12 @@ def example_value(kind: Kind):
     of its shape signature, or one standing for any shape."""
     if kind.tag in ("scalar", "int"):
         return True if kind == BOOL else {"scalar": 1.0, "int": 1}[kind.tag]
+    if kind.tag == "other" and kind.structure is not None \
+            and kind.structure[0] in ("dict", "list", "tuple"):   # a tree: one of its structure
+        what, items = kind.structure
+        if what == "dict":
+            return {k: example_value(v) for k, v in items}
+        return (list if what == "list" else tuple)(example_value(v) for v in items)
     if kind.cls is not None:
         return InstanceOf(kind.cls)
     if kind.dims is None or "?" in kind.dims:

@@ -259,6 +259,8 @@ def differentiated_again(obj: Any) -> bool:
 
 
 def callable_name(obj: Any) -> str:
+    if differentiated_again(obj):   # (``loss_grad``, not its dispatcher's name)
+        return obj.__name__
     parts = callee_parts(obj) if not isinstance(obj, type) else None
     return parts[0].__name__ if parts is not None else getattr(obj, "__name__", "f")
 

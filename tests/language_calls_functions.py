@@ -261,3 +261,18 @@ def layers_with_activations(x):
     for layer in layers:
         x = layer(x)
     return np.sum(x) + np.sum(layers[0].act(x))
+
+
+XS = np.array([[1.0, 2.0], [0.5, -1.0], [0.3, 0.3]])
+YS = np.array([1.0, -1.0, 0.5])
+
+
+def task_loss(params, x, y):
+    pred = np.tanh(x @ params["w"] + params["b"])
+    return np.mean((pred - y) ** 2)
+
+
+def maml(params):
+    g = sourcead.grad(task_loss)(params, XS, YS)
+    adapted = {"w": params["w"] - 0.1 * g["w"], "b": params["b"] - 0.1 * g["b"]}
+    return task_loss(adapted, XS, YS)

@@ -368,3 +368,36 @@ def test_a_changed_default_function_of_a_class_is_seen(monkeypatch):
     monkeypatch.setattr(lc.Layer.__init__, "__defaults__", (np.sin,))
     np.testing.assert_allclose(gradient(X), sourcead.numeric_grad(lc.layers_with_activations, X),
                                **FD)
+
+
+def _flat_maml(v):
+    return lc.maml({"w": v[:2], "b": v[2]})
+
+
+def test_meta_learning_with_a_dict_of_parameters():
+    p = {"w": np.array([0.3, -0.2]), "b": 0.1}
+    g = sourcead.grad(lc.maml)(p)
+    v = np.array([0.3, -0.2, 0.1])
+    numeric = sourcead.numeric_grad(_flat_maml, v)
+    np.testing.assert_allclose(np.append(g["w"], g["b"]), numeric, **FD)
+    forward = sourcead.grad(lc.maml, mode="forward")(p)
+    np.testing.assert_allclose(forward["w"], g["w"], **EXACT)
+    assert forward["b"] == pytest.approx(g["b"], rel=1e-10)
+    H = sourcead.hessian(lc.maml)(p)
+    flat = numeric_jacobian(lambda u: np.append(*_pair(sourcead.grad(lc.maml)(
+        {"w": u[:2], "b": u[2]}))), v)
+    np.testing.assert_allclose(H["w"]["w"], flat[:2, :2], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(H["w"]["b"], flat[:2, 2], rtol=1e-5, atol=1e-6)
+    assert H["b"]["b"] == pytest.approx(flat[2, 2], rel=1e-5)
+
+
+def _pair(g):
+    return g["w"], g["b"]
+
+
+def test_a_dict_of_unknown_keys_given_to_a_gradient_inside_is_refused():
+    with pytest.raises(sourcead.NoDerivativeError) as err:
+        sourcead.grad(_flat_maml)(np.array([0.3, -0.2, 0.1]))
+    text = str(err.value)
+    assert "language_calls_functions.py" in text and "task_loss_grad" in text
+    assert "constant keys" in text
