@@ -16,8 +16,8 @@ import numpy as np
 from .analyze import SCALAR, Kind
 from .arguments import (CONTAINERS, Kinds, as_numpy_numbers, as_python_floats, check_callable,
                         concrete_call, kinds_of_annotations, kinds_of_arguments, leaves,
-                        numpy_numbers, parameters, refuse_output, replaced, resolve_wrt,
-                        shaped_like, tree_like, variadic)
+                        nested_blocks, numpy_numbers, parameters, refuse_output, replaced,
+                        resolve_wrt, shaped_like, tree_like, variadic)
 from .dispatch import (_CACHE, Specializations, by_shapes, finish, fixed_arity, numpy_scalars,
                        seed_for, signature_key, type_key)
 from .errors import SourceADError, UsageError
@@ -386,11 +386,9 @@ def _tree_of_columns(x, columns: list):
     return out
 
 
-def _refuse_tree(what: str, args: tuple, positions) -> None:
-    if any(isinstance(args[p], CONTAINERS) for p in positions):
-        raise UsageError(f"{what} with respect to a list, tuple or dict is not supported",
-                         hint="use grad, vjp or jvp for parameter trees; or pass the values as "
-                              "one array (np.concatenate of the leaves) and split it inside")
+def _trees(args: tuple, positions) -> bool:
+    """Whether a differentiated argument is a list, tuple or dict (its blocks are nested)."""
+    return any(isinstance(args[p], CONTAINERS) for p in positions)
 
 
 def _positional(f: Callable, args: tuple, kwargs: dict) -> tuple:
@@ -425,10 +423,10 @@ def jacobian(f: Callable, wrt=0, mode: str = "forward"):
 
     def jac(*args, **kwargs):
         args = _positional(f, args, kwargs)
-        _refuse_tree("jacobian", args, positions)
         out = [_jacobian_at(f, p, args, store, pullbacks.get(p)) for p in positions]
-        state["spec"] = (_directions_spec(store, positions[0], args)[0] if mode == "forward"
-                         else pullbacks[positions[0]].__sourcead__["state"].get("spec"))
+        if not _trees(args, positions):  # (a tree's Jacobian runs no one derivative)
+            state["spec"] = (_directions_spec(store, positions[0], args)[0] if mode == "forward"
+                             else pullbacks[positions[0]].__sourcead__["state"].get("spec"))
         return tuple(out) if isinstance(wrt, tuple) else out[0]
 
     def spec_of(args: tuple):
@@ -451,12 +449,18 @@ def _jacobian_at(f: Callable, position: int, args: tuple, store, pullback=None):
     """The Jacobian with respect to ``args[position]``: by columns (vector mode), or by rows
     with ``pullback`` (reverse mode)."""
     x = args[position]
+    if isinstance(x, CONTAINERS):
+        return _tree_jacobian(f, position, args, store)
     if pullback is None:
         value, tangents = _all_directions(f, position, args, store)
+        if isinstance(value, CONTAINERS):
+            return _tree_jacobian(f, position, args, store)
         parts = [_like(t, value) for t in tangents]
         stacked = np.moveaxis(np.array(parts, dtype=float), 0, -1)
         return _shaped(stacked, np.shape(value) + np.shape(x))
     value = _output(store, position, args)
+    if isinstance(value, CONTAINERS):
+        return _tree_jacobian(f, position, args, store)
     rows = [pullback(*args, e)[1] for _, e in _basis(value)]
     return _shaped(np.array(rows, dtype=float), np.shape(value) + np.shape(x))
 
@@ -466,6 +470,14 @@ def _output(store: Specializations, position: int, args: tuple):
     x = args[position]
     zero = np.zeros(np.shape(x)) if np.ndim(x) else 0.0
     return _forward_spec(store, (position,), args).current()(*args, zero)[0]
+
+
+def _tree_jacobian(f: Callable, position: int, args: tuple, store):
+    """The Jacobian where the argument or the output is a list, tuple or dict: one forward
+    pass per element of the argument, blocks nested as the output, then as the argument
+    (``J[out_leaf][in_leaf]`` has shape ``out_leaf.shape + in_leaf.shape``, as in JAX)."""
+    value, columns = _forward_columns(f, position, args, store)
+    return nested_blocks(value, args[position], columns)
 
 
 def _part(tangent, i: int, count: int, like):
@@ -509,8 +521,9 @@ def hessian(f: Callable, wrt=0):
 
     def hess(*args, **kwargs):
         args = _positional(f, args, kwargs)
-        _refuse_tree("hessian", args, positions)
         gradient, store, seed = gradient_at(args)
+        if _trees(args, positions):
+            return _tree_hessian(gradient, store, positions, args, seed, isinstance(wrt, tuple))
         state["spec"] = _directions_spec(store, positions[0], args + (seed,))[0]
         blocks = [[None] * len(positions) for _ in positions]
         for j, q in enumerate(positions):
@@ -528,6 +541,21 @@ def hessian(f: Callable, wrt=0):
                             "hessian", positions)
     derivative.__sourcead__.update(state=state, spec_of=spec_of)
     return derivative
+
+
+def _tree_hessian(gradient: Callable, store, positions: tuple[int, ...], args: tuple, seed,
+                  many: bool):
+    """The Hessian with respect to lists, tuples or dicts of arrays: forward mode over the
+    generated gradient, one pass per element (a tree tangent has no vector form), blocks
+    nested like the parameters (``H["W"]["b"]`` has shape ``W.shape + b.shape``)."""
+    blocks = [[None] * len(positions) for _ in positions]
+    for j, q in enumerate(positions):
+        _, columns = _forward_columns(gradient, q, args + (seed,), store)
+        for i, p in enumerate(positions):
+            parts = [c[i] if isinstance(c, tuple) and len(positions) > 1 else
+                     c if len(positions) == 1 else 0.0 for c in columns]
+            blocks[i][j] = nested_blocks(args[p], args[q], parts)
+    return tuple(tuple(row) for row in blocks) if many else blocks[0][0]
 
 
 # ---- the generated source ------------------------------------------------------------------

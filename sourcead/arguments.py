@@ -12,7 +12,7 @@ from typing import Callable
 
 import numpy as np
 
-from .analyze import SCALAR, Kind, kind_of_annotation, kind_of_value
+from .analyze import BOOL, SCALAR, AnyShape, InstanceOf, Kind, kind_of_annotation, kind_of_value
 from .errors import UsageError
 from .parse import (Shape, call_order, callable_name, full_shape, not_python, parse_function,
                     signature_of)
@@ -226,3 +226,53 @@ def refuse_output(f: Callable, value, where: tuple | None = None) -> None:
                      construct="the returned value",
                      hint="return a float (a sum, a mean, a loss); for array outputs use "
                           "sourcead.vjp or sourcead.jacobian")
+
+
+def leaf_at(tree, path):
+    """The leaf of ``tree`` at ``path`` (see ``leaves``)."""
+    for step in path:
+        tree = tree[step]
+    return tree
+
+
+def nested_blocks(outer, inner, columns: list):
+    """Derivative blocks nested like the values, as JAX gives them: ``columns`` holds one tree
+    shaped like ``outer`` per unit direction of ``inner`` (in ``leaves`` order, each leaf in
+    C order); the result is shaped like ``outer`` with every leaf ``o`` replaced by a tree
+    shaped like ``inner`` whose leaf ``i`` is the block of shape ``o.shape + i.shape``
+    (``H["W"]["b"]`` of a Hessian with respect to ``{"W": W, "b": b}``)."""
+    columns = [tree_like(c, outer) for c in columns]
+    out = outer
+    for o_path, o_leaf in leaves(outer):
+        block_tree, start = inner, 0
+        for i_path, i_leaf in leaves(inner):
+            size = int(np.size(i_leaf))
+            parts = [np.broadcast_to(leaf_at(c, o_path), np.shape(o_leaf))
+                     for c in columns[start:start + size]]
+            start += size
+            dtype = np.result_type(o_leaf, i_leaf, 0.0)
+            shape = np.shape(o_leaf) + np.shape(i_leaf)
+            stacked = np.moveaxis(np.array(parts, dtype=dtype).reshape(
+                (size,) + np.shape(o_leaf)), 0, -1).reshape(shape)
+            block = float(stacked.reshape(())) if shape == () else stacked
+            block_tree = replaced(block_tree, i_path, block)
+        out = replaced(out, o_path, block_tree)
+    return out
+
+
+def example_value(kind: Kind):
+    """A value of this kind, to pick the matching specialization of a derivative: an array
+    of its shape signature, or one standing for any shape."""
+    if kind.tag in ("scalar", "int"):
+        return True if kind == BOOL else {"scalar": 1.0, "int": 1}[kind.tag]
+    if kind.tag == "other" and kind.structure is not None \
+            and kind.structure[0] in ("dict", "list", "tuple"):   # a tree: one of its structure
+        what, items = kind.structure
+        if what == "dict":
+            return {k: example_value(v) for k, v in items}
+        return (list if what == "list" else tuple)(example_value(v) for v in items)
+    if kind.cls is not None:
+        return InstanceOf(kind.cls)
+    if kind.dims is None or "?" in kind.dims:
+        return np.zeros(1).view(AnyShape)
+    return np.zeros(tuple(1 if c == "1" else 2 for c in kind.dims))

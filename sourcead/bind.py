@@ -125,8 +125,9 @@ def check_of(read: Read) -> tuple[str, Any]:
         return "equal", value
     if isinstance(value, ModuleType):
         return "none", None
-    if read.attrs and _library(value):
-        return "none", None
+    if read.attrs and _library(value) and read.check != "object" \
+            and all(isinstance(a, str) for a in read.attrs):
+        return "none", None   # (an attribute of a module; not an entry of a user's dict)
     if callable(value) and not isinstance(value, type) and is_code(value) \
             and not _library(value):
         return "code", structure(value)
@@ -309,7 +310,8 @@ def _fill_namespace(k: int, env, read_names: set, static: dict, made: dict,
                                  value.__kwdefaults__, lifted[0])
             pending += sorted(names_of(value.__code__) - done)
             continue
-        read = Read(env, slot, (), value)
+        read = Read(env, *env.where(ident), value)
+        slot = read.slot
         kind, _ = check_of(read)
         if slot[0] == "made" or kind in ("none", "same"):
             static[ident] = value
@@ -342,6 +344,7 @@ class _RefreshWriter:
         self.exprs: dict[str, str] = {}                 # expression -> variable holding it
         self.checked: set = set()
         self.absent: dict[str, list[str]] = {}          # globals variable -> builtins used
+        self.upstreamed: set[str] = set()
         self.count = 0
         self.text = ""
         self._upstream("root", root)
@@ -374,6 +377,11 @@ class _RefreshWriter:
         variable = self._const(owner) if path is None else self._at(path)
         if variable is None:  # (no path: the object itself, kept by the cache; rare)
             return None
+        if path is None and variable not in self.upstreamed:
+            # (generated code of a derivative called inside: its values are read again
+            # before these are read from its namespace)
+            self.upstreamed.add(variable)
+            self._upstream(variable, owner)
         found = anatomy(owner, variable)
         return None if found is None else (variable, found)
 
@@ -383,15 +391,16 @@ class _RefreshWriter:
             return self.variables[path]
         steps = list(path)
         attrs = []
-        while steps and steps[-1][0] == "attr":
-            attrs.insert(0, steps.pop()[1])
+        while steps and steps[-1][0] in ("attr", "item"):
+            step = steps.pop()
+            attrs.insert(0, step[1] if step[0] == "attr" else step)
         slot, parent = steps[-1], tuple(steps[:-1])
         owner = self.objects.get(parent)
         found = self._owner(owner) if owner is not None else None
         expr = self._slot_expr(found[1], slot) if found is not None else None
         if expr is None:
             return None
-        variable = self._var(expr + "".join(f".{a}" for a in attrs))
+        variable = self._var(expr + _steps_text(attrs))
         target = self.objects.get(path)
         if target is not None and structure(target) is not None:
             self._check_line(variable, "code", structure(target))
@@ -430,7 +439,7 @@ class _RefreshWriter:
             self.absent.setdefault(self._globals(found[1]), []).append(read.slot[1])
             return None
         expr = self._slot_expr(found[1], read.slot)
-        return None if expr is None else expr + "".join(f".{a}" for a in read.attrs)
+        return None if expr is None else expr + _steps_text(read.attrs)
 
     def check(self, read: Read) -> str | None:
         """Check the value of ``read`` on every call; the variable holding it (or None)."""
@@ -504,6 +513,16 @@ _FAST_TYPES = {("scalar", None): float, ("int", None): int, ("int", "b"): bool,
                ("none", None): type(None)}
 
 
+def _path_step(step) -> tuple:
+    """A step of a ``Read`` (an attribute name, or ``("item", key)``) as a step of a path."""
+    return ("attr", step) if isinstance(step, str) else step
+
+
+def _steps_text(steps) -> str:
+    """``.act`` for an attribute, ``['relu']`` for an entry of a dict, list or tuple."""
+    return "".join(f".{a}" if isinstance(a, str) else f"[{a[1]!r}]" for a in steps)
+
+
 def _owner_paths(reads: list[Read], root: Any) -> dict[int, Path]:
     """The path from the root to every callable whose environment the build read from:
     a callable's path is where its caller's environment gave it."""
@@ -519,7 +538,7 @@ def _owner_paths(reads: list[Read], root: Any) -> dict[int, Path]:
                 continue
             if read.slot[0] in ("cell", "global", "fixed", "default") and callable(read.value) \
                     and id(read.value) not in paths and structure(read.value) is not None:
-                paths[id(read.value)] = base + (read.slot,) + tuple(("attr", a) for a in
+                paths[id(read.value)] = base + (read.slot,) + tuple(_path_step(a) for a in
                                                                     read.attrs)
                 changed = True
         pending = rest

@@ -28,8 +28,8 @@ from typing import Any, Callable
 import numpy as np
 
 from . import shapes
-from .analyze import BOOL, AnyShape, InstanceOf, Kind, kind_of_value
-from .arguments import CONTAINERS, Kinds, refuse_output, shaped_like
+from .analyze import Kind, kind_of_value
+from .arguments import CONTAINERS, Kinds, example_value, refuse_output, shaped_like
 from .bind import Binding, Template, structure
 from .errors import SourceADError, UsageError
 from .parse import Shape, callable_name
@@ -176,16 +176,7 @@ def source_function(f: Callable, kinds: Kinds) -> Callable:
     return f
 
 
-def _example(kind: Kind):
-    """A value of this kind, to pick the matching specialization of a derivative: an array
-    of its shape signature, or one standing for any shape."""
-    if kind.tag in ("scalar", "int"):
-        return True if kind == BOOL else {"scalar": 1.0, "int": 1}[kind.tag]
-    if kind.cls is not None:
-        return InstanceOf(kind.cls)
-    if kind.dims is None or "?" in kind.dims:
-        return np.zeros(1).view(AnyShape)
-    return np.zeros(tuple(1 if c == "1" else 2 for c in kind.dims))
+_example = example_value
 
 
 class Specializations:

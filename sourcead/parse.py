@@ -23,7 +23,7 @@ import inspect
 import textwrap
 import weakref
 from dataclasses import dataclass, field
-from types import BuiltinFunctionType, FunctionType, MappingProxyType, MethodType
+from types import BuiltinFunctionType, FunctionType, MappingProxyType, MethodType, ModuleType
 from typing import Any, Mapping
 
 import gast
@@ -48,8 +48,9 @@ class Read:
     """One free value a build looked at: in the environment of ``env.owner``, the slot
     ``slot`` (``("global", name)``, ``("cell", name)``, ``("default", param)``, ...), then the
     attributes ``attrs``. ``check`` says what the derivative depends on: the value's kind
-    (``"kind"``), or, for a constant written into the generated code, the value itself
-    (``"equal"``). The derivative re-reads each of them when it runs."""
+    (``"kind"``; ``"object"``: an attribute of an object that is not a module, so a library
+    function found there is checked too), or, for a constant written into the generated code,
+    the value itself (``"equal"``). The derivative re-reads each of them when it runs."""
     env: "Environment"
     slot: tuple
     attrs: tuple
@@ -104,6 +105,17 @@ class Environment:
             return self.slots.get(ident, ("made", ident))
         return ("global", ident) if ident in self.globals else ("builtin", ident)
 
+    def where(self, ident: str) -> tuple[tuple, tuple]:
+        """(slot, steps): where ``ident`` is read from. A name sourcead gave to a value found
+        inside another (``ACTIVATIONS["relu"]``, ``cfg.act``: slot ``("via", name, steps)``)
+        is read from that name's slot, then the steps (an attribute name, or ``("item",
+        key)``)."""
+        slot = self.slot(ident)
+        if slot[0] == "via":
+            base, steps = self.where(slot[1])
+            return base, steps + slot[2]
+        return slot, ()
+
     def lookup(self, ident: str) -> Any:
         """The object a free name refers to now, or ``_MISSING``. A marked name (``$np``,
         ``$with_item``: see ``naming``) is sourcead's own, never the user's."""
@@ -114,9 +126,19 @@ class Environment:
             if ident in scope:
                 value = scope[ident]
                 if value is not _MISSING:
-                    _note(Read(self, self.slot(ident), (), value))
+                    _note(Read(self, *self.where(ident), value))
                 return value
         return _MISSING
+
+    def note_constant(self, ident: str, steps: tuple, value: Any) -> None:
+        """The derivative depends on the value itself (a key it was built for), not only on
+        its kind: checked for equality each time it runs."""
+        self.note(ident, steps, value, "equal")
+
+    def note(self, ident: str, steps: tuple, value: Any, check: str = "kind") -> None:
+        """Record that the build read ``value`` from ``ident`` through ``steps``."""
+        slot, before = self.where(ident)
+        _note(Read(self, slot, before + steps, value, check))
 
     def resolve(self, node: gast.expr) -> Any:
         """Statically resolve ``name`` or ``obj.attr.attr`` to an object, or ``_MISSING``."""
@@ -136,7 +158,11 @@ class Environment:
             value = getattr(base, node.attr, _MISSING)
             if chain is not None and value is not _MISSING and self.lookup_quiet(chain[0]) \
                     is not _MISSING:
-                _note(Read(self, self.slot(chain[0]), chain[1:], value))
+                slot, steps = self.where(chain[0])
+                # (a library function kept on a module never changes; one kept on an object
+                # of the user's may be replaced: ``cfg.act = np.sin``)
+                _note(Read(self, slot, steps + chain[1:], value,
+                           "kind" if isinstance(base, ModuleType) else "object"))
             return value
         return _MISSING
 
@@ -245,7 +271,16 @@ def is_code(obj: Any) -> bool:
                                                                    "sourcead")
 
 
+def differentiated_again(obj: Any) -> bool:
+    """A derivative sourcead returned (``grad(inner)``), called inside a function being
+    differentiated: what it generated for the arguments' kinds is read, as user code."""
+    return getattr(type(obj), "__sourcead_derivative__", False) and callable(
+        getattr(obj, "generated", None))
+
+
 def callable_name(obj: Any) -> str:
+    if differentiated_again(obj):   # (``loss_grad``, not its dispatcher's name)
+        return obj.__name__
     parts = callee_parts(obj) if not isinstance(obj, type) else None
     return parts[0].__name__ if parts is not None else getattr(obj, "__name__", "f")
 
@@ -430,7 +465,16 @@ def _read(fn: FunctionType) -> tuple[gast.FunctionDef, Environment]:
     filename = _registered(fn.__code__, (None, fn.__code__.co_filename))[1]
     text, first = _source_of(fn, filename)
     dedented = textwrap.dedent(text)
-    tree = depth.parse(dedented)   # (deep expressions: recursion headroom)
+    try:
+        tree = depth.parse(dedented)   # (deep expressions: recursion headroom)
+    except SyntaxError:   # a lambda on a line that continues a statement: its own text
+        fragment = _lambda_fragment(text, fn) if fn.__name__ == "<lambda>" else None
+        if fragment is None:
+            raise SourceNotFoundError(
+                f"cannot read the source of {fn.__qualname__}", filename=filename,
+                lineno=first, hint="define the function with `def`") from None
+        text = dedented = fragment
+        tree = depth.parse(dedented)
     indent = len(text) - len(text.lstrip()) - (len(dedented) - len(dedented.lstrip()))
     node = _as_function(tree.body[0], fn, indent, filename, first)
     if not isinstance(node, gast.FunctionDef):
@@ -480,14 +524,58 @@ def _the_lambda(node: gast.stmt, code, indent: int) -> gast.Lambda | None:
         return found[0] if found else None
     positions = getattr(code, "co_positions", None)   # (Python 3.11 and later)
     start = None if positions is None else next(
-        ((line, col) for line, _, col, _ in positions() if line is not None and col is not None),
-        None)
+        ((line, col) for line, _, col, end in positions() if line is not None and col is not None
+         and (col, end) != (0, 0)), None)   # (not RESUME's empty position at the line's start)
     if start is None:
         return None
     line = start[0] - code.co_firstlineno + 1
     at = [n for n in found if (n.body.lineno, n.body.col_offset) <= (line, start[1] - indent)
           <= (n.body.end_lineno, n.body.end_col_offset)]
     return at[0] if len(at) == 1 else None
+
+
+def _lambda_fragment(text: str, fn: FunctionType) -> str | None:
+    """The text of the lambda ``fn`` inside lines that do not parse on their own (the second
+    entry of a dict of lambdas written over several lines), parenthesized, on its own line
+    number; None if no lambda there compiles to ``fn``'s code."""
+    import ast
+    import re
+    text = text[:4000]
+    for match in re.finditer(r"\blambda\b", text):
+        start = match.start()
+        for end in range(len(text), start, -1):
+            piece = text[start:end]
+            try:
+                parsed = ast.parse("(" + piece + ")", mode="eval")
+            except SyntaxError:
+                continue
+            if not isinstance(parsed.body, ast.Lambda):
+                continue   # (``lambda v: v,`` is a tuple: shorter)
+            if _lambda_at(fn, parsed.body, text, start):
+                return "\n" * text.count("\n", 0, start) + "(" + piece + ")"
+            break
+    return None
+
+
+def _lambda_at(fn: FunctionType, lam, text: str, start: int) -> bool:
+    """Whether ``lam`` (parsed from ``"(" + text[start:...] + ")"``) is ``fn``'s lambda:
+    the same parameters, and ``fn``'s code starts inside its body (the text's first line is
+    the code's first line). (Its bytecode is not compared: compiled apart, an attribute call
+    may compile to other instructions.)"""
+    code = fn.__code__
+    params = tuple(a.arg for a in lam.args.posonlyargs + lam.args.args + lam.args.kwonlyargs)
+    if params != code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]:
+        return False
+    before = text.count("\n", 0, start)
+    column = start - (text.rfind("\n", 0, start) + 1) - 1   # (the "(" written before it)
+    body = lam.body
+
+    def at(line: int, col: int) -> tuple[int, int]:
+        return code.co_firstlineno + before + line - 1, col + column if line == 1 else col
+    begin, end = at(body.lineno, body.col_offset), at(body.end_lineno, body.end_col_offset)
+    positions = [(line, col) for line, _, col, stop in code.co_positions()
+                 if line is not None and col is not None and (col, stop) != (0, 0)]
+    return bool(positions) and begin <= positions[0] <= end
 
 
 def _lambda_as_def(lam: gast.Lambda, name_: str, where: gast.AST) -> gast.FunctionDef:

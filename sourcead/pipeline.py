@@ -22,17 +22,20 @@ from . import depth
 from .analyze import (NONE, UNKNOWN, Kind, UserCall, analyze_activity, anchors_of,
                       anchors_union, join, refuse_dropped_derivatives, stack_parameters)
 from .bind import Template
+from .callees import resolve_callees
+from .records import inline_records
 from .conversions import containers_as_arrays
 from .emit import emit
-from .errors import SourceADError, UsageError
+from .errors import NoDerivativeError, SourceADError, UsageError
 from . import runtime
 from .naming import BUILTINS, MATH, NUMPY, Namer, Spelling, mark
 from .analyze.aliases import (Effects, check_aliasing, conservative_effects,
                               refuse_unread_writes)
 from .normalize import normalize, refuse_dict_iteration
 from .optimize import optimize
+from .arguments import example_value
 from .parse import (Environment, Parsed, Shape, bind_methods, build_memo, callable_name,
-                    parse_function, recording)
+                    differentiated_again, parse_function, recording, signature_of)
 from .forward import Forward, jvp_function
 from .reverse import Reverse, grad_function, split_functions
 from .rules.template import name_nodes, names_in
@@ -90,7 +93,28 @@ class Session:
 def _parse(fn: Callable, shape: Shape, kinds) -> Parsed:
     """``fn`` parsed for a call of this shape, with arguments of these kinds (an object's
     methods are resolved from its class)."""
-    return bind_methods(parse_function(fn, shape), kinds)
+    if differentiated_again(fn):   # grad(inner) called inside: the code it generated
+        _refuse_unknown_trees(fn, kinds)
+        fn = fn.generated(*[example_value(k) for k in kinds])
+    return bind_methods(inline_records(resolve_callees(parse_function(fn, shape))), kinds)
+
+
+def _refuse_unknown_trees(derivative: Callable, kinds: Kinds) -> None:
+    """The code a derivative generated is specialized on its arguments' structure: a list,
+    tuple or dict whose keys and lengths are not known where it is called cannot pick it."""
+    if not any(k.tag == "other" and k.structure is None for k in kinds):
+        return
+    function = derivative.__sourcead__["function"]
+    code = getattr(getattr(function, "__func__", function), "__code__", None)
+    raise NoDerivativeError(
+        f"cannot differentiate {derivative.__name__}(...) called with a list, tuple or dict "
+        "whose keys or length are not known where it is called",
+        filename=code.co_filename if code else None,
+        lineno=code.co_firstlineno if code else None,
+        construct=f"{derivative.__name__}(...) inside a differentiated function",
+        hint="pass the parameters down as they come (an argument of the function being "
+             "differentiated, or a module-level value), or build the dict, list or tuple in "
+             "the function that calls the derivative, with constant keys")
 
 
 def derive(fn: Callable, wrt: tuple[int, ...], kinds: Kinds, *, mode: str = "reverse",
@@ -251,6 +275,8 @@ def _request_jvp(session: Session, call: UserCall, positions: tuple[int, ...],
 
 
 def _callee_parameters(call: UserCall) -> list[str]:
+    if differentiated_again(call.func):   # (its generated code takes the same names)
+        return list(signature_of(call.func).parameters)[:call.shape.positional]
     return [a.id for a in parse_function(call.func, call.shape).tree.args.args]
 
 
@@ -276,11 +302,28 @@ def _in_caller(kind: Kind, call: UserCall, arg_kinds: list[Kind]) -> Kind:
 
 def result_kind(call: UserCall, arg_kinds: list[Kind]) -> Kind:
     """The kind a user function returns for arguments of these kinds (in the caller's names)."""
+    tree = _gradient_of_a_tree(call, arg_kinds)
+    if tree is not None:
+        return tree
     try:
         own = callee_kinds(call, tuple(arg_kinds))
     except SourceADError:
         return UNKNOWN
     return _in_caller(_result_kind(call, list(own)), call, arg_kinds)
+
+
+def _gradient_of_a_tree(call: UserCall, arg_kinds: list[Kind]) -> Kind | None:
+    """``sourcead.grad(loss)(params, ...)`` inside, with respect to one dict, list or tuple:
+    the gradient has the argument's structure (the generated code builds it step by step,
+    which its own analysis sees as a container of unknown structure)."""
+    info = getattr(call.func, "__sourcead__", None)
+    if not differentiated_again(call.func) or info is None or info.get("mode") != "reverse" \
+            or info.get("preserve_result") or isinstance(getattr(call.func, "_wrt", 0), tuple) \
+            or len(info.get("wrt", ())) != 1 or info["wrt"][0] >= len(arg_kinds):
+        return None
+    kind = arg_kinds[info["wrt"][0]]
+    return dataclasses.replace(kind, like=None) if kind.tag == "other" and kind.structure \
+        else None
 
 
 def _result_kind(call: UserCall, arg_kinds: list[Kind]) -> Kind:

@@ -20,7 +20,8 @@ from typing import Any
 import gast
 import numpy as np
 
-from ..parse import MISSING, Environment, Shape, call_order, callable_name, is_code
+from ..parse import (MISSING, Environment, Shape, call_order, callable_name,
+                     differentiated_again, is_code)
 from ..rules import Rule, lookup_call, lookup_indexer, lookup_operator
 from ..rules.tables import EXTREME_OF_SEQUENCE
 from ..rules.template import constant_int as _constant_int, loaded_names, name_nodes, statements
@@ -118,7 +119,7 @@ def operation(value: gast.expr, env: Environment) -> Operation:
         if (func is builtins.max or func is builtins.min) and len(value.args) == 1 \
                 and not value.keywords:    # max(xs): the largest element, not max(a, b)
             rule = EXTREME_OF_SEQUENCE
-        if rule is None and func is not MISSING and is_code(func):
+        if rule is None and func is not MISSING and (is_code(func) or differentiated_again(func)):
             return Operation(user=func, what=callable_name(func))
         rule = _specialized(rule, value, env)
         if isinstance(rule, str):
