@@ -126,6 +126,8 @@ class Forward:
         if isinstance(value, gast.Name):
             return name(self.dot(value.id))
         if isinstance(value, gast.Subscript) and operation(value, self.env).rule is None:
+            if isinstance(value.value, gast.Name) and not self.active(value.value):
+                return self.zero(target)  # an element of a constant (the index is no data)
             index = value.slice  # (np.r_[a, b] has a row instead)
             kind = self.activity.kind(value.value.id)
             if self.vector and not is_container(kind):

@@ -226,3 +226,15 @@ def rotation_applied(x):
     # R(x) [1, 0] summed: cos x + sin x
     R = np.array([[np.cos(x), -np.sin(x)], [np.sin(x), np.cos(x)]])
     return np.sum(R @ np.array([1.0, 0.0]))
+
+
+def weighted_by_a_constant_dict(x):
+    """A dict of parameters iterated by its keys, each weighted by an entry of a dict of
+    constants read with the same key (the key is restored from the tape: the constant's
+    element has no tangent)."""
+    params = {"w": x * x, "b": math.sin(x)}
+    coefficients = {"w": 0.1, "b": 0.5}
+    total = 0.0
+    for name in params.keys():
+        total = total + coefficients[name] * params[name] ** 2
+    return total

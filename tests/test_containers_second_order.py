@@ -64,6 +64,8 @@ CASES = [
     (so.generator_over_pairs, 2 * cos(2 * X), -4 * sin(2 * X)),
     (so.matrix_from_rows, 1 - 6 * X * X, -12 * X),
     (so.rotation_applied, cos(X) - sin(X), -sin(X) - cos(X)),
+    (so.weighted_by_a_constant_dict, 0.4 * X ** 3 + sin(2 * X) * 0.5,
+     1.2 * X * X + cos(2 * X)),
 ]
 IDS = [c[0].__name__ for c in CASES]
 EXACT, RTOL = dict(rtol=1e-11, atol=1e-12), dict(rtol=1e-6, atol=1e-6)
