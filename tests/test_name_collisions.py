@@ -171,6 +171,12 @@ FAMILIES = {
         "s = s + np.sum(np.tile(a, 2) ** 3)",
         ["untrace", "kron_adjoint_x", "kron_adjoint_y", "prod_others", "prod_others_jvp",
          "_lines", "untile", "repeat_indices"], {}),
+    "moves": (  # rearrangements: pad, append, insert (issue 12)
+        "p = np.pad(a, (1, 2), mode='edge')\n"
+        "q = np.insert(np.append(p, x * c), [1, 2], a[0])\n"
+        "s = np.sum(q ** 2 * np.arange(11.0))",
+        ["positions", "no_positions", "moved", "moved_each", "unmoved", "unmoved_each",
+         "pad_sources"], {}),
     "factors": (
         "m = np.outer(a, a) + 3.0 * np.eye(3)\n"
         "s = np.sum(np.linalg.cholesky(m) ** 2)",

@@ -179,6 +179,20 @@ ROWS = [
     ("keywords by NumPy's names", "np.swapaxes(N, axis1=0, axis2=1) * np.moveaxis(R, source=0, "
                                   "destination=1)[:, 0]"),
     ("index arrays apart", "T[1, :, [0, 1, 1]] * C[0, :, [1]]"),  # NumPy puts their axis first
+    # rearrangements (issue 12): moved or copied elements
+    ("np.pad constant", "np.pad(R, ((1, 0), (2, 1)), constant_values=0.5)"),
+    ("np.pad copies", "np.pad(v, 2, mode='edge') * np.pad(v, (1, 3), 'reflect') "
+                      "+ np.pad(v, 2, mode='symmetric') + np.pad(v, (3, 1), mode='wrap')"),
+    ("np.append", "np.append(R, N * 2.0, axis=0)"),
+    ("np.append flat", "np.append(v, u * w[0]) * np.append(v[0], np.append(w[1:], u))[::-1]"),
+    ("np.insert", "np.insert(v, [1, 3], u[0] * 2.0)"),
+    ("np.insert axis", "np.insert(R, 1, u * v[1], axis=0) + np.insert(N, [0, 2], 0.5, axis=1)[:, 1:4]"),
+    ("np.column_stack", "np.column_stack([u, Q, R.T * u[0]])"),
+    ("np.dstack", "np.dstack([R, R * N[:2]]) + np.dstack([v[:3], w[:3]])[0]"),
+    *([("np.row_stack", "np.row_stack([v, w])")] if hasattr(np, "row_stack") else []),
+    ("np.hsplit", "np.hsplit(R, 3)[1] * np.hsplit(v, 2)[0][:1]"),
+    ("np.vsplit", "np.vsplit(P, [1])[1] * np.vsplit(N, 3)[2]"),
+    ("np.dsplit", "np.dsplit(C, 2)[0] * np.dsplit(T, [1])[1]"),
 ]
 
 # rows whose gradient has no vector form yet: jacobian and hessian take one pass per direction

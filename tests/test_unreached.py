@@ -139,9 +139,19 @@ ROWS += [
     ("rt.unextreme(s * 2.0, x, np.max(x))", None),
     ("rt.extreme_tangent(x * s, x, np.max(x))", None),
     ("rt.deviations(M * s, 1)", None), ("rt.reciprocal_or_zero(x + s)", None),
+    # rearrangements (issue 12)
+    ("np.pad(x, 1, mode='edge')", None), ("np.append(x, M[0] * s)", None),
+    ("np.insert(x, 1, s)", None), ("np.column_stack([x[:3], M])", None),
+    ("np.dstack([M, M * s])", None), ("np.hsplit(x, 2)", PAIR), ("np.vsplit(M * s, 3)", PAIR),
+    ("np.dsplit(M[None], 3)", PAIR),
+    ("rt.moved(x * s, np.array([1, 0, 2]))", None),
+    ("rt.unmoved(x[:3] * s, x, np.array([1, 0, 2]))", None),
 ]
 
 # prod's derivative helper: its own derivative is given, but not that one's (a third order)
+if hasattr(np, "row_stack"):   # (deprecated in NumPy 2.0)
+    ROWS.append(("np.row_stack([x, x * s])", None))
+
 THIRD_ORDER = {"rt.prod_others(x)"}
 
 TEMPLATE = """import math

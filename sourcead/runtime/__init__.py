@@ -45,6 +45,9 @@ from .shapes import (  # noqa: F401
     undiag_each, full_each, rot90_each, kron_adjoint_x, kron_adjoint_y, untile, repeat_indices,
     unsplit, split_parts, split_each, eye_like,
 )
+from .moves import (  # noqa: F401
+    positions, no_positions, moved, moved_each, unmoved, unmoved_each, COPYING_PADS, pad_sources,
+)
 from .linalg import (  # noqa: F401
     lower_symmetric, fold_lower, lower_half, shaped_like, untall, sinc_derivative, _unit,
     norm_slope, norm_curvature,
@@ -82,3 +85,6 @@ HELPERS.update({"scatter_into": scatter_into, "reached": reached, "refused": ref
                 "diagonal_each": diagonal_each, "full_each": full_each,
                 "pop_tangent": pop_tangent,
                 "deviations": deviations, "reciprocal_or_zero": reciprocal_or_zero})  # the adjoints of parts of one array
+# rearrangements (np.pad, np.append, np.insert): their sources, gathered and added back
+HELPERS.update({f.__name__: f for f in (positions, no_positions, moved, moved_each, unmoved,
+                                         unmoved_each, pad_sources)})
