@@ -41,3 +41,49 @@ def layered(a, b):
     """Two images stacked depth-wise (dstack), weighted per layer."""
     cube = np.dstack([a, b])
     return np.sum(cube * np.array([1.0, 3.0]))
+
+
+def moving_average(signal, window):
+    """A moving average by convolution (mode 'valid'), its energy."""
+    smooth = np.convolve(signal, window, mode="valid")
+    return np.sum(smooth ** 2)
+
+
+def matched_filter_peak(signal, template):
+    """The correlation of a signal with a template, weighted per lag."""
+    scores = np.correlate(signal, template, mode="full")
+    return np.sum(scores * np.arange(1.0, scores.size + 1))
+
+
+def robust_loss(predictions, targets):
+    """The median absolute error plus the 90th percentile of the squared errors."""
+    errors = predictions - targets
+    return np.median(np.abs(errors)) + np.percentile(errors ** 2, 90)
+
+
+def column_quantiles(x):
+    """Quartiles of each column, weighted."""
+    return np.sum(np.quantile(x, [0.25, 0.75], axis=0) * np.array([[1.0], [2.0]]))
+
+
+def masked_residuals(prediction, data):
+    """Squared residuals where data is missing (NaN) or saturated (inf) are dropped by
+    nan_to_num (the replaced entries contribute constants)."""
+    residual = np.nan_to_num(data - prediction, nan=0.0, posinf=1.0, neginf=-1.0)
+    return np.sum(residual ** 2)
+
+
+def ramp_between(start, stop):
+    """Samples on a line between two active ends, weighted."""
+    return np.sum(np.linspace(start, stop, 5).T @ np.arange(5.0))
+
+
+def slope_penalty(profile, dx):
+    """The squared slope of a profile (np.gradient with a spacing)."""
+    return np.sum(np.gradient(profile, dx) ** 2)
+
+
+def lookup_table(x, values):
+    """A piecewise linear lookup table (np.interp) with active queries and values."""
+    knots = np.array([0.0, 1.0, 2.0, 4.0])
+    return np.sum(np.interp(x, knots, values) ** 2)

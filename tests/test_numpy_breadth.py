@@ -193,6 +193,21 @@ ROWS = [
     ("np.hsplit", "np.hsplit(R, 3)[1] * np.hsplit(v, 2)[0][:1]"),
     ("np.vsplit", "np.vsplit(P, [1])[1] * np.vsplit(N, 3)[2]"),
     ("np.dsplit", "np.dsplit(C, 2)[0] * np.dsplit(T, [1])[1]"),
+    # sampling, interpolation, filters (issue 12)
+    ("np.nan_to_num", "np.nan_to_num(v + np.array([0.0, np.nan, np.inf, -np.inf]), nan=w[0], "
+                      "posinf=u[1], neginf=-3.0) + np.nan_to_num(w)"),
+    ("np.linspace", "np.linspace(v[0], w[1], 3) * np.linspace(u, v[:3], 4, axis=1)[0, 1] "
+                    "+ np.linspace(R, w[0], 3, endpoint=False, axis=-1)[0, 0]"),
+    ("np.median", "np.median(v) * np.median(R, axis=1)"),
+    ("np.quantile", "np.quantile(T, [0.2, 0.9], axis=(0, 2))"),
+    ("np.percentile", "np.percentile(N, 30, axis=0, keepdims=True) + np.percentile(v, [10.0, 75.0])[1]"),
+    ("np.gradient", "np.gradient(v) * np.gradient(w, 0.5, edge_order=2)"),
+    ("np.gradient axis", "np.gradient(T, np.array([0.0, 0.4, 1.5]), axis=1)"),
+    ("np.convolve", "np.convolve(v, u) * np.convolve(u, v, 'same')[0] "
+                    "+ np.convolve(w, u, mode='valid')[1]"),
+    ("np.correlate", "np.correlate(v, u, 'full') + np.correlate(u, w, 'same')[2] * np.correlate(v, w)"),
+    ("np.interp", "np.interp(v, np.array([-1.0, 0.0, 0.5, 2.0]), w) "
+                  "+ np.interp(u[0], np.array([0.0, 1.0, 2.0]), u, left=0.0, right=1.0)"),
 ]
 
 # rows whose gradient has no vector form yet: jacobian and hessian take one pass per direction

@@ -48,6 +48,12 @@ from .shapes import (  # noqa: F401
 from .moves import (  # noqa: F401
     positions, no_positions, moved, moved_each, unmoved, unmoved_each, COPYING_PADS, pad_sources,
 )
+from .samples import (  # noqa: F401
+    linspace_part, linspace_part_each, linspace_adjoint, _quantile_matrix, _quantile_shape,
+    quantile_tangent, quantile_adjoint, _gradient_matrix, _gradient_axis, gradient_of,
+    ungradient, unconvolve, _convolved_length, each_direction, _interp_weights, interp_slopes,
+    weighted, unweighted, interp_part, uninterp,
+)
 from .linalg import (  # noqa: F401
     lower_symmetric, fold_lower, lower_half, shaped_like, untall, sinc_derivative, _unit,
     norm_slope, norm_curvature,
@@ -88,3 +94,9 @@ HELPERS.update({"scatter_into": scatter_into, "reached": reached, "refused": ref
 # rearrangements (np.pad, np.append, np.insert): their sources, gathered and added back
 HELPERS.update({f.__name__: f for f in (positions, no_positions, moved, moved_each, unmoved,
                                          unmoved_each, pad_sources)})
+# sampling and filtering (linspace, quantiles, np.gradient, convolve, interp): linear maps
+HELPERS.update({f.__name__: f for f in (
+    linspace_part, linspace_part_each, linspace_adjoint, _quantile_matrix, _quantile_shape,
+    quantile_tangent, quantile_adjoint, _gradient_matrix, _gradient_axis, gradient_of,
+    ungradient, unconvolve, _convolved_length, each_direction, _interp_weights, interp_slopes,
+    weighted, unweighted, interp_part, uninterp)})
