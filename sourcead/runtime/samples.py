@@ -139,6 +139,8 @@ def ungradient(g, x, spacing=1.0, more_spacing=None, axis=None, edge_order=1):
 def unconvolve(g, a, v, mode="full"):
     """The adjoint of ``np.convolve(a, v, mode)`` for ``a``: ``g`` put in its place in the
     full convolution, correlated with ``v``."""
+    if np.ndim(v) == 0:  # a plain zero
+        return np.zeros(len(a))
     full, length = len(a) + len(v) - 1, _convolved_length(a, v, mode)
     g = np.broadcast_to(g, (length,))
     start = (full - length) // 2
@@ -205,6 +207,8 @@ def interp_slopes(x, xp):
 def weighted(v, weights, x):
     """``weights @ v`` shaped like ``x`` (``v``'s last axis holds the samples; axes before it
     may hold directions)."""
+    if np.ndim(v) == 0:  # a plain zero
+        return v
     return np.reshape(np.asarray(v) @ weights.T, np.shape(v)[:-1] + np.shape(x))[()]
 
 
