@@ -631,3 +631,33 @@ def box_regression(x, **loss_options):
     predicted = np.array([x[0], x[1], x[0] + x[2], x[1] + 2 * x[2]])
     target = np.array([0.3, -0.1, 1.2, 1.5])
     return float(np.sum(_smooth_l1(predicted - target, **loss_options)))
+def padded_smoothing(x):
+    """A signal padded by reflection, smoothed by a kernel, and its slope (issue 12)."""
+    padded = np.pad(x, 2, mode="reflect")
+    smooth = np.convolve(padded, np.array([0.25, 0.5, 0.25]), mode="valid")
+    return np.sum(smooth ** 2) + np.sum(np.gradient(smooth, 0.5) ** 2)
+
+
+def robust_center(x):
+    """Medians and percentiles as robust statistics."""
+    return np.median(x * x) + np.percentile(x, 75) * x[0] + np.sum(np.quantile(x, [0.1, 0.9]))
+
+
+def resampled(x):
+    """Values on a grid between active ends, looked up in a table of active values."""
+    grid = np.linspace(x[0], x[0] + 2.0, 5)
+    return np.sum(np.interp(grid, np.array([-1.0, 0.0, 1.0]), x) ** 2)
+
+
+def design_columns(x):
+    """A design matrix built from columns, a column inserted, split in two."""
+    A = np.column_stack([np.ones(3), x, x ** 2])
+    B = np.insert(A, 1, np.append(x[1:], 1.0), axis=1)
+    left, right = np.hsplit(B, [2])
+    return np.sum(left ** 2) + np.sum(right * x[2]) + np.sum(np.dstack([A, A * x[0]]) ** 2)
+
+
+def cleaned_missing(x):
+    """A missing value (NaN) dropped from a loss by nan_to_num."""
+    residual = np.nan_to_num(x * 2.0 - np.array([0.5, np.nan, 1.0]))
+    return np.sum(residual ** 2) + np.sum(np.correlate(x, np.array([1.0, -1.0]), "full") ** 2)

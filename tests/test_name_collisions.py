@@ -175,6 +175,25 @@ FAMILIES = {
         "s = s + np.sum(np.tile(a, 2) ** 3)",
         ["untrace", "kron_adjoint_x", "kron_adjoint_y", "prod_others", "prod_others_jvp",
          "_lines", "untile", "repeat_indices"], {}),
+    "moves": (  # rearrangements: pad, append, insert (issue 12)
+        "p = np.pad(a, (1, 2), mode='edge')\n"
+        "q = np.insert(np.append(p, x * c), [1, 2], a[0])\n"
+        "s = np.sum(q ** 2 * np.arange(11.0))",
+        ["positions", "no_positions", "moved", "moved_each", "unmoved", "unmoved_each",
+         "pad_sources"], {}),
+    "samples": (  # linspace, quantiles, np.gradient (issue 12)
+        "e = np.linspace(a[0], x[1], 4)\n"
+        "s = np.sum(e ** 2) + np.median(a * x) ** 2 + np.sum(np.quantile(a, [0.3, 0.8]) ** 2)\n"
+        "s = s + np.sum(np.gradient(a * x) ** 2)",
+        ["linspace_part", "linspace_part_each", "linspace_adjoint", "_quantile_matrix",
+         "_quantile_shape", "quantile_tangent", "quantile_adjoint", "_gradient_matrix",
+         "_gradient_axis", "gradient_of", "ungradient"], {}),
+    "filters": (  # convolve, correlate, interp (issue 12)
+        "s = np.sum(np.convolve(a, x * c) ** 2) + np.sum(np.correlate(a, x, 'same') ** 2)\n"
+        "fp = np.concatenate([x * x, a[:1]])\n"
+        "s = s + np.sum(np.interp(a, np.array([-50.0, -1.0, 0.5, 50.0]), fp) ** 2)",
+        ["unconvolve", "_convolved_length", "each_direction", "_interp_weights",
+         "interp_slopes", "weighted", "unweighted", "interp_part", "uninterp"], {}),
     "factors": (
         "m = np.outer(a, a) + 3.0 * np.eye(3)\n"
         "s = np.sum(np.linalg.cholesky(m) ** 2)",

@@ -181,6 +181,35 @@ ROWS = [
     ("keywords by NumPy's names", "np.swapaxes(N, axis1=0, axis2=1) * np.moveaxis(R, source=0, "
                                   "destination=1)[:, 0]"),
     ("index arrays apart", "T[1, :, [0, 1, 1]] * C[0, :, [1]]"),  # NumPy puts their axis first
+    # rearrangements (issue 12): moved or copied elements
+    ("np.pad constant", "np.pad(R, ((1, 0), (2, 1)), constant_values=0.5)"),
+    ("np.pad copies", "np.pad(v, 2, mode='edge') * np.pad(v, (1, 3), 'reflect') "
+                      "+ np.pad(v, 2, mode='symmetric') + np.pad(v, (3, 1), mode='wrap')"),
+    ("np.append", "np.append(R, N * 2.0, axis=0)"),
+    ("np.append flat", "np.append(v, u * w[0]) * np.append(v[0], np.append(w[1:], u))[::-1]"),
+    ("np.insert", "np.insert(v, [1, 3], u[0] * 2.0)"),
+    ("np.insert axis", "np.insert(R, 1, u * v[1], axis=0) + np.insert(N, [0, 2], 0.5, axis=1)[:, 1:4]"),
+    ("np.column_stack", "np.column_stack([u, Q, R.T * u[0]])"),
+    ("np.dstack", "np.dstack([R, R * N[:2]]) + np.dstack([v[:3], w[:3]])[0]"),
+    *([("np.row_stack", "np.row_stack([v, w])")] if hasattr(np, "row_stack") else []),
+    ("np.hsplit", "np.hsplit(R, 3)[1] * np.hsplit(v, 2)[0][:1]"),
+    ("np.vsplit", "np.vsplit(P, [1])[1] * np.vsplit(N, 3)[2]"),
+    ("np.dsplit", "np.dsplit(C, 2)[0] * np.dsplit(T, [1])[1]"),
+    # sampling, interpolation, filters (issue 12)
+    ("np.nan_to_num", "np.nan_to_num(v + np.array([0.0, np.nan, np.inf, -np.inf]), nan=w[0], "
+                      "posinf=u[1], neginf=-3.0) + np.nan_to_num(w)"),
+    ("np.linspace", "np.linspace(v[0], w[1], 3) * np.linspace(u, v[:3], 4, axis=1)[0, 1] "
+                    "+ np.linspace(R, w[0], 3, endpoint=False, axis=-1)[0, 0]"),
+    ("np.median", "np.median(v) * np.median(R, axis=1)"),
+    ("np.quantile", "np.quantile(T, [0.2, 0.9], axis=(0, 2))"),
+    ("np.percentile", "np.percentile(N, 30, axis=0, keepdims=True) + np.percentile(v, [10.0, 75.0])[1]"),
+    ("np.gradient", "np.gradient(v) * np.gradient(w, 0.5, edge_order=2)"),
+    ("np.gradient axis", "np.gradient(T, np.array([0.0, 0.4, 1.5]), axis=1)"),
+    ("np.convolve", "np.convolve(v, u) * np.convolve(u, v, 'same')[0] "
+                    "+ np.convolve(w, u, mode='valid')[1]"),
+    ("np.correlate", "np.correlate(v, u, 'full') + np.correlate(u, w, 'same')[2] * np.correlate(v, w)"),
+    ("np.interp", "np.interp(v, np.array([-1.0, 0.0, 0.5, 2.0]), w) "
+                  "+ np.interp(u[0], np.array([0.0, 1.0, 2.0]), u, left=0.0, right=1.0)"),
 ]
 
 # rows whose gradient has no vector form yet: jacobian and hessian take one pass per direction

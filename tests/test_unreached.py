@@ -142,9 +142,33 @@ ROWS += [
     ("rt.extreme_tangent(x * s, x, np.max(x))", None),
     ("rt.deviations(M * s, 1)", None), ("rt.reciprocal_or_zero(x + s)", None),
     ("rt.power_slope(x + 2.0, s)", None), ("rt.log_base(x * x + s)", None),
+    # rearrangements (issue 12)
+    ("np.pad(x, 1, mode='edge')", None), ("np.append(x, M[0] * s)", None),
+    ("np.insert(x, 1, s)", None), ("np.column_stack([x[:3], M])", None),
+    ("np.dstack([M, M * s])", None), ("np.hsplit(x, 2)", PAIR), ("np.vsplit(M * s, 3)", PAIR),
+    ("np.dsplit(M[None], 3)", PAIR),
+    ("rt.moved(x * s, np.array([1, 0, 2]))", None),
+    ("rt.unmoved(x[:3] * s, x, np.array([1, 0, 2]))", None),
+    # sampling, interpolation, filters (issue 12)
+    ("np.nan_to_num(x * s)", None), ("np.linspace(s, x[0], 5)", None),
+    ("np.median(M, axis=0)", None), ("np.quantile(x, [0.2, 0.6])", None),
+    ("np.percentile(M * s, 40, axis=1)", None), ("np.gradient(x * s)", None),
+    ("np.convolve(x, M[0] * s)", None), ("np.correlate(x, M[0] * s, 'same')", None),
+    ("np.interp(x, np.array([-1.0, 0.5, 2.0]), M[0] * s)", None),
+    ("rt.linspace_part(x * s, x, 3)", None), ("rt.linspace_adjoint(M * s, x[:3], 1.0, 3)", None),
+    ("rt.quantile_tangent(x * s, x, 0.5)", None), ("rt.quantile_adjoint(s * 2.0, x, 0.5)", None),
+    ("rt.gradient_of(x * s, x)", None), ("rt.ungradient(x * s, x)", None),
+    ("rt.unconvolve(x * s, x[:2], M[0])", None),
+    ("rt.weighted(x * s, np.ones((3, 4)), M[0])", None),
+    ("rt.unweighted(M[0] * s, np.ones((3, 4)), M[0])", None),
+    ("rt.interp_part(x * s, M[0], np.array([-1.0, 0.0, 0.5, 2.0]))", None),
+    ("rt.uninterp(M[0] * s, M[0], np.array([-1.0, 0.0, 0.5, 2.0]))", None),
 ]
 
 # prod's derivative helper: its own derivative is given, but not that one's (a third order)
+if hasattr(np, "row_stack"):   # (deprecated in NumPy 2.0)
+    ROWS.append(("np.row_stack([x, x * s])", None))
+
 THIRD_ORDER = {"rt.prod_others(x)"}
 
 TEMPLATE = """import math

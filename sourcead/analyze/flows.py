@@ -116,6 +116,18 @@ def _index(value: gast.Subscript, env: Environment, kinds: Mapping[str, Kind]):
     return set(), set(), ""
 
 
+def _axes_of(bound: Mapping[str, gast.expr], kinds: Mapping[str, Kind]) -> dict:
+    """Each argument the call gives, by param: its number of axes where its kind says it
+    (an array's), else None."""
+    found = {}
+    for param, node in bound.items():
+        kind = kinds.get(node.id, NONE) if isinstance(node, gast.Name) else NONE
+        known = kind.tag == "array" and kind.dims is not None
+        found[param] = len(kind.dims) if known else 0 if kind.tag in ("scalar", "int") \
+            else None
+    return found
+
+
 def _is_object(node: gast.expr, kinds: Mapping[str, Kind]) -> bool:
     """A local value that is an instance of a class (not an array or a number)."""
     return isinstance(node, gast.Name) and kinds.get(node.id, NONE).cls is not None
@@ -138,6 +150,10 @@ def _by_row(value: gast.expr, rule: Rule, env: Environment, kinds: Mapping[str, 
     if missing:
         return set(), set(), f"fewer arguments than its rule is written for (no {missing[0]})"
     unknown = sorted(f"{p}=" for p in bound if p not in rule.params)
+    if rule.refuse_axes is not None and not unknown:
+        refused = rule.refuse_axes(_axes_of(bound, kinds))
+        if refused:
+            return set(), set(), refused
     through, zero, why = set(), set(), ", ".join(unknown)
     for param, node in bound.items():
         if param not in rule.params:
@@ -312,6 +328,10 @@ _BY_REASON = [  # what to do, by what about the call left it without a derivativ
                         "the call (np.array([a, b]))"),
     ("a tuple in its brackets", "write the values in the brackets (np.r_[a, b]), or join with "
                                 "np.concatenate([a, b])"),
+    ("an array of several axes and no axis", "differentiate along one axis per call: "
+                                    "np.gradient(f, dx, axis=0), np.gradient(f, dy, axis=1)"),
+    ("a number (np.gradient", "give np.gradient an array of samples (np.gradient of a number "
+                              "is an empty list)"),
 ]
 
 _GENERAL = ("give the function a rule with sourcead.defrule(f, partials=[...]) (see "

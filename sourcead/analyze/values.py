@@ -149,7 +149,9 @@ def _tuple_kind(value: gast.Tuple, kinds: Mapping[str, Kind], env: Environment,
 # (``np.outer(y, y)`` is 1 x 1): taken for a number, a scalar's gradient came back an array
 _AXES_FROM_NUMBERS = (np.atleast_1d, np.atleast_2d, np.atleast_3d, np.cumsum, np.cumprod, np.outer,
                       np.ravel, np.repeat, np.tile, np.expand_dims, np.full, np.full_like,
-                      np.diagflat)
+                      np.diagflat, np.linspace, np.append, np.insert, np.pad, np.column_stack,
+                      np.dstack, np.convolve, np.correlate) + (
+    (np.row_stack,) if hasattr(np, "row_stack") else ())
 ARRAY = Kind("array")
 
 

@@ -46,6 +46,11 @@ class Rule:
     # an index expression (``np.r_[a, b]``): the one sequence param is the items written in
     # the brackets, and a template spells their tangents as items too (``np.r_[xs_dot]``)
     indexed: bool = False
+    # for rows whose derivative depends on how many axes an argument has: given each param
+    # the call gives and its argument's number of axes (None where not known), the reason
+    # this call is not differentiated (a str, which ``analyze/flows._BY_REASON`` gives a
+    # rewrite), or None
+    refuse_axes: Callable[[dict[str, int | None]], "str | None"] | None = None
 
     @property
     def differentiable(self) -> bool:

@@ -15,6 +15,8 @@ from .elementwise import (OPERATORS, POWER, _BINARY, _INTEGER_VALUED, _UNARY, _b
                           _math_rows, _operator_rows)
 from .helpers import _runtime_rows
 from .linalg import _linalg_rows
+from .moves import _move_rows, _moved_helper_rows
+from .samples import _sample_rows, _sampled_helper_rows
 from .products import _product_rows
 
 
@@ -33,6 +35,8 @@ def _numpy_rows() -> dict:
     rows.update(_product_rows())
     rows.update(_shape_rows())
     rows.update(_linalg_rows())
+    rows.update(_move_rows())
+    rows.update(_sample_rows())
     rows[np.sum] = Rule(params=("x", "axis", "keepdims"), defaults=_REDUCE, shape="reduction",
                         adjoints={"x": "unreduce(g, x, axis, keepdims)"},
                         tangents={"x": "np.sum(x_dot, axis=axis, keepdims=keepdims)"},
@@ -63,7 +67,7 @@ INDEXERS = {np.r_: _indexed("np.r_", "r_"), np.c_: _indexed("np.c_", "c_")}
 
 
 CALLS = {**_numpy_rows(), **_math_rows(), **_builtin_rows(), **_runtime_rows(),
-         **_operator_rows()}
+         **_operator_rows(), **_moved_helper_rows(), **_sampled_helper_rows()}
 
 
 # ``max(xs)`` and ``min(xs)`` called with one sequence (``max(a, b)`` is the elementwise row):

@@ -46,6 +46,15 @@ from .shapes import (_cross_axes, _after_directions, cross_axes_adjoint_x,
     undiag_each, full_each, rot90_each, kron_adjoint_x, kron_adjoint_y, untile, repeat_indices,
     unsplit, split_parts, split_each, eye_like,
 )
+from .moves import (  # noqa: F401
+    positions, no_positions, moved, moved_each, unmoved, unmoved_each, COPYING_PADS, pad_sources,
+)
+from .samples import (  # noqa: F401
+    linspace_part, linspace_part_each, linspace_adjoint, _quantile_matrix, _quantile_shape,
+    quantile_tangent, quantile_adjoint, _gradient_matrix, _gradient_axis, gradient_of,
+    ungradient, unconvolve, _convolved_length, each_direction, _interp_weights, interp_slopes,
+    weighted, unweighted, interp_part, uninterp,
+)
 from .linalg import (  # noqa: F401
     lower_symmetric, fold_lower, lower_half, shaped_like, untall, sinc_derivative, _unit,
     norm_slope, norm_curvature,
@@ -89,3 +98,12 @@ HELPERS.update({"scatter_into": scatter_into, "reached": reached, "refused": ref
                 "cross_axes_each_right": cross_axes_each_right,
                 "_cross_axes": _cross_axes, "_after_directions": _after_directions,
                 "deviations": deviations, "reciprocal_or_zero": reciprocal_or_zero})  # the adjoints of parts of one array
+# rearrangements (np.pad, np.append, np.insert): their sources, gathered and added back
+HELPERS.update({f.__name__: f for f in (positions, no_positions, moved, moved_each, unmoved,
+                                         unmoved_each, pad_sources)})
+# sampling and filtering (linspace, quantiles, np.gradient, convolve, interp): linear maps
+HELPERS.update({f.__name__: f for f in (
+    linspace_part, linspace_part_each, linspace_adjoint, _quantile_matrix, _quantile_shape,
+    quantile_tangent, quantile_adjoint, _gradient_matrix, _gradient_axis, gradient_of,
+    ungradient, unconvolve, _convolved_length, each_direction, _interp_weights, interp_slopes,
+    weighted, unweighted, interp_part, uninterp)})

@@ -71,7 +71,8 @@ def stack_each(dots, likes, axis=0):
 def _joined_parts(xs, axis):
     """The arrays ``np.concatenate`` joins, and along which axis, for a join that first gives
     each part its axes: "hstack" and ``np.r_[...]`` ("r_") at least one, "vstack" at least
-    two, ``np.c_[...]`` ("c_") numbers and vectors as columns. Other ``axis``: as given."""
+    two, ``np.c_[...]`` ("c_") and ``np.column_stack`` numbers and vectors as columns, "dstack"
+    at least three. Other ``axis``: as given."""
     if axis == "hstack":
         xs = [np.atleast_1d(x) for x in xs]
         return xs, 0 if np.ndim(xs[0]) <= 1 else 1
@@ -81,6 +82,10 @@ def _joined_parts(xs, axis):
         return [np.atleast_1d(x) for x in xs], 0
     if axis == "c_":
         return [np.reshape(x, (-1, 1)) if np.ndim(x) < 2 else x for x in xs], -1
+    if axis == "column_stack":
+        return [np.reshape(x, (-1, 1)) if np.ndim(x) < 2 else x for x in xs], 1
+    if axis == "dstack":
+        return [np.atleast_3d(x) for x in xs], 2
     return xs, axis
 
 
