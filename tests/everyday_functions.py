@@ -631,6 +631,10 @@ def box_regression(x, **loss_options):
     predicted = np.array([x[0], x[1], x[0] + x[2], x[1] + 2 * x[2]])
     target = np.array([0.3, -0.1, 1.2, 1.5])
     return float(np.sum(_smooth_l1(predicted - target, **loss_options)))
+
+
+# ---- NumPy's rearrangements, samples and filters (issue 12) -----------------------------------
+
 def padded_smoothing(x):
     """A signal padded by reflection, smoothed by a kernel, and its slope (issue 12)."""
     padded = np.pad(x, 2, mode="reflect")
