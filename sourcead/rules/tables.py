@@ -16,6 +16,7 @@ from .elementwise import (OPERATORS, _BINARY, _INTEGER_VALUED, _UNARY, _builtin_
 from .helpers import _runtime_rows
 from .linalg import _linalg_rows
 from .products import _product_rows
+from .special import _special_helper_rows
 
 
 def _numpy_rows() -> dict:
@@ -62,7 +63,7 @@ INDEXERS = {np.r_: _indexed("np.r_", "r_"), np.c_: _indexed("np.c_", "c_")}
 
 
 CALLS = {**_numpy_rows(), **_math_rows(), **_builtin_rows(), **_runtime_rows(),
-         **_operator_rows()}
+         **_operator_rows(), **_special_helper_rows()}
 
 
 # ``max(xs)`` and ``min(xs)`` called with one sequence (``max(a, b)`` is the elementwise row):
