@@ -198,7 +198,7 @@ if importlib.util.find_spec("scipy") is not None:
         "u = sla.cholesky(m)\n"
         "s = np.sum(sla.solve_triangular(u, a, trans=1) ** 2) + np.sum(sps.gammaln(a * a + 1.0))\n"
         "s = s + np.sum(sla.cho_solve(sla.cho_factor(m, lower=True), a) * a)",
-        ["polygamma", "factor_part", "oriented", "transposed_if"],
+        ["polygamma", "factor_part", "oriented", "transposed_if", "triangle", "triangle_part"],
         {"reverse over reverse": "a tuple-valued row (cho_factor, like np.linalg.eigh) in a "
                                  "called function: refused at second order, colliding or not "
                                  "(reported separately)"})

@@ -51,7 +51,8 @@ HEADER = ("import numpy as np\nimport scipy.special as sp\nimport scipy.linalg a
           "from scipy.special import (expit, logit, erf, gammaln, digamma, xlogy, logsumexp,\n"
           "                           softmax, log_softmax)\n"
           "from scipy.linalg import cholesky, cho_factor, cho_solve, solve_triangular\n"
-          "from scipy.stats import norm\n")
+          "from scipy.stats import norm\n"
+          "LOWER, UNIT = True, True   # flags held in variables\n")
 
 ROWS = [
     ("expit", "expit(v)"),
@@ -97,12 +98,17 @@ ROWS = [
     ("solve_triangular lower", "solve_triangular(S, B, lower=True)"),
     ("solve_triangular trans", "solve_triangular(S, r, trans=1, lower=True)"),
     ("solve_triangular T", "sla.solve_triangular(S, B, trans='T')"),
+    ("solve_triangular unit", "solve_triangular(S, r, unit_diagonal=True)"),
+    ("solve_triangular flags", "solve_triangular(S, B, 2, LOWER, UNIT)"),
+    ("cholesky flag", "cholesky(S, lower=LOWER)"),
+    ("cho_factor flag", "cho_solve(cho_factor(S, LOWER), r)"),
 ]
 
 # rows whose derivative has no vector form (like np.linalg.solve's): one direction at a time
 ONE_DIRECTION_AT_A_TIME = {"cho_solve", "cho_solve lower", "cho_solve pair", "solve_triangular",
                            "solve_triangular lower", "solve_triangular trans",
-                           "solve_triangular T"}
+                           "solve_triangular T", "solve_triangular unit",
+                           "solve_triangular flags", "cho_factor flag"}
 IDS = [r[0] for r in ROWS]
 
 
@@ -238,6 +244,10 @@ def solved(a, b, c):
 
 def triangular(a, b, c):
     return np.sum(solve_triangular(a, b, lower=True) * c)
+
+
+def unit_triangular(a, b, c):
+    return np.sum(solve_triangular(a, b, unit_diagonal=True) * c)
 '''
 
 
@@ -345,6 +355,11 @@ def test_exact_solves(exact):
     ga, gb = sourcead.grad(exact.triangular, wrt=(0, 1))(a, b, c)
     np.testing.assert_allclose(gb, z, rtol=1e-12)
     np.testing.assert_allclose(ga, np.tril(-np.outer(z, x)), rtol=1e-11, atol=1e-13)
+    unit = np.triu(a, 1) + np.eye(3)
+    x, z = np.linalg.solve(unit, b), np.linalg.solve(unit.T, c)
+    ga, gb = sourcead.grad(exact.unit_triangular, wrt=(0, 1))(a, b, c)
+    np.testing.assert_allclose(gb, z, rtol=1e-12)
+    np.testing.assert_allclose(ga, np.triu(-np.outer(z, x), 1), rtol=1e-11, atol=1e-13)
 
 
 # ---- realistic programs ----------------------------------------------------------------------------
@@ -472,16 +487,11 @@ def overwritten(a):
 
 def signed(x):
     return logsumexp(x, return_sign=True)[0]
-
-
-def unit(a, b):
-    return np.sum(solve_triangular(a, b, unit_diagonal=True))
 '''
 
 
 @pytest.mark.parametrize("name, words", [
-    ("overwritten", "overwrite_a=True"), ("signed", "return_sign=True"),
-    ("unit", "unit_diagonal=True")])
+    ("overwritten", "overwrite_a=True"), ("signed", "return_sign=True")])
 def test_refusals_name_the_line_and_a_rewrite(tmp_path, name, words):
     module = _load(tmp_path, REFUSED, "scipy_refused")
     f = getattr(module, name)

@@ -141,7 +141,8 @@ ROWS += [
     ("rt.deviations(M * s, 1)", None), ("rt.reciprocal_or_zero(x + s)", None),
     # the NumPy helpers of the SciPy rows (the rows themselves: tests/test_scipy_rows.py)
     ("rt.factor_part(M * s, False)", None), ("rt.oriented(M * s, False)", None),
-    ("rt.transposed_if(M * s, 1)", None),
+    ("rt.transposed_if(M * s, 1)", None), ("rt.triangle(M * s, True, True)", None),
+    ("rt.triangle_part(M * s, False, True)", None),
 ]
 
 # prod's derivative helper: its own derivative is given, but not that one's (a third order)

@@ -186,9 +186,10 @@ def _cho_solve_row() -> Rule:
 
 
 def _solve_triangular_row() -> Rule:
-    """``solve_triangular(a, b, trans, lower)``: x = op(T)^-1 b, T the triangle of a."""
-    op = "transposed_if(factor_part(a, lower), trans)"
-    op_dot = "transposed_if(factor_part(a_dot, lower), trans)"
+    """``solve_triangular(a, b, trans, lower, unit_diagonal)``: x = op(T)^-1 b, T the
+    triangle of a (``triangle``: with ones on the diagonal when ``unit_diagonal``)."""
+    op = "transposed_if(triangle(a, lower, unit_diagonal), trans)"
+    op_dot = "transposed_if(triangle_part(a_dot, lower, unit_diagonal), trans)"
     z = f"np.linalg.solve({_T(op)}, g)"
     return Rule(params=("a", "b", "trans", "lower", "unit_diagonal", "overwrite_b",
                         "check_finite"), shape="reduce",
@@ -196,13 +197,10 @@ def _solve_triangular_row() -> Rule:
                           "overwrite_b": False, "check_finite": True},
                 tangents={"a": f"-np.linalg.solve({op}, np.matmul({op_dot}, out))",
                           "b": f"np.linalg.solve({op}, b_dot)"},
-                adjoints={"a": f"-factor_part(transposed_if(matmul_adjoint_x({z}, {op}, out), "
-                               "trans), lower)",
+                adjoints={"a": f"-triangle_part(transposed_if(matmul_adjoint_x({z}, {op}, "
+                               "out), trans), lower, unit_diagonal)",
                           "b": z},
-                specialize=_refuse_if_true(
-                    overwrite_b=_OVERWRITE,
-                    unit_diagonal="the diagonal read as ones: add np.eye(n) - np.diag("
-                                  "np.diagonal(a)) to a and leave unit_diagonal False"))
+                specialize=_refuse_if_true(overwrite_b=_OVERWRITE))
 
 
 def _linalg_rows() -> dict:

@@ -20,4 +20,16 @@ def _self_adjoint(helper: str, flag: str) -> Rule:
 def _special_helper_rows() -> dict:
     return {runtime.factor_part: _self_adjoint("factor_part", "lower"),
             runtime.oriented: _self_adjoint("oriented", "lower"),
-            runtime.transposed_if: _self_adjoint("transposed_if", "trans")}
+            runtime.transposed_if: _self_adjoint("transposed_if", "trans"),
+            runtime.triangle_part: _triangle("triangle_part"),
+            runtime.triangle: _triangle("triangle")}
+
+
+def _triangle(helper: str) -> Rule:
+    """``triangle(a, lower, unit_diagonal)`` (affine: a part of ``a``, plus ones on the
+    diagonal when ``unit_diagonal``) and ``triangle_part`` (that part: its derivative)."""
+    term = "triangle_part({}, lower, unit_diagonal)"
+    return Rule(params=("v", "lower", "unit_diagonal"),
+                defaults={"lower": False, "unit_diagonal": False},
+                tangents={"v": term.format("v_dot")}, vector_tangents={"v": term.format("v_dot")},
+                adjoints={"v": term.format("g")})

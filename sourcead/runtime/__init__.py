@@ -49,7 +49,9 @@ from .linalg import (  # noqa: F401
     lower_symmetric, fold_lower, lower_half, shaped_like, untall, sinc_derivative, _unit,
     norm_slope, norm_curvature,
 )
-from .special import polygamma, factor_part, oriented, transposed_if  # noqa: F401
+from .special import (  # noqa: F401
+    polygamma, factor_part, oriented, transposed_if, triangle, triangle_part,
+)
 
 
 HELPERS = {"untake": untake, "concatenated_part": concatenated_part, "spread": spread, "uncumsum": uncumsum, "unreduce": unreduce, "extreme_mask": extreme_mask, "untranspose": untranspose,
@@ -84,4 +86,5 @@ HELPERS.update({"scatter_into": scatter_into, "reached": reached, "refused": ref
                 "pop_tangent": pop_tangent,
                 "deviations": deviations, "reciprocal_or_zero": reciprocal_or_zero})  # the adjoints of parts of one array
 # the helpers of the SciPy rows (rules/scipy_rows.py)
-HELPERS.update({f.__name__: f for f in (polygamma, factor_part, oriented, transposed_if)})
+HELPERS.update({f.__name__: f for f in (polygamma, factor_part, oriented, transposed_if,
+                                         triangle, triangle_part)})

@@ -41,3 +41,19 @@ def transposed_if(v, trans):
     if np.ndim(v) < 2 or trans in (0, "N", "n"):
         return v
     return np.swapaxes(v, -1, -2)
+
+
+def triangle(a, lower=False, unit_diagonal=False):
+    """The triangular matrix ``solve_triangular`` reads from ``a``: its upper (or lower)
+    triangle, with ones on the diagonal when ``unit_diagonal``."""
+    part = triangle_part(a, lower, unit_diagonal)
+    return part + np.eye(np.shape(a)[-1]) if unit_diagonal else part
+
+
+def triangle_part(v, lower=False, unit_diagonal=False):
+    """The entries of ``v`` that ``triangle`` reads (its derivative): the triangle, without
+    the diagonal when ``unit_diagonal``. A projection, so it is its own adjoint."""
+    if np.ndim(v) < 2:
+        return v
+    offset = (-1 if lower else 1) if unit_diagonal else 0
+    return np.tril(v, offset) if lower else np.triu(v, offset)
