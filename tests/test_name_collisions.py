@@ -214,6 +214,19 @@ FAMILIES = {
         ["norm_slope", "norm_curvature", "sinc_derivative", "cast_like", "stop_gradient"], {}),
 }
 
+# the helpers of SciPy's rows (an optional extra): their family's program imports SciPy
+if importlib.util.find_spec("scipy") is not None:
+    FAMILIES["scipy"] = (
+        "m = np.outer(a, a) + 3.0 * np.eye(3)\n"
+        "u = sla.cholesky(m)\n"
+        "s = np.sum(sla.solve_triangular(u, a, trans=1) ** 2) + np.sum(sps.gammaln(a * a + 1.0))\n"
+        "s = s + np.sum(sla.cho_solve(sla.cho_factor(m, lower=True), a) * a)",
+        ["polygamma", "factor_part", "oriented", "transposed_if", "triangle", "triangle_part"],
+        {"reverse over reverse": "a tuple-valued row (cho_factor, like np.linalg.eigh) in a "
+                                 "called function: refused at second order, colliding or not "
+                                 "(reported separately)"})
+_IMPORTS = {"scipy": "import scipy.linalg as sla\nimport scipy.special as sps\n"}
+
 MODES = ["reverse", "forward", "vector forward", "hessian", "reverse over reverse"]
 
 # ---- the programs ----------------------------------------------------------------------------
@@ -255,7 +268,7 @@ def program(family: str, layout: str) -> str:
     module += "".join(f"{n} = {weight(n)}\n" for n in data)
     body = "".join(f"    {line}\n" for line in trigger.replace("np.", f"{np_}.").replace(
         "math.", f"{math_}.").splitlines())
-    return _PROGRAM.format(
+    return _IMPORTS.get(family, "") + _PROGRAM.format(
         np=np_, math=math_, module=module, trigger=body.rstrip("\n"),
         g_params="".join(f", {n}" for n in functions),
         g_args="".join(f", {weight(n)}" for n in functions),

@@ -163,6 +163,10 @@ ROWS += [
     ("rt.unweighted(M[0] * s, np.ones((3, 4)), M[0])", None),
     ("rt.interp_part(x * s, M[0], np.array([-1.0, 0.0, 0.5, 2.0]))", None),
     ("rt.uninterp(M[0] * s, M[0], np.array([-1.0, 0.0, 0.5, 2.0]))", None),
+    # the NumPy helpers of the SciPy rows (the rows themselves: tests/test_scipy_rows.py)
+    ("rt.factor_part(M * s, False)", None), ("rt.oriented(M * s, False)", None),
+    ("rt.transposed_if(M * s, 1)", None), ("rt.triangle(M * s, True, True)", None),
+    ("rt.triangle_part(M * s, False, True)", None),
 ]
 
 # prod's derivative helper: its own derivative is given, but not that one's (a third order)

@@ -7,6 +7,7 @@ explicit tangent/adjoint template pair (rows whose output shape differs from the
 """
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import gast
@@ -21,9 +22,13 @@ def lookup_operator(op: gast.AST) -> Rule | None:
 
 def lookup_call(func: Any) -> Rule | None:
     try:
-        return CALLS.get(func)
+        found = CALLS.get(func)
     except TypeError:  # unhashable callables have no rule
         return None
+    if found is None and "scipy" in sys.modules:  # SciPy's rows load once SciPy is imported
+        from .scipy_rows import rows_for
+        return rows_for(func)
+    return found
 
 
 def lookup_indexer(obj: Any) -> Rule | None:

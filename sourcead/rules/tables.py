@@ -18,6 +18,7 @@ from .linalg import _linalg_rows
 from .moves import _move_rows, _moved_helper_rows
 from .samples import _sample_rows, _sampled_helper_rows
 from .products import _product_rows
+from .special import _special_helper_rows
 
 
 def _numpy_rows() -> dict:
@@ -67,7 +68,8 @@ INDEXERS = {np.r_: _indexed("np.r_", "r_"), np.c_: _indexed("np.c_", "c_")}
 
 
 CALLS = {**_numpy_rows(), **_math_rows(), **_builtin_rows(), **_runtime_rows(),
-         **_operator_rows(), **_moved_helper_rows(), **_sampled_helper_rows()}
+         **_operator_rows(), **_moved_helper_rows(), **_sampled_helper_rows(),
+         **_special_helper_rows()}
 
 
 # ``max(xs)`` and ``min(xs)`` called with one sequence (``max(a, b)`` is the elementwise row):

@@ -59,6 +59,9 @@ from .linalg import (  # noqa: F401
     lower_symmetric, fold_lower, lower_half, shaped_like, untall, sinc_derivative, _unit,
     norm_slope, norm_curvature,
 )
+from .special import (  # noqa: F401
+    polygamma, factor_part, oriented, transposed_if, triangle, triangle_part,
+)
 
 
 HELPERS = {"untake": untake, "concatenated_part": concatenated_part, "spread": spread, "uncumsum": uncumsum, "unreduce": unreduce, "extreme_mask": extreme_mask, "untranspose": untranspose,
@@ -107,3 +110,6 @@ HELPERS.update({f.__name__: f for f in (
     quantile_tangent, quantile_adjoint, _gradient_matrix, _gradient_axis, gradient_of,
     ungradient, unconvolve, _convolved_length, each_direction, _interp_weights, interp_slopes,
     weighted, unweighted, interp_part, uninterp)})
+# the helpers of the SciPy rows (rules/scipy_rows.py)
+HELPERS.update({f.__name__: f for f in (polygamma, factor_part, oriented, transposed_if,
+                                         triangle, triangle_part)})
