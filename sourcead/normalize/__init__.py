@@ -46,6 +46,7 @@ from .flatten import Flattener, local_names
 from .jumps import JumpEliminator
 from .partials import inline_local_partials
 from .rename import rename_straight_line, replace_tuples
+from .strings import format_strings
 from .writes import in_place, is_write
 
 __all__ = ["normalize", "refuse_dict_iteration", "in_place", "is_write"]
@@ -54,7 +55,7 @@ __all__ = ["normalize", "refuse_dict_iteration", "in_place", "is_write"]
 def normalize(parsed: Parsed) -> gast.FunctionDef:
     """The whole stage: fence, desugar, jumps to flags, ANF, SSA names."""
     fn, env = clone(parsed.tree), parsed.env   # (clone: several times faster than deepcopy)
-    fn = without_frees(fn, env)
+    fn = format_strings(without_frees(fn, env))
     fence(fn, env)
     fn = marked_references(fn, env)
     # temporaries never take a global's or a builtin's name (`max = x.max()` would shadow)
