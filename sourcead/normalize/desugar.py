@@ -52,7 +52,7 @@ def desugar_stmt(s: gast.stmt, env: Environment, namer: Namer) -> list[gast.stmt
     if isinstance(s, gast.Assign):
         return desugar_assign(s, env, namer)
     if isinstance(s, gast.For):
-        s = unpacked_in_body(s, env, namer)
+        s = unpacked_in_body(counted_from_zero(s, env, namer), env, namer)
     for field_name in ("body", "orelse"):
         if hasattr(s, field_name):
             setattr(s, field_name, desugar_block(getattr(s, field_name), env, namer))
@@ -159,6 +159,29 @@ def _check_target(target: gast.expr, env: Environment) -> None:
     if not isinstance(target, gast.Name):
         raise error(target, env, f"assignment to this target ({type(target).__name__})",
                     "assign to a plain name")
+
+
+def counted_from_zero(s: gast.For, env: Environment, namer: Namer) -> gast.For:
+    """``for k, x in enumerate(xs, start=1)`` -> ``for i, x in enumerate(xs): k = i + 1``:
+    one form of ``enumerate`` for the passes after this one (a start that is a name or a
+    number; anything else is left to be refused)."""
+    it, target = s.iter, s.target
+    if not (isinstance(it, gast.Call) and isinstance(target, gast.Tuple)
+            and len(target.elts) == 2 and isinstance(target.elts[0], gast.Name)
+            and len(it.args) + len(it.keywords) == 2 and it.args
+            and env.resolve(it.func) is builtins.enumerate):
+        return s
+    starts = it.args[1:] + [k.value for k in it.keywords if k.arg == "start"]
+    if len(starts) != 1 or not isinstance(starts[0], (gast.Name, gast.Constant)):
+        return s
+    counter = namer.fresh("i")
+    offset = assign(target.elts[0].id, gast.BinOp(left=name(counter), op=gast.Add(),
+                                                   right=copy.deepcopy(starts[0])))
+    loop = gast.For(target=gast.Tuple(elts=[name(counter, store=True), target.elts[1]],
+                                      ctx=gast.Store()),
+                    iter=gast.Call(func=it.func, args=[it.args[0]], keywords=[]),
+                    body=_located([offset], s) + s.body, orelse=s.orelse, type_comment=None)
+    return _located([loop], s)[0]
 
 
 def unpacked_in_body(s: gast.For, env: Environment, namer: Namer) -> gast.For:
