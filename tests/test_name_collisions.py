@@ -103,6 +103,10 @@ FAMILIES = {
     "statistics": (
         "s = np.std(a) + np.sum(np.std(a * COL, axis=1) ** 2)",
         ["deviations", "reciprocal_or_zero"], {}),
+    "list joins": (  # a join of a list held in a variable
+        "rows = [x, a * c]\n"
+        "s = np.sum(np.vstack(rows) ** 2) + np.sum(np.concatenate(rows) ** 3)",
+        ["unconcatenated", "rejoined"], {}),
     "powers": (  # an exponent and a base that are both differentiated
         "s = np.sum(a ** x[0]) + c ** x[1]",
         ["power_slope", "power_slope_in_exponent", "log_base"], {}),

@@ -142,6 +142,8 @@ ROWS += [
     ("rt.extreme_tangent(x * s, x, np.max(x))", None),
     ("rt.deviations(M * s, 1)", None), ("rt.reciprocal_or_zero(x + s)", None),
     ("rt.power_slope(x + 2.0, s)", None), ("rt.log_base(x * x + s)", None),
+    ("rt.unconcatenated(np.concatenate([x, x]) * s, [x, x])", PAIR),
+    ("rt.rejoined([x * s, x], [x, x])", None),
     # rearrangements (issue 12)
     ("np.pad(x, 1, mode='edge')", None), ("np.append(x, M[0] * s)", None),
     ("np.insert(x, 1, s)", None), ("np.column_stack([x[:3], M])", None),

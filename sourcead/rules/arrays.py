@@ -210,6 +210,7 @@ def _array_rows() -> dict:
                        vector_tangents={"xs": "stack_each(xs_dot, xs, axis)"}),
         np.concatenate: Rule(params=("xs", "axis"), defaults={"axis": 0}, sequences=("xs",),
                              shape="reduce", adjoints={"xs": "concatenated_part(g, xs, k, axis)"},
+                             list_adjoints={"xs": "unconcatenated(g, xs, axis)"},
                              tangents={"xs": "np.concatenate(xs_dot, axis=axis)"},
                              vector_tangents={"xs": "concatenate_each(xs_dot, xs, axis)"}),
         np.take: Rule(params=("x", "indices", "axis"), defaults={"axis": None}, shape="reduce",
@@ -231,6 +232,7 @@ def _joined(function: str, how: str) -> Rule:
     """hstack / vstack of a list written in the call: each array gets its slice back."""
     return Rule(params=("xs",), sequences=("xs",), shape="reduce",
                 adjoints={"xs": f"concatenated_part(g, xs, k, {how!r})"},
+                list_adjoints={"xs": f"unconcatenated(g, xs, {how!r})"},
                 tangents={"xs": f"{function}(xs_dot)"},
                 vector_tangents={"xs": f"concatenate_each(xs_dot, xs, {how!r})"})
 
@@ -283,5 +285,6 @@ def _indexed(function: str, how: str) -> Rule:
     lists): each gets its part of the joined array back (``runtime._joined_parts``)."""
     return Rule(params=("xs",), sequences=("xs",), shape="reduce", indexed=True,
                 adjoints={"xs": f"concatenated_part(g, xs, k, {how!r})"},
+                list_adjoints={"xs": f"unconcatenated(g, xs, {how!r})"},
                 tangents={"xs": f"{function}[xs_dot]"},
                 vector_tangents={"xs": f"concatenate_each(xs_dot, xs, {how!r})"})

@@ -20,7 +20,7 @@ from .directions import (  # noqa: F401
     _directions_moved, scatter_each, each_axis, on_directions, flat_each, cumsum_each,
     take_each, roll_each, each_shape, each_permutation, each_squeezed,
 )
-from .reductions import (  # noqa: F401
+from .reductions import (unconcatenated, rejoined,  # noqa: F401
     unreduce, deviations, reciprocal_or_zero, extreme_mask, uncumsum, _sort_order, sorted_like,
     unsorted, sorted_like_each, unsorted_each, undiff, concatenated_part,
     concatenated_part_each, untake, untranspose, _lines, prod_others, prod_others_jvp,
@@ -95,6 +95,7 @@ HELPERS.update({"scatter_into": scatter_into, "reached": reached, "refused": ref
                 "diagonal_each": diagonal_each, "full_each": full_each,
                 "pop_tangent": pop_tangent, "power_slope": power_slope, "log_base": log_base,
                 "power_slope_in_exponent": power_slope_in_exponent,
+                "unconcatenated": unconcatenated, "rejoined": rejoined,
                 "cross_axes_adjoint_x": cross_axes_adjoint_x,
                 "cross_axes_adjoint_y": cross_axes_adjoint_y,
                 "cross_axes_each_left": cross_axes_each_left,

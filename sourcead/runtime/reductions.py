@@ -122,6 +122,20 @@ def concatenated_part(v, xs, k, axis=0):
     return np.reshape(part, shape)
 
 
+def unconcatenated(v, xs, axis=0):
+    """The adjoint of a join of the list ``xs`` held in a variable (``np.vstack(rows)``): one
+    part of ``v`` per element, in the element's shape."""
+    return [concatenated_part(v, xs, k, axis) for k in range(len(xs))]
+
+
+def rejoined(vs, xs, axis=0):
+    """The adjoint of ``unconcatenated``: the parts joined again (a part that is a plain zero
+    spread over its element's shape)."""
+    parts = [np.broadcast_to(v, np.shape(x)) for v, x in zip(vs, xs)]
+    parts, axis = _joined_parts(parts, axis)
+    return np.concatenate(parts, axis=axis)
+
+
 def concatenated_part_each(v_dot, xs, k, axis=0):
     """``concatenated_part`` of each direction's tangent (axis 0 holds directions)."""
     if np.ndim(v_dot) == 0:  # a constant's tangent is a plain zero
