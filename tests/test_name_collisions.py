@@ -189,6 +189,10 @@ FAMILIES = {
         "s = s + np.linalg.norm(W * c) + np.sum(np.sinc(a))\n"
         "s = s + np.sum(a.astype(np.float64) ** 2) + np.sum(a * a * (1.0 + constant(a - a)))",
         ["norm_slope", "norm_curvature", "sinc_derivative", "cast_like", "stop_gradient"], {}),
+    "generic products": (  # products of values whose shapes are known only at run time
+        "p = [a, a * c]\n"
+        "s = np.sum(np.tanh(np.dot(W, p[1]))) + np.sum(np.tanh(W @ p[0]))",
+        ["per_direction"], {}),
 }
 
 MODES = ["reverse", "forward", "vector forward", "hessian", "reverse over reverse"]

@@ -155,6 +155,8 @@ def _runtime_rows() -> dict:
                                           tangents={"v": "tensordot_each_left(v_dot, x, y, axes)"}),
         runtime.tensordot_each_right: Rule(params=("x", "v", "y", "axes"), defaults={"axes": 2},
                                            tangents={"v": "tensordot_each_right(x, v_dot, y, axes)"}),
+        runtime.per_direction: Rule(params=("f", "k", "v", "a", "b", "c"),
+                                    tangents={"v": "per_direction(f, k, v_dot, a, b, c)"}),
         runtime.split_each: Rule(params=("v", "indices_or_sections", "axis"), defaults={"axis": 0},
                                  tangents={"v": "split_each(v_dot, indices_or_sections, axis)"}),
         np.ones_like: CONSTANT, np.zeros_like: CONSTANT, np.empty_like: CONSTANT,
@@ -239,6 +241,8 @@ def _runtime_rows() -> dict:
                              adjoints={"v": "np.take(g, indices, axis=axis)"}),
         runtime.untranspose: Rule(params=("v", "axes"), defaults={"axes": None},
                                   tangents={"v": "untranspose(v_dot, axes)"},
+                                  vector_tangents={"v": "on_directions(untranspose, v_dot, "
+                                                        "each_permutation(axes, v))"},
                                   adjoints={"v": "np.transpose(g, axes)"}),
         runtime.lift: Rule(params=("v", "out"), tangents={"v": "lift(v_dot, out)"}),
         runtime.spread: Rule(params=("v", "out"), tangents={"v": "spread(v_dot, out)"},

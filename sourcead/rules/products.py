@@ -27,13 +27,25 @@ def _adjoint_of_bilinear(function: str, left: str, right: str, side: str, extra:
     differentiated again in both modes. ``<w, left(v, x, y)> = <v, function(w, y)>``."""
     args = f", {extra}" if extra else ""
     params = ("v", "x", "y") + tuple(p.strip() for p in extra.split(",") if p.strip())
+    # vector mode, where the shapes are known only at run time: one direction at a time
+    # (with shapes known, shaped.py writes these helpers as plain products instead)
+    each = (lambda helper, k, dot: f"per_direction({helper}, {k}, {dot}, v, x, y)") \
+        if not extra else (lambda helper, k, dot: None)
     if side == "x":
         return Rule(params=params, tangents={"v": f"{left}(v_dot, x, y{args})",
                                              "y": f"{left}(v, x, y_dot{args})"},
+                    vector_tangents=_present({"v": each(left, 0, "v_dot"),
+                                              "y": each(left, 2, "y_dot")}),
                     adjoints={"v": f"{function}(g, y{args})", "y": f"{right}(v, g, y{args})"})
     return Rule(params=params, tangents={"v": f"{right}(v_dot, x, y{args})",
                                          "x": f"{right}(v, x_dot, y{args})"},
+                vector_tangents=_present({"v": each(right, 0, "v_dot"),
+                                          "x": each(right, 1, "x_dot")}),
                 adjoints={"v": f"{function}(x, g{args})", "x": f"{left}(v, x, g{args})"})
+
+
+def _present(templates: dict) -> dict:
+    return {k: t for k, t in templates.items() if t is not None}
 
 
 _EINSUM_SLOTS = ("a", "b", "c")

@@ -37,7 +37,7 @@ from .writes import (  # noqa: F401
 from .products import (  # noqa: F401
     matmul_or_zero, matmul_adjoint_x, matmul_adjoint_y, matmul_each_left, matmul_each_right,
     _contracted, tensordot_adjoint_x, tensordot_adjoint_y, tensordot_each_left,
-    tensordot_each_right, inner_axes, _einsum_parts, einsum_adjoint,
+    tensordot_each_right, inner_axes, _einsum_parts, einsum_adjoint, per_direction,
 )
 from .shapes import (  # noqa: F401
     untrace, _cross_sizes, cross_adjoint_x, cross_adjoint_y, _cross_each, cross_each_left,
@@ -82,3 +82,4 @@ HELPERS.update({"scatter_into": scatter_into, "reached": reached, "refused": ref
                 "diagonal_each": diagonal_each, "full_each": full_each,
                 "pop_tangent": pop_tangent,
                 "deviations": deviations, "reciprocal_or_zero": reciprocal_or_zero})  # the adjoints of parts of one array
+HELPERS.update({f.__name__: f for f in (per_direction,)})  # linalg: products and factorizations

@@ -177,3 +177,15 @@ def einsum_adjoint(g, subscripts, k, a, b=None, c=None):
     out = np.zeros(shape)  # repeated letters: the adjoint sits on the diagonal
     np.einsum(own + "->" + full, out)[...] = part
     return out
+
+
+def per_direction(f, k, v, a, b, c):
+    """``f(a, b, c)`` with argument ``k`` replaced by each direction of the vector-mode
+    tangent ``v`` (axis 0 holds directions), stacked: the vector form of a helper linear in
+    that argument whose shapes are only known at run time (the adjoints of a product); a
+    constant's tangent is a plain zero and stays one."""
+    if np.ndim(v) == 0:
+        return v
+    args = [a, b, c]
+    parts = [f(*(args[:k] + [d] + args[k + 1:])) for d in v]
+    return np.stack(np.broadcast_arrays(*parts))
