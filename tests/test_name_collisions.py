@@ -193,6 +193,20 @@ FAMILIES = {
         "p = [a, a * c]\n"
         "s = np.sum(np.tanh(np.dot(W, p[1]))) + np.sum(np.tanh(W @ p[0]))",
         ["per_direction"], {}),
+    "norms": (  # every norm order: vectors' powers, matrices' line sums and singular values
+        "m = np.outer(a, W[1]) + W.T @ W\n"
+        "s = np.linalg.norm(m, 'nuc') + np.linalg.norm(m, 2) + np.linalg.norm(m, 1)\n"
+        "s = s + np.linalg.norm(a, 3)",
+        ["norm_slope_jvp", "_matrix_axes", "_is_matrix_norm", "_tall_svd_tangent",
+         "_singular_slope", "_sum_slope"], {}),
+    "factorizations": (  # singular vectors and qr
+        "m = np.outer(a, W[1]) + W.T @ W + np.diag(a)\n"
+        "u, sv, vt = np.linalg.svd(m)\n"
+        "q, r = np.linalg.qr(m)\n"
+        "s = np.sum(u[:, 0] * a) + np.sum(vt[0] ** 2 * a) + np.sum(q[0] * a) + np.sum(r ** 2)",
+        ["singular_gaps", "triangular_inverse"],
+        {"reverse over reverse": "np.linalg's tuple results in a callee: a raw error, eigh's "
+                                 "too (reported separately)"}),
 }
 
 MODES = ["reverse", "forward", "vector forward", "hessian", "reverse over reverse"]

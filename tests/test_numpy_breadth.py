@@ -179,17 +179,43 @@ ROWS = [
     ("keywords by NumPy's names", "np.swapaxes(N, axis1=0, axis2=1) * np.moveaxis(R, source=0, "
                                   "destination=1)[:, 0]"),
     ("index arrays apart", "T[1, :, [0, 1, 1]] * C[0, :, [1]]"),  # NumPy puts their axis first
+    # linalg (issue 12): einsum's other spellings
+    ("np.einsum implicit", "np.einsum('ij,jk', N, Q)"),
+    ("np.einsum ellipsis", "np.einsum('...ij,...jk->...ik', B, C)"),
+    ("np.einsum ellipsis broadcast", "np.einsum('...ij,jk', B, Q) * np.einsum('...i,i', R, u)[0]"),
+    ("np.einsum sublists", "np.einsum(N, [0, 1], Q, [1, 2], [0, 2]) + np.einsum(N, [1, 0], Q, [1, 2])"),
+    ("np.einsum ellipsis inside", "np.einsum('i...j,j...->...i', T, R)"),
+    # linalg (issue 12): every norm order
+    ("norm p", "np.linalg.norm(v, 3) * np.linalg.norm(v, -1) + np.linalg.norm(v, 0.5) "
+               "+ np.linalg.norm(v, -2) + np.linalg.norm(v, 0) * v"),
+    ("norm p axis", "np.linalg.norm(R, 3, axis=1, keepdims=True) * np.linalg.norm(R, -np.inf, axis=0)"),
+    ("norm matrix lines", "np.linalg.norm(N, 1) + np.linalg.norm(N, -1) * np.linalg.norm(N, np.inf) "
+                          "+ np.linalg.norm(N, -np.inf)"),
+    ("norm matrix 2", "np.linalg.norm(R, 2) * np.linalg.norm(Q, -2) + np.linalg.norm(N, 2)"),
+    ("norm nuc", "np.linalg.norm(N, 'nuc') + np.linalg.norm(R, 'nuc') * np.linalg.norm(Q, 'nuc')"),
+    ("norm matrix axes", "np.linalg.norm(T, 'nuc', axis=(0, 2))[:2] + np.linalg.norm(C, 2, axis=(2, 1)) "
+                         "+ np.linalg.norm(T, 1, axis=(1, 0)) + np.linalg.norm(C, -2, axis=(1, 2))"),
+    # linalg (issue 12): eigh's upper triangle, singular vectors, qr
+    ("eigh upper", "np.linalg.eigh(N, UPLO='U')[0] + np.linalg.eigh(N, 'U')[1][0] ** 2"),
+    ("eigvalsh upper", "np.linalg.eigvalsh(N, UPLO='U')"),
+    ("svd vectors", "np.linalg.svd(P, full_matrices=False)[0] ** 2 * np.linalg.svd(P, False)[1]"),
+    ("svd right vectors", "np.linalg.svd(P, full_matrices=False)[2] ** 2"),
+    ("svd square", "np.linalg.svd(M)[0] ** 2 + np.linalg.svd(M)[2].T ** 2 * np.linalg.svd(M)[1]"),
+    ("svd batched", "np.linalg.svd(C, full_matrices=False)[0] ** 2"),
+    ("qr", "np.linalg.qr(P)[0] ** 2 * np.linalg.qr(P)[1][0]"),
+    ("qr square", "np.linalg.qr(M)[1] + np.linalg.qr(M, mode='reduced')[0] ** 2"),
+    ("qr batched", "np.linalg.qr(C)[0] ** 2 * np.linalg.qr(C)[1][:, None, 0, :]"),
 ]
 
 # rows whose gradient has no vector form yet: jacobian and hessian take one pass per direction
 ONE_DIRECTION_AT_A_TIME = {
     "np.einsum sum", "np.einsum diagonal", "np.kron", "np.kron 2-D",
     "np.tile", "np.tile reps", "solve", "solve matrix", "lstsq", "lstsq matrix",
-    "lstsq residuals", "lstsq all", "lstsq square"}
+    "lstsq residuals", "lstsq all", "lstsq square", "np.einsum ellipsis inside"}
 # einsums that sum a letter alone or repeat one: their adjoint is einsum_adjoint, and
 # reverse over reverse is refused for them (use hessian, forward over reverse)
 NO_REVERSE_OVER_REVERSE = {
-    "np.einsum sum", "np.einsum diagonal"}
+    "np.einsum sum", "np.einsum diagonal", "np.einsum ellipsis inside"}
 
 LOOSE = {"eigh values", "eigh vectors", "cholesky", "pinv", "slogdet sign"}
 

@@ -139,6 +139,12 @@ ROWS += [
     ("rt.unextreme(s * 2.0, x, np.max(x))", None),
     ("rt.extreme_tangent(x * s, x, np.max(x))", None),
     ("rt.deviations(M * s, 1)", None), ("rt.reciprocal_or_zero(x + s)", None),
+    ("rt.norm_slope_jvp(np.ones(4), x * s, 2.0)", None),
+    ("np.linalg.qr(M)", "np.sum(v[0]) + np.sum(v[1])"),
+    ("np.linalg.svd(M)", "np.sum(v[0]) + np.sum(v[2])"),
+    ("np.linalg.eigh(M, UPLO='U')", "np.sum(v[0]) + np.sum(v[1])"),
+    ("rt.singular_gaps(x[:3] * s, M)", None),
+    ("rt.triangular_inverse(np.triu(M) * s)", None),
 ]
 
 # prod's derivative helper: its own derivative is given, but not that one's (a third order)

@@ -22,6 +22,7 @@ import numpy as np
 
 from ..parse import MISSING, Environment, Shape, call_order, callable_name, is_code
 from ..rules import Rule, lookup_call, lookup_indexer, lookup_operator
+from ..rules.core import VARIABLES
 from ..rules.tables import EXTREME_OF_SEQUENCE
 from ..rules.template import constant_int as _constant_int, loaded_names, name_nodes, statements
 
@@ -153,6 +154,9 @@ def _specialized(rule: Rule | None, call: gast.Call, env: Environment) -> Rule |
         return rule
     bound = bound_arguments(call, rule, env)
     constants = {p: a.value for p, a in bound.items() if isinstance(a, gast.Constant)}
+    # (under VARIABLES, the params given as values that are not constants: a row that depends
+    # on one of them can tell it from a param left to its default)
+    constants[VARIABLES] = frozenset(p for p in bound if p not in constants)
     special = rule.specialize(constants)
     return rule if special is None else special
 

@@ -47,7 +47,8 @@ from .shapes import (  # noqa: F401
 )
 from .linalg import (  # noqa: F401
     lower_symmetric, fold_lower, lower_half, shaped_like, untall, sinc_derivative, _unit,
-    norm_slope, norm_curvature,
+    norm_slope, norm_curvature, _matrix_axes, _is_matrix_norm, _tall_svd_tangent,
+    _singular_slope, _sum_slope, norm_slope_jvp, singular_gaps, triangular_inverse,
 )
 
 
@@ -82,4 +83,6 @@ HELPERS.update({"scatter_into": scatter_into, "reached": reached, "refused": ref
                 "diagonal_each": diagonal_each, "full_each": full_each,
                 "pop_tangent": pop_tangent,
                 "deviations": deviations, "reciprocal_or_zero": reciprocal_or_zero})  # the adjoints of parts of one array
-HELPERS.update({f.__name__: f for f in (per_direction,)})  # linalg: products and factorizations
+HELPERS.update({f.__name__: f for f in (
+    per_direction, _matrix_axes, _is_matrix_norm, _tall_svd_tangent, _singular_slope, _sum_slope,
+    norm_slope_jvp, singular_gaps, triangular_inverse)})  # linalg: products and factorizations
