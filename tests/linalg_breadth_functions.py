@@ -168,3 +168,8 @@ def matrix_one_norm(a):
 
 def norm_over_two_axes(a):
     return np.linalg.norm(a, axis=(0, 1), ord=2)
+
+
+def einsum_broadcast_letter(a, b):
+    """NumPy broadcasts a letter of length 1 ('i' of a row) against the other operand's."""
+    return np.sum(np.sin(np.einsum("ij,ij->ij", a, b)))

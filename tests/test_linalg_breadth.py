@@ -301,3 +301,13 @@ A2 = np.array([[0.5, -1.5], [2.0, 0.3]])
 ], ids=["global ord", "parameter ord", "matrix 2", "matrix 1", "two axes"])
 def test_norms_that_were_refused_as_they_ran(f, args, exact):
     _check_every_mode(f, args, exact)
+
+
+def test_einsum_letter_of_length_one_broadcasts():
+    """(Before: reverse mode gave the row a gradient shaped like the other operand, (2, 3)
+    for a (1, 3) row.)"""
+    row, b = _rng.normal(size=(1, 3)), _rng.normal(size=(2, 3))
+    slope = np.cos(row * b)
+    _check_every_mode(lf.einsum_broadcast_letter, (row, b), np.sum(slope * b, axis=0,
+                                                                   keepdims=True))
+    _check_every_mode(lf.einsum_broadcast_letter, (row, b), slope * row, wrt=1)

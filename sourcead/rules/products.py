@@ -84,9 +84,9 @@ def _einsum_as_einsums(subscripts: str) -> Rule | None:
     of the output's adjoint with the other operands, written to k's subscripts
     ('ij,jk->ik': a_bar = np.einsum('ik,jk->ij', g, b)): einsums all the way down, so every
     order works. Vector mode adds a letter for the directions. '...' is one more letter when
-    it leads every operand that has one and the output (an operand whose '...' broadcasts
-    against the others' gets its adjoint summed back by unbroadcast). Otherwise None (the
-    general row, through einsum_adjoint)."""
+    it leads every operand that has one and the output. NumPy broadcasts a letter of length 1
+    (and '...') against the other operands, so each adjoint is summed back to its operand's
+    shape by unbroadcast. Otherwise None (the general row, through einsum_adjoint)."""
     inputs, output = subscripts.replace("...", _ELLIPSIS).split("->")
     inputs = inputs.split(",")
     if len(inputs) > len(_EINSUM_SLOTS) or any(
@@ -110,8 +110,9 @@ def _einsum_as_einsums(subscripts: str) -> Rule | None:
         target = own if _ELLIPSIS in own or _ELLIPSIS not in output else _ELLIPSIS + own
         spec = ",".join([output] + [s for j, s in enumerate(inputs) if j != k]) + "->" + target
         rest = "".join(", " + s for j, s in enumerate(slots) if j != k)
-        adjoint = f"np.einsum({spelled(spec)}, g{rest})"
-        adjoints[slot] = f"unbroadcast({adjoint}, {slot})" if _ELLIPSIS in output else adjoint
+        # (summed back by unbroadcast where operand k broadcasts: a letter of length 1 in it
+        # and longer in another operand, or its '...' against the others')
+        adjoints[slot] = f"unbroadcast(np.einsum({spelled(spec)}, g{rest}), {slot})"
         each = ",".join(free + s if j == k else s for j, s in enumerate(inputs)) + "->" + free + output
         vector[slot] = "np.einsum(" + spelled(each) + ", " + ", ".join(
             f"{s}_dot" if j == k else s for j, s in enumerate(slots)) + ")"
