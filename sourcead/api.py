@@ -18,6 +18,7 @@ from .arguments import (CONTAINERS, Kinds, as_numpy_numbers, as_python_floats, c
                         concrete_call, kinds_of_annotations, kinds_of_arguments, leaves,
                         nested_blocks, numpy_numbers, parameters, refuse_output, replaced,
                         resolve_wrt, shaped_like, tree_like, variadic)
+from . import cotangents
 from .dispatch import (_CACHE, Specializations, by_shapes, finish, fixed_arity, numpy_scalars,
                        seed_for, signature_key, type_key)
 from .errors import SourceADError, UsageError
@@ -199,8 +200,14 @@ def vjp(f: Callable, wrt=0):
                              "cotangent", hint="call it as pullback(*args, cotangent)")
         *args, cotangent = args_and_cotangent
         spec = state["spec"] = spec_of(args, cotangent)
-        seed = list(cotangent) if isinstance(cotangent, list) else cotangent
-        grads, value = spec.current()(*args, seed)
+        try:
+            grads, value = spec.current()(*args, cotangents.seed_of(cotangent))
+        except (IndexError, TypeError, ValueError, AttributeError, KeyError) as error:
+            if isinstance(error, SourceADError) or not isinstance(cotangent, (tuple, list, dict)):
+                raise
+            cotangents.check(cotangent, f(*args), callable_name(f))  # (a cotangent not
+            raise                                                   # shaped like the output)
+        cotangents.check(cotangent, value, callable_name(f))
         return value, shaped_like(grads, args, positions, False)
 
     def spec_of(args, cotangent=1.0):

@@ -665,3 +665,43 @@ def cleaned_missing(x):
     """A missing value (NaN) dropped from a loss by nan_to_num."""
     residual = np.nan_to_num(x * 2.0 - np.array([0.5, np.nan, 1.0]))
     return np.sum(residual ** 2) + np.sum(np.correlate(x, np.array([1.0, -1.0]), "full") ** 2)
+
+
+# ---- linear algebra people write (issue 12): singular vectors, qr, einsum spellings, norms ----
+
+def procrustes_rotation(x):
+    """The rotation nearest to a matrix (Kabsch / orthogonal Procrustes): u @ vt of its svd."""
+    m = np.outer(x, [1.0, -0.5, 0.25]) + A * np.array([3.0, 2.0, 1.0])
+    u, s, vt = np.linalg.svd(m)
+    rotation = u @ vt
+    return np.sum(rotation * A) + np.linalg.norm(m, "nuc") + np.linalg.norm(m, 2)
+
+
+def qr_least_squares(x):
+    """Least squares by qr: solve r c = q.T b."""
+    m = np.vstack([A + np.outer(x, x) * 0.1, x])
+    q, r = np.linalg.qr(m)
+    b = np.array([1.0, 2.0, -1.0, 0.5])
+    coef = np.linalg.solve(r, q.T @ b)
+    return np.sum(coef ** 2)
+
+
+def einsum_scores(x):
+    """Attention-like scores written with implicit, '...' and integer-list einsums."""
+    queries = np.outer(x, x) + A
+    keys = A * x
+    scores = np.einsum("id,jd", queries, keys)
+    stacked = np.einsum("...ij,...j->...i", np.stack([scores, scores.T]), x)
+    return np.sum(np.einsum(scores, [0, 1], x, [1]) ** 2) + np.sum(np.tanh(stacked))
+
+
+def norms_of_every_order(x):
+    m = np.outer(x, x[::-1]) + A
+    return (np.linalg.norm(x, 3) + np.linalg.norm(x, -1) + np.linalg.norm(m, 1)
+            + np.linalg.norm(m, -2) + np.linalg.norm(m, np.inf))
+
+
+def upper_eigenvalues(x):
+    s = np.triu(A + np.outer(x, x))
+    w, v = np.linalg.eigh(s, UPLO="U")
+    return np.sum(w ** 2) + np.sum(v[:, -1] ** 2 * x)

@@ -126,12 +126,15 @@ def with_unknown_keyword(x):
     return np.sum(x * 2.0, dtype=float)  # <-
 
 
-def with_unsupported_norm(x):
-    return np.linalg.norm(x * 2.0, 3)  # <-
+def with_qr_of_r_alone(x):
+    return np.linalg.qr(x * np.eye(2), mode="r")  # <-
 
 
-def with_implicit_einsum(x):
-    return np.einsum("i,i", x * 2.0, x)  # <-
+EINSUM_SUBSCRIPTS = "i,i"
+
+
+def with_einsum_subscripts_in_a_variable(x):
+    return np.einsum(EINSUM_SUBSCRIPTS, x * np.ones(2), x * np.ones(2))  # <-
 
 
 def with_eig(x):

@@ -216,6 +216,24 @@ FAMILIES = {
         "s = s + np.linalg.norm(W * c) + np.sum(np.sinc(a))\n"
         "s = s + np.sum(a.astype(np.float64) ** 2) + np.sum(a * a * (1.0 + constant(a - a)))",
         ["norm_slope", "norm_curvature", "sinc_derivative", "cast_like", "stop_gradient"], {}),
+    "generic products": (  # products of values whose shapes are known only at run time
+        "p = [a, a * c]\n"
+        "s = np.sum(np.tanh(np.dot(W, p[1]))) + np.sum(np.tanh(W @ p[0]))",
+        ["per_direction"], {}),
+    "norms": (  # every norm order: vectors' powers, matrices' line sums and singular values
+        "m = np.outer(a, W[1]) + W.T @ W\n"
+        "s = np.linalg.norm(m, 'nuc') + np.linalg.norm(m, 2) + np.linalg.norm(m, 1)\n"
+        "s = s + np.linalg.norm(a, 3)",
+        ["norm_slope_jvp", "_matrix_axes", "_is_matrix_norm", "_tall_svd_tangent",
+         "_singular_slope", "_sum_slope"], {}),
+    "factorizations": (  # singular vectors and qr
+        "m = np.outer(a, W[1]) + W.T @ W + np.diag(a)\n"
+        "u, sv, vt = np.linalg.svd(m)\n"
+        "q, r = np.linalg.qr(m)\n"
+        "s = np.sum(u[:, 0] * a) + np.sum(vt[0] ** 2 * a) + np.sum(q[0] * a) + np.sum(r ** 2)",
+        ["singular_gaps", "triangular_inverse"],
+        {"reverse over reverse": "np.linalg's tuple results in a callee: a raw error, eigh's "
+                                 "too (reported separately)"}),
 }
 
 # the helpers of SciPy's rows (an optional extra): their family's program imports SciPy

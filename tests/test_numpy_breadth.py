@@ -210,17 +210,43 @@ ROWS = [
     ("np.correlate", "np.correlate(v, u, 'full') + np.correlate(u, w, 'same')[2] * np.correlate(v, w)"),
     ("np.interp", "np.interp(v, np.array([-1.0, 0.0, 0.5, 2.0]), w) "
                   "+ np.interp(u[0], np.array([0.0, 1.0, 2.0]), u, left=0.0, right=1.0)"),
+    # linalg (issue 12): einsum's other spellings
+    ("np.einsum implicit", "np.einsum('ij,jk', N, Q)"),
+    ("np.einsum ellipsis", "np.einsum('...ij,...jk->...ik', B, C)"),
+    ("np.einsum ellipsis broadcast", "np.einsum('...ij,jk', B, Q) * np.einsum('...i,i', R, u)[0]"),
+    ("np.einsum sublists", "np.einsum(N, [0, 1], Q, [1, 2], [0, 2]) + np.einsum(N, [1, 0], Q, [1, 2])"),
+    ("np.einsum ellipsis inside", "np.einsum('i...j,j...->...i', T, R)"),
+    # linalg (issue 12): every norm order
+    ("norm p", "np.linalg.norm(v, 3) * np.linalg.norm(v, -1) + np.linalg.norm(v, 0.5) "
+               "+ np.linalg.norm(v, -2) + np.linalg.norm(v, 0) * v"),
+    ("norm p axis", "np.linalg.norm(R, 3, axis=1, keepdims=True) * np.linalg.norm(R, -np.inf, axis=0)"),
+    ("norm matrix lines", "np.linalg.norm(N, 1) + np.linalg.norm(N, -1) * np.linalg.norm(N, np.inf) "
+                          "+ np.linalg.norm(N, -np.inf)"),
+    ("norm matrix 2", "np.linalg.norm(R, 2) * np.linalg.norm(Q, -2) + np.linalg.norm(N, 2)"),
+    ("norm nuc", "np.linalg.norm(N, 'nuc') + np.linalg.norm(R, 'nuc') * np.linalg.norm(Q, 'nuc')"),
+    ("norm matrix axes", "np.linalg.norm(T, 'nuc', axis=(0, 2))[:2] + np.linalg.norm(C, 2, axis=(2, 1)) "
+                         "+ np.linalg.norm(T, 1, axis=(1, 0)) + np.linalg.norm(C, -2, axis=(1, 2))"),
+    # linalg (issue 12): eigh's upper triangle, singular vectors, qr
+    ("eigh upper", "np.linalg.eigh(N, UPLO='U')[0] + np.linalg.eigh(N, 'U')[1][0] ** 2"),
+    ("eigvalsh upper", "np.linalg.eigvalsh(N, UPLO='U')"),
+    ("svd vectors", "np.linalg.svd(P, full_matrices=False)[0] ** 2 * np.linalg.svd(P, False)[1]"),
+    ("svd right vectors", "np.linalg.svd(P, full_matrices=False)[2] ** 2"),
+    ("svd square", "np.linalg.svd(M)[0] ** 2 + np.linalg.svd(M)[2].T ** 2 * np.linalg.svd(M)[1]"),
+    ("svd batched", "np.linalg.svd(C, full_matrices=False)[0] ** 2"),
+    ("qr", "np.linalg.qr(P)[0] ** 2 * np.linalg.qr(P)[1][0]"),
+    ("qr square", "np.linalg.qr(M)[1] + np.linalg.qr(M, mode='reduced')[0] ** 2"),
+    ("qr batched", "np.linalg.qr(C)[0] ** 2 * np.linalg.qr(C)[1][:, None, 0, :]"),
 ]
 
 # rows whose gradient has no vector form yet: jacobian and hessian take one pass per direction
 ONE_DIRECTION_AT_A_TIME = {
     "np.einsum sum", "np.einsum diagonal", "np.kron", "np.kron 2-D",
     "np.tile", "np.tile reps", "solve", "solve matrix", "lstsq", "lstsq matrix",
-    "lstsq residuals", "lstsq all", "lstsq square"}
+    "lstsq residuals", "lstsq all", "lstsq square", "np.einsum ellipsis inside"}
 # einsums that sum a letter alone or repeat one: their adjoint is einsum_adjoint, and
 # reverse over reverse is refused for them (use hessian, forward over reverse)
 NO_REVERSE_OVER_REVERSE = {
-    "np.einsum sum", "np.einsum diagonal"}
+    "np.einsum sum", "np.einsum diagonal", "np.einsum ellipsis inside"}
 
 LOOSE = {"eigh values", "eigh vectors", "cholesky", "pinv", "slogdet sign"}
 
@@ -251,6 +277,8 @@ IDS = [r[0] for r in ROWS]
 
 
 @pytest.mark.parametrize("label, expression", ROWS, ids=IDS)
+
+
 def test_forward_and_reverse(tmp_path, label, expression):
     module, args = _module(tmp_path, label, expression), _args(expression)
     rng = np.random.default_rng(1)
@@ -261,6 +289,8 @@ def test_forward_and_reverse(tmp_path, label, expression):
 
 
 @pytest.mark.parametrize("label, expression", ROWS, ids=IDS)
+
+
 def test_vector_mode(tmp_path, label, expression):
     module, args = _module(tmp_path, label, expression), _args(expression)
     wrt = rule_check.active_positions(args)
@@ -276,6 +306,8 @@ def test_vector_mode(tmp_path, label, expression):
 
 
 @pytest.mark.parametrize("label, expression", ROWS, ids=IDS)
+
+
 def test_second_order(tmp_path, label, expression):
     module, args = _module(tmp_path, label, expression), _args(expression)
     rng = np.random.default_rng(2)
@@ -285,6 +317,8 @@ def test_second_order(tmp_path, label, expression):
 
 
 @pytest.mark.parametrize("label", sorted(NO_REVERSE_OVER_REVERSE))
+
+
 def test_reverse_over_reverse_refused_clearly(tmp_path, label):
     expression = dict(ROWS)[label]
     module, args = _module(tmp_path, label, expression), _args(expression)

@@ -1,6 +1,8 @@
-"""Derivatives that turn out not to exist only as they run (an ``ord`` held in a variable, a
-matrix's norm, a write with a repeated index): refused with a ``SourceADError`` in every mode,
-never a plain ValueError; in reverse mode at the user's own line (issue 11, item 9)."""
+"""Derivatives that turn out not to exist only as they run (singular vectors of a wide matrix
+or of repeated singular values, qr of dependent columns, a write with a repeated index):
+refused with a ``SourceADError`` in every mode, never a plain ValueError; in reverse mode at the
+user's own line (issue 11, item 9). (A norm whose ord is a variable, a matrix's 2-norm or
+1-norm, refused here before, are differentiated now: test_linalg_breadth.py checks them.)"""
 from __future__ import annotations
 
 import numpy as np
@@ -8,27 +10,20 @@ import pytest
 
 import sourcead
 
-ORD = 3
+
+def singular_vectors_of_a_wide_matrix(A):
+    u, s, vt = np.linalg.svd(A[:1] * 2.0, full_matrices=False)
+    return np.sum(vt ** 3)
 
 
-def norm_with_a_global_ord(x):
-    return np.linalg.norm(x, ORD)
+def singular_vectors_of_repeated_values(A):
+    u, s, vt = np.linalg.svd(A * 0.0 + np.eye(2), full_matrices=False)
+    return np.sum(u ** 3) * A[0, 0]
 
 
-def norm_with_a_parameter_ord(x, p):
-    return np.linalg.norm(x, p) * x[0]
-
-
-def matrix_two_norm(A):
-    return np.linalg.norm(A, 2)
-
-
-def matrix_one_norm(A):
-    return np.linalg.norm(A, ord=1) + np.sum(A)
-
-
-def norm_over_two_axes(A):
-    return np.linalg.norm(A, axis=(0, 1), ord=2)
+def qr_of_dependent_columns(A):
+    q, r = np.linalg.qr(A[:, :1] * np.ones(2))
+    return np.sum(q ** 3)
 
 
 def write_with_a_repeated_index(x):
@@ -40,11 +35,11 @@ def write_with_a_repeated_index(x):
 X = np.array([0.5, -1.5, 2.0])
 A = np.array([[0.5, -1.5], [2.0, 0.3]])
 
-CASES = [(norm_with_a_global_ord, (X,), "np.linalg.norm(x, ORD)"),
-         (norm_with_a_parameter_ord, (X, 3), "np.linalg.norm(x, p)"),
-         (matrix_two_norm, (A,), "np.linalg.norm(A, 2)"),
-         (matrix_one_norm, (A,), "np.linalg.norm(A, ord=1)"),
-         (norm_over_two_axes, (A,), "np.linalg.norm(A, axis=(0, 1), ord=2)"),
+CASES = [(singular_vectors_of_a_wide_matrix, (A,),
+          "u, s, vt = np.linalg.svd(A[:1] * 2.0, full_matrices=False)"),
+         (singular_vectors_of_repeated_values, (A,),
+          "u, s, vt = np.linalg.svd(A * 0.0 + np.eye(2), full_matrices=False)"),
+         (qr_of_dependent_columns, (A,), "q, r = np.linalg.qr(A[:, :1] * np.ones(2))"),
          (write_with_a_repeated_index, (X,), "a[[0, 0, 1]] = x[:3]")]
 
 MODES = {

@@ -169,6 +169,12 @@ ROWS += [
     ("rt.factor_part(M * s, False)", None), ("rt.oriented(M * s, False)", None),
     ("rt.transposed_if(M * s, 1)", None), ("rt.triangle(M * s, True, True)", None),
     ("rt.triangle_part(M * s, False, True)", None),
+    ("rt.norm_slope_jvp(np.ones(4), x * s, 2.0)", None),
+    ("np.linalg.qr(M)", "np.sum(v[0]) + np.sum(v[1])"),
+    ("np.linalg.svd(M)", "np.sum(v[0]) + np.sum(v[2])"),
+    ("np.linalg.eigh(M, UPLO='U')", "np.sum(v[0]) + np.sum(v[1])"),
+    ("rt.singular_gaps(x[:3] * s, M)", None),
+    ("rt.triangular_inverse(np.triu(M) * s)", None),
 ]
 
 # prod's derivative helper: its own derivative is given, but not that one's (a third order)
@@ -211,6 +217,8 @@ def _use(operation: str, use: str | None) -> str:
 
 
 @pytest.mark.parametrize("operation, use", ROWS, ids=[r[0] for r in ROWS])
+
+
 def test_row_whose_value_nothing_uses(tmp_path, operation, use):
     f = _module(tmp_path, TEMPLATE.format(operation=operation, use=_use(operation, use)), "row").f
     grads = sourcead.grad(f, wrt=(0, 1, 2))(X, M, S)
@@ -269,6 +277,8 @@ def test_the_table_covers_every_row_with_a_reverse_form():
 
 CONTEXTS = {
     "branch not taken": """
+
+
 def f(x, M):
     v = {operation}
     out = np.sum(x * x)
@@ -277,6 +287,8 @@ def f(x, M):
     return out
 """,
     "early return": """
+
+
 def f(x, M):
     v = {operation}
     if x[0] > -5.0:
@@ -284,6 +296,8 @@ def f(x, M):
     return {use}
 """,
     "while loop that never runs": """
+
+
 def f(x, M):
     v = {operation}
     out = np.sum(x * x)
@@ -292,6 +306,8 @@ def f(x, M):
     return out
 """,
     "for loop over an empty range": """
+
+
 def f(x, M):
     v = {operation}
     out = np.sum(x * x)
@@ -300,6 +316,8 @@ def f(x, M):
     return out
 """,
     "after a break": """
+
+
 def f(x, M):
     out = np.sum(x * x)
     for i in range(3):
@@ -310,6 +328,8 @@ def f(x, M):
     return out
 """,
     "in a branch, used in the other": """
+
+
 def f(x, M):
     out = np.sum(x * x)
     if out > -1.0:
@@ -338,6 +358,8 @@ CASES = [(c, o, u) for c in CONTEXTS for o, u in COMMON]
 
 @pytest.mark.parametrize("context, operation, use", CASES,
                          ids=[f"{c}: {o}" for c, o, _ in CASES])
+
+
 def test_value_used_only_where_code_does_not_run(tmp_path, context, operation, use):
     text = "import numpy as np\n" + CONTEXTS[context].format(operation=operation,
                                                              use=_use(operation, use))

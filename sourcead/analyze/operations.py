@@ -23,6 +23,7 @@ import numpy as np
 from ..parse import (MISSING, Environment, Shape, call_order, callable_name,
                      differentiated_again, is_code)
 from ..rules import Rule, lookup_call, lookup_indexer, lookup_operator
+from ..rules.core import VARIABLES
 from ..rules.tables import EXTREME_OF_SEQUENCE
 from ..rules.template import constant_int as _constant_int, loaded_names, name_nodes, statements
 
@@ -166,6 +167,9 @@ def _with_constants(rule: Rule | None, bound: dict, env: Environment) -> Rule | 
     for p, a in bound.items():
         if p not in constants and (value := env.structural_constant(a)) is not MISSING:
             constants[p] = value
+    # (under VARIABLES, the params given as values that are not constants: a row that depends
+    # on one of them can tell it from a param left to its default)
+    constants[VARIABLES] = frozenset(p for p in bound if p not in constants)
     special = rule.specialize(constants)
     return rule if special is None else special
 

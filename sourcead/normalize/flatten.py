@@ -21,6 +21,7 @@ from ..naming import Namer, describe, mark
 from ..parse import Environment
 from ..rules.template import walk, assign, const, index_value, name
 from .common import RESULT, _located, enumerated_zip, error
+from .einsum import einsum_from_sublists
 from .writes import WRITE
 
 
@@ -321,6 +322,7 @@ class Flattener:
         return pre, gast.Compare(left=left, ops=node.ops, comparators=[right])
 
     def call(self, node: gast.Call) -> tuple[list[gast.stmt], gast.expr]:
+        node = einsum_from_sublists(node, self.env.resolve(node.func)) or node
         func = node.func
         if (len(node.args) > 2 and not node.keywords and self.env.resolve(func) in (min, max)
                 and not any(isinstance(a, gast.Starred) for a in node.args)):

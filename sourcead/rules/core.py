@@ -65,6 +65,11 @@ class Rule:
                      if p in self.adjoints or p in self.tangents or p in self.underived)
 
 
+# the key under which a row's ``specialize`` finds the params given as values that are not
+# constants (a variable ``compute_uv`` is not the default)
+VARIABLES = "(variables)"
+
+
 ZERO = Rule(params=(), integer=True)          # integer or boolean result: never active
 CONSTANT = Rule(params=("x",), partials=(None,))  # a float result that does not depend on x
 

@@ -19,6 +19,9 @@ _CURVED = "norm_curvature(ord, x, axis)"
 _NORM = "unreduce(norm, x, axis, keepdims)"
 
 
+_THIRD = "norm_curvature(ord, x, axis, True)"  # 0.0, or refused (a third derivative)
+
+
 # ---- the helpers generated code calls: each has a rule, so generated code can be
 # differentiated again (DESIGN invariant 3) --------------------------------------------------
 def _runtime_rows() -> dict:
@@ -119,14 +122,29 @@ def _runtime_rows() -> dict:
                                  adjoints={"x": "lower_half(g)"}),
         runtime.sinc_derivative: Rule(params=("x", "n"), defaults={"n": 1},
                                       partials=("sinc_derivative(x, n + 1)", None)),
+        # the slope's derivative: through x (the norm held fixed, a symmetric map: its own
+        # adjoint) and through the norm (a multiple of -out / norm)
         runtime.norm_slope: Rule(params=("x", "norm", "ord", "axis", "keepdims"),
                                  defaults={"ord": None, **_REDUCE},
-                                 tangents={"x": f"x_dot * {_CURVED} / {_NORM}",
+                                 tangents={"x": "norm_slope_jvp(x, x_dot, norm, ord, axis, "
+                                                "keepdims)",
                                            "norm": f"-out * ({_CURVED} * unreduce(norm_dot, x, "
                                                    f"axis, keepdims) / {_NORM})"},
-                                 adjoints={"x": f"g * {_CURVED} / {_NORM}",
+                                 adjoints={"x": "norm_slope_jvp(x, g, norm, ord, axis, keepdims)",
                                            "norm": f"-np.sum(g * out / {_NORM}, axis=axis, "
                                                    f"keepdims=keepdims) * {_CURVED}"}),
+        runtime.norm_slope_jvp: Rule(params=("x", "v", "norm", "ord", "axis", "keepdims"),
+                                     defaults={"ord": None, **_REDUCE},
+                                     tangents={"v": "norm_slope_jvp(x, v_dot, norm, ord, axis, "
+                                                    "keepdims)",
+                                               "norm": f"-out * ({_CURVED} * unreduce(norm_dot, "
+                                                       f"x, axis, keepdims) / {_NORM})",
+                                               "x": f"x_dot * {_THIRD}"},
+                                     adjoints={"v": "norm_slope_jvp(x, g, norm, ord, axis, "
+                                                    "keepdims)",
+                                               "norm": f"-np.sum(g * out / {_NORM}, axis=axis, "
+                                                       f"keepdims=keepdims) * {_CURVED}",
+                                               "x": f"g * {_THIRD}"}),
         # x.astype(dtype) stands for cast_like(x, dtype): the derivative takes the new dtype
         runtime.cast_like: Rule(params=("v", "dtype"), tangents={"v": "cast_like(v_dot, dtype)"},
                                 vector_tangents={"v": "cast_like(v_dot, dtype)"},
@@ -165,6 +183,24 @@ def _runtime_rows() -> dict:
                                           tangents={"v": "tensordot_each_left(v_dot, x, y, axes)"}),
         runtime.tensordot_each_right: Rule(params=("x", "v", "y", "axes"), defaults={"axes": 2},
                                            tangents={"v": "tensordot_each_right(x, v_dot, y, axes)"}),
+        # the derivative of singular_gaps' 1 / (s_j^2 - s_i^2); x is read for its shape
+        runtime.singular_gaps: Rule(
+            params=("s", "x", "full_matrices"), defaults={"full_matrices": True},
+            shape="reduce",
+            tangents={"s": "-out ** 2 * (np.expand_dims(2 * s * s_dot, -2) - "
+                           "np.expand_dims(2 * s * s_dot, -1))"},
+            vector_tangents={"s": "-out ** 2 * (np.expand_dims(2 * s * s_dot, -2) - "
+                                  "np.expand_dims(2 * s * s_dot, -1))"},
+            adjoints={"s": "2 * s * (np.sum(out ** 2 * g, axis=-1) - np.sum(out ** 2 * g, "
+                           "axis=-2))"}),
+        runtime.triangular_inverse: Rule(
+            params=("r",), shape="reduce",
+            tangents={"r": "-np.matmul(out, np.matmul(r_dot, out))"},
+            vector_tangents={"r": "-np.matmul(out, np.matmul(r_dot, out))"},
+            adjoints={"r": "-np.matmul(np.swapaxes(out, -1, -2), np.matmul(g, "
+                           "np.swapaxes(out, -1, -2)))"}),
+        runtime.per_direction: Rule(params=("f", "k", "v", "a", "b", "c"),
+                                    tangents={"v": "per_direction(f, k, v_dot, a, b, c)"}),
         runtime.split_each: Rule(params=("v", "indices_or_sections", "axis"), defaults={"axis": 0},
                                  tangents={"v": "split_each(v_dot, indices_or_sections, axis)"}),
         np.ones_like: CONSTANT, np.zeros_like: CONSTANT, np.empty_like: CONSTANT,
@@ -256,6 +292,8 @@ def _runtime_rows() -> dict:
                              adjoints={"v": "np.take(g, indices, axis=axis)"}),
         runtime.untranspose: Rule(params=("v", "axes"), defaults={"axes": None},
                                   tangents={"v": "untranspose(v_dot, axes)"},
+                                  vector_tangents={"v": "on_directions(untranspose, v_dot, "
+                                                        "each_permutation(axes, v))"},
                                   adjoints={"v": "np.transpose(g, axes)"}),
         runtime.lift: Rule(params=("v", "out"), tangents={"v": "lift(v_dot, out)"}),
         runtime.spread: Rule(params=("v", "out"), tangents={"v": "spread(v_dot, out)"},

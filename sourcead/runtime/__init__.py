@@ -37,7 +37,7 @@ from .writes import (  # noqa: F401
 from .products import (  # noqa: F401
     matmul_or_zero, matmul_adjoint_x, matmul_adjoint_y, matmul_each_left, matmul_each_right,
     _contracted, tensordot_adjoint_x, tensordot_adjoint_y, tensordot_each_left,
-    tensordot_each_right, inner_axes, _einsum_parts, einsum_adjoint,
+    tensordot_each_right, inner_axes, _einsum_parts, einsum_adjoint, per_direction,
 )
 from .shapes import (_cross_axes, _after_directions, cross_axes_adjoint_x,
     cross_axes_adjoint_y, cross_axes_each_left, cross_axes_each_right,  # noqa: F401
@@ -57,7 +57,8 @@ from .samples import (  # noqa: F401
 )
 from .linalg import (  # noqa: F401
     lower_symmetric, fold_lower, lower_half, shaped_like, untall, sinc_derivative, _unit,
-    norm_slope, norm_curvature,
+    norm_slope, norm_curvature, _matrix_axes, _is_matrix_norm, _tall_svd_tangent,
+    _singular_slope, _sum_slope, norm_slope_jvp, singular_gaps, triangular_inverse,
 )
 from .special import (  # noqa: F401
     polygamma, factor_part, oriented, transposed_if, triangle, triangle_part,
@@ -114,3 +115,6 @@ HELPERS.update({f.__name__: f for f in (
 # the helpers of the SciPy rows (rules/scipy_rows.py)
 HELPERS.update({f.__name__: f for f in (polygamma, factor_part, oriented, transposed_if,
                                          triangle, triangle_part)})
+HELPERS.update({f.__name__: f for f in (
+    per_direction, _matrix_axes, _is_matrix_norm, _tall_svd_tangent, _singular_slope, _sum_slope,
+    norm_slope_jvp, singular_gaps, triangular_inverse)})  # linalg: products and factorizations

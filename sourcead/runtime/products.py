@@ -140,14 +140,26 @@ def inner_axes(x, y):
     return ([np.ndim(x) - 1], [np.ndim(y) - 1])
 
 
-def _einsum_parts(subscripts):
-    """'ij,jk->ik' -> (['ij', 'jk'], 'ik'); only explicit subscripts without '...'."""
+def _einsum_parts(subscripts, ndims):
+    """'ij,jk->ik' -> (['ij', 'jk'], 'ik'), the output written where the call leaves it
+    implicit (the letters that appear once, in ASCII order) and '...' spelled as letters of
+    its own for the operands' numbers of axes ``ndims`` (right-aligned, as NumPy aligns
+    the axes '...' stands for)."""
     text = subscripts.replace(" ", "")
-    if "->" not in text or "." in text:
-        raise refused(f"np.einsum({subscripts!r}, ...) in implicit mode or with '...'",
-                      "write explicit output subscripts ('ij,jk->ik') without '...'")
+    if "->" not in text:
+        letters = text.replace("...", "").replace(",", "")
+        once = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+        text = f"{text}->{'...' if '...' in text else ''}{once}"
     inputs, output = text.split("->")
-    return inputs.split(","), output
+    inputs = inputs.split(",")
+    if "..." not in text:
+        return inputs, output
+    spans = [n - len(s.replace("...", "")) for s, n in zip(inputs, ndims)]
+    pool = [c for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+            if c not in text][:max(spans)]
+    inputs = [s.replace("...", "".join(pool[len(pool) - n:]) if n else "")
+              for s, n in zip(inputs, spans)]
+    return inputs, output.replace("...", "".join(pool))
 
 
 def einsum_adjoint(g, subscripts, k, a, b=None, c=None):
@@ -156,7 +168,9 @@ def einsum_adjoint(g, subscripts, k, a, b=None, c=None):
     only read for its shape (a letter it sums alone is spread back over its length; a letter
     repeated in it, a diagonal, gets the adjoint on that diagonal)."""
     operands = [o for o in (a, b, c) if o is not None]
-    inputs, output = _einsum_parts(subscripts)
+    ndims = [len(o) if j == k and isinstance(o, tuple) else np.ndim(o)
+             for j, o in enumerate(operands)]
+    inputs, output = _einsum_parts(subscripts, ndims)
     own = inputs[k]
     others = [(s, o) for j, (s, o) in enumerate(zip(inputs, operands)) if j != k]
     present = set(output).union(*[set(s) for s, _ in others])
@@ -172,8 +186,20 @@ def einsum_adjoint(g, subscripts, k, a, b=None, c=None):
             part = np.broadcast_to(np.expand_dims(part, -1), np.shape(part) + (sizes[letter],))
             letters = letters + letter
     part = np.einsum(letters + "->" + full, part)
-    if len(full) == len(own):
-        return np.array(part, dtype=float)
+    if len(full) == len(own):  # (summed back where operand k broadcasts a length 1)
+        return np.array(unbroadcast(part, np.zeros(shape)), dtype=float)
     out = np.zeros(shape)  # repeated letters: the adjoint sits on the diagonal
     np.einsum(own + "->" + full, out)[...] = part
     return out
+
+
+def per_direction(f, k, v, a, b, c):
+    """``f(a, b, c)`` with argument ``k`` replaced by each direction of the vector-mode
+    tangent ``v`` (axis 0 holds directions), stacked: the vector form of a helper linear in
+    that argument whose shapes are only known at run time (the adjoints of a product); a
+    constant's tangent is a plain zero and stays one."""
+    if np.ndim(v) == 0:
+        return v
+    args = [a, b, c]
+    parts = [f(*(args[:k] + [d] + args[k + 1:])) for d in v]
+    return np.stack(np.broadcast_arrays(*parts))
