@@ -277,8 +277,6 @@ IDS = [r[0] for r in ROWS]
 
 
 @pytest.mark.parametrize("label, expression", ROWS, ids=IDS)
-
-
 def test_forward_and_reverse(tmp_path, label, expression):
     module, args = _module(tmp_path, label, expression), _args(expression)
     rng = np.random.default_rng(1)
@@ -289,8 +287,6 @@ def test_forward_and_reverse(tmp_path, label, expression):
 
 
 @pytest.mark.parametrize("label, expression", ROWS, ids=IDS)
-
-
 def test_vector_mode(tmp_path, label, expression):
     module, args = _module(tmp_path, label, expression), _args(expression)
     wrt = rule_check.active_positions(args)
@@ -306,8 +302,6 @@ def test_vector_mode(tmp_path, label, expression):
 
 
 @pytest.mark.parametrize("label, expression", ROWS, ids=IDS)
-
-
 def test_second_order(tmp_path, label, expression):
     module, args = _module(tmp_path, label, expression), _args(expression)
     rng = np.random.default_rng(2)
@@ -317,8 +311,6 @@ def test_second_order(tmp_path, label, expression):
 
 
 @pytest.mark.parametrize("label", sorted(NO_REVERSE_OVER_REVERSE))
-
-
 def test_reverse_over_reverse_refused_clearly(tmp_path, label):
     expression = dict(ROWS)[label]
     module, args = _module(tmp_path, label, expression), _args(expression)

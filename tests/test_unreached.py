@@ -217,8 +217,6 @@ def _use(operation: str, use: str | None) -> str:
 
 
 @pytest.mark.parametrize("operation, use", ROWS, ids=[r[0] for r in ROWS])
-
-
 def test_row_whose_value_nothing_uses(tmp_path, operation, use):
     f = _module(tmp_path, TEMPLATE.format(operation=operation, use=_use(operation, use)), "row").f
     grads = sourcead.grad(f, wrt=(0, 1, 2))(X, M, S)
@@ -277,8 +275,6 @@ def test_the_table_covers_every_row_with_a_reverse_form():
 
 CONTEXTS = {
     "branch not taken": """
-
-
 def f(x, M):
     v = {operation}
     out = np.sum(x * x)
@@ -287,8 +283,6 @@ def f(x, M):
     return out
 """,
     "early return": """
-
-
 def f(x, M):
     v = {operation}
     if x[0] > -5.0:
@@ -296,8 +290,6 @@ def f(x, M):
     return {use}
 """,
     "while loop that never runs": """
-
-
 def f(x, M):
     v = {operation}
     out = np.sum(x * x)
@@ -306,8 +298,6 @@ def f(x, M):
     return out
 """,
     "for loop over an empty range": """
-
-
 def f(x, M):
     v = {operation}
     out = np.sum(x * x)
@@ -316,8 +306,6 @@ def f(x, M):
     return out
 """,
     "after a break": """
-
-
 def f(x, M):
     out = np.sum(x * x)
     for i in range(3):
@@ -328,8 +316,6 @@ def f(x, M):
     return out
 """,
     "in a branch, used in the other": """
-
-
 def f(x, M):
     out = np.sum(x * x)
     if out > -1.0:
@@ -358,8 +344,6 @@ CASES = [(c, o, u) for c in CONTEXTS for o, u in COMMON]
 
 @pytest.mark.parametrize("context, operation, use", CASES,
                          ids=[f"{c}: {o}" for c, o, _ in CASES])
-
-
 def test_value_used_only_where_code_does_not_run(tmp_path, context, operation, use):
     text = "import numpy as np\n" + CONTEXTS[context].format(operation=operation,
                                                              use=_use(operation, use))
