@@ -40,3 +40,14 @@ def test_every_mode(f):
                                rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(numeric_jacobian(sourcead.grad(f), X.copy()), hessian,
                                rtol=1e-5, atol=1e-6)
+
+
+def test_an_array_joined_as_the_sequence_of_its_rows():
+    """np.vstack(A), np.stack(A), np.concatenate(A) of an array: its rows are the sequence.
+    Vector mode (a Jacobian) read the tangent's directions as the rows: a raw ValueError."""
+    a = np.arange(6.0).reshape(2, 3) / 7
+    exact = 4.0 * np.eye(6).reshape(2, 3, 2, 3)      # the function is 4 a
+    for mode in ("forward", "reverse"):
+        np.testing.assert_allclose(sourcead.jacobian(jl.rows_of_an_array, mode=mode)(a), exact,
+                                   atol=1e-15)
+    np.testing.assert_allclose(jl.rows_of_an_array(a), 4.0 * a)

@@ -49,6 +49,9 @@ def sum_each(v_dot, axis=None, keepdims=False):
 def _with_directions(dots, likes):
     """Element tangents of a sequence in vector mode, each with the directions on axis 0
     (a plain zero, an inactive element's, becomes zeros of that shape); None if all are."""
+    if isinstance(likes, np.ndarray):  # an array joined as the sequence of its rows: its
+        dots = (list(np.moveaxis(dots, 1, 0)) if np.ndim(dots) == np.ndim(likes) + 1  # tangent
+                else [dots] * len(likes))     # has the directions first, then the rows
     # an element that is itself a list has a list of tangents: its own stack first
     dots = [stack_each(d, x, 0) if isinstance(d, (tuple, list)) else d for d, x in zip(dots, likes)]
     count = next((np.shape(d)[0] for d, x in zip(dots, likes) if np.ndim(d) == np.ndim(x) + 1),
