@@ -124,8 +124,10 @@ def concatenated_part(v, xs, k, axis=0):
 
 def unconcatenated(v, xs, axis=0):
     """The adjoint of a join of the list ``xs`` held in a variable (``np.vstack(rows)``): one
-    part of ``v`` per element, in the element's shape."""
-    return [concatenated_part(v, xs, k, axis) for k in range(len(xs))]
+    part of ``v`` per element, in the element's shape (of an array joined as the sequence of
+    its rows, an array again)."""
+    parts = [concatenated_part(v, xs, k, axis) for k in range(len(xs))]
+    return np.array(parts, dtype=np.result_type(xs, 0.0)) if isinstance(xs, np.ndarray) else parts
 
 
 def rejoined(vs, xs, axis=0):
