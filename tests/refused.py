@@ -133,8 +133,10 @@ def with_qr_of_r_alone(x):
 EINSUM_SUBSCRIPTS = "i,i"
 
 
-def with_einsum_subscripts_in_a_variable(x):
-    return np.einsum(EINSUM_SUBSCRIPTS, x * np.ones(2), x * np.ones(2))  # <-
+def with_einsum_subscripts_computed(x):
+    # (subscripts held in a global are a constant of the derivative: the computed ones are not)
+    subscripts = EINSUM_SUBSCRIPTS + "->"
+    return np.einsum(subscripts, x * np.ones(2), x * np.ones(2))  # <-
 
 
 def with_eig(x):

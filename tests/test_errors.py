@@ -40,7 +40,7 @@ CASES = [
     # (a norm of order 3 and an implicit einsum, refused here before, are differentiated now:
     # see test_linalg_breadth.py)
     (refused.with_qr_of_r_alone, NoDerivativeError, "mode='r'"),
-    (refused.with_einsum_subscripts_in_a_variable, NoDerivativeError, "not a string"),
+    (refused.with_einsum_subscripts_computed, NoDerivativeError, "not a string"),
     (refused.with_eig, NoDerivativeError, "np.linalg.eig"),
     (refused.with_write_into_a_dict, UnsupportedSyntaxError, "write into the list, tuple or dict"),
     (refused.with_write_into_a_list, UnsupportedSyntaxError, "write into the list, tuple or dict"),
