@@ -126,6 +126,8 @@ class Forward:
         if isinstance(value, gast.Name):
             return name(self.dot(value.id))
         if isinstance(value, gast.Subscript) and operation(value, self.env).rule is None:
+            if not self.active(value.value):   # an active index (a key from a tape) only
+                return self.zero(target)
             index = value.slice  # (np.r_[a, b] has a row instead)
             kind = self.activity.kind(value.value.id)
             if self.vector and not is_container(kind):

@@ -32,6 +32,7 @@ import numpy as np
 from . import depth
 from .errors import SourceNotFoundError, UnsupportedSyntaxError, UsageError
 from .naming import MARK, Namer, marked_object
+from .nonlocals import pass_nonlocals
 from .rules.template import assign, const, constant_int, name, name_nodes, names_in, walk
 
 _MISSING = object()
@@ -772,6 +773,7 @@ def lift_nested(tree: gast.FunctionDef, env: Environment) -> tuple[gast.Function
     nested = _nested_functions(tree, env)
     if not nested:
         return tree, env
+    pass_nonlocals(tree, nested, lambda node, what, hint: _refuse(node, env, what, hint))
     outer_locals = {p.id for p in tree.args.args} | _stores(tree.body)
     captured = _captured(nested, outer_locals, env)
     for fn in [tree] + list(nested.values()):
@@ -827,10 +829,10 @@ def _nested_functions(tree: gast.FunctionDef, env: Environment) -> dict[str, gas
         if ident in stored:
             raise _refuse(fn, env, f"nested function `{ident}` whose name is assigned again",
                           "give the function and the other value different names")
-        for n in walk(fn):
-            if isinstance(n, gast.Nonlocal):
-                raise _refuse(n, env, "`nonlocal` statement", "return the new value from the "
-                              "nested function and assign it in the enclosing one")
+        for n in walk(fn):   # (one at the top of the function's body: nonlocals.py)
+            if isinstance(n, gast.Nonlocal) and n not in fn.body:
+                raise _refuse(n, env, "`nonlocal` statement inside a block or a deeper function",
+                              "declare it at the top of the nested function's body")
         for d in fn.args.defaults + [d for d in fn.args.kw_defaults if d is not None]:
             if not isinstance(d, gast.Constant):
                 raise _refuse(d, env, "default value of a nested function that is not a constant",

@@ -22,14 +22,14 @@ from . import depth
 from .analyze import (NONE, UNKNOWN, Kind, UserCall, analyze_activity, anchors_of,
                       anchors_union, join, refuse_dropped_derivatives, stack_parameters)
 from .bind import Template
-from .conversions import containers_as_arrays
+from .conversions import container_writes_as_values, containers_as_arrays
 from .emit import emit
 from .errors import SourceADError, UsageError
 from . import runtime
 from .naming import BUILTINS, MATH, NUMPY, Namer, Spelling, mark
 from .analyze.aliases import (Effects, check_aliasing, conservative_effects,
                               refuse_unread_writes)
-from .normalize import normalize, refuse_dict_iteration
+from .normalize import normalize, refuse_dict_iteration, with_kinds
 from .optimize import optimize
 from .parse import (Environment, Parsed, Shape, bind_methods, build_memo, callable_name,
                     parse_function, recording)
@@ -90,7 +90,7 @@ class Session:
 def _parse(fn: Callable, shape: Shape, kinds) -> Parsed:
     """``fn`` parsed for a call of this shape, with arguments of these kinds (an object's
     methods are resolved from its class)."""
-    return bind_methods(parse_function(fn, shape), kinds)
+    return with_kinds(bind_methods(parse_function(fn, shape), kinds), kinds)
 
 
 def derive(fn: Callable, wrt: tuple[int, ...], kinds: Kinds, *, mode: str = "reverse",
@@ -209,6 +209,11 @@ def _analyzed(parsed: Parsed, wrt: tuple[int, ...], kinds: Kinds, session: Sessi
                                     [result], result_kind, fence=False)
     check_aliasing(core, parsed.env, activity.kinds, parsed.tree, callee=callee,
                    effects_of=callee_effects)
+    valued = container_writes_as_values(core, activity.kinds)   # xs[i] = v: a new list
+    if valued is not core:
+        core = valued
+        activity = analyze_activity(core, parsed.env, dict(zip(params, kinds)), wrt_names,
+                                    [result], result_kind, fence=False)
     # (after the alias analysis: memory shared where it is changed is the first thing to fix)
     refuse_dropped_derivatives(core, parsed.env, activity, wrt_names)
     used = names_in(core)

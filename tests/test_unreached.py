@@ -139,6 +139,19 @@ ROWS += [
     ("rt.unextreme(s * 2.0, x, np.max(x))", None),
     ("rt.extreme_tangent(x * s, x, np.max(x))", None),
     ("rt.deviations(M * s, 1)", None), ("rt.reciprocal_or_zero(x + s)", None),
+    # lists and dicts read as values (runtime/sequences.py)
+    ("rt.with_element([x, x], 0, x * s)", PAIR), ("rt.without_element([x, x * s], 0)", PAIR),
+    ("rt.element_tangent(x * s, 1, [x, x])", PAIR),
+    ("rt.with_inserted([x, x], 1, x * s)", PAIR),
+    ("rt.without_inserted([x, x * s, x], 1, [x, x])", PAIR),
+    ("rt.inserted_tangent(x * s, 0, [x])", PAIR),
+    ("rt.inserted_component([x, x * s], 1, [x])", None),
+    ("rt.container_copy([x, x * s])", PAIR),
+    ("rt.sequence_as((x, x * s), [x, x], 'list')", PAIR),
+    ("list((x[0], x[1] * s))", PAIR), ("tuple([x[0], x[1] * s])", PAIR),
+    ("sorted([x[0] * s, x[1], x[2]])", PAIR),
+    ("rt.sorted_elements([x[0] * s, x[1]], [x[1], x[0]])", PAIR),
+    ("rt.unsorted_elements([x[0] * s, x[1]], [x[1], x[0]])", PAIR),
 ]
 
 # prod's derivative helper: its own derivative is given, but not that one's (a third order)
