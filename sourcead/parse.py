@@ -900,9 +900,16 @@ def _pass_captured(fn: gast.FunctionDef, nested: dict, captured: dict, env: Envi
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) \
                 and node.id in nested and captured[node.id] and id(node) not in calls \
                 and node.id not in _own_names(fn):
+            reads = ", ".join(captured[node.id])
+            if node.id.startswith("lambda"):   # (a lifted inline lambda: the user named none)
+                raise _refuse(node, env, f"`lambda` that reads the local variables {reads}, "
+                              "used as a value", "write out what the function receiving it "
+                              "does with it (for `functools.reduce(f, xs)`, a `for` loop over "
+                              "`xs`), or define a function that takes "
+                              f"{reads} as arguments and call it where it is needed")
             raise _refuse(node, env, f"nested function `{node.id}` used as a value",
                           f"call `{node.id}` directly: it reads the local variables "
-                          f"{', '.join(captured[node.id])}, which a function receiving it "
+                          f"{reads}, which a function receiving it "
                           "cannot see; or pass them as arguments")
 
 

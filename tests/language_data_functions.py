@@ -139,6 +139,13 @@ def tuple_to_list(x):
     return xs[1] * xs[2]                            # 3 x^3
 
 
+def copied_params(w):
+    params = {"w": w, "b": 2.0 * w}
+    trial = dict(params)
+    trial["w"] = trial["w"] * w
+    return trial["w"] * params["b"] + trial["b"]    # 2 w^3 + 2 w
+
+
 def list_to_tuple(x):
     xs = [x, x * x]
     t = tuple(xs)
@@ -285,3 +292,25 @@ def write_seen_through_a_second_name(x):
     e = d  # <-
     d["a"] = x * x
     return e["a"] + d["a"]
+
+
+def copy_shares_its_arrays(x):
+    # a list's copy holds the same arrays: a write into one of them changes the copy too
+    xs = [np.array([x, 1.0]), 2.0 * x]
+    ys = xs.copy()
+    row = xs[0]  # <-
+    row[1] = x * x
+    return ys[0][1] * x
+
+
+def trial_step(x):
+    params = {"W": np.array([x, 1.0]), "b": x}
+    trial = params.copy()
+    trial["W"] = trial["W"] * x
+    return np.sum(trial["W"]) * params["b"] + np.sum(params["W"])   # (x^2 + x) x + x + 1
+
+
+def reduced_with_a_weight(x):
+    w = 2.0 * x
+    terms = [x, x * x]
+    return functools.reduce(lambda a, b: a + w * b, terms)  # <-

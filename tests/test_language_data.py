@@ -49,6 +49,8 @@ CASES = [
     (ld.largest_two, (X,), 0, 6 - 4 * X, -4.0),
     (ld.tuple_to_list, (X,), 0, 9 * X * X, 18 * X),
     (ld.list_to_tuple, (X,), 0, 3 * X * X, 6 * X),
+    (ld.copied_params, (X,), 0, 6 * X * X + 2, 12 * X),
+    (ld.trial_step, (X,), 0, 3 * X * X + 2 * X + 1, 6 * X + 2),
     (ld.spread_tuple, (X,), 0, 27 * X * X, 54 * X),
     (ld.spread_tail, (X,), 0, 5 * X ** 4, 20 * X ** 3),
     (ld.spread_keywords, (X,), 0, 3 * X * X + 2 * X, 6 * X + 2),
@@ -168,6 +170,9 @@ REFUSED = [
      "`xs[i] = xs[i] + v`"),
     (ld.write_seen_through_a_second_name, "`e` read after an in-place change of `d`",
      "`e = d.copy()`"),
+    (ld.reduced_with_a_weight, "`lambda` that reads the local variables w, used as a value",
+     "a `for` loop over `xs`"),
+    (ld.copy_shares_its_arrays, "`ys` read after an in-place change of `row`", "read it again"),
 ]
 
 

@@ -137,12 +137,13 @@ FAMILIES = {
         "t = tuple(sorted(ys))\n"
         "d = {'p': x[0]}\n"
         "d['q'] = t[1] * x[2]\n"
-        "e = d.copy()\n"
+        "e = dict(d)\n"
+        "e = e.copy()\n"
         "s = t[0] * t[2] + e['q'] * e['p'] + list(t)[3]",
         ["with_element", "without_element", "element_tangent", "_insert_position",
          "with_inserted", "without_inserted", "inserted_tangent", "inserted_component",
          "container_copy", "sequence_as", "_sorted_order", "sorted_elements",
-         "unsorted_elements"], {}),
+         "unsorted_elements", "dict_like"], {}),
     "lists": (
         "ys = [a[0] * x[1], a[1], x[2] * x[0]]\n"
         "s = sum(ys) + np.sum(np.array(ys) ** 2)",

@@ -148,6 +148,8 @@ ROWS += [
     ("rt.inserted_component([x, x * s], 1, [x])", None),
     ("rt.container_copy([x, x * s])", PAIR),
     ("rt.sequence_as((x, x * s), [x, x], 'list')", PAIR),
+    ("rt.dict_like({'a': x * s}, {'a': x})", "np.sum(v['a'])"),
+    ("dict({'a': x * s})", "np.sum(v['a'])"),
     ("list((x[0], x[1] * s))", PAIR), ("tuple([x[0], x[1] * s])", PAIR),
     ("sorted([x[0] * s, x[1], x[2]])", PAIR),
     ("rt.sorted_elements([x[0] * s, x[1]], [x[1], x[0]])", PAIR),

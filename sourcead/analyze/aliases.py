@@ -44,7 +44,7 @@ import numpy as np
 from ..errors import UnsupportedSyntaxError
 from ..normalize.writes import from_numpy, is_mutator, is_write, refused_mutator
 from ..parse import MISSING, Environment
-from ..rules.template import name_nodes
+from ..rules.template import name, name_nodes
 from .kinds import UNKNOWN, Kind
 from .operations import UserCall, method, stack_pop, stack_push, user_call
 
@@ -218,6 +218,10 @@ class MayAlias:
                                    if isinstance(n, gast.AugAssign)
                                    and isinstance(n.target, gast.Subscript)}
         self.copies = self._copies_normalize_made()
+        # statements that make a list, tuple or dict (by id), and those that made each name's:
+        # a write into a container changes that object only, not the elements it holds
+        self.container_sites: set[int] = set()
+        self.sites_of: dict[str, set[int]] = {}
         self.user_names = {n.id for n in name_nodes(tree)}
 
     def _copies_normalize_made(self) -> set[int]:
@@ -309,6 +313,9 @@ class MayAlias:
         memory, shared = self.value_memory(value, s, state)   # (reads a callee, always)
         if ("new", id(s)) in memory:
             state.renew(id(s))
+            if _is_container_kind(self.kinds.get(target, UNKNOWN)):
+                self.container_sites.add(id(s))
+                self.sites_of.setdefault(target, set()).add(id(s))
         if not _holds_memory(self.kinds.get(target, UNKNOWN)):   # a number shares nothing
             state.bind(target, frozenset(), None)
             return
@@ -405,6 +412,12 @@ class MayAlias:
             held = frozenset().union(*(self.points_to(user.atoms[k], state)
                                        for k in effects.returns if k < len(user.atoms)))
             return new | held | (frozenset({GLOBAL}) if effects.outside else frozenset()), True
+        copied = self.shallow_copy_of(call)
+        if copied is not None:   # a new container that holds the same elements
+            own = self.sites_of.get(copied, set())
+            held = frozenset(m for m in self.points_to(name(copied), state)
+                             if not (m[0] in ("new", "old") and m[1] in own))
+            return new | held, True
         name_ = call.func.attr if isinstance(call.func, gast.Attribute) else \
             call.func.id if isinstance(call.func, gast.Name) else ""
         # a method's object (not a module's function): a local value or one from outside
@@ -423,6 +436,24 @@ class MayAlias:
         if _makes_new(found):
             return new, False
         return new | frozenset().union(*(self.points_to(a, state) for a in base + args)), True
+
+    def shallow_copy_of(self, call: gast.Call) -> str | None:
+        """The local list, tuple or dict that ``xs.copy()``, ``list(xs)``, ``tuple(xs)``,
+        ``dict(xs)`` or ``sorted(xs)`` copies (one level deep), if the call is one of those."""
+        from .. import runtime
+        if isinstance(call.func, gast.Attribute) and call.func.attr == "copy" and not call.args \
+                and isinstance(call.func.value, gast.Name):
+            base = call.func.value.id
+        elif len(call.args) == 1 and isinstance(call.args[0], gast.Name) and any(
+                self.env.resolve(call.func) is f for f in (builtins.list, builtins.tuple,
+                                                           builtins.dict, builtins.sorted,
+                                                           runtime.container_copy)):
+            base = call.args[0].id
+        else:
+            return None
+        if base not in self.locals or not _is_container_kind(self.kinds.get(base, UNKNOWN)):
+            return None
+        return base
 
     def _local_value(self, node: gast.expr) -> bool:
         root = _root(node)
@@ -481,6 +512,9 @@ class MayAlias:
         # the function's own where it made one (its elements' memory is not written)
         container = in_generated_code and _is_container_kind(self.kinds.get(written, UNKNOWN))
         own = container and any(m[0] == "new" for m in memory)
+        if container:   # the containers it may be (not the elements they hold) change
+            memory = frozenset(m for m in memory if m[0] in ("new", "old")
+                               and m[1] in self.container_sites)
         if GLOBAL in memory and not own:
             raise self.outside_write(s, written, state)
         params = sorted(p for kind, *rest in memory if kind == "param" for p in rest)

@@ -238,6 +238,10 @@ def _runtime_rows() -> dict:
                                             "g": "unsorted_elements(g_dot, xs, reverse)"},
                                         adjoints={"g": "sorted_elements(g, xs, reverse)"}),
         runtime.raises: ZERO, runtime.except_taken: ZERO,   # a try's guard (normalize/tries.py)
+        runtime.dict_like: Rule(params=("v", "t"), shape="container",
+                                tangents={"v": "dict_like(v_dot, t)"},
+                                vector_tangents={"v": "dict_like(v_dot, t)"},
+                                adjoints={"v": "dict_like(g, t)"}),
         runtime.keys_of: ZERO,  # (of a dict: see analyze/flows.py for other objects)
         runtime.unextreme: Rule(params=("v", "xs", "top"), shape="container",
                                 tangents={"v": "unextreme(v_dot, xs, top)"},
@@ -335,7 +339,7 @@ def _runtime_rows() -> dict:
 
 
 def _sequence_rows() -> dict:
-    """``list(t)``, ``tuple(xs)`` and ``sorted(xs)`` of values: the same elements, maybe in
+    """``list(t)``, ``tuple(xs)``, ``dict(d)`` and ``sorted(xs)`` of values: the same elements, maybe in
     another order (runtime/sequences.py)."""
     return {
         builtins.list: Rule(params=("t",), shape="container",
@@ -346,6 +350,10 @@ def _sequence_rows() -> dict:
                              tangents={"t": "sequence_as(t_dot, t, 'tuple')"},
                              vector_tangents={"t": "sequence_as(t_dot, t, 'tuple')"},
                              adjoints={"t": "sequence_as(g, t, 'like')"}),
+        builtins.dict: Rule(params=("t",), shape="container",
+                            tangents={"t": "dict_like(t_dot, t)"},
+                            vector_tangents={"t": "dict_like(t_dot, t)"},
+                            adjoints={"t": "dict_like(g, t)"}),
         builtins.sorted: Rule(params=("xs", "reverse"), defaults={"reverse": False},
                               shape="container",
                               tangents={"xs": "sorted_elements(xs_dot, xs, reverse)"},

@@ -34,7 +34,7 @@ from .containers import (  # noqa: F401
 from .sequences import (  # noqa: F401
     with_element, without_element, element_tangent, _insert_position, with_inserted,
     without_inserted, inserted_tangent, inserted_component, container_copy, sequence_as,
-    _sorted_order, sorted_elements, unsorted_elements,
+    _sorted_order, sorted_elements, unsorted_elements, dict_like,
 )
 from .guards import raises, except_taken  # noqa: F401
 from .writes import (  # noqa: F401
@@ -80,7 +80,7 @@ HELPERS.update({f.__name__: f for f in (raises, except_taken)})
 HELPERS.update({f.__name__: f for f in (
     with_element, without_element, element_tangent, _insert_position, with_inserted,
     without_inserted, inserted_tangent, inserted_component, container_copy, sequence_as,
-    _sorted_order, sorted_elements, unsorted_elements)})
+    _sorted_order, sorted_elements, unsorted_elements, dict_like)})
 HELPERS.update({f.__name__: f for f in (_first_extreme, _zero_of, unextreme, extreme_tangent,
                                          extreme_tangent_each, unextreme_each)})
 HELPERS.update({"scatter_into": scatter_into, "reached": reached, "refused": refused,

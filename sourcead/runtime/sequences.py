@@ -136,3 +136,11 @@ def unsorted_elements(g, xs, reverse=False):
     for j, k in enumerate(_sorted_order(xs, reverse)):
         parts[k] = g[j]
     return parts if isinstance(xs, list) else tuple(parts)
+
+
+def dict_like(v, t):
+    """The tangent or adjoint of ``dict(t)`` for a dict ``t`` (a copy: the same values)."""
+    if isinstance(t, dict):
+        return v
+    raise refused("`dict(...)` of pairs", "build the dict with a literal or a comprehension "
+                  "(`{k: v for k, v in zip(keys, values)}`)")
