@@ -22,6 +22,8 @@ import numpy as np
 
 from .analyze import Kind, bound_arguments, is_container, operation, operation_function
 from .errors import NoDerivativeError
+from .naming import mark
+from .normalize import is_write
 from .parse import Environment
 from .rules.template import assign, expr, name, names_in, walk
 
@@ -58,6 +60,14 @@ class _Converter:
         return out
 
     def assignment(self, s: gast.Assign) -> tuple[list[gast.stmt], gast.Assign]:
+        value = s.value
+        if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
+                and value.func.attr == "copy" and not value.args and not value.keywords \
+                and isinstance(value.func.value, gast.Name) and self.container(value.func.value.id):
+            # a list's or dict's own copy (not NumPy's of an array made from it)
+            self.changed = True
+            return [], _located(assign(s.targets[0].id, gast.Call(
+                func=name(mark("container_copy")), args=[value.func.value], keywords=[])), s)
         op = operation(s.value, self.env)
         if op.rule is None or op.user is not None or op.rule.integer:
             return [], s
@@ -139,3 +149,31 @@ def _located(new: gast.stmt, old: gast.stmt) -> gast.stmt:
         if hasattr(old, attr):
             setattr(new, attr, getattr(old, attr))
     return new
+
+
+def container_writes_as_values(fn: gast.FunctionDef, kinds: dict[str, Kind]) -> gast.FunctionDef:
+    """``xs[i] = v`` into a list, tuple or dict (``xs = with_item(xs, i, v)`` in core code) is
+    ``xs = with_element(xs, i, v)``: a new value, which is what the write is once the alias
+    analysis has made sure that no other name sees the change. Writes into arrays stay."""
+    changed = False
+
+    def block(stmts: list[gast.stmt]) -> list[gast.stmt]:
+        nonlocal changed
+        out = []
+        for s in stmts:
+            if isinstance(s, (gast.If, gast.For, gast.While)):
+                s = copy.copy(s)
+                s.body, s.orelse = block(s.body), block(s.orelse)
+            elif is_write(s) and is_container(kinds.get(s.targets[0].id, Kind("unknown"))):
+                s = copy.copy(s)
+                s.value = gast.Call(func=name(mark("with_element")), args=s.value.args,
+                                    keywords=[])
+                changed = True
+            out.append(s)
+        return out
+    body = block(fn.body)
+    if not changed:
+        return fn
+    out = copy.copy(fn)
+    out.body = body
+    return out

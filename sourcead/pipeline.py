@@ -24,14 +24,14 @@ from .analyze import (NONE, UNKNOWN, Kind, UserCall, analyze_activity, anchors_o
 from .bind import Template
 from .callees import resolve_callees
 from .records import inline_records
-from .conversions import containers_as_arrays
+from .conversions import container_writes_as_values, containers_as_arrays
 from .emit import emit
 from .errors import NoDerivativeError, SourceADError, UsageError
 from . import runtime
 from .naming import BUILTINS, MATH, NUMPY, Namer, Spelling, mark
 from .analyze.aliases import (Effects, check_aliasing, conservative_effects,
                               refuse_unread_writes)
-from .normalize import normalize, refuse_dict_iteration
+from .normalize import normalize, refuse_dict_iteration, with_kinds
 from .optimize import optimize
 from .arguments import example_value
 from .parse import (Environment, Parsed, Shape, bind_methods, build_memo, callable_name,
@@ -96,7 +96,8 @@ def _parse(fn: Callable, shape: Shape, kinds) -> Parsed:
     if differentiated_again(fn):   # grad(inner) called inside: the code it generated
         _refuse_unknown_trees(fn, kinds)
         fn = fn.generated(*[example_value(k) for k in kinds])
-    return bind_methods(inline_records(resolve_callees(parse_function(fn, shape))), kinds)
+    return with_kinds(bind_methods(inline_records(resolve_callees(parse_function(fn, shape))),
+                                   kinds), kinds)
 
 
 def _refuse_unknown_trees(derivative: Callable, kinds: Kinds) -> None:
@@ -233,6 +234,11 @@ def _analyzed(parsed: Parsed, wrt: tuple[int, ...], kinds: Kinds, session: Sessi
                                     [result], result_kind, fence=False)
     check_aliasing(core, parsed.env, activity.kinds, parsed.tree, callee=callee,
                    effects_of=callee_effects)
+    valued = container_writes_as_values(core, activity.kinds)   # xs[i] = v: a new list
+    if valued is not core:
+        core = valued
+        activity = analyze_activity(core, parsed.env, dict(zip(params, kinds)), wrt_names,
+                                    [result], result_kind, fence=False)
     # (after the alias analysis: memory shared where it is changed is the first thing to fix)
     refuse_dropped_derivatives(core, parsed.env, activity, wrt_names)
     used = names_in(core)

@@ -15,6 +15,7 @@ enumerate and zip, tuple unpacking, nested functions. Functions whose names star
 and ``black_scholes_call`` are helpers, not tested alone."""
 import functools
 import math
+import operator
 
 import numpy as np
 
@@ -705,3 +706,42 @@ def upper_eigenvalues(x):
     s = np.triu(A + np.outer(x, x))
     w, v = np.linalg.eigh(s, UPLO="U")
     return np.sum(w ** 2) + np.sum(v[:, -1] ** 2 * x)
+
+
+# ---- Python data people write (issue 12): dicts changed in place, ranked lists --------------------
+
+def optimizer_state_in_dicts(x):
+    """An optimizer's state kept in dicts updated in place, and the losses ranked (issue 12)."""
+    state = {"m": 0.0 * x, "v": 0.0 * x}
+    params = {"w": x}
+    losses = []
+    for _ in range(3):
+        g = 2.0 * params["w"] - 1.0
+        state["m"] = 0.9 * state["m"] + 0.1 * g
+        state["v"] = 0.99 * state["v"] + 0.01 * g * g
+        params["w"] = params["w"] - 0.1 * state["m"] / np.sqrt(state["v"] + 1e-3)
+        losses.append(np.sum(params["w"] ** 2))
+    worst = sorted(losses, reverse=True)
+    return worst[0] + sum(np.sum(v) for v in state.values())
+
+
+def oscillator_cost_with_nonlocal(x):
+    """A cost accumulated by a nested function with `nonlocal`, and a starred reduce."""
+    cost = 0.0
+
+    def penalize(v):
+        nonlocal cost
+        cost = cost + 0.5 * v * v
+
+    pos, vel = x[0], x[1]
+    for _ in range(10):
+        acc = -x[2] * pos - 0.1 * vel
+        vel = vel + 0.05 * acc
+        pos = pos + 0.05 * vel
+        penalize(pos)
+    ends = (pos, vel)
+    return cost + functools.reduce(operator.add, [e * e for e in ends]) + _hypot2(*ends)
+
+
+def _hypot2(a, b):
+    return a * a + b * b

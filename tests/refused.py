@@ -14,6 +14,15 @@ def with_try(x):
     return y
 
 
+def with_try_that_writes(x):
+    a = np.zeros(2)
+    try:  # <-
+        a[0] = x * 2
+    except ValueError:
+        a[0] = x
+    return a[0]
+
+
 def with_with(x):
     with open(__file__):  # <-
         y = x * 2
@@ -34,10 +43,10 @@ def with_nonlocal(x):
     total = 0.0
 
     def add(v):
-        nonlocal total  # <-
+        nonlocal total
         total = total + v
         return total
-    return add(x) * x
+    return add(x) * x  # <- (a call inside an expression; `y = add(x)` works)
 
 
 def with_del(x):
@@ -171,6 +180,8 @@ def with_set_comprehension(x):
     return x
 
 
+# (the writes and dict loops below were refused once; they are differentiated now, and the
+# refusals that stay are the writes another name would see: test_errors.py)
 def with_write_into_a_dict(x):
     d = {"a": x, "b": 2.0}
     d["a"] = x * 3  # <-
@@ -201,6 +212,20 @@ def with_loop_over_a_dict_argument(d, x):
     for k in d:  # <-
         s = s + d[k] * x
     return s
+
+
+def with_write_seen_by_a_second_name(x):
+    xs = [x, x]
+    ys = xs  # <-
+    xs[1] = x * 3
+    return ys[1] + xs[0]
+
+
+def with_update_seen_by_a_second_name(x):
+    d = {"a": x}
+    e = d  # <-
+    d.update(a=x * 3)
+    return e["a"]
 
 
 class _Box:

@@ -13,7 +13,7 @@ import sourcead
 import everyday_functions as ef
 
 X = np.array([0.4, -0.3, 0.7])
-HELPERS = {"helper_pair", "rec", "defaults", "black_scholes_call"}
+HELPERS = {"helper_pair", "rec", "defaults", "black_scholes_call", "_hypot2"}
 NAMES = sorted(n for n, f in vars(ef).items() if inspect.isfunction(f)
                and f.__module__ == ef.__name__ and n not in HELPERS and not n.startswith("_"))
 

@@ -132,6 +132,26 @@ FAMILIES = {
         "s = max(ms) * a[0] + 0.5 * min(ms)",
         ["unextreme", "extreme_tangent", "extreme_tangent_each", "unextreme_each",
          "_first_extreme", "_zero_of"], {}),
+    "tries": (  # a try statement whose except path does not run (c is 0.5)
+        "try:\n"
+        "    s = np.sum(a * x) / c\n"
+        "except ZeroDivisionError:\n"
+        "    s = 0.0",
+        ["raises", "except_taken"], {}),
+    "sequences": (  # writes into a list and a dict, insert, sorted, tuple, list, copy
+        "ys = [a[0] * x[1], a[1] * x[0], x[2] * x[2]]\n"
+        "ys[1] = ys[1] * x[0]\n"
+        "ys.insert(1, x[1] * a[2])\n"
+        "t = tuple(sorted(ys))\n"
+        "d = {'p': x[0]}\n"
+        "d['q'] = t[1] * x[2]\n"
+        "e = dict(d)\n"
+        "e = e.copy()\n"
+        "s = t[0] * t[2] + e['q'] * e['p'] + list(t)[3]",
+        ["with_element", "without_element", "element_tangent", "_insert_position",
+         "with_inserted", "without_inserted", "inserted_tangent", "inserted_component",
+         "container_copy", "sequence_as", "_sorted_order", "sorted_elements",
+         "unsorted_elements", "dict_like"], {}),
     "lists": (
         "ys = [a[0] * x[1], a[1], x[2] * x[0]]\n"
         "s = sum(ys) + np.sum(np.array(ys) ** 2)",

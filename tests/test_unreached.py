@@ -175,6 +175,21 @@ ROWS += [
     ("np.linalg.eigh(M, UPLO='U')", "np.sum(v[0]) + np.sum(v[1])"),
     ("rt.singular_gaps(x[:3] * s, M)", None),
     ("rt.triangular_inverse(np.triu(M) * s)", None),
+    # lists and dicts read as values (runtime/sequences.py)
+    ("rt.with_element([x, x], 0, x * s)", PAIR), ("rt.without_element([x, x * s], 0)", PAIR),
+    ("rt.element_tangent(x * s, 1, [x, x])", PAIR),
+    ("rt.with_inserted([x, x], 1, x * s)", PAIR),
+    ("rt.without_inserted([x, x * s, x], 1, [x, x])", PAIR),
+    ("rt.inserted_tangent(x * s, 0, [x])", PAIR),
+    ("rt.inserted_component([x, x * s], 1, [x])", None),
+    ("rt.container_copy([x, x * s])", PAIR),
+    ("rt.sequence_as((x, x * s), [x, x], 'list')", PAIR),
+    ("rt.dict_like({'a': x * s}, {'a': x})", "np.sum(v['a'])"),
+    ("dict({'a': x * s})", "np.sum(v['a'])"),
+    ("list((x[0], x[1] * s))", PAIR), ("tuple([x[0], x[1] * s])", PAIR),
+    ("sorted([x[0] * s, x[1], x[2]])", PAIR),
+    ("rt.sorted_elements([x[0] * s, x[1]], [x[1], x[0]])", PAIR),
+    ("rt.unsorted_elements([x[0] * s, x[1]], [x[1], x[0]])", PAIR),
 ]
 
 # prod's derivative helper: its own derivative is given, but not that one's (a third order)

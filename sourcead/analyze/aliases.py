@@ -42,10 +42,9 @@ import gast
 import numpy as np
 
 from ..errors import UnsupportedSyntaxError
-from ..normalize.writes import (from_numpy, is_mutator, is_write, refused_container_write,
-                                refused_mutator)
+from ..normalize.writes import from_numpy, is_mutator, is_write, refused_mutator
 from ..parse import MISSING, Environment
-from ..rules.template import name_nodes
+from ..rules.template import name, name_nodes
 from .kinds import UNKNOWN, Kind
 from .operations import UserCall, method, stack_pop, stack_push, user_call
 
@@ -94,6 +93,10 @@ _NUMERIC_BUILTINS = {builtins.len, builtins.range, builtins.float, builtins.int,
 def _holds_memory(kind: Kind) -> bool:
     """Numbers never share memory; everything else may."""
     return kind.tag not in NUMBER_TAGS
+
+
+def _is_container_kind(kind: Kind) -> bool:
+    return kind.tag in ("other", "list", "stack")
 
 
 def _in_place_kind(kind: Kind) -> bool:
@@ -211,7 +214,14 @@ class MayAlias:
         self.locals = set(self.params) | {n.id for n in name_nodes(core)
                                           if isinstance(n.ctx, gast.Store)}
         self.augmented = augmented_statements(core, tree)
+        self.augmented_elements = {(n.lineno, n.col_offset) for n in gast.walk(tree)
+                                   if isinstance(n, gast.AugAssign)
+                                   and isinstance(n.target, gast.Subscript)}
         self.copies = self._copies_normalize_made()
+        # statements that make a list, tuple or dict (by id), and those that made each name's:
+        # a write into a container changes that object only, not the elements it holds
+        self.container_sites: set[int] = set()
+        self.sites_of: dict[str, set[int]] = {}
         self.user_names = {n.id for n in name_nodes(tree)}
 
     def _copies_normalize_made(self) -> set[int]:
@@ -289,6 +299,7 @@ class MayAlias:
     def assign(self, s: gast.Assign, state: State) -> None:
         target, value = s.targets[0].id, s.value
         if is_write(s):
+            self.refuse_element_changed_in_place(s)
             self.write(s, target, target, value.args[1], state, in_generated_code=True)
             return
         if id(s) in self.augmented and self._in_place(value.left.id, target):
@@ -302,10 +313,31 @@ class MayAlias:
         memory, shared = self.value_memory(value, s, state)   # (reads a callee, always)
         if ("new", id(s)) in memory:
             state.renew(id(s))
+            if _is_container_kind(self.kinds.get(target, UNKNOWN)):
+                self.container_sites.add(id(s))
+                self.sites_of.setdefault(target, set()).add(id(s))
         if not _holds_memory(self.kinds.get(target, UNKNOWN)):   # a number shares nothing
             state.bind(target, frozenset(), None)
             return
         state.bind(target, memory, s if shared else None, self.view_of(value, state))
+
+    def refuse_element_changed_in_place(self, s: gast.Assign) -> None:
+        """``xs[0] += v`` where ``xs[0]`` is an array changes that array in place (and every
+        name that holds it), not just the list: refused, with the spelling that does not."""
+        written, value = s.targets[0].id, s.value.args[2]
+        where = (getattr(s, "lineno", None), getattr(s, "col_offset", None))
+        if where not in self.augmented_elements \
+                or not _is_container_kind(self.kinds.get(written, UNKNOWN)):
+            return
+        kind = self.kinds.get(value.id, UNKNOWN) if isinstance(value, gast.Name) else UNKNOWN
+        if kind.tag in ("scalar", "int", "none"):
+            return
+        name_ = self.user_name(written)
+        raise self.error(s, f"{self.line(s)} changes an element of `{name_}` in place, which "
+                         "may be an array that other names hold too",
+                         f"`op=` on an element of the list or dict `{name_}`",
+                         "write the new value without `op=` (`xs[i] = xs[i] + v`): that makes "
+                         "a new array and leaves the old one as it was")
 
     def _in_place(self, operand: str, target: str) -> bool:
         return any(_in_place_kind(self.kinds.get(v, UNKNOWN)) for v in (operand, target))
@@ -380,6 +412,12 @@ class MayAlias:
             held = frozenset().union(*(self.points_to(user.atoms[k], state)
                                        for k in effects.returns if k < len(user.atoms)))
             return new | held | (frozenset({GLOBAL}) if effects.outside else frozenset()), True
+        copied = self.shallow_copy_of(call)
+        if copied is not None:   # a new container that holds the same elements
+            own = self.sites_of.get(copied, set())
+            held = frozenset(m for m in self.points_to(name(copied), state)
+                             if not (m[0] in ("new", "old") and m[1] in own))
+            return new | held, True
         name_ = call.func.attr if isinstance(call.func, gast.Attribute) else \
             call.func.id if isinstance(call.func, gast.Name) else ""
         # a method's object (not a module's function): a local value or one from outside
@@ -398,6 +436,24 @@ class MayAlias:
         if _makes_new(found):
             return new, False
         return new | frozenset().union(*(self.points_to(a, state) for a in base + args)), True
+
+    def shallow_copy_of(self, call: gast.Call) -> str | None:
+        """The local list, tuple or dict that ``xs.copy()``, ``list(xs)``, ``tuple(xs)``,
+        ``dict(xs)`` or ``sorted(xs)`` copies (one level deep), if the call is one of those."""
+        from .. import runtime
+        if isinstance(call.func, gast.Attribute) and call.func.attr == "copy" and not call.args \
+                and isinstance(call.func.value, gast.Name):
+            base = call.func.value.id
+        elif len(call.args) == 1 and isinstance(call.args[0], gast.Name) and any(
+                self.env.resolve(call.func) is f for f in (builtins.list, builtins.tuple,
+                                                           builtins.dict, builtins.sorted,
+                                                           runtime.container_copy)):
+            base = call.args[0].id
+        else:
+            return None
+        if base not in self.locals or not _is_container_kind(self.kinds.get(base, UNKNOWN)):
+            return None
+        return base
 
     def _local_value(self, node: gast.expr) -> bool:
         root = _root(node)
@@ -452,18 +508,25 @@ class MayAlias:
               in_generated_code: bool) -> None:
         """``written``'s memory changes in place at ``s`` (``target`` holds it after)."""
         memory = state.points.get(written, frozenset())
-        if in_generated_code and self.kinds.get(written, UNKNOWN).tag in ("other", "list", "stack"):
-            raise refused_container_write(s, self.env, self.user_name(written))
-        if GLOBAL in memory:
+        # a list's or dict's write replaces an element: it changes the container, which is
+        # the function's own where it made one (its elements' memory is not written)
+        container = in_generated_code and _is_container_kind(self.kinds.get(written, UNKNOWN))
+        own = container and any(m[0] == "new" for m in memory)
+        if container:   # the containers it may be (not the elements they hold) change
+            memory = frozenset(m for m in memory if m[0] in ("new", "old")
+                               and m[1] in self.container_sites)
+        if GLOBAL in memory and not own:
             raise self.outside_write(s, written, state)
         params = sorted(p for kind, *rest in memory if kind == "param" for p in rest)
-        if params and self.callee:
+        if params and self.callee and not own:
             raise self.parameter_write(s, written, params[0], state)
-        if params and in_generated_code:
+        if params and in_generated_code and not own:
             raise self.argument_write(s, written, params[0], state)
         for other, held in list(state.points.items()):
             if other == target:   # holds the new value (the old name of `y op= v` does not)
                 continue
+            if container and not _is_container_kind(self.kinds.get(other, UNKNOWN)):
+                continue   # an element read before the write keeps its value, as in Python
             if held & memory and not self._disjoint(other, written, index, state):
                 state.stale.setdefault(other, self.stale(other, written, s, state))
 
@@ -552,7 +615,8 @@ class MayAlias:
             made, f"{who} may share memory with `{written}`, which {self.line(why.write)} "
             f"changes in place; `{name_}` is read after it, on {self.line(read)}",
             f"{who} read after an in-place change of `{written}`",
-            f"NumPy changes `{name_}` with `{written}`, so `{name_}` no longer holds what the "
+            f"{'Python' if _is_container_kind(self.kinds.get(why.written, UNKNOWN)) else 'NumPy'}"
+            f" changes `{name_}` with `{written}`, so `{name_}` no longer holds what the "
             f"derivative computes with. If you mean the values it had, take a copy where the "
             f"memory comes to be shared ({self.copy_fix(made)}); or "
             f"{self.new_value_fix(why.write, why.written)}")

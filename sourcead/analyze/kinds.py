@@ -115,7 +115,7 @@ def broadcast(kinds: Iterable[Kind]) -> Kind:
     shaped = [k for k in kinds if k.tag not in ("none", "int", "scalar")]
     if not shaped:
         return SCALAR
-    if any(k.tag == "other" for k in shaped):
+    if any(k.tag in ("other", "list", "stack") for k in shaped):  # (an element of one)
         return UNKNOWN
     first = shaped[0]
     if all(k == first for k in shaped):

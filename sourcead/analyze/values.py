@@ -78,6 +78,10 @@ def _value_kind(value: gast.expr, kinds: Mapping[str, Kind], env: Environment,
         return kinds[value.value.id].element(key)
     if stack_pop(value) is not None:  # elements pushed elsewhere (by a caller) are unknown
         return kinds.get(elements(stack_pop(value)), UNKNOWN)
+    if isinstance(value, gast.BinOp) and isinstance(value.op, (gast.Add, gast.Mult)) and any(
+            value_kind(v, kinds, env, result_kind).tag in ("list", "stack")
+            for v in (value.left, value.right)):
+        return LIST   # `[0.0] * n`, `xs + ys`: a list again
     op = operation(value, env)
     # (a tuple is a shape, except where the row reads a sequence of values: np.stack((a, b)))
     values = _sequence_arguments(value, op.rule, env)

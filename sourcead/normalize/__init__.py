@@ -41,6 +41,9 @@ from .checks import check_writes, refuse_dict_iteration
 from .common import marked_references
 from .comprehensions import desugar_comprehensions, expand_lists
 from .desugar import check_stacks, desugar_block
+from .dicts import dict_loops_over_keys
+from .starred import expand_starred_calls
+from .tries import probed_tries, without_tries
 from .fence import fence, without_frees
 from .flatten import Flattener, local_names
 from .jumps import JumpEliminator
@@ -49,13 +52,19 @@ from .rename import rename_straight_line, replace_tuples
 from .strings import format_strings
 from .writes import in_place, is_write
 
-__all__ = ["normalize", "refuse_dict_iteration", "in_place", "is_write"]
+__all__ = ["normalize", "refuse_dict_iteration", "with_kinds", "in_place", "is_write"]
+
+
+def with_kinds(parsed: Parsed, kinds) -> Parsed:
+    """The rewrites that need the arguments' kinds (a dict's loop, a starred call's length)."""
+    return dict_loops_over_keys(expand_starred_calls(probed_tries(parsed), kinds), kinds)
 
 
 def normalize(parsed: Parsed) -> gast.FunctionDef:
     """The whole stage: fence, desugar, jumps to flags, ANF, SSA names."""
     fn, env = clone(parsed.tree), parsed.env   # (clone: several times faster than deepcopy)
-    fn = format_strings(without_frees(fn, env))
+    fn = without_tries(without_frees(fn, env), env)
+    fn = format_strings(fn)
     fence(fn, env)
     fn = marked_references(fn, env)
     # temporaries never take a global's or a builtin's name (`max = x.max()` would shadow)
@@ -67,5 +76,5 @@ def normalize(parsed: Parsed) -> gast.FunctionDef:
     body = JumpEliminator(namer, env).function_body(body)
     body = Flattener(namer, env, local_names(fn, body)).block(body)
     body = rename_straight_line(fn, body, namer)
-    fn.body = expand_lists(replace_tuples(body))
+    fn.body = expand_lists(replace_tuples(body, frozenset(a.id for a in fn.args.args)))
     return fn

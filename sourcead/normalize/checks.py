@@ -3,9 +3,10 @@
 In: ``check_writes`` runs inside normalize on the function, its desugared body and its
 Environment; ``refuse_dict_iteration`` runs from the pipeline once kinds are known.
 Out: an ``UnsupportedSyntaxError`` naming the user's line: a write into a name that is not
-local (a module-level array), into a list, tuple or dict built here, or a loop over a dict.
-``check_writes`` also returns copies of the written parameters, to put first, so the
-caller's arrays are never changed. Which names may share memory with an array written into
+local (a module-level array), or a loop over a dict that is not known to be one before the
+analysis (``normalize.dicts``). ``check_writes`` also returns copies of the written
+parameters, to put first, so the caller's arrays (and lists and dicts) are never changed; a
+write into a list or dict is a new value (``conversions.container_writes_as_values``). Which names may share memory with an array written into
 (or changed by ``y op= v``), and what that does to the derivative, is the alias analysis'
 question (``analyze.aliases``), answered once kinds are known.
 """
@@ -16,13 +17,12 @@ import gast
 from ..parse import Environment, Parsed
 from ..rules.template import walk, assign, name
 from .common import _located, error
-from .writes import _CONTAINER_SYNTAX, refused_container_write, written_arrays
+from .writes import written_arrays
 
 
 def check_writes(fn: gast.FunctionDef, body: list[gast.stmt], env: Environment) -> list[gast.stmt]:
-    """Refuse writes into names that are not local and into containers built here; copy
-    written parameters, so the caller's arrays are never changed. Returns the copies to put
-    first."""
+    """Refuse writes into names that are not local; copy written parameters, so the caller's
+    arrays are never changed. Returns the copies to put first."""
     written = written_arrays(body)
     if not written:
         return []
@@ -39,10 +39,6 @@ def check_writes(fn: gast.FunctionDef, body: list[gast.stmt], env: Environment) 
     for n in walk(gast.Module(body=body, type_ignores=[])):
         if isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Subscript):
             first_write.setdefault(n.targets[0].value.id, n)
-    for n in walk(gast.Module(body=body, type_ignores=[])):
-        if isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Name) \
-                and n.targets[0].id in written and isinstance(n.value, _CONTAINER_SYNTAX):
-            raise refused_container_write(first_write[n.targets[0].id], env, n.targets[0].id)
     # (whether the arrays written into share memory with another name is the alias
     # analysis' question: analyze.aliases, run once kinds are known)
     # the copy carries the line of the first write, which is what an error about it concerns

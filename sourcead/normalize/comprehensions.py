@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import builtins
 import copy
+import functools
 from dataclasses import dataclass, field
 
 import gast
@@ -129,6 +130,9 @@ class _ComprehensionLifter(Transformer):
             gen = node.args[0]
             return self.lifted(gen, const(0), lambda t, n: assign(t, gast.BinOp(
                 left=name(t), op=gast.Add(), right=n.elt)), "total")
+        if self.env.resolve(node.func) is functools.reduce and not node.keywords \
+                and 2 <= len(node.args) <= 3:
+            return self.reduced(node)
         if (isinstance(node.func, gast.Attribute) and node.func.attr == "get"
                 and isinstance(node.func.value, gast.Name) and not node.keywords
                 and self.env.resolve(node.func.value) is MISSING and 1 <= len(node.args) <= 2):
@@ -140,6 +144,34 @@ class _ComprehensionLifter(Transformer):
                                   ctx=gast.Load())
             return self.visit(gast.IfExp(test=test, body=read, orelse=default))
         return self.generic_visit(node)
+
+    def reduced(self, node: gast.Call) -> gast.Name:
+        """``functools.reduce(f, xs, start)`` -> ``acc = start; for v in xs: acc = f(acc, v)``
+        (without ``start``: ``acc = xs[0]``, and the loop from the second element)."""
+        function, items = self.visit(node.args[0]), self.visit(node.args[1])
+        if not isinstance(items, gast.Name):
+            sequence = self.namer.fresh("sequence")
+            self.pre += _located([assign(sequence, items)], node)
+            items = name(sequence)
+        result = self.namer.fresh("reduced")
+        if len(node.args) == 3:
+            start, loop = [assign(result, self.visit(node.args[2]))], copy.deepcopy(items)
+            target = name(self.namer.fresh("item"))
+            element = name(target.id)
+        else:
+            first = gast.Subscript(value=copy.deepcopy(items), slice=const(0), ctx=gast.Load())
+            start = [assign(result, first)]
+            position = self.namer.fresh("k")
+            length = gast.Call(func=name("len"), args=[copy.deepcopy(items)], keywords=[])
+            loop = gast.Call(func=name("range"), args=[const(1), length], keywords=[])
+            target = name(position)
+            element = gast.Subscript(value=copy.deepcopy(items), slice=name(position),
+                                     ctx=gast.Load())
+        step = assign(result, gast.Call(func=function, args=[name(result), element], keywords=[]))
+        target.ctx = gast.Store()
+        body = gast.For(target=target, iter=loop, body=[step], orelse=[], type_comment=None)
+        self.pre += _located(start, node) + self.statement(_located([body], node)[0])
+        return name(result)
 
     def lifted(self, node, start: gast.expr, add, hint: str) -> gast.Name:
         """The comprehension's loops (one per ``for``, outermost first, each with its ``if``s),

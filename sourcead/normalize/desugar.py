@@ -22,6 +22,7 @@ import gast
 from ..naming import Namer
 from ..parse import Environment
 from ..rules.template import walk, assign, const, name, names_in
+from .containers import container_method
 from .common import _is_stack_pop, _is_stack_push, _load, _located, enumerated_zip, error
 from .writes import is_mutator, performed_write, refused_mutator, write_statement
 
@@ -37,7 +38,7 @@ def desugar_stmt(s: gast.stmt, env: Environment, namer: Namer) -> list[gast.stmt
     if isinstance(s, gast.Expr):
         if _is_stack_pop(s.value):  # `t.pop()` for its effect: the value goes to a throwaway
             return [assign(namer.fresh("popped"), s.value)]
-        return desugar_expr_stmt(s, env)
+        return desugar_expr_stmt(s, env, namer)
     if isinstance(s, gast.Pass):
         return []
     if isinstance(s, gast.With):  # only transparent ones pass the fence: keep the body
@@ -59,7 +60,7 @@ def desugar_stmt(s: gast.stmt, env: Environment, namer: Namer) -> list[gast.stmt
     return [s]
 
 
-def desugar_expr_stmt(s: gast.Expr, env: Environment) -> list[gast.stmt]:
+def desugar_expr_stmt(s: gast.Expr, env: Environment, namer: Namer) -> list[gast.stmt]:
     if isinstance(s.value, gast.Constant):  # a docstring or a bare constant does nothing
         return []
     if isinstance(s.value, gast.Call) and env.resolve(s.value.func) is builtins.print:
@@ -69,6 +70,9 @@ def desugar_expr_stmt(s: gast.Expr, env: Environment) -> list[gast.stmt]:
     write = performed_write(s.value, env)   # `np.sin(a, out=a)`, `a.fill(v)`: `a[...] = ...`
     if write is not None:
         return [write_statement(*write)]
+    spelled = container_method(s, env, namer)   # `d.update(e)`, `xs.extend(ys)`: writes
+    if spelled is not None:
+        return desugar_block(spelled, env, namer)
     if is_mutator(s.value, env):   # `a.put(i, v)`: refused with the value-making spelling
         raise refused_mutator(s.value, env, s)
     raise error(s, env, "statement whose value is discarded",

@@ -4,7 +4,8 @@ In: a copy of the parsed FunctionDef and its Environment.
 Out: ``without_frees`` returns the function without sourcead's own ``del a, b`` (generated
 code frees arrays early). ``fence`` and ``check_walrus`` return nothing; they raise an
 ``UnsupportedSyntaxError`` (file, line, construct and a rewrite) for constructs outside the
-supported language: ``try``, ``async``, generators, ``global``, nested ``def`` and
+supported language: ``try`` with ``except`` (``try``/``finally`` is its blocks by then:
+``tries``), ``async``, generators, ``global``, nested ``def`` and
 ``lambda``, ``*args``, a loop's ``else``, ``with`` other than ``np.errstate``, complex
 constants, and an assignment expression that its statement reads before it runs.
 """
@@ -18,7 +19,10 @@ from .common import _walk_stmts, error
 
 
 _REFUSED = {
-    gast.Try: ("`try` statement", "move the try/except outside the differentiated function"),
+    gast.Try: ("`try` statement with `except`", "the derivative cannot tell which path the "
+               "`try` takes: test the condition with an `if` (`if x != 0.0:` ... `else:` ...), or "
+               "move the try/except outside the differentiated function"),
+    gast.TryStar: ("`try` with `except*`", "move the try/except* outside the differentiated function"),
     gast.AsyncWith: ("`async with`", "differentiate synchronous code only"),
     gast.AsyncFor: ("`async for`", "differentiate synchronous code only"),
     gast.AsyncFunctionDef: ("`async def`", "differentiate synchronous code only"),

@@ -53,8 +53,10 @@ def _rename_loads(s: gast.stmt, current: dict[str, str]) -> gast.stmt:
 
 # --- tuples that are only unpacked --------------------------------------------------------
 
-def replace_tuples(body: list[gast.stmt]) -> list[gast.stmt]:
-    """``t = (a, b); p = t[0]`` -> ``p = a``, when every use of ``t`` is a constant index.
+def replace_tuples(body: list[gast.stmt], params: frozenset = frozenset()) -> list[gast.stmt]:
+    """``t = (a, b); p = t[0]`` -> ``p = a``, when every use of ``t`` is a constant index
+    and ``a`` and ``b`` hold one value each (a name given a second value, by an assignment or
+    a write into it, may hold another one where ``t[0]`` is read).
 
     A tuple built only to be unpacked carries no value of its own; reading its elements
     directly lets derivatives flow through it like through any other name.
@@ -63,7 +65,11 @@ def replace_tuples(body: list[gast.stmt]) -> list[gast.stmt]:
                 if isinstance(s, gast.Assign) and isinstance(s.value, (gast.Tuple, gast.List))}
     stores = Counter(n.id for s in body for n in walk(s)
                      if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store))
-    candidates = {t for t in literals if stores[t] == 1}
+    stores.update(params)
+
+    def one_value(e: gast.expr) -> bool:
+        return not isinstance(e, gast.Name) or stores[e.id] <= 1
+    candidates = {t for t in literals if stores[t] == 1 and all(map(one_value, literals[t]))}
     indexed = {id(s.value.value) for s in assignments_in(body) if _constant_index(s.value, candidates)}
     for s in body:
         for n in walk(s):

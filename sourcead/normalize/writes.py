@@ -9,7 +9,8 @@ sweep.
 
 In: core statements.
 Out: ``is_write`` recognises a write; ``in_place`` turns it back into ``a[i] = v`` for
-generated code (refusing a write into a list, tuple or dict); ``written_arrays`` names the
+generated code (a write into a list, tuple or dict is a new value by then:
+``conversions.container_writes_as_values``; one that is not is refused); ``written_arrays`` names the
 arrays a body writes into. NumPy calls that write into an array (``f(..., out=a)``,
 ``a.fill(v)``, ``np.copyto(a, v)``, ``a.sort()``) are that write (``performed_write``); the
 other calls that change an array in place (``a.put(i, v)``, ``np.add.at``: ``is_mutator``)

@@ -10,6 +10,7 @@ import gast
 
 from ..naming import Namer
 from ..rules.template import name, name_nodes, names_in, walk
+from ..nonlocals import pass_nonlocals
 from .common import LIFTED, _lambda_as_def, _own_names, _refuse, _stores
 from .environment import Environment
 
@@ -21,6 +22,7 @@ def lift_nested(tree: gast.FunctionDef, env: Environment) -> tuple[gast.Function
     nested = _nested_functions(tree, env)
     if not nested:
         return tree, env
+    pass_nonlocals(tree, nested, lambda node, what, hint: _refuse(node, env, what, hint))
     outer_locals = {p.id for p in tree.args.args} | _stores(tree.body)
     captured = _captured(nested, outer_locals, env)
     for fn in [tree] + list(nested.values()):
@@ -76,10 +78,10 @@ def _nested_functions(tree: gast.FunctionDef, env: Environment) -> dict[str, gas
         if ident in stored:
             raise _refuse(fn, env, f"nested function `{ident}` whose name is assigned again",
                           "give the function and the other value different names")
-        for n in walk(fn):
-            if isinstance(n, gast.Nonlocal):
-                raise _refuse(n, env, "`nonlocal` statement", "return the new value from the "
-                              "nested function and assign it in the enclosing one")
+        for n in walk(fn):   # (one at the top of the function's body: nonlocals.py)
+            if isinstance(n, gast.Nonlocal) and n not in fn.body:
+                raise _refuse(n, env, "`nonlocal` statement inside a block or a deeper function",
+                              "declare it at the top of the nested function's body")
         for d in fn.args.defaults + [d for d in fn.args.kw_defaults if d is not None]:
             if not isinstance(d, gast.Constant):
                 raise _refuse(d, env, "default value of a nested function that is not a constant",
@@ -133,9 +135,16 @@ def _pass_captured(fn: gast.FunctionDef, nested: dict, captured: dict, env: Envi
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) \
                 and node.id in nested and captured[node.id] and id(node) not in calls \
                 and node.id not in _own_names(fn):
+            reads = ", ".join(captured[node.id])
+            if node.id.startswith("lambda"):   # (a lifted inline lambda: the user named none)
+                raise _refuse(node, env, f"`lambda` that reads the local variables {reads}, "
+                              "used as a value", "write out what the function receiving it "
+                              "does with it (for `functools.reduce(f, xs)`, a `for` loop over "
+                              "`xs`), or define a function that takes "
+                              f"{reads} as arguments and call it where it is needed")
             raise _refuse(node, env, f"nested function `{node.id}` used as a value",
                           f"call `{node.id}` directly: it reads the local variables "
-                          f"{', '.join(captured[node.id])}, which a function receiving it "
+                          f"{reads}, which a function receiving it "
                           "cannot see; or pass them as arguments")
 
 

@@ -3,6 +3,7 @@ differentiated again (DESIGN invariant 3).
 """
 from __future__ import annotations
 
+import builtins
 import dataclasses
 
 import numpy as np
@@ -229,6 +230,63 @@ def _runtime_rows() -> dict:
                                    tangents={"d": "without_key(d_dot, k)"},
                                    vector_tangents={"d": "without_key(d_dot, k)"},
                                    adjoints={"d": "without_key(g, k)"}),
+        # a write into a list or dict no other name sees: a new value (runtime/sequences.py)
+        runtime.with_element: Rule(params=("t", "i", "v"), shape="container",
+                                   # (a tangent keeps the key: reads of it find a zero)
+                                   tangents={"t": "with_element(t_dot, i, 0.0)",
+                                             "v": "element_tangent(v_dot, i, t)"},
+                                   vector_tangents={"t": "with_element(t_dot, i, 0.0)",
+                                                    "v": "element_tangent(v_dot, i, t)"},
+                                   adjoints={"t": "without_element(g, i)", "v": "component(g, i)"}),
+        runtime.without_element: Rule(params=("t", "i"), shape="container",
+                                      tangents={"t": "without_element(t_dot, i)"},
+                                      vector_tangents={"t": "without_element(t_dot, i)"},
+                                      adjoints={"t": "without_element(g, i)"}),
+        runtime.element_tangent: Rule(params=("v", "i", "t"), shape="container",
+                                      tangents={"v": "element_tangent(v_dot, i, t)"},
+                                      vector_tangents={"v": "element_tangent(v_dot, i, t)"},
+                                      adjoints={"v": "component(g, i)"}),
+        runtime.with_inserted: Rule(params=("t", "i", "v"), shape="container",
+                                    tangents={"t": "with_inserted(t_dot, i, 0.0)",
+                                              "v": "inserted_tangent(v_dot, i, t)"},
+                                    vector_tangents={"t": "with_inserted(t_dot, i, 0.0)",
+                                                     "v": "inserted_tangent(v_dot, i, t)"},
+                                    adjoints={"t": "without_inserted(g, i, t)",
+                                              "v": "inserted_component(g, i, t)"}),
+        runtime.without_inserted: Rule(params=("g", "i", "t"), shape="container",
+                                       tangents={"g": "without_inserted(g_dot, i, t)"},
+                                       vector_tangents={"g": "without_inserted(g_dot, i, t)"},
+                                       adjoints={"g": "with_inserted(g, i, 0.0)"}),
+        runtime.inserted_tangent: Rule(params=("v", "i", "t"), shape="container",
+                                       tangents={"v": "inserted_tangent(v_dot, i, t)"},
+                                       vector_tangents={"v": "inserted_tangent(v_dot, i, t)"},
+                                       adjoints={"v": "inserted_component(g, i, t)"}),
+        runtime.inserted_component: Rule(params=("g", "i", "t"),
+                                         tangents={"g": "inserted_component(g_dot, i, t)"},
+                                         vector_tangents={"g": "inserted_component(g_dot, i, t)"},
+                                         adjoints={"g": "inserted_tangent(g, i, t)"}),
+        runtime.container_copy: Rule(params=("t",), shape="container", tangents={"t": "t_dot"},
+                                     vector_tangents={"t": "t_dot"}, adjoints={"t": "g"}),
+        runtime.sequence_as: Rule(params=("v", "t", "kind"), shape="container",
+                                  tangents={"v": "sequence_as(v_dot, t, kind)"},
+                                  vector_tangents={"v": "sequence_as(v_dot, t, kind)"},
+                                  adjoints={"v": "sequence_as(g, v, 'like')"}),
+        runtime.sorted_elements: Rule(params=("v", "xs", "reverse"), defaults={"reverse": False},
+                                      shape="container",
+                                      tangents={"v": "sorted_elements(v_dot, xs, reverse)"},
+                                      vector_tangents={"v": "sorted_elements(v_dot, xs, reverse)"},
+                                      adjoints={"v": "unsorted_elements(g, xs, reverse)"}),
+        runtime.unsorted_elements: Rule(params=("g", "xs", "reverse"), defaults={"reverse": False},
+                                        shape="container",
+                                        tangents={"g": "unsorted_elements(g_dot, xs, reverse)"},
+                                        vector_tangents={
+                                            "g": "unsorted_elements(g_dot, xs, reverse)"},
+                                        adjoints={"g": "sorted_elements(g, xs, reverse)"}),
+        runtime.raises: ZERO, runtime.except_taken: ZERO,   # a try's guard (normalize/tries.py)
+        runtime.dict_like: Rule(params=("v", "t"), shape="container",
+                                tangents={"v": "dict_like(v_dot, t)"},
+                                vector_tangents={"v": "dict_like(v_dot, t)"},
+                                adjoints={"v": "dict_like(g, t)"}),
         runtime.keys_of: ZERO,  # (of a dict: see analyze/flows.py for other objects)
         runtime.unextreme: Rule(params=("v", "xs", "top"), shape="container",
                                 tangents={"v": "unextreme(v_dot, xs, top)"},
@@ -338,3 +396,27 @@ def _cross_axes_row(side: str) -> Rule:
     row = _adjoint_of_bilinear("np.cross", "cross_axes_adjoint_x", "cross_axes_adjoint_y", side,
                                _CROSS_AXES)
     return dataclasses.replace(row, defaults=_CROSS_DEFAULTS)
+
+
+def _sequence_rows() -> dict:
+    """``list(t)``, ``tuple(xs)``, ``dict(d)`` and ``sorted(xs)`` of values: the same elements, maybe in
+    another order (runtime/sequences.py)."""
+    return {
+        builtins.list: Rule(params=("t",), shape="container",
+                            tangents={"t": "sequence_as(t_dot, t, 'list')"},
+                            vector_tangents={"t": "sequence_as(t_dot, t, 'list')"},
+                            adjoints={"t": "sequence_as(g, t, 'like')"}),
+        builtins.tuple: Rule(params=("t",), shape="container",
+                             tangents={"t": "sequence_as(t_dot, t, 'tuple')"},
+                             vector_tangents={"t": "sequence_as(t_dot, t, 'tuple')"},
+                             adjoints={"t": "sequence_as(g, t, 'like')"}),
+        builtins.dict: Rule(params=("t",), shape="container",
+                            tangents={"t": "dict_like(t_dot, t)"},
+                            vector_tangents={"t": "dict_like(t_dot, t)"},
+                            adjoints={"t": "dict_like(g, t)"}),
+        builtins.sorted: Rule(params=("xs", "reverse"), defaults={"reverse": False},
+                              shape="container",
+                              tangents={"xs": "sorted_elements(xs_dot, xs, reverse)"},
+                              vector_tangents={"xs": "sorted_elements(xs_dot, xs, reverse)"},
+                              adjoints={"xs": "unsorted_elements(g, xs, reverse)"}),
+    }

@@ -13,7 +13,7 @@ from .core import CONSTANT, ZERO, Rule, elementwise as ew
 from .arrays import _REDUCE, _array_rows, _indexed, _shape_rows
 from .elementwise import (OPERATORS, POWER, _BINARY, _INTEGER_VALUED, _UNARY, _builtin_rows,  # noqa: F401
                           _math_rows, _operator_rows)
-from .helpers import _runtime_rows
+from .helpers import _runtime_rows, _sequence_rows
 from .linalg import _linalg_rows
 from .moves import _move_rows, _moved_helper_rows
 from .samples import _sample_rows, _sampled_helper_rows
@@ -69,7 +69,7 @@ INDEXERS = {np.r_: _indexed("np.r_", "r_"), np.c_: _indexed("np.c_", "c_")}
 
 CALLS = {**_numpy_rows(), **_math_rows(), **_builtin_rows(), **_runtime_rows(),
          **_operator_rows(), **_moved_helper_rows(), **_sampled_helper_rows(),
-         **_special_helper_rows()}
+         **_special_helper_rows(), **_sequence_rows()}
 
 
 # ``max(xs)`` and ``min(xs)`` called with one sequence (``max(a, b)`` is the elementwise row):

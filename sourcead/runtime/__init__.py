@@ -31,6 +31,12 @@ from .containers import (  # noqa: F401
     unsum, _first_extreme, _zero_of, unextreme, extreme_tangent, extreme_tangent_each,
     unextreme_each, unstack,
 )
+from .sequences import (  # noqa: F401
+    with_element, without_element, element_tangent, _insert_position, with_inserted,
+    without_inserted, inserted_tangent, inserted_component, container_copy, sequence_as,
+    _sorted_order, sorted_elements, unsorted_elements, dict_like,
+)
+from .guards import raises, except_taken  # noqa: F401
 from .writes import (  # noqa: F401
     with_item, with_item_each, owned, FRESH, item, item_each,
 )
@@ -84,6 +90,11 @@ HELPERS.update({f.__name__: f for f in (
     untrace, cast_like, kron_adjoint_x, kron_adjoint_y, untile, repeat_indices, unsplit, split_each,
     eye_like, _dot_axes, norm_slope, norm_curvature, lower_symmetric, fold_lower, lower_half,
     sinc_derivative, split_parts, untall, shaped_like)})
+HELPERS.update({f.__name__: f for f in (raises, except_taken)})
+HELPERS.update({f.__name__: f for f in (
+    with_element, without_element, element_tangent, _insert_position, with_inserted,
+    without_inserted, inserted_tangent, inserted_component, container_copy, sequence_as,
+    _sorted_order, sorted_elements, unsorted_elements, dict_like)})
 HELPERS.update({f.__name__: f for f in (_first_extreme, _zero_of, unextreme, extreme_tangent,
                                          extreme_tangent_each, unextreme_each)})
 HELPERS.update({"scatter_into": scatter_into, "reached": reached, "refused": refused,
