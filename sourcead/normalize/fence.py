@@ -22,7 +22,6 @@ _REFUSED = {
     gast.Try: ("`try` statement with `except`", "the derivative cannot tell which path the "
                "`try` takes: test the condition with an `if` (`if x != 0.0:` ... `else:` ...), or "
                "move the try/except outside the differentiated function"),
-    gast.TryStar: ("`try` with `except*`", "move the try/except* outside the differentiated function"),
     gast.AsyncWith: ("`async with`", "differentiate synchronous code only"),
     gast.AsyncFor: ("`async for`", "differentiate synchronous code only"),
     gast.AsyncFunctionDef: ("`async def`", "differentiate synchronous code only"),
@@ -42,6 +41,11 @@ _REFUSED = {
     gast.Set: ("set literal", "use a tuple or an array"),
     gast.JoinedStr: ("f-string", "format strings outside the differentiated function"),
 }
+
+
+if hasattr(gast, "TryStar"):   # (Python 3.11's ``except*``; older gast has no node for it)
+    _REFUSED[gast.TryStar] = ("`try` with `except*`",
+                              "move the try/except* outside the differentiated function")
 
 
 def without_frees(fn: gast.FunctionDef, env: Environment) -> gast.FunctionDef:
