@@ -188,8 +188,9 @@ def _the_lambda(node: gast.stmt, code, indent: int) -> gast.Lambda | None:
     start = None if positions is None else next(
         ((line, col) for line, _, col, end in positions() if line is not None and col is not None
          and (col, end) != (0, 0)), None)   # (not RESUME's empty position at the line's start)
-    if start is None:
-        return None
+    if start is None:   # (Python 3.10: no positions; the code starts on the text's first
+        first = [n for n in found if n.lineno == 1]   # line, so the lambda written there)
+        return first[0] if len(first) == 1 else None
     line = start[0] - code.co_firstlineno + 1
     at = [n for n in found if (n.body.lineno, n.body.col_offset) <= (line, start[1] - indent)
           <= (n.body.end_lineno, n.body.end_col_offset)]
@@ -203,6 +204,7 @@ def _lambda_fragment(text: str, fn: FunctionType) -> str | None:
     import ast
     import re
     text = text[:4000]
+    found = []
     for match in re.finditer(r"\blambda\b", text):
         start = match.start()
         for end in range(len(text), start, -1):
@@ -214,9 +216,10 @@ def _lambda_fragment(text: str, fn: FunctionType) -> str | None:
             if not isinstance(parsed.body, ast.Lambda):
                 continue   # (``lambda v: v,`` is a tuple: shorter)
             if _lambda_at(fn, parsed.body, text, start):
-                return "\n" * text.count("\n", 0, start) + "(" + piece + ")"
+                found.append("\n" * text.count("\n", 0, start) + "(" + piece + ")")
             break
-    return None
+    # (by positions, one lambda matches; by lines alone, Python 3.10, two on a line may)
+    return found[0] if len(found) == 1 else None
 
 
 def _lambda_at(fn: FunctionType, lam, text: str, start: int) -> bool:
@@ -234,6 +237,8 @@ def _lambda_at(fn: FunctionType, lam, text: str, start: int) -> bool:
 
     def at(line: int, col: int) -> tuple[int, int]:
         return code.co_firstlineno + before + line - 1, col + column if line == 1 else col
+    if not hasattr(code, "co_positions"):   # (Python 3.10: the line the lambda starts on)
+        return at(lam.lineno, lam.col_offset)[0] == code.co_firstlineno
     begin, end = at(body.lineno, body.col_offset), at(body.end_lineno, body.end_col_offset)
     positions = [(line, col) for line, _, col, stop in code.co_positions()
                  if line is not None and col is not None and (col, stop) != (0, 0)]
