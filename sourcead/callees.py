@@ -198,12 +198,7 @@ def _unroll_static_loops(tree: gast.FunctionDef, env: Environment, namer: Namer,
             for k, (value, base, steps) in enumerate(elements):
                 ident = namer.fresh(f"{stmt.target.id}_{k}")
                 env = env.with_names({ident: value}, {ident: ("via", base, steps)})
-                for s in stmt.body:
-                    copied = copy.deepcopy(s)
-                    for n in name_nodes(copied):
-                        if n.id == stmt.target.id:
-                            n.id = ident
-                    out.append(copied)
+                out.extend(body_for(stmt, ident))
             changed = True
         return out
 
@@ -414,3 +409,16 @@ def _depends_on_parameters(tree: gast.FunctionDef) -> set[str]:
 def _source_text(node: gast.expr) -> str:
     import astor  # (only for the message)
     return astor.to_source(gast.gast_to_ast(node)).strip()
+
+
+def body_for(loop: gast.For, ident: str) -> list[gast.stmt]:
+    """A copy of the loop's body for one element, its target read as ``ident`` (a loop over
+    known functions or records unrolled)."""
+    out = []
+    for s in loop.body:
+        copied = copy.deepcopy(s)
+        for n in name_nodes(copied):
+            if n.id == loop.target.id:
+                n.id = ident
+        out.append(copied)
+    return out

@@ -25,7 +25,7 @@ from typing import Any
 
 import gast
 
-from .callees import _NOT_STATIC, static_value
+from .callees import _NOT_STATIC, body_for, static_value
 from .naming import Namer
 from .parse import LIFTED, Environment, Parsed, _compiled, _literal, _read, is_code
 from .rules.template import assign, name, name_nodes, names_in, walk
@@ -260,15 +260,7 @@ def _unrolled(stmt: gast.stmt, lists: dict[str, list[str]]) -> list[gast.stmt] |
     if any(isinstance(n, (gast.Break, gast.Continue, gast.Return)) for s in stmt.body
            for n in walk(s)):
         return None
-    out = []
-    for ident in lists[stmt.iter.id]:
-        for s in stmt.body:
-            copied = copy.deepcopy(s)
-            for n in name_nodes(copied):
-                if n.id == stmt.target.id:
-                    n.id = ident
-            out.append(copied)
-    return out
+    return [s for ident in lists[stmt.iter.id] for s in body_for(stmt, ident)]
 
 
 def _only_attribute_uses(tree: gast.FunctionDef, records: dict) -> bool:
